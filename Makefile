@@ -1,0 +1,90 @@
+# vocalc — one plain Makefile.  `make`, `make check`, `make bench`, `make install`.
+# SAN=1 builds an AddressSanitizer+UBSan variant into build-san/.
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+PKGS    := libpcap libssh2 gsl jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SAN),1)
+BUILD   := build-san
+OPT     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD   := build
+OPT     := -O2 -g
+endif
+
+CFLAGS  ?= $(OPT)
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
+           -MMD -MP -Isrc $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm
+ifeq ($(SAN),1)
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+CFLAGS  += -DVOCALC_VERSION='"$(VERSION)"'
+
+LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
+TOOLS   := vocgen bareread
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TESTS   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/vocalc $(TOOLS:%=$(BUILD)/tools/%) $(TESTS)
+	@[ "$(BUILD)" != build ] || ln -sf build/vocalc vocalc
+
+$(BUILD)/vocalc: $(BUILD)/src/main.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tools/%: $(BUILD)/tools/%.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+$(BUILD)/tools/%.o: tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit -c -o $@ $<
+
+# The Debian packages the build, the tests and the benchmarks need (idempotent).
+DEB_PKGS := build-essential pkg-config libpcap-dev libssh2-1-dev libgsl-dev libjansson-dev \
+            tcpdump tshark python3 time iproute2
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	    grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "make deps: installing$$(echo $$missing | sed 's/^/ /')"; \
+	    SUDO=; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	    $$SUDO apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
+	else echo "make deps: all Debian packages present"; fi
+
+# The demo: analyze a shipped sample run.
+demo: all
+	./$(BUILD)/vocalc analyze captures/sample-gen
+
+check: all
+	$(MAKE) SAN=1 all
+	tests/run.sh build build-san
+
+bench: all
+	tests/bench.sh $(BUILD)
+
+install: $(BUILD)/vocalc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/vocalc $(DESTDIR)$(PREFIX)/bin/vocalc
+	install -m 644 man/vocalc.1 $(DESTDIR)$(PREFIX)/share/man/man1/vocalc.1
+
+clean:
+	rm -rf build build-san vocalc
+
+.PHONY: all deps demo check bench install clean
+-include $(wildcard build/*/*.d build-san/*/*.d)
