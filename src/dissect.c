@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bytes.h"
@@ -360,5 +361,19 @@ const char *pkt_addr_str(int family, const uint8_t addr[16], char *buf, unsigned
 {
 	if (inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, buflen) == NULL)
 		return "?";
+	return buf;
+}
+
+const char *flow_str(int family, const uint8_t src[16], uint16_t sport, const uint8_t dst[16],
+		     uint16_t dport, char *buf, unsigned buflen)
+{
+	char a[64], b[64];
+	pkt_addr_str(family, src, a, sizeof a);
+	pkt_addr_str(family, dst, b, sizeof b);
+	const char *l = family == 6 ? "[" : "", *r = family == 6 ? "]" : "";
+	if (sport == 0 && dport == 0)
+		snprintf(buf, buflen, "%s%s%s>%s%s%s", l, a, r, l, b, r);
+	else
+		snprintf(buf, buflen, "%s%s%s:%u>%s%s%s:%u", l, a, r, sport, l, b, r, dport);
 	return buf;
 }

@@ -97,4 +97,9 @@ enum dis_result dissect(int dlt, const uint8_t *data, uint32_t caplen, uint32_t 
 /* "a.b.c.d" or "x:y::z"; buf at least 46 octets. */
 const char *pkt_addr_str(int family, const uint8_t addr[16], char *buf, unsigned buflen);
 
+/* CONTRACT.md flow string "SRC:PORT>DST:PORT", IPv6 in brackets; ports
+ * omitted when both are 0 (protocols without ports). */
+const char *flow_str(int family, const uint8_t src[16], uint16_t sport, const uint8_t dst[16],
+		     uint16_t dport, char *buf, unsigned buflen);
+
 #endif

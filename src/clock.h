@@ -1,0 +1,43 @@
+/* clock — the guest clock model: how to turn a guest stamp into host time.
+ *
+ * Sign convention (CONTRACT.md "clock"): offset = guest clock minus host
+ * clock.  Positive offset: the guest clock is ahead of the host.  Skew is
+ * d(offset)/dt, dimensionless here (1e-6 == 1 ppm == 1 us per second);
+ * positive skew: the guest clock runs fast.
+ *
+ * The model is piecewise linear: each segment (a stretch between clock steps)
+ * has its own offset at its own reference time.  Host points need no model. */
+#ifndef VOCALC_CLOCK_H
+#define VOCALC_CLOCK_H
+
+#include <stdint.h>
+
+enum clock_method { CLOCK_NONE = 0, CLOCK_MANUAL, CLOCK_HULL, CLOCK_PROBE, CLOCK_REGRESSION };
+const char *clock_method_name(enum clock_method m);
+
+enum { CLOCK_MAX_SEGMENTS = 32 };
+
+struct clock_segment {
+	int64_t guest_start_ns; /* first guest stamp this segment applies to (guest clock) */
+	int64_t t0_ns;          /* host time the offset refers to */
+	double offset_ns;       /* guest - host at t0, ns */
+	double skew;            /* d(offset)/dt, dimensionless */
+};
+
+struct clock_model {
+	enum clock_method method;
+	double error_bound_ns;  /* |true offset - model| bound, ns (0 if unknown) */
+	int nseg;               /* >= 1 */
+	struct clock_segment seg[CLOCK_MAX_SEGMENTS];
+};
+
+/* The identity model (method none): guest stamps are taken as host time. */
+void clock_model_none(struct clock_model *m);
+/* A single-segment model, offset in ns at host time t0_ns, skew in ppm. */
+void clock_model_manual(struct clock_model *m, int64_t t0_ns, double offset_ns, double skew_ppm);
+
+/* Host time at which a guest clock read guest_ns.  Exact inverse of
+ * guest = host + offset + skew * (host - t0), per segment. */
+int64_t clock_guest_to_host(const struct clock_model *m, int64_t guest_ns);
+
+#endif

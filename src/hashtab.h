@@ -1,0 +1,36 @@
+/* hashtab — an intrusive chained hash table.  Entries embed a struct hnode;
+ * the table never owns or frees them.  Callers walk a bucket's chain and
+ * compare their own keys, so one table type serves every record kind. */
+#ifndef VOCALC_HASHTAB_H
+#define VOCALC_HASHTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hnode {
+	struct hnode *next;
+	uint64_t hash;
+};
+
+struct hashtab {
+	struct hnode **b;
+	size_t mask;  /* buckets - 1 (power of two) */
+	size_t count;
+};
+
+int hashtab_init(struct hashtab *t, size_t buckets_pow2);
+void hashtab_free(struct hashtab *t);
+/* First node of the chain hash falls in; walk with ->next, compare ->hash first. */
+static inline struct hnode *hashtab_chain(const struct hashtab *t, uint64_t hash)
+{
+	return t->b[hash & t->mask];
+}
+/* Inserts at the chain's tail (chains keep insertion order).  Grows the
+ * table when full; returns -1 only when memory is exhausted. */
+int hashtab_insert(struct hashtab *t, struct hnode *n, uint64_t hash);
+void hashtab_remove(struct hashtab *t, struct hnode *n);
+
+/* A 64-bit hash of a fixed-size key (keys are zero-padded structs). */
+uint64_t hash_bytes(const void *key, size_t len);
+
+#endif

@@ -1,0 +1,71 @@
+/* match — recognizes one packet at several capture points.
+ *
+ * Identity (FIELD-NOTES 3-5): built only from fields a bridged path never
+ * changes: addresses, protocol, ports, and per protocol
+ *   TCP   seq of the first payload byte, ack, SYN/RST, payload or not, and the
+ *         timestamp option where both points captured it;
+ *   UDP   IPv4 identification, UDP length, fragment position, payload digest;
+ *   ICMP  echo type/code/identifier/sequence, IPv4 identification, digest;
+ *   other IPv4 identification, length, fragment position, digest.
+ * Never checksums (offload leaves them unfilled), never TTL/hop limit.
+ *
+ * TCP is segment-aware: GSO/TSO/GRO make one 64 KB segment at one point many
+ * at another.  Segments match by their first byte; a segment whose bytes lie
+ * inside a bigger segment matched elsewhere is marked "covered" at the point
+ * holding the bigger one, so it counts as coalesced/split, never as loss.
+ *
+ * Equal identities (retransmissions without timestamps, duplicate ACKs) are
+ * matched in order: a packet joins the oldest journey that lacks its point
+ * and started within the window.  State is bounded by the window: a journey
+ * is handed to the callback and freed `window` after it started.
+ *
+ * All stamps passed in are host time (guest stamps already corrected). */
+#ifndef VOCALC_MATCH_H
+#define VOCALC_MATCH_H
+
+#include <stdint.h>
+
+#include "dissect.h"
+#include "point.h"
+
+/* A packet's trip across the points, as handed to the callback. */
+struct journey_info {
+	uint8_t family, ipproto, pclass; /* pclass: enum proto */
+	uint8_t dir;                     /* enum direction */
+	const uint8_t *src, *dst;        /* 16 octets each */
+	uint16_t sport, dport;
+	uint8_t mask;        /* points that saw it: bit (1 << point) */
+	uint8_t covered;     /* points where it was inside a bigger TCP segment */
+	uint8_t flow_seen;   /* points that ever saw this flow (5-tuple, direction) */
+	uint32_t payload;    /* TCP payload at the first point that saw it */
+	int64_t t[POINT_N];  /* host-time stamps, valid where mask has the bit */
+};
+
+typedef void (*match_emit_fn)(void *ctx, const struct journey_info *j);
+
+struct match_counts {
+	uint64_t journeys;       /* distinct packets */
+	uint64_t coalesce_events; /* matches where one point held a bigger TCP segment */
+	uint64_t peak_journeys;  /* most journeys alive at once (memory bound check) */
+	uint64_t peak_flows;
+};
+
+struct matcher;
+
+/* window_ns: how long a journey waits for its other points.  emit is called
+ * once per journey, in order of start time.  NULL on allocation failure. */
+struct matcher *match_create(int64_t window_ns, match_emit_fn emit, void *ctx);
+void match_delete(struct matcher *m);
+
+/* Adds a dissected packet seen at point p at host time t_ns, direction dir
+ * (DIR_TO_GUEST or DIR_FROM_GUEST).  Journeys older than the window relative
+ * to the latest stamp seen are emitted.  Returns -1 when memory is exhausted. */
+int match_push(struct matcher *m, enum point p, const struct pkt *pk, enum direction dir,
+	       int64_t t_ns);
+
+/* Emits every journey still waiting (end of input). */
+void match_finish(struct matcher *m);
+
+const struct match_counts *match_counts(const struct matcher *m);
+
+#endif

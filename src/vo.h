@@ -1,0 +1,59 @@
+/* vo — per-hop and end-to-end ("VO") latency accounting.
+ *
+ * Fed by the matcher with finished journeys (match.h).  For every adjacent
+ * pair of the points given, each direction and protocol class, it counts
+ *   matched      seen at both points: one delay sample (downstream - upstream)
+ *   unmatched    seen upstream, not downstream: loss at this hop
+ *   coalesced    seen upstream only, inside a bigger segment downstream (GRO)
+ *   split        seen downstream only, a piece of a bigger upstream segment (GSO/TSO)
+ *   unexpected   seen downstream only, not a piece: a drop in the upstream
+ *                capture, or traffic that starts between the two points
+ *   bypass       seen upstream only, and its flow never seen downstream at
+ *                all (e.g. guest traffic to the host itself never reaches nic)
+ * "Upstream" follows the direction: nic side for to_guest, guest for from_guest.
+ * VO latency (FIELD-NOTES definitions) is the same between the outermost host
+ * point given and guest. */
+#ifndef VOCALC_VO_H
+#define VOCALC_VO_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "match.h"
+#include "point.h"
+#include "stats.h"
+
+struct hop_counts {
+	uint64_t matched, unmatched, coalesced, split, unexpected, bypass;
+};
+
+struct hop_acc {
+	struct hop_counts c;
+	struct samples s; /* delay, ns */
+};
+
+struct vo {
+	int npts;
+	enum point pt[POINT_N];   /* the points given, outermost (nic side) first */
+	bool has_vo;              /* guest and at least one host point given */
+	/* [hop i between pt[i] and pt[i+1]][direction][protocol class];
+	 * the PROTO_ALL slot stays empty: "all" is the union, made at report time. */
+	struct hop_acc hop[POINT_N - 1][DIR_N][PROTO_N];
+	struct hop_acc e2e[DIR_N][PROTO_N];
+	uint8_t protos_seen;      /* bit (1 << enum proto) */
+	FILE *csv;                /* one row per matched packet, or NULL */
+	int failed;               /* allocation failure while recording */
+};
+
+/* mask: points given (bit 1 << point).  csv: stream for per-packet rows (the
+ * header is written here), or NULL. */
+void vo_init(struct vo *v, uint8_t mask, FILE *csv);
+void vo_free(struct vo *v);
+
+/* The matcher's emit callback; ctx is a struct vo *. */
+void vo_journey(void *ctx, const struct journey_info *j);
+
+/* Upstream and downstream point of hop i in direction d. */
+void vo_hop_ends(const struct vo *v, int i, enum direction d, enum point *up, enum point *down);
+
+#endif
