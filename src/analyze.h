@@ -1,0 +1,57 @@
+/* analyze — the offline analysis of one run: opens the captures of the points
+ * given, learns the guest's addresses, applies the guest clock model, streams
+ * every point's packets through the matcher in (host) time order and
+ * accounts per-hop and VO latency.  Memory is bounded by the matching window. */
+#ifndef VOCALC_ANALYZE_H
+#define VOCALC_ANALYZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "clock.h"
+#include "dissect.h"
+#include "guestaddr.h"
+#include "match.h"
+#include "point.h"
+#include "verr.h"
+#include "vo.h"
+
+struct analysis_opts {
+	const char *file[POINT_N];  /* capture per point, NULL if not given */
+	int64_t drops[POINT_N];     /* kernel drops per point, -1 if unknown */
+	struct addrset guest_ips;   /* given by the user (--guest-ip); n == 0: learn */
+	bool manual_clock;          /* --guest-offset-us given */
+	double offset_us;           /* guest - host, us (manual clock) */
+	double skew_ppm;            /* manual clock skew */
+	int64_t window_ns;          /* matching window */
+	bool allow_truncated;
+	FILE *csv;                  /* per-packet rows, or NULL */
+	bool progress;              /* progress line on stderr (a terminal) */
+};
+
+struct point_stats {
+	uint64_t records;           /* records read */
+	uint64_t used;              /* IP packets of guest traffic, fed to the matcher */
+	uint64_t not_guest;         /* IP packets neither from nor to a guest address */
+	uint64_t skipped[DIS_N];    /* unusable records, by reason (index DIS_OK unused) */
+	int linktype;
+	int64_t first_ns, last_ns;  /* stamps, host time (guest corrected) */
+};
+
+struct analysis {
+	struct analysis_opts o;
+	uint8_t mask;               /* points given */
+	struct addrset guest_ips;   /* in force */
+	bool guest_ips_learned;
+	struct clock_model clock;
+	struct point_stats pt[POINT_N];
+	struct vo vo;
+	struct match_counts mc;
+};
+
+/* Runs the analysis; 0 or -1 with err set (VERR_INPUT: bad file). */
+int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr *err);
+void analysis_free(struct analysis *a);
+
+#endif

@@ -1,0 +1,171 @@
+/* guestaddr — see guestaddr.h. */
+#include "guestaddr.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "dissect.h"
+#include "reader.h"
+
+enum { LEARN_PACKETS = 50000, TALLY_MAX = 256 };
+
+bool addrset_has(const struct addrset *s, int family, const uint8_t a[16])
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->v[i].family == family && memcmp(s->v[i].a, a, 16) == 0)
+			return true;
+	return false;
+}
+
+int addrset_add(struct addrset *s, int family, const uint8_t a[16])
+{
+	if (addrset_has(s, family, a))
+		return 0;
+	if (s->n >= ADDRSET_MAX)
+		return -1;
+	s->v[s->n].family = (uint8_t)family;
+	memcpy(s->v[s->n].a, a, 16);
+	s->n++;
+	return 0;
+}
+
+int addrset_add_str(struct addrset *s, const char *text)
+{
+	uint8_t a[16] = {0};
+	if (inet_pton(AF_INET, text, a) == 1)
+		return addrset_add(s, 4, a);
+	if (inet_pton(AF_INET6, text, a) == 1)
+		return addrset_add(s, 6, a);
+	return -1;
+}
+
+/* Counting small sets of keys (MACs, addresses) by linear search: the
+ * number of distinct keys near a guest is small, and the table is capped. */
+struct tally {
+	int n;
+	struct {
+		uint8_t key[24];
+		uint64_t count;
+	} v[TALLY_MAX];
+};
+
+static void tally_add(struct tally *t, const void *key, size_t len)
+{
+	uint8_t k[24] = {0};
+	memcpy(k, key, len);
+	for (int i = 0; i < t->n; i++)
+		if (memcmp(t->v[i].key, k, sizeof k) == 0) {
+			t->v[i].count++;
+			return;
+		}
+	if (t->n < TALLY_MAX) {
+		memcpy(t->v[t->n].key, k, sizeof k);
+		t->v[t->n++].count = 1;
+	}
+}
+
+static bool usable_unicast(int family, const uint8_t a[16])
+{
+	static const uint8_t zero[16];
+	if (memcmp(a, zero, family == 4 ? 4 : 16) == 0)
+		return false;
+	if (family == 4)
+		return a[0] < 224 && !(a[0] == 255);
+	return a[0] != 0xff;
+}
+
+/* key = family octet + 16 address octets */
+static void addr_key(uint8_t *k, int family, const uint8_t a[16])
+{
+	k[0] = (uint8_t)family;
+	memcpy(k + 1, a, 16);
+}
+
+int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct addrset *out,
+		    struct verr *err)
+{
+	static struct tally macs, src_by_mac, sll, part; /* large: not on the stack */
+	memset(&macs, 0, sizeof macs);
+	memset(&src_by_mac, 0, sizeof src_by_mac);
+	memset(&sll, 0, sizeof sll);
+	memset(&part, 0, sizeof part);
+	memset(out, 0, sizeof *out);
+	struct reader *r = reader_open(path, allow_truncated, err);
+	if (r == NULL)
+		return -1;
+	uint64_t fam_count[2] = {0, 0};
+	uint64_t with_mac = 0, with_sll = 0, n = 0;
+	struct rpacket rp;
+	int rc;
+	while (n < LEARN_PACKETS && (rc = reader_next(r, &rp, err)) == 1) {
+		struct pkt pk;
+		if (dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk) != DIS_OK)
+			continue;
+		n++;
+		uint8_t k[24];
+		fam_count[pk.family == 6]++;
+		if (pk.has_mac) {
+			with_mac++;
+			tally_add(&macs, pk.src_mac, 6);
+			if (!(pk.dst_mac[0] & 1))
+				tally_add(&macs, pk.dst_mac, 6);
+			if (usable_unicast(pk.family, pk.src)) {
+				memcpy(k, pk.src_mac, 6);
+				addr_key(k + 6, pk.family, pk.src);
+				tally_add(&src_by_mac, k, 23);
+			}
+		}
+		if (pk.pkttype == PKTTYPE_OUTGOING) {
+			with_sll++;
+			const uint8_t *a = p == POINT_GUEST ? pk.src : pk.dst;
+			if (usable_unicast(pk.family, a)) {
+				addr_key(k, pk.family, a);
+				tally_add(&sll, k, 17);
+			}
+		}
+		for (int side = 0; side < 2; side++) {
+			const uint8_t *a = side ? pk.dst : pk.src;
+			if (usable_unicast(pk.family, a)) {
+				addr_key(k, pk.family, a);
+				tally_add(&part, k, 17);
+			}
+		}
+	}
+	reader_close(r);
+	if (err && err->status)
+		return -1;
+	if (n == 0)
+		return verr_set(err, VERR_INPUT,
+				"%s: no IP packets to learn the guest's address from; give --guest-ip",
+				path);
+
+	if (with_mac * 2 > n && (p == POINT_GUEST || p == POINT_VNET)) {
+		int best = 0;
+		for (int i = 1; i < macs.n; i++)
+			if (macs.v[i].count > macs.v[best].count)
+				best = i;
+		for (int i = 0; i < src_by_mac.n; i++)
+			if (memcmp(src_by_mac.v[i].key, macs.v[best].key, 6) == 0)
+				addrset_add(out, src_by_mac.v[i].key[6], src_by_mac.v[i].key + 7);
+	} else if (with_sll > 0 && (p == POINT_GUEST || p == POINT_VNET)) {
+		for (int i = 0; i < sll.n; i++)
+			addrset_add(out, sll.v[i].key[0], sll.v[i].key + 1);
+	}
+	if (out->n == 0) {
+		for (int fam = 4; fam <= 6; fam += 2) {
+			int best = -1;
+			for (int i = 0; i < part.n; i++)
+				if (part.v[i].key[0] == fam &&
+				    (best < 0 || part.v[i].count > part.v[best].count))
+					best = i;
+			if (best >= 0 && part.v[best].count * 2 > fam_count[fam == 6])
+				addrset_add(out, fam, part.v[best].key + 1);
+		}
+	}
+	if (out->n == 0)
+		return verr_set(err, VERR_INPUT,
+				"%s: cannot tell which addresses are the guest's from this %s "
+				"capture; give --guest-ip",
+				path, point_name(p));
+	return 0;
+}

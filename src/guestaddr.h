@@ -1,0 +1,41 @@
+/* guestaddr — which IP addresses are the guest's.  Decides direction:
+ * a packet from a guest address travels from_guest, one to it to_guest.
+ *
+ * Learned from the capture closest to the guest (guest, else vnet) when the
+ * user gives none (--guest-ip):
+ *   Ethernet  the MAC present in most frames is the guest's (every frame on
+ *             the guest's eth0 or its tap carries it); its frames' source
+ *             addresses are the guest's addresses (v4 and v6, several allowed);
+ *   cooked    at guest, sources of outgoing packets; at vnet (the host sends
+ *             toward the guest), destinations of outgoing packets;
+ *   other     per family, the address in most packets, if in over half. */
+#ifndef VOCALC_GUESTADDR_H
+#define VOCALC_GUESTADDR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "point.h"
+#include "verr.h"
+
+enum { ADDRSET_MAX = 16 };
+
+struct addrset {
+	int n;
+	struct {
+		uint8_t family;
+		uint8_t a[16];
+	} v[ADDRSET_MAX];
+};
+
+bool addrset_has(const struct addrset *s, int family, const uint8_t a[16]);
+/* Parses "192.0.2.7" or "2001:db8::7" and adds it; -1 if not an address or full. */
+int addrset_add_str(struct addrset *s, const char *text);
+int addrset_add(struct addrset *s, int family, const uint8_t a[16]);
+
+/* Learns from the first packets of path (captured at point p).  Returns 0
+ * with out filled (n >= 1), or -1 with err naming the file and why. */
+int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct addrset *out,
+		    struct verr *err);
+
+#endif

@@ -1,0 +1,309 @@
+/* vocalc — how much latency virtualization adds to a VM's traffic, and where.
+ * main: command line (CONTRACT.md "Commands"), exit status mapping. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analyze.h"
+#include "report.h"
+#include "verr.h"
+
+static const char USAGE[] =
+	"usage: vocalc analyze [OPTIONS] POINT=FILE POINT=FILE ...\n"
+	"       vocalc analyze [OPTIONS] RUN_DIR\n"
+	"       vocalc --help | --version\n"
+	"\n"
+	"Per-hop and end-to-end (VO) latency of a VM's traffic from captures taken at\n"
+	"up to four points: nic -> bridge -> vnet -> guest (any two or more).\n"
+	"\n"
+	"  POINT=FILE              a pcap or pcapng capture taken at POINT (nic, bridge,\n"
+	"                          vnet, guest); RUN_DIR: a saved run with manifest.json\n"
+	"  --json                  one JSON document on stdout (CONTRACT.md schema 1)\n"
+	"  --csv FILE              one row per matched packet: stamps and per-hop delays\n"
+	"  --guest-ip ADDR         a guest address, v4 or v6 (repeatable); default: learned\n"
+	"                          from the guest (else vnet) capture\n"
+	"  --guest-offset-us X     guest clock minus host clock, us (manual clock)\n"
+	"  --guest-skew-ppm Y      guest clock skew, ppm (with --guest-offset-us)\n"
+	"  --window-ms N           matching window, ms (default 1000)\n"
+	"  --allow-truncated       analyze the complete records of a capture whose last\n"
+	"                          record is cut, instead of refusing it\n"
+	"  --no-progress           no progress line on stderr\n"
+	"  -h, --help              this text;  --version  the version\n"
+	"\n"
+	"Exit status: 0 success, 2 usage or input error, 3 remote/capture failure.\n"
+	"See vocalc(1).\n";
+
+enum {
+	OPT_JSON = 1000, OPT_CSV, OPT_GUEST_IP, OPT_OFFSET, OPT_SKEW, OPT_WINDOW,
+	OPT_ALLOW_TRUNC, OPT_NO_PROGRESS, OPT_VERSION,
+};
+
+static const struct option LONG_OPTS[] = {
+	{"json", no_argument, NULL, OPT_JSON},
+	{"csv", required_argument, NULL, OPT_CSV},
+	{"guest-ip", required_argument, NULL, OPT_GUEST_IP},
+	{"guest-offset-us", required_argument, NULL, OPT_OFFSET},
+	{"guest-skew-ppm", required_argument, NULL, OPT_SKEW},
+	{"window-ms", required_argument, NULL, OPT_WINDOW},
+	{"allow-truncated", no_argument, NULL, OPT_ALLOW_TRUNC},
+	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+/* Holds strings built while parsing (manifest paths) until exit. */
+struct strpool {
+	char *s[64];
+	int n;
+};
+
+static const char *pool_add(struct strpool *sp, char *s)
+{
+	if (s && sp->n < 64)
+		sp->s[sp->n++] = s;
+	return s;
+}
+
+static int parse_double(const char *opt, const char *text, double *out, struct verr *err)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno || end == text || *end != '\0' || v != v)
+		return verr_set(err, VERR_INPUT, "%s: not a number: '%s'", opt, text);
+	*out = v;
+	return 0;
+}
+
+static int add_point(struct analysis_opts *o, const char *name, unsigned len, const char *file,
+		     int64_t drops, struct verr *err)
+{
+	int p = point_from_name(name, len);
+	if (p < 0)
+		return verr_set(err, VERR_INPUT,
+				"%s: unknown point '%.*s' (points are nic, bridge, vnet, guest)",
+				file, (int)len, name);
+	if (o->file[p])
+		return verr_set(err, VERR_INPUT, "%s: two files for point %s (%s and %s)", file,
+				point_name((enum point)p), o->file[p], file);
+	o->file[p] = file;
+	o->drops[p] = drops;
+	return 0;
+}
+
+/* RUN_DIR/manifest.json: {"points": [{"name": ..., "file": ..., "drops": n|null}]}. */
+static int load_manifest(struct analysis_opts *o, const char *dir, struct strpool *sp,
+			 struct verr *err)
+{
+	char *path;
+	if (asprintf(&path, "%s/manifest.json", dir) < 0)
+		return verr_set(err, VERR_INPUT, "out of memory");
+	pool_add(sp, path);
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	if (root == NULL)
+		return verr_set(err, VERR_INPUT, "%s: cannot read run manifest: %s (line %d)", path,
+				je.text, je.line);
+	json_t *points = json_object_get(root, "points");
+	int rc = 0;
+	if (!json_is_array(points) || json_array_size(points) == 0) {
+		rc = verr_set(err, VERR_INPUT, "%s: no \"points\" array", path);
+		goto out;
+	}
+	size_t i;
+	json_t *pt;
+	json_array_foreach(points, i, pt) {
+		const char *name = json_string_value(json_object_get(pt, "name"));
+		const char *file = json_string_value(json_object_get(pt, "file"));
+		json_t *dr = json_object_get(pt, "drops");
+		if (!name || !file) {
+			rc = verr_set(err, VERR_INPUT, "%s: point %zu lacks \"name\" or \"file\"", path, i);
+			goto out;
+		}
+		char *full;
+		if (asprintf(&full, file[0] == '/' ? "%.0s%s" : "%s/%s", dir, file) < 0) {
+			rc = verr_set(err, VERR_INPUT, "out of memory");
+			goto out;
+		}
+		pool_add(sp, full);
+		if (add_point(o, name, (unsigned)strlen(name), full,
+			      json_is_integer(dr) ? json_integer_value(dr) : -1, err) != 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+out:
+	json_decref(root);
+	return rc;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+static int cmd_analyze(int argc, char **argv, struct verr *err)
+{
+	struct analysis_opts o;
+	memset(&o, 0, sizeof o);
+	for (int p = 0; p < POINT_N; p++)
+		o.drops[p] = -1;
+	o.window_ns = 1000LL * 1000000;
+	o.progress = isatty(2);
+	bool json = false, skew_given = false;
+	const char *csv_path = NULL;
+	struct strpool sp = {.n = 0};
+	int rc = -1, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", LONG_OPTS, NULL)) != -1) {
+		double v;
+		switch (c) {
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_CSV:
+			csv_path = optarg;
+			break;
+		case OPT_GUEST_IP:
+			if (addrset_add_str(&o.guest_ips, optarg) != 0) {
+				verr_set(err, VERR_INPUT, "--guest-ip: not an IPv4 or IPv6 address: '%s'",
+					 optarg);
+				goto out;
+			}
+			break;
+		case OPT_OFFSET:
+			if (parse_double("--guest-offset-us", optarg, &o.offset_us, err) != 0)
+				goto out;
+			o.manual_clock = true;
+			break;
+		case OPT_SKEW:
+			if (parse_double("--guest-skew-ppm", optarg, &o.skew_ppm, err) != 0)
+				goto out;
+			skew_given = true;
+			break;
+		case OPT_WINDOW:
+			if (parse_double("--window-ms", optarg, &v, err) != 0)
+				goto out;
+			if (!(v > 0 && v <= 2000)) {
+				verr_set(err, VERR_INPUT, "--window-ms: must be in (0, 2000], got %s",
+					 optarg);
+				goto out;
+			}
+			o.window_ns = (int64_t)(v * 1e6);
+			break;
+		case OPT_ALLOW_TRUNC:
+			o.allow_truncated = true;
+			break;
+		case OPT_NO_PROGRESS:
+			o.progress = false;
+			break;
+		case 'h':
+			fputs(USAGE, stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("vocalc %s\n", VOCALC_VERSION);
+			return 0;
+		default:
+			verr_set(err, VERR_INPUT, "analyze: bad option (see vocalc --help)");
+			goto out;
+		}
+	}
+	if (skew_given && !o.manual_clock) {
+		verr_set(err, VERR_INPUT, "--guest-skew-ppm needs --guest-offset-us");
+		goto out;
+	}
+	if (optind >= argc) {
+		verr_set(err, VERR_INPUT, "analyze: give POINT=FILE arguments or a run directory");
+		goto out;
+	}
+	for (int i = optind; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		struct stat st;
+		if (eq == NULL && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (load_manifest(&o, argv[i], &sp, err) != 0)
+				goto out;
+		} else if (eq == NULL) {
+			verr_set(err, VERR_INPUT,
+				 "%s: expected POINT=FILE (e.g. guest=%s) or a run directory",
+				 argv[i], argv[i]);
+			goto out;
+		} else if (add_point(&o, argv[i], (unsigned)(eq - argv[i]), eq + 1, -1, err) != 0) {
+			goto out;
+		}
+	}
+	FILE *csv = NULL;
+	if (csv_path) {
+		for (int p = 0; p < POINT_N; p++)
+			if (o.file[p] && same_file(o.file[p], csv_path)) {
+				verr_set(err, VERR_INPUT,
+					 "%s: is the %s capture; refusing to overwrite it with CSV",
+					 csv_path, point_name((enum point)p));
+				goto out;
+			}
+		csv = fopen(csv_path, "w");
+		if (csv == NULL) {
+			verr_set(err, VERR_INPUT, "%s: %s", csv_path, strerror(errno));
+			goto out;
+		}
+		o.csv = csv;
+	}
+	struct analysis a;
+	if (analysis_run(&a, &o, err) == 0) {
+		if (report_write(stdout, json ? REPORT_JSON : REPORT_TEXT, &a) != 0)
+			verr_set(err, VERR_INPUT, "writing the report failed");
+		else
+			rc = 0;
+	}
+	analysis_free(&a);
+	if (csv && fclose(csv) != 0 && rc == 0)
+		rc = verr_set(err, VERR_INPUT, "%s: %s", csv_path, strerror(errno));
+out:
+	for (int i = 0; i < sp.n; i++)
+		free(sp.s[i]);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct verr err = {0};
+	if (argc < 2) {
+		fputs(USAGE, stderr);
+		return VERR_INPUT;
+	}
+	const char *cmd = argv[1];
+	int rc;
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+		fputs(USAGE, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("vocalc %s\n", VOCALC_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "analyze") == 0) {
+		rc = cmd_analyze(argc - 1, argv + 1, &err);
+	} else if (strcmp(cmd, "drift") == 0 || strcmp(cmd, "rtt") == 0 || strcmp(cmd, "ack") == 0) {
+		rc = verr_set(&err, VERR_INPUT, "%s: not available in vocalc %s yet", cmd,
+			      VOCALC_VERSION);
+	} else if (cmd[0] == '-') {
+		rc = verr_set(&err, VERR_INPUT, "%s: unknown option (see vocalc --help)", cmd);
+	} else {
+		rc = verr_set(&err, VERR_INPUT,
+			      "one-shot capture (vocalc HOST GUEST) is not available in vocalc %s "
+			      "yet; use vocalc analyze on saved captures",
+			      VOCALC_VERSION);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "vocalc: %s\n", err.msg);
+		return err.status ? err.status : VERR_INPUT;
+	}
+	return 0;
+}

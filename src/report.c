@@ -1,0 +1,360 @@
+/* report — see report.h. */
+#include "report.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "reader.h"
+
+static const char *const NOT_OBSERVABLE_NOTE =
+	"every delay is exactly 0: both points carry the same kernel receive stamp, so this "
+	"hop's delay cannot be seen here";
+
+/* The union of the protocol classes of one accumulator row ([PROTO_N]). */
+static void summarize(const struct hop_acc *row, enum proto pr, struct hop_counts *c,
+		      struct dist *d)
+{
+	const struct samples *sets[PROTO_N];
+	size_t k = 0;
+	memset(c, 0, sizeof *c);
+	for (int p = PROTO_TCP; p < PROTO_N; p++) {
+		if (pr != PROTO_ALL && p != (int)pr)
+			continue;
+		const struct hop_counts *x = &row[p].c;
+		c->matched += x->matched;
+		c->unmatched += x->unmatched;
+		c->coalesced += x->coalesced;
+		c->split += x->split;
+		c->unexpected += x->unexpected;
+		c->bypass += x->bypass;
+		sets[k++] = &row[p].s;
+	}
+	dist_of(d, sets, k);
+}
+
+static bool observable(const struct dist *d)
+{
+	return !(d->n > 0 && d->min == 0 && d->max == 0);
+}
+
+static double loss_fraction(const struct hop_counts *c)
+{
+	uint64_t tot = c->matched + c->unmatched;
+	return tot ? (double)c->unmatched / (double)tot : 0;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static json_t *num_or_null(bool ok, double v)
+{
+	return ok ? json_real(v) : json_null();
+}
+
+static json_t *json_dist(const struct dist *d)
+{
+	bool ok = d->n > 0;
+	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)d->n, "min",
+			 num_or_null(ok, d->min), "p50", num_or_null(ok, d->p50), "p90",
+			 num_or_null(ok, d->p90), "p99", num_or_null(ok, d->p99), "max",
+			 num_or_null(ok, d->max), "mean", num_or_null(ok, d->mean), "sd",
+			 num_or_null(ok, d->sd));
+}
+
+static bool loss_reliable(const struct analysis *a, enum point x, enum point y)
+{
+	return a->o.drops[x] <= 0 && a->o.drops[y] <= 0;
+}
+
+static json_t *json_hop(const struct analysis *a, const struct hop_acc *row, enum proto pr,
+			enum point from, enum point to, enum direction dir)
+{
+	struct hop_counts c;
+	struct dist d;
+	summarize(row, pr, &c, &d);
+	json_t *o = json_pack(
+		"{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:I, s:I, s:I, s:I, s:f, s:b}", "from",
+		point_name(from), "to", point_name(to), "direction", direction_name(dir), "protocol",
+		proto_name(pr), "matched", (json_int_t)c.matched, "unmatched",
+		(json_int_t)c.unmatched, "observable", observable(&d), "delay_us", json_dist(&d),
+		"coalesced", (json_int_t)c.coalesced, "split", (json_int_t)c.split, "unexpected",
+		(json_int_t)c.unexpected, "bypass", (json_int_t)c.bypass, "loss_fraction",
+		loss_fraction(&c), "loss_reliable", loss_reliable(a, from, to));
+	if (o && !observable(&d))
+		json_object_set_new(o, "note", json_string(NOT_OBSERVABLE_NOTE));
+	return o;
+}
+
+static json_t *json_points(const struct analysis *a)
+{
+	json_t *arr = json_array();
+	for (int p = 0; p < POINT_N; p++) {
+		if (!a->o.file[p])
+			continue;
+		const struct point_stats *ps = &a->pt[p];
+		json_t *sk = json_object();
+		for (int r = 1; r < DIS_N; r++)
+			if (ps->skipped[r])
+				json_object_set_new(sk, dis_result_name((enum dis_result)r),
+						    json_integer((json_int_t)ps->skipped[r]));
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:o}", "name",
+				       point_name((enum point)p), "file", a->o.file[p], "packets",
+				       (json_int_t)ps->records, "drops",
+				       a->o.drops[p] >= 0 ? json_integer(a->o.drops[p]) : json_null(),
+				       "guest_packets", (json_int_t)ps->used, "other_packets",
+				       (json_int_t)ps->not_guest, "skipped", sk));
+	}
+	return arr;
+}
+
+static json_t *json_clock(const struct analysis *a)
+{
+	const struct clock_model *c = &a->clock;
+	const struct clock_segment *s = &c->seg[0];
+	json_t *segs = json_array();
+	for (int i = 0; i < c->nseg; i++)
+		json_array_append_new(
+			segs, json_pack("{s:f, s:f, s:f}", "t0", c->seg[i].t0_ns / 1e9, "offset_us",
+					c->seg[i].offset_ns / 1e3, "skew_ppm", c->seg[i].skew * 1e6));
+	return json_pack("{s:s, s:f, s:f, s:f, s:o, s:i, s:o}", "method",
+			 clock_method_name(c->method), "offset_us", s->offset_ns / 1e3, "t0",
+			 s->t0_ns / 1e9, "skew_ppm", s->skew * 1e6, "error_bound_us",
+			 c->method == CLOCK_NONE ? json_null() : json_real(c->error_bound_ns / 1e3),
+			 "segments", c->nseg, "segment_list", segs);
+}
+
+static json_t *json_vo_dir(const struct analysis *a, enum direction d)
+{
+	const struct vo *v = &a->vo;
+	enum point outer = v->pt[0];
+	enum point from = d == DIR_TO_GUEST ? outer : POINT_GUEST;
+	enum point to = d == DIR_TO_GUEST ? POINT_GUEST : outer;
+	json_t *o = json_hop(a, v->e2e[d], PROTO_ALL, from, to, d);
+	json_t *by = json_array();
+	for (int p = PROTO_TCP; p < PROTO_N; p++)
+		if (v->protos_seen & (1u << p))
+			json_array_append_new(by, json_hop(a, v->e2e[d], (enum proto)p, from, to, d));
+	json_object_set_new(o, "by_protocol", by);
+	return o;
+}
+
+static int write_json(FILE *out, const struct analysis *a)
+{
+	const struct vo *v = &a->vo;
+	json_t *root = json_object();
+	json_object_set_new(root, "schema", json_integer(1));
+	json_object_set_new(root, "tool", json_string("vocalc"));
+	json_object_set_new(root, "version", json_string(VOCALC_VERSION));
+	json_object_set_new(root, "points", json_points(a));
+	json_t *ips = json_array();
+	for (int i = 0; i < a->guest_ips.n; i++) {
+		char buf[64];
+		json_array_append_new(ips, json_string(pkt_addr_str(a->guest_ips.v[i].family,
+								    a->guest_ips.v[i].a, buf,
+								    sizeof buf)));
+	}
+	json_object_set_new(root, "guest_ips", ips);
+	json_object_set_new(root, "guest_ips_source",
+			    json_string(a->guest_ips_learned ? "learned" : "given"));
+	json_object_set_new(root, "clock", json_clock(a));
+	json_object_set_new(root, "matching",
+			    json_pack("{s:f, s:I, s:I, s:I}", "window_us", a->o.window_ns / 1e3,
+				      "packets", (json_int_t)a->mc.journeys, "peak_pending",
+				      (json_int_t)a->mc.peak_journeys, "resegmented",
+				      (json_int_t)a->mc.coalesce_events));
+	json_t *hops = json_array();
+	for (int i = 0; i + 1 < v->npts; i++)
+		for (int d = 0; d < DIR_N; d++) {
+			enum point up, down;
+			vo_hop_ends(v, i, (enum direction)d, &up, &down);
+			for (int p = PROTO_ALL; p < PROTO_N; p++)
+				if (p == PROTO_ALL || (v->protos_seen & (1u << p)))
+					json_array_append_new(
+						hops, json_hop(a, v->hop[i][d], (enum proto)p, up,
+							       down, (enum direction)d));
+		}
+	json_object_set_new(root, "hops", hops);
+	if (v->has_vo)
+		json_object_set_new(root, "vo",
+				    json_pack("{s:o, s:o}", "to_guest", json_vo_dir(a, DIR_TO_GUEST),
+					      "from_guest", json_vo_dir(a, DIR_FROM_GUEST)));
+	else
+		json_object_set_new(root, "vo", json_null());
+	json_object_set_new(root, "rtt", json_array());
+	json_object_set_new(root, "ack", json_array());
+	json_object_set_new(root, "ack_compression", json_array());
+	int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	fputc('\n', out);
+	json_decref(root);
+	return rc == 0 ? 0 : -1;
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+static void text_dist_cols(FILE *out, const struct dist *d)
+{
+	if (d->n == 0) {
+		fprintf(out, "  %9s %9s %9s %9s %9s %9s %9s", "-", "-", "-", "-", "-", "-", "-");
+		return;
+	}
+	fprintf(out, "  %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f", d->min, d->p50, d->p90, d->p99,
+		d->max, d->mean, d->sd);
+}
+
+static void text_row(FILE *out, const char *label, const char *dir, const struct hop_acc *row,
+		     enum proto pr, bool *any_unobservable)
+{
+	struct hop_counts c;
+	struct dist d;
+	summarize(row, pr, &c, &d);
+	if (pr != PROTO_ALL && c.matched + c.unmatched + c.unexpected == 0)
+		return;
+	fprintf(out, "%-16s %-10s %-5s %9llu %9llu %6.2f%%", label, dir, proto_name(pr),
+		(unsigned long long)c.matched, (unsigned long long)c.unmatched,
+		100 * loss_fraction(&c));
+	if (!observable(&d)) {
+		fprintf(out, "  not observable (same kernel stamp at both points)\n");
+		*any_unobservable = true;
+		return;
+	}
+	text_dist_cols(out, &d);
+	fputc('\n', out);
+}
+
+static void text_header(FILE *out, const char *what)
+{
+	fprintf(out, "%-16s %-10s %-5s %9s %9s %7s  %9s %9s %9s %9s %9s %9s %9s\n", what,
+		"direction", "proto", "matched", "unmatched", "loss", "min us", "p50 us", "p90 us",
+		"p99 us", "max us", "mean us", "sd us");
+}
+
+static void text_time(FILE *out, int64_t ns)
+{
+	time_t s = (time_t)(ns / 1000000000);
+	struct tm tm;
+	char buf[64];
+	gmtime_r(&s, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(out, "%s.%06lld UTC", buf, (long long)(ns % 1000000000) / 1000);
+}
+
+static int write_text(FILE *out, const struct analysis *a)
+{
+	const struct vo *v = &a->vo;
+	bool unobs = false;
+	if (v->has_vo) {
+		struct hop_counts c;
+		struct dist to, from;
+		summarize(v->e2e[DIR_TO_GUEST], PROTO_ALL, &c, &to);
+		summarize(v->e2e[DIR_FROM_GUEST], PROTO_ALL, &c, &from);
+		fprintf(out, "VO latency (%s <-> guest, all protocols): ", point_name(v->pt[0]));
+		if (to.n)
+			fprintf(out, "to guest p50 %.1f us", to.p50);
+		else
+			fprintf(out, "to guest: no matched packets");
+		if (from.n)
+			fprintf(out, ", from guest p50 %.1f us", from.p50);
+		else
+			fprintf(out, ", from guest: no matched packets");
+		fputc('\n', out);
+		if (a->clock.method == CLOCK_NONE)
+			fprintf(out, "  warning: guest clock not corrected (method none): "
+				     "host<->guest delays include the guest clock offset\n");
+	}
+	fputc('\n', out);
+
+	const struct clock_model *ck = &a->clock;
+	fprintf(out, "Clock: method %s", clock_method_name(ck->method));
+	if (ck->method == CLOCK_NONE) {
+		fprintf(out, ", guest stamps taken as host time\n");
+	} else {
+		fprintf(out, ", guest - host = %+.3f us at ", ck->seg[0].offset_ns / 1e3);
+		text_time(out, ck->seg[0].t0_ns);
+		fprintf(out, ", skew %+.3f ppm, %d segment%s\n", ck->seg[0].skew * 1e6, ck->nseg,
+			ck->nseg == 1 ? "" : "s");
+	}
+	fprintf(out, "Guest addresses:");
+	for (int i = 0; i < a->guest_ips.n; i++) {
+		char buf[64];
+		fprintf(out, " %s", pkt_addr_str(a->guest_ips.v[i].family, a->guest_ips.v[i].a, buf,
+						  sizeof buf));
+	}
+	fprintf(out, " (%s)\n\n", a->guest_ips_learned ? "learned from the captures" : "given");
+
+	fprintf(out, "%-7s %10s %10s %10s %10s  %s\n", "point", "records", "guest", "other",
+		"skipped", "file");
+	for (int p = 0; p < POINT_N; p++) {
+		if (!a->o.file[p])
+			continue;
+		const struct point_stats *ps = &a->pt[p];
+		uint64_t sk = 0;
+		for (int r = 1; r < DIS_N; r++)
+			sk += ps->skipped[r];
+		fprintf(out, "%-7s %10llu %10llu %10llu %10llu  %s", point_name((enum point)p),
+			(unsigned long long)ps->records, (unsigned long long)ps->used,
+			(unsigned long long)ps->not_guest, (unsigned long long)sk, a->o.file[p]);
+		if (a->o.drops[p] > 0)
+			fprintf(out, "  (%lld kernel drops)", (long long)a->o.drops[p]);
+		fputc('\n', out);
+	}
+	fputc('\n', out);
+
+	text_header(out, "hop");
+	for (int i = 0; i + 1 < v->npts; i++)
+		for (int d = 0; d < DIR_N; d++) {
+			enum point up, down;
+			vo_hop_ends(v, i, (enum direction)d, &up, &down);
+			char label[40];
+			snprintf(label, sizeof label, "%s -> %s", point_name(up), point_name(down));
+			for (int p = PROTO_ALL; p < PROTO_N; p++)
+				text_row(out, p == PROTO_ALL ? label : "", p == PROTO_ALL ? direction_name((enum direction)d) : "",
+					 v->hop[i][d], (enum proto)p, &unobs);
+		}
+	if (v->has_vo) {
+		fputc('\n', out);
+		text_header(out, "VO (end to end)");
+		for (int d = 0; d < DIR_N; d++) {
+			char label[40];
+			snprintf(label, sizeof label, "%s -> %s",
+				 point_name(d == DIR_TO_GUEST ? v->pt[0] : POINT_GUEST),
+				 point_name(d == DIR_TO_GUEST ? POINT_GUEST : v->pt[0]));
+			for (int p = PROTO_ALL; p < PROTO_N; p++)
+				text_row(out, p == PROTO_ALL ? label : "", p == PROTO_ALL ? direction_name((enum direction)d) : "",
+					 v->e2e[d], (enum proto)p, &unobs);
+		}
+	}
+	uint64_t co = 0, sp = 0;
+	for (int i = 0; i + 1 < v->npts; i++)
+		for (int d = 0; d < DIR_N; d++)
+			for (int p = PROTO_TCP; p < PROTO_N; p++) {
+				co += v->hop[i][d][p].c.coalesced;
+				sp += v->hop[i][d][p].c.split;
+			}
+	fputc('\n', out);
+	if (co || sp)
+		fprintf(out, "TCP resegmentation: %llu segments coalesced into bigger ones downstream "
+			     "(GRO), %llu pieces of bigger upstream segments (GSO/TSO)\n",
+			(unsigned long long)co, (unsigned long long)sp);
+	if (unobs)
+		fprintf(out, "Not observable: %s.\n", NOT_OBSERVABLE_NOTE);
+	for (int p = 0; p < POINT_N; p++)
+		if (a->o.drops[p] > 0) {
+			fprintf(out, "Loss figures at hops touching %s are unreliable: its capture "
+				     "dropped %lld packets.\n",
+				point_name((enum point)p), (long long)a->o.drops[p]);
+		}
+	return ferror(out) ? -1 : 0;
+}
+
+int report_write(FILE *out, enum report_format fmt, const struct analysis *a)
+{
+	switch (fmt) {
+	case REPORT_JSON:
+		return write_json(out, a);
+	case REPORT_TEXT:
+	default:
+		return write_text(out, a);
+	}
+}
