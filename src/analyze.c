@@ -61,19 +61,31 @@ static void show_progress(struct source *src, int n, bool done)
 		fprintf(stderr, "\r\033[Kanalyze: %3.0f%% of %.1f MB", t ? 100.0 * d / t : 0, t / 1e6);
 }
 
+/* Tries the captures nearest the guest first; the first that tells wins. */
 static int learn_guest(struct analysis *a, struct verr *err)
 {
 	a->guest_ips = a->o.guest_ips;
 	if (a->guest_ips.n > 0)
 		return 0;
-	enum point from = a->o.file[POINT_GUEST] ? POINT_GUEST
-			  : a->o.file[POINT_VNET] ? POINT_VNET
-			  : a->o.file[POINT_BRIDGE] ? POINT_BRIDGE
-						    : POINT_NIC;
-	if (guestaddr_learn(a->o.file[from], from, a->o.allow_truncated, &a->guest_ips, err) != 0)
-		return -1;
-	a->guest_ips_learned = true;
-	return 0;
+	static const enum point order[POINT_N] = {POINT_GUEST, POINT_VNET, POINT_BRIDGE, POINT_NIC};
+	struct verr first = {0};
+	for (int i = 0; i < POINT_N; i++) {
+		enum point p = order[i];
+		if (!a->o.file[p])
+			continue;
+		struct verr e = {0};
+		if (guestaddr_learn(a->o.file[p], p, a->o.allow_truncated, &a->guest_ips, &e) == 0) {
+			a->guest_ips_learned = true;
+			return 0;
+		}
+		if (first.status == VERR_OK)
+			first = e;
+		/* A damaged file is an error in its own right, not a reason to guess. */
+		if (e.msg[0] && strstr(e.msg, "give --guest-ip") == NULL)
+			break;
+	}
+	*err = first;
+	return -1;
 }
 
 int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr *err)

@@ -81,6 +81,68 @@ static void addr_key(uint8_t *k, int family, const uint8_t a[16])
 	memcpy(k + 1, a, 16);
 }
 
+/* MAC prefixes hypervisors give guests (QEMU/KVM, OpenStack, Xen, VirtualBox,
+ * VMware, Hyper-V): where two MACs are in every frame (a guest talking to one
+ * router), the one with such a prefix is the guest's. */
+static bool vm_oui(const uint8_t *m)
+{
+	static const uint8_t ouis[][3] = {
+		{0x52, 0x54, 0x00}, {0xfa, 0x16, 0x3e}, {0x00, 0x16, 0x3e}, {0x08, 0x00, 0x27},
+		{0x00, 0x0c, 0x29}, {0x00, 0x50, 0x56}, {0x00, 0x15, 0x5d},
+	};
+	for (size_t i = 0; i < sizeof ouis / sizeof ouis[0]; i++)
+		if (memcmp(m, ouis[i], 3) == 0)
+			return true;
+	return false;
+}
+
+static int distinct_sources(const struct tally *src_by_mac, const uint8_t *mac)
+{
+	int n = 0;
+	for (int i = 0; i < src_by_mac->n; i++)
+		if (memcmp(src_by_mac->v[i].key, mac, 6) == 0)
+			n++;
+	return n;
+}
+
+/* The guest's MAC: the one in most frames; among MACs in nearly as many
+ * (within 10 %), a hypervisor prefix wins, then fewer source addresses (a
+ * router fronts many hosts).  -1 if still undecided. */
+static int pick_guest_mac(const struct tally *macs, const struct tally *src_by_mac)
+{
+	int best = 0;
+	for (int i = 1; i < macs->n; i++)
+		if (macs->v[i].count > macs->v[best].count)
+			best = i;
+	int cand[TALLY_MAX], nc = 0, nvm = 0, vm = -1;
+	for (int i = 0; i < macs->n; i++)
+		if (macs->v[i].count * 10 >= macs->v[best].count * 9) {
+			cand[nc++] = i;
+			if (vm_oui(macs->v[i].key)) {
+				nvm++;
+				vm = i;
+			}
+		}
+	if (nc == 1)
+		return best;
+	if (nvm == 1)
+		return vm;
+	int fewest = -1, fewest_n = 1 << 30, tie = 0;
+	for (int k = 0; k < nc; k++) {
+		int d = distinct_sources(src_by_mac, macs->v[cand[k]].key);
+		if (d == 0)
+			continue;
+		if (d < fewest_n) {
+			fewest_n = d;
+			fewest = cand[k];
+			tie = 0;
+		} else if (d == fewest_n) {
+			tie = 1;
+		}
+	}
+	return tie ? -1 : fewest;
+}
+
 int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct addrset *out,
 		    struct verr *err)
 {
@@ -139,27 +201,43 @@ int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct
 				"%s: no IP packets to learn the guest's address from; give --guest-ip",
 				path);
 
-	if (with_mac * 2 > n && (p == POINT_GUEST || p == POINT_VNET)) {
-		int best = 0;
-		for (int i = 1; i < macs.n; i++)
-			if (macs.v[i].count > macs.v[best].count)
-				best = i;
+	if (with_sll > 0 && p == POINT_GUEST) {
+		/* Cooked capture on the guest: outgoing packets are the guest's own. */
+		for (int i = 0; i < sll.n; i++)
+			addrset_add(out, sll.v[i].key[0], sll.v[i].key + 1);
+	} else if (with_mac * 2 > n && (p == POINT_GUEST || p == POINT_VNET)) {
+		int best = pick_guest_mac(&macs, &src_by_mac);
+		if (best < 0)
+			return verr_set(err, VERR_INPUT,
+					"%s: two MACs are in every frame and nothing tells which "
+					"is the guest's; give --guest-ip",
+					path);
 		for (int i = 0; i < src_by_mac.n; i++)
 			if (memcmp(src_by_mac.v[i].key, macs.v[best].key, 6) == 0)
 				addrset_add(out, src_by_mac.v[i].key[6], src_by_mac.v[i].key + 7);
-	} else if (with_sll > 0 && (p == POINT_GUEST || p == POINT_VNET)) {
+	} else if (with_sll > 0 && p == POINT_VNET) {
+		/* On the tap, the host's outgoing packets go to the guest. */
 		for (int i = 0; i < sll.n; i++)
 			addrset_add(out, sll.v[i].key[0], sll.v[i].key + 1);
-	}
-	if (out->n == 0) {
+	} else {
 		for (int fam = 4; fam <= 6; fam += 2) {
-			int best = -1;
+			int best = -1, ties = 0;
 			for (int i = 0; i < part.n; i++)
 				if (part.v[i].key[0] == fam &&
 				    (best < 0 || part.v[i].count > part.v[best].count))
 					best = i;
-			if (best >= 0 && part.v[best].count * 2 > fam_count[fam == 6])
-				addrset_add(out, fam, part.v[best].key + 1);
+			if (best < 0 || part.v[best].count * 2 <= fam_count[fam == 6])
+				continue;
+			for (int i = 0; i < part.n; i++)
+				if (i != best && part.v[i].key[0] == fam &&
+				    part.v[i].count * 10 >= part.v[best].count * 9)
+					ties++;
+			if (ties)
+				return verr_set(err, VERR_INPUT,
+						"%s: several addresses are in nearly every packet and "
+						"nothing tells which is the guest's; give --guest-ip",
+						path);
+			addrset_add(out, fam, part.v[best].key + 1);
 		}
 	}
 	if (out->n == 0)
