@@ -107,6 +107,9 @@ static int load_manifest(struct analysis_opts *o, const char *dir, struct strpoo
 	pool_add(sp, path);
 	json_error_t je;
 	json_t *root = json_load_file(path, 0, &je);
+	if (root == NULL && je.line < 1)
+		return verr_set(err, VERR_INPUT, "%s: cannot read run manifest: %s", path,
+				strerror(errno));
 	if (root == NULL)
 		return verr_set(err, VERR_INPUT, "%s: cannot read run manifest: %s (line %d)", path,
 				je.text, je.line);
@@ -163,7 +166,8 @@ static int cmd_analyze(int argc, char **argv, struct verr *err)
 	struct strpool sp = {.n = 0};
 	int rc = -1, c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", LONG_OPTS, NULL)) != -1) {
+	opterr = 0; /* our own one-line messages */
+	while ((c = getopt_long(argc, argv, ":h", LONG_OPTS, NULL)) != -1) {
 		double v;
 		switch (c) {
 		case OPT_JSON:
@@ -211,8 +215,13 @@ static int cmd_analyze(int argc, char **argv, struct verr *err)
 		case OPT_VERSION:
 			printf("vocalc %s\n", VOCALC_VERSION);
 			return 0;
+		case ':':
+			verr_set(err, VERR_INPUT, "analyze: %s needs a value (see vocalc --help)",
+				 argv[optind - 1]);
+			goto out;
 		default:
-			verr_set(err, VERR_INPUT, "analyze: bad option (see vocalc --help)");
+			verr_set(err, VERR_INPUT, "analyze: unknown option %s (see vocalc --help)",
+				 argv[optind - 1]);
 			goto out;
 		}
 	}

@@ -1,0 +1,63 @@
+# Bad input (issue 2 must-show): each case gives exactly one line on stderr
+# that names the file (or option) and the reason, exit status 2, no crash; in
+# the sanitizer build a sanitizer report would fail the run.
+source tests/lib.sh
+"$VOCGEN" --out "$T/ok" --journeys 300 --seed 3 || fail vocgen
+G="$T/ok/guest.pcap" N="$T/ok/nic.pcap"
+: >"$T/empty.pcap"
+echo "this is not a capture, just text" >"$T/text.pcap"
+python3 - "$N" "$T" <<'PY'
+import struct, sys
+src, d = sys.argv[1], sys.argv[2]
+data = open(src, "rb").read()
+open(d + "/trunc.pcap", "wb").write(data[:-7])            # last record cut
+b = bytearray(data)
+struct.pack_into("<I", b, 24 + 8, 0x7fffffff)              # first record's caplen
+open(d + "/badlen.pcap", "wb").write(b)
+b = bytearray(data[:24]); struct.pack_into("<I", b, 20, 105)  # IEEE 802.11
+open(d + "/wifi.pcap", "wb").write(bytes(b) + data[24:])
+open(d + "/hdronly.pcap", "wb").write(data[:24])           # a valid, empty capture
+PY
+mkdir -p "$T/nodir" "$T/badman"
+echo '{"points": [' >"$T/badman/manifest.json"
+
+# check STATUS PATTERN ARGS...: one stderr line matching PATTERN, that status.
+check() {
+	local want=$1 pat=$2; shift 2
+	expect_exit "$want" "$VOCALC" "$@"
+	[ "$(wc -l <"$T/err")" -eq 1 ] || { cat "$T/err"; fail "$*: stderr is not one line"; }
+	grep -Eq -- "$pat" "$T/err" || { cat "$T/err"; fail "$*: stderr lacks /$pat/"; }
+	[ ! -s "$T/out" ] || fail "$*: wrote to stdout on error"
+	echo "ok: $(cat "$T/err")"
+}
+check 2 "empty.pcap: empty file" analyze nic="$N" guest="$T/empty.pcap"
+check 2 "text.pcap: not a pcap or pcapng" analyze nic="$N" guest="$T/text.pcap"
+check 2 "trunc.pcap: damaged after record [0-9]+: truncated" analyze nic="$T/trunc.pcap" guest="$G"
+check 2 "badlen.pcap: damaged after record 0: .*capture length" analyze nic="$T/badlen.pcap" guest="$G"
+check 2 "wifi.pcap: unsupported link type 105" analyze nic="$T/wifi.pcap" guest="$G"
+check 2 "x.pcap: unknown point 'nick'" analyze nick="$T/x.pcap" guest="$G"
+check 2 "two files for point guest" analyze nic="$N" guest="$G" guest="$T/ok/vnet.pcap"
+check 2 "missing.pcap: No such file" analyze nic="$T/missing.pcap" guest="$G"
+check 2 "at least two points" analyze guest="$G"
+check 2 "manifest.json: No such file|manifest.json: cannot read" analyze "$T/nodir"
+check 2 "manifest.json: cannot read run manifest" analyze "$T/badman"
+check 2 "expected POINT=FILE" analyze "$T/ok/nic.pcap"
+check 2 "--guest-ip: not an IPv4 or IPv6 address" analyze --guest-ip 10.0.0.300 nic="$N" guest="$G"
+check 2 "--window-ms: must be in" analyze --window-ms 0 nic="$N" guest="$G"
+check 2 "--csv needs a value" analyze nic="$N" guest="$G" --csv
+check 2 "--guest-offset-us: not a number" analyze --guest-offset-us 12abc nic="$N" guest="$G"
+check 2 "--guest-skew-ppm needs --guest-offset-us" analyze --guest-skew-ppm 3 nic="$N" guest="$G"
+check 2 "is the nic capture; refusing to overwrite" analyze --csv "$N" nic="$N" guest="$G"
+check 2 "unknown option --no-such-option" analyze --no-such-option nic="$N" guest="$G"
+check 2 "usage|unknown option" --bogus
+
+# the captures the user gave are never modified
+cmp -s "$N" "$T/ok/nic.pcap" && [ -s "$N" ] || fail "input changed"
+
+# --allow-truncated analyzes the complete records, with a warning
+expect_exit 0 "$VOCALC" analyze --json --allow-truncated nic="$T/trunc.pcap" guest="$G"
+grep -q "warning: .*trunc.pcap" "$T/err" || fail "no truncation warning"
+python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$T/out" || fail "not JSON"
+# a header-only capture is valid and empty: the report says so, no crash
+expect_exit 0 "$VOCALC" analyze --json --guest-ip 10.0.0.2 nic="$T/hdronly.pcap" guest="$G"
+[ "$(json_get "$T/out" "r['points'][0]['packets']")" = 0 ] || fail "header-only capture"

@@ -1,0 +1,87 @@
+# The command line and output formats: --help/--version, JSON per CONTRACT.md,
+# CSV rows against the truth, run directories, observability notes.
+source tests/lib.sh
+expect_exit 0 "$VOCALC" --help
+grep -q "vocalc analyze" "$T/out" || fail "--help"
+expect_exit 0 "$VOCALC" --version
+grep -Eq "^vocalc [0-9]+\.[0-9]+\.[0-9]+$" "$T/out" || fail "--version"
+expect_exit 2 "$VOCALC"
+
+"$VOCGEN" --out "$T/run" --journeys 3000 --seed 5 --offset-us 900 || fail vocgen
+# JSON: exactly one document on stdout, schema keys present
+expect_exit 0 "$VOCALC" analyze --json --guest-offset-us 900 "$T/run"
+cp "$T/out" "$T/r.json"
+python3 - "$T/r.json" <<'PY' || fail "JSON does not follow the contract"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["schema"] == 1 and r["tool"] == "vocalc" and r["version"]
+for k in ("points", "clock", "hops", "vo", "rtt", "ack", "ack_compression"):
+    assert k in r, k
+assert [p["name"] for p in r["points"]] == ["nic", "bridge", "vnet", "guest"]
+c = r["clock"]
+assert c["method"] == "manual" and abs(c["offset_us"] - 900) < 1e-9 and c["segments"] == 1
+dist = {"n", "min", "p50", "p90", "p99", "max", "mean", "sd"}
+pairs = {(h["from"], h["to"], h["direction"]) for h in r["hops"]}
+# every adjacent pair, both directions
+want = {("nic","bridge","to_guest"),("bridge","nic","from_guest"),("bridge","vnet","to_guest"),
+        ("vnet","bridge","from_guest"),("vnet","guest","to_guest"),("guest","vnet","from_guest")}
+assert pairs == want, pairs
+for h in r["hops"]:
+    assert set(h["delay_us"]) == dist and h["protocol"] in ("all","tcp","udp","icmp","other")
+    assert isinstance(h["observable"], bool)
+# nic->bridge to_guest shares the kernel stamp in the generated trace (const 0)
+nb = [h for h in r["hops"] if h["from"] == "nic" and h["to"] == "bridge" and h["protocol"] == "all"][0]
+assert nb["observable"] is False and nb["delay_us"]["max"] == 0 and "note" in nb
+bv = [h for h in r["hops"] if h["from"] == "bridge" and h["to"] == "vnet" and h["protocol"] == "all"][0]
+assert bv["observable"] is True
+for d in ("to_guest", "from_guest"):
+    v = r["vo"][d]
+    assert v["protocol"] == "all" and set(v["delay_us"]) == dist
+    assert {"tcp", "udp", "icmp"} <= {x["protocol"] for x in v["by_protocol"]}
+assert r["vo"]["to_guest"]["from"] == "nic" and r["vo"]["to_guest"]["to"] == "guest"
+assert r["vo"]["from_guest"]["from"] == "guest" and r["vo"]["from_guest"]["to"] == "nic"
+PY
+# the text report gives the answer first, with units
+expect_exit 0 "$VOCALC" analyze --guest-offset-us 900 "$T/run"
+head -n 1 "$T/out" | grep -Eq "^VO latency \(nic <-> guest, all protocols\): to guest p50 [0-9.]+ us, from guest p50 [0-9.]+ us$" \
+	|| { head -n 3 "$T/out"; fail "text answer line"; }
+grep -q "not observable" "$T/out" || fail "text lacks the not-observable note"
+# and warns when the guest clock is not corrected
+expect_exit 0 "$VOCALC" analyze "$T/run"
+grep -q "guest clock not corrected" "$T/out" || fail "no clock warning"
+
+# CSV: one row per packet seen at two or more points; VO column = truth
+expect_exit 0 "$VOCALC" analyze --csv "$T/rows.csv" --guest-offset-us 900 "$T/run"
+python3 - "$T/rows.csv" "$T/r.json" "$T/run/truth.json" <<'PY' || fail "CSV"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+r, t = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+assert rows and list(rows[0])[:4] == ["flow", "protocol", "direction", "payload"]
+vo_to = sorted(float(x["vo_us"]) for x in rows if x["direction"] == "to_guest" and x["vo_us"])
+assert len(vo_to) == t["vo"]["to_guest"]["matched"], (len(vo_to), t["vo"]["to_guest"]["matched"])
+assert abs(vo_to[0] - t["vo"]["to_guest"]["delay_us"]["min"]) < 0.002
+assert abs(vo_to[-1] - t["vo"]["to_guest"]["delay_us"]["max"]) < 0.002
+vb = [float(x["vnet_guest_us"]) for x in rows if x["direction"] == "from_guest" and x["vnet_guest_us"]]
+h = [h for h in t["hops"] if h["from"] == "guest" and h["to"] == "vnet" and h["protocol"] == "all"][0]
+assert len(vb) == h["matched"]
+assert all(x["flow"].count(">") == 1 for x in rows)
+PY
+# POINT=FILE and the run directory give the same numbers
+expect_exit 0 "$VOCALC" analyze --json --guest-offset-us 900 nic="$T/run/nic.pcap" \
+	bridge="$T/run/bridge.pcap" vnet="$T/run/vnet.pcap" guest="$T/run/guest.pcap"
+python3 -c "
+import json,sys
+a,b=json.load(open(sys.argv[1])),json.load(open(sys.argv[2]))
+assert a['hops']==b['hops'] and a['vo']==b['vo']" "$T/out" "$T/r.json" || fail "POINT=FILE != RUN_DIR"
+# guest addresses given by hand
+expect_exit 0 "$VOCALC" analyze --json --guest-ip 10.0.0.2 --guest-ip fd00::2 --guest-offset-us 900 "$T/run"
+[ "$(json_get "$T/out" "r['guest_ips_source']")" = given ] || fail "--guest-ip"
+python3 -c "
+import json,sys
+a,b=json.load(open(sys.argv[1])),json.load(open(sys.argv[2]))
+assert a['hops']==b['hops']" "$T/out" "$T/r.json" || fail "--guest-ip changes results"
+# no guest point: no VO, hops still
+"$VOCGEN" --out "$T/host" --points nic,bridge,vnet --journeys 2000 || fail vocgen
+expect_exit 0 "$VOCALC" analyze --json "$T/host"
+[ "$(json_get "$T/out" "r['vo']")" = None ] || fail "vo without guest"
+python3 tests/truthcmp.py "$T/out" "$T/host/truth.json" || fail "host-only truth"
