@@ -56,7 +56,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 
 # The Debian packages the build, the tests and the benchmarks need (idempotent).
 DEB_PKGS := build-essential pkg-config libpcap-dev libssh2-1-dev libgsl-dev libjansson-dev \
-            tcpdump tshark python3 time iproute2
+            tcpdump tshark python3 time iproute2 iputils-ping
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 	    grep -q '^install ok installed' || echo $$p; done); \
@@ -87,4 +87,5 @@ clean:
 	rm -rf build build-san vocalc
 
 .PHONY: all deps demo check bench install clean
+.SECONDARY:
 -include $(wildcard build/*/*.d build-san/*/*.d)

@@ -34,6 +34,17 @@ static void summarize(const struct hop_acc *row, enum proto pr, struct hop_count
 	dist_of(d, sets, k);
 }
 
+static const char *const NEGATIVE_NOTE =
+	"the downstream point stamped most packets before the upstream one, on one clock: a "
+	"bridge device (in promiscuous mode for the capture) is handed its copy of a forwarded "
+	"frame after the frame was forwarded, so its stamp is not on the path between the ports";
+
+/* Two host points share one clock: a negative median there is not a clock error. */
+static bool negative_on_host(const struct dist *d, enum point from, enum point to)
+{
+	return from != POINT_GUEST && to != POINT_GUEST && d->n > 0 && d->p50 < 0;
+}
+
 static bool observable(const struct dist *d)
 {
 	return !(d->n > 0 && d->min == 0 && d->max == 0);
@@ -83,6 +94,8 @@ static json_t *json_hop(const struct analysis *a, const struct hop_acc *row, enu
 		loss_fraction(&c), "loss_reliable", loss_reliable(a, from, to));
 	if (o && !observable(&d))
 		json_object_set_new(o, "note", json_string(NOT_OBSERVABLE_NOTE));
+	else if (o && negative_on_host(&d, from, to))
+		json_object_set_new(o, "note", json_string(NEGATIVE_NOTE));
 	return o;
 }
 
@@ -204,7 +217,8 @@ static void text_dist_cols(FILE *out, const struct dist *d)
 }
 
 static void text_row(FILE *out, const char *label, const char *dir, const struct hop_acc *row,
-		     enum proto pr, bool *any_unobservable)
+		     enum proto pr, enum point from, enum point to, bool *any_unobservable,
+		     bool *any_negative)
 {
 	struct hop_counts c;
 	struct dist d;
@@ -220,6 +234,10 @@ static void text_row(FILE *out, const char *label, const char *dir, const struct
 		return;
 	}
 	text_dist_cols(out, &d);
+	if (negative_on_host(&d, from, to)) {
+		fputs("  (!)", out);
+		*any_negative = true;
+	}
 	fputc('\n', out);
 }
 
@@ -243,7 +261,7 @@ static void text_time(FILE *out, int64_t ns)
 static int write_text(FILE *out, const struct analysis *a)
 {
 	const struct vo *v = &a->vo;
-	bool unobs = false;
+	bool unobs = false, neg = false;
 	if (v->has_vo) {
 		struct hop_counts c;
 		struct dist to, from;
@@ -309,8 +327,9 @@ static int write_text(FILE *out, const struct analysis *a)
 			char label[40];
 			snprintf(label, sizeof label, "%s -> %s", point_name(up), point_name(down));
 			for (int p = PROTO_ALL; p < PROTO_N; p++)
-				text_row(out, p == PROTO_ALL ? label : "", p == PROTO_ALL ? direction_name((enum direction)d) : "",
-					 v->hop[i][d], (enum proto)p, &unobs);
+				text_row(out, p == PROTO_ALL ? label : "",
+					 p == PROTO_ALL ? direction_name((enum direction)d) : "",
+					 v->hop[i][d], (enum proto)p, up, down, &unobs, &neg);
 		}
 	if (v->has_vo) {
 		fputc('\n', out);
@@ -321,8 +340,9 @@ static int write_text(FILE *out, const struct analysis *a)
 				 point_name(d == DIR_TO_GUEST ? v->pt[0] : POINT_GUEST),
 				 point_name(d == DIR_TO_GUEST ? POINT_GUEST : v->pt[0]));
 			for (int p = PROTO_ALL; p < PROTO_N; p++)
-				text_row(out, p == PROTO_ALL ? label : "", p == PROTO_ALL ? direction_name((enum direction)d) : "",
-					 v->e2e[d], (enum proto)p, &unobs);
+				text_row(out, p == PROTO_ALL ? label : "",
+					 p == PROTO_ALL ? direction_name((enum direction)d) : "",
+					 v->e2e[d], (enum proto)p, POINT_GUEST, POINT_GUEST, &unobs, &neg);
 		}
 	}
 	uint64_t co = 0, sp = 0;
@@ -339,6 +359,8 @@ static int write_text(FILE *out, const struct analysis *a)
 			(unsigned long long)co, (unsigned long long)sp);
 	if (unobs)
 		fprintf(out, "Not observable: %s.\n", NOT_OBSERVABLE_NOTE);
+	if (neg)
+		fprintf(out, "(!) Negative median between host points: %s.\n", NEGATIVE_NOTE);
 	for (int p = 0; p < POINT_N; p++)
 		if (a->o.drops[p] > 0) {
 			fprintf(out, "Loss figures at hops touching %s are unreliable: its capture "

@@ -6,7 +6,7 @@ set -u
 : "${TESTS_OUT:=$PWD/tests/out/manual}" "${BUILD:=build}"
 mkdir -p "$TESTS_OUT"
 T=$(mktemp -d "$TESTS_OUT/$(basename "$0" .sh).XXXXXX")
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 
 fail() { echo "FAIL: $*"; exit 1; }
 skip() { echo "skipped: $*"; exit 77; }
