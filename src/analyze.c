@@ -137,7 +137,7 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 		if (src[i].p == POINT_GUEST && advance(a, &src[i], err) != 0)
 			goto out;
 
-	m = match_create(o->window_ns, vo_journey, &a->vo);
+	m = match_create(a->mask, o->window_ns, vo_journey, &a->vo);
 	if (m == NULL) {
 		verr_set(err, VERR_INPUT, "out of memory");
 		goto out;

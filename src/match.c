@@ -50,7 +50,7 @@ enum { TS_UNKNOWN = 0, TS_NONE, TS_PRESENT };
 
 struct journey {
 	struct hnode hn; /* first: a struct hnode * is a struct journey * */
-	struct journey *anext; /* age list (start order), or free list */
+	struct journey *anext, *aprev; /* age list (start order); anext: free list */
 	struct mkey key;
 	struct flow *flow;
 	int64_t t_first;
@@ -62,6 +62,7 @@ struct journey {
 
 struct matcher {
 	int64_t window_ns;
+	uint8_t all;             /* points given: a journey seen or covered at all is done */
 	int64_t flow_idle_ns;
 	int64_t now_ns;          /* latest stamp pushed */
 	int64_t next_sweep_ns;   /* next flow-table sweep */
@@ -75,12 +76,13 @@ struct matcher {
 
 static const int64_t FLOW_IDLE_MIN_NS = 60LL * 1000000000;
 
-struct matcher *match_create(int64_t window_ns, match_emit_fn emit, void *ctx)
+struct matcher *match_create(uint8_t points, int64_t window_ns, match_emit_fn emit, void *ctx)
 {
-	assert(window_ns > 0 && emit != NULL);
+	assert(window_ns > 0 && emit != NULL && points != 0);
 	struct matcher *m = calloc(1, sizeof *m);
 	if (m == NULL)
 		return NULL;
+	m->all = points;
 	m->window_ns = window_ns;
 	/* A journey points at its flow: flows must outlive every journey. */
 	m->flow_idle_ns = 2 * window_ns > FLOW_IDLE_MIN_NS ? 2 * window_ns : FLOW_IDLE_MIN_NS;
@@ -321,19 +323,34 @@ static void emit_journey(struct matcher *m, struct journey *j)
 	m->emit(m->ctx, &ji);
 }
 
+/* Unlinks j from the table and the age list, emits it and recycles it. */
+static void retire(struct matcher *m, struct journey *j)
+{
+	if (j->aprev)
+		j->aprev->anext = j->anext;
+	else
+		m->head = j->anext;
+	if (j->anext)
+		j->anext->aprev = j->aprev;
+	else
+		m->tail = j->aprev;
+	hashtab_remove(&m->journeys, &j->hn);
+	emit_journey(m, j);
+	m->alive--;
+	j->anext = m->free_list;
+	m->free_list = j;
+}
+
 static void expire(struct matcher *m, int64_t before_ns)
 {
-	while (m->head && m->head->t_first < before_ns) {
-		struct journey *j = m->head;
-		m->head = j->anext;
-		if (m->head == NULL)
-			m->tail = NULL;
-		hashtab_remove(&m->journeys, &j->hn);
-		emit_journey(m, j);
-		m->alive--;
-		j->anext = m->free_list;
-		m->free_list = j;
-	}
+	while (m->head && m->head->t_first < before_ns)
+		retire(m, m->head);
+}
+
+/* Seen or covered at every point given: nothing more can join it. */
+static bool complete(const struct matcher *m, const struct journey *j)
+{
+	return (uint8_t)(j->mask | j->covered) == m->all;
 }
 
 /* A bigger segment at point bit matched j: mark the journeys of the smaller
@@ -352,6 +369,8 @@ static void mark_pieces(struct matcher *m, struct journey *j, uint32_t big_len, 
 			break;
 		p->covered |= bit;
 		seq += p->payload;
+		if (complete(m, p))
+			retire(m, p);
 	}
 	if (seq_in(seq, j->key.a, end))
 		flow_add_range(j->flow, seq, end, j->key.b, bit);
@@ -405,6 +424,8 @@ int match_push(struct matcher *m, enum point p, const struct pkt *pk, enum direc
 				flow_add_range(f, k.a + payload, k.a + j->payload, k.b,
 					       (uint8_t)(j->mask & ~bit));
 		}
+		if (complete(m, j))
+			retire(m, j);
 		return 0;
 	}
 
@@ -433,6 +454,8 @@ int match_push(struct matcher *m, enum point p, const struct pkt *pk, enum direc
 		free(j);
 		return -1;
 	}
+	j->aprev = m->tail;
+	j->anext = NULL;
 	if (m->tail)
 		m->tail->anext = j;
 	else
@@ -441,6 +464,8 @@ int match_push(struct matcher *m, enum point p, const struct pkt *pk, enum direc
 	m->counts.journeys++;
 	if (++m->alive > m->counts.peak_journeys)
 		m->counts.peak_journeys = m->alive;
+	if (complete(m, j))
+		retire(m, j); /* a piece of a segment already seen everywhere else */
 	return 0;
 }
 

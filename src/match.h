@@ -17,7 +17,8 @@
  * Equal identities (retransmissions without timestamps, duplicate ACKs) are
  * matched in order: a packet joins the oldest journey that lacks its point
  * and started within the window.  State is bounded by the window: a journey
- * is handed to the callback and freed `window` after it started.
+ * is handed to the callback and freed as soon as every point given has seen
+ * or covered it, else `window` after it started (lost, or not on the path).
  *
  * All stamps passed in are host time (guest stamps already corrected). */
 #ifndef VOCALC_MATCH_H
@@ -52,9 +53,11 @@ struct match_counts {
 
 struct matcher;
 
-/* window_ns: how long a journey waits for its other points.  emit is called
- * once per journey, in order of start time.  NULL on allocation failure. */
-struct matcher *match_create(int64_t window_ns, match_emit_fn emit, void *ctx);
+/* points: the points given (bit 1 << point).  window_ns: how long a journey
+ * waits for its other points.  emit is called once per journey, when it is
+ * done (complete journeys first; not in start order).  NULL on allocation
+ * failure. */
+struct matcher *match_create(uint8_t points, int64_t window_ns, match_emit_fn emit, void *ctx);
 void match_delete(struct matcher *m);
 
 /* Adds a dissected packet seen at point p at host time t_ns, direction dir

@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics.h>
 #include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_statistics_int.h>
 #include <stdlib.h>
@@ -31,6 +32,20 @@ void samples_free(struct samples *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* GSL's quantile (linear interpolation at index q*(n-1)) by selection: two
+ * order statistics per quantile, each O(n), instead of sorting the set. */
+static double quantile_by_select(int *v, size_t n, double q)
+{
+	double idx = q * (double)(n - 1);
+	size_t lo = (size_t)idx;
+	double frac = idx - (double)lo;
+	double a = gsl_stats_int_select(v, 1, n, lo);
+	if (frac == 0 || lo + 1 >= n)
+		return a;
+	double b = gsl_stats_int_select(v, 1, n, lo + 1);
+	return a + frac * (b - a);
+}
+
 int dist_of(struct dist *d, const struct samples *const *sets, size_t k)
 {
 	memset(d, 0, sizeof *d);
@@ -44,18 +59,19 @@ int dist_of(struct dist *d, const struct samples *const *sets, size_t k)
 		return -1;
 	size_t at = 0;
 	for (size_t i = 0; i < k; i++) {
-		for (size_t j = 0; j < sets[i]->n; j++)
-			v[at++] = sets[i]->v[j];
+		memcpy(v + at, sets[i]->v, sets[i]->n * sizeof *v);
+		at += sets[i]->n;
 	}
-	gsl_sort_int(v, 1, n);
+	int mn, mx;
+	gsl_stats_int_minmax(&mn, &mx, v, 1, n);
 	d->n = n;
-	d->min = v[0] / 1e3;
-	d->max = v[n - 1] / 1e3;
-	d->p50 = gsl_stats_int_quantile_from_sorted_data(v, 1, n, 0.50) / 1e3;
-	d->p90 = gsl_stats_int_quantile_from_sorted_data(v, 1, n, 0.90) / 1e3;
-	d->p99 = gsl_stats_int_quantile_from_sorted_data(v, 1, n, 0.99) / 1e3;
+	d->min = mn / 1e3;
+	d->max = mx / 1e3;
 	d->mean = gsl_stats_int_mean(v, 1, n) / 1e3;
-	d->sd = n > 1 ? gsl_stats_int_sd(v, 1, n) / 1e3 : 0;
+	d->sd = n > 1 ? gsl_stats_int_sd_m(v, 1, n, d->mean * 1e3) / 1e3 : 0;
+	d->p50 = quantile_by_select(v, n, 0.50) / 1e3;
+	d->p90 = quantile_by_select(v, n, 0.90) / 1e3;
+	d->p99 = quantile_by_select(v, n, 0.99) / 1e3;
 	free(v);
 	return 0;
 }

@@ -2,8 +2,9 @@
  *
  * Samples are kept as int32 nanoseconds (4 octets per matched packet and
  * hop) so exact quantiles stay affordable: ±2.1 s range, far beyond any
- * matching window.  Summaries use GSL's sort and statistics routines;
- * quantiles are GSL's (linear interpolation between order statistics). */
+ * matching window.  Summaries use GSL's statistics routines; quantiles are
+ * GSL's definition (linear interpolation between the order statistics at
+ * q*(n-1)), found with GSL's selection rather than a full sort. */
 #ifndef VOCALC_STATS_H
 #define VOCALC_STATS_H
 
