@@ -71,10 +71,15 @@ void hashtab_remove(struct hashtab *t, struct hnode *n)
 
 uint64_t hash_bytes(const void *key, size_t len)
 {
+	return hash_bytes_seeded(0, key, len);
+}
+
+uint64_t hash_bytes_seeded(uint64_t seed, const void *key, size_t len)
+{
 	/* Eight octets at a time (memcpy: no alignment assumed), a multiply-
 	 * rotate mix per word, then a final avalanche (splitmix64). */
 	const uint8_t *p = key;
-	uint64_t h = 0xcbf29ce484222325ULL ^ len;
+	uint64_t h = (0xcbf29ce484222325ULL ^ len) + seed * 0x9e3779b97f4a7c15ULL;
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8) {
 		uint64_t w;

@@ -32,5 +32,7 @@ void hashtab_remove(struct hashtab *t, struct hnode *n);
 
 /* A 64-bit hash of a fixed-size key (keys are zero-padded structs). */
 uint64_t hash_bytes(const void *key, size_t len);
+/* The same, continuing from an earlier hash (e.g. of a key's prefix). */
+uint64_t hash_bytes_seeded(uint64_t seed, const void *key, size_t len);
 
 #endif

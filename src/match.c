@@ -2,6 +2,7 @@
 #include "match.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,9 @@
 enum mkind { K_TCP = 1, K_UDP, K_ECHO, K_FRAG, K_OTHER };
 enum { KF_SYN = 1, KF_RST = 2, KF_DATA = 4 };
 
-/* Packet identity, fixed size and zero-padded so it hashes and compares as bytes. */
+/* Packet identity, fixed size and zero-padded so it hashes and compares as
+ * bytes.  Its first 38 octets are the flow's (struct fkey): its hash is the
+ * flow's hash continued over the octets after the addresses (mkey_hash). */
 struct mkey {
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport;
@@ -70,6 +73,9 @@ struct matcher {
 	void *ctx;
 	struct hashtab journeys, flows;
 	struct journey *head, *tail, *free_list;
+	/* The last flow seen at each point: bulk traffic repeats its flow, so
+	 * this skips most flow-table lookups.  Cleared when flows are swept. */
+	struct flow *last_flow[POINT_N];
 	uint64_t alive;
 	struct match_counts counts;
 };
@@ -181,6 +187,13 @@ static void mkey_build(const struct pkt *pk, struct mkey *k)
 	}
 }
 
+enum { MKEY_TAIL = offsetof(struct mkey, sport) }; /* 24 octets: three words */
+
+static uint64_t mkey_hash(uint64_t flow_hash, const struct mkey *k)
+{
+	return hash_bytes_seeded(flow_hash, (const uint8_t *)k + MKEY_TAIL, sizeof *k - MKEY_TAIL);
+}
+
 static void fkey_build(const struct pkt *pk, struct fkey *k)
 {
 	memset(k, 0, sizeof *k);
@@ -194,15 +207,24 @@ static void fkey_build(const struct pkt *pk, struct fkey *k)
 	}
 }
 
-static struct flow *flow_get(struct matcher *m, const struct pkt *pk)
+/* The flow of pk (created if new); *hash_out: the hash of its 5-tuple, which
+ * seeds the packet identity's hash (the identity starts with the same fields). */
+static struct flow *flow_get(struct matcher *m, enum point p, const struct pkt *pk,
+			     uint64_t *hash_out)
 {
 	struct fkey k;
 	fkey_build(pk, &k);
+	struct flow *last = m->last_flow[p];
+	if (last && memcmp(&last->key, &k, sizeof k) == 0) {
+		*hash_out = last->hn.hash;
+		return last;
+	}
 	uint64_t h = hash_bytes(&k, sizeof k);
+	*hash_out = h;
 	for (struct hnode *n = hashtab_chain(&m->flows, h); n; n = n->next) {
 		struct flow *f = (struct flow *)n;
 		if (n->hash == h && memcmp(&f->key, &k, sizeof k) == 0)
-			return f;
+			return m->last_flow[p] = f;
 	}
 	struct flow *f = calloc(1, sizeof *f);
 	if (f == NULL)
@@ -212,6 +234,7 @@ static struct flow *flow_get(struct matcher *m, const struct pkt *pk)
 		free(f);
 		return NULL;
 	}
+	m->last_flow[p] = f;
 	if (m->flows.count > m->counts.peak_flows)
 		m->counts.peak_flows = m->flows.count;
 	return f;
@@ -221,6 +244,7 @@ static struct flow *flow_get(struct matcher *m, const struct pkt *pk)
 static void flow_sweep(struct matcher *m)
 {
 	int64_t cutoff = m->now_ns - m->flow_idle_ns;
+	memset(m->last_flow, 0, sizeof m->last_flow);
 	for (size_t i = 0; i <= m->flows.mask; i++) {
 		struct hnode **slot = &m->flows.b[i];
 		while (*slot) {
@@ -360,9 +384,10 @@ static void mark_pieces(struct matcher *m, struct journey *j, uint32_t big_len, 
 	uint32_t seq = j->key.a + j->payload;
 	uint32_t end = j->key.a + big_len;
 	struct mkey k = j->key;
+	uint64_t fh = j->flow->hn.hash;
 	for (int guard = 0; guard < 256 && seq_in(seq, j->key.a, end); guard++) {
 		k.a = seq;
-		uint64_t h = hash_bytes(&k, sizeof k);
+		uint64_t h = mkey_hash(fh, &k);
 		struct journey *p = find(m, &k, h, bit, j->ts_state, j->tsval, j->tsecr, false, 0,
 					 j->t_first);
 		if (p == NULL || p->payload == 0)
@@ -390,7 +415,8 @@ int match_push(struct matcher *m, enum point p, const struct pkt *pk, enum direc
 		}
 	}
 	uint8_t bit = (uint8_t)(1u << p);
-	struct flow *f = flow_get(m, pk);
+	uint64_t fh;
+	struct flow *f = flow_get(m, p, pk, &fh);
 	if (f == NULL)
 		return -1;
 	f->seen |= bit;
@@ -399,7 +425,7 @@ int match_push(struct matcher *m, enum point p, const struct pkt *pk, enum direc
 
 	struct mkey k;
 	mkey_build(pk, &k);
-	uint64_t h = hash_bytes(&k, sizeof k);
+	uint64_t h = mkey_hash(fh, &k);
 	uint8_t ts_state = ts_state_of(pk);
 	uint32_t payload = pk->pclass == PROTO_TCP ? pk->payload : 0;
 	struct journey *j = find(m, &k, h, bit, ts_state, pk->tsval, pk->tsecr, pk->has_digest,

@@ -5,6 +5,7 @@
 #include <gsl/gsl_statistics.h>
 #include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_statistics_int.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,18 +33,28 @@ void samples_free(struct samples *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* GSL's quantile (linear interpolation at index q*(n-1)) by selection: two
- * order statistics per quantile, each O(n), instead of sorting the set. */
+/* GSL's quantile (linear interpolation at index q*(n-1)) by selection
+ * instead of sorting the set: the order statistic at lo by GSL's select, the
+ * one at lo+1 by one pass that relies on nothing about the order select
+ * leaves: it is a itself if more than lo+1 values are <= a, else the
+ * smallest value above a. */
 static double quantile_by_select(int *v, size_t n, double q)
 {
 	double idx = q * (double)(n - 1);
 	size_t lo = (size_t)idx;
 	double frac = idx - (double)lo;
-	double a = gsl_stats_int_select(v, 1, n, lo);
+	int a = gsl_stats_int_select(v, 1, n, lo);
 	if (frac == 0 || lo + 1 >= n)
 		return a;
-	double b = gsl_stats_int_select(v, 1, n, lo + 1);
-	return a + frac * (b - a);
+	size_t at_most = 0;
+	int above = INT_MAX;
+	for (size_t i = 0; i < n; i++) {
+		at_most += v[i] <= a;
+		if (v[i] > a && v[i] < above)
+			above = v[i];
+	}
+	int b = at_most > lo + 1 ? a : above;
+	return a + frac * ((double)b - a);
 }
 
 int dist_of(struct dist *d, const struct samples *const *sets, size_t k)

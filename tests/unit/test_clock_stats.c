@@ -72,6 +72,35 @@ static void test_dist(void)
 	CHECK_EQ(c.v[0], INT32_MAX);
 	CHECK_EQ(c.v[1], INT32_MIN);
 
+	/* quantiles by selection equal GSL's from fully sorted data, with and
+	 * without ties (the second order statistic's two cases) */
+	for (int trial = 0; trial < 200; trial++) {
+		struct samples r = {0};
+		size_t n = 1 + (size_t)(trial * 37 % 501);
+		unsigned x = (unsigned)trial * 2654435761u + 1;
+		int spread = trial % 3 == 0 ? 3 : 100000; /* few distinct values: ties */
+		for (size_t i = 0; i < n; i++) {
+			x = x * 1103515245u + 12345u;
+			samples_push(&r, (int64_t)((x >> 8) % (unsigned)spread) - spread / 2);
+		}
+		double *sorted = malloc(n * sizeof *sorted);
+		for (size_t i = 0; i < n; i++)
+			sorted[i] = r.v[i];
+		struct dist ref;
+		dist_of_doubles(&ref, sorted, n); /* gsl_sort + quantile_from_sorted_data */
+		const struct samples *one[] = {&r};
+		struct dist got;
+		dist_of(&got, one, 1);
+		CHECK_NEAR(got.p50 * 1e3, ref.p50, 1e-6);
+		CHECK_NEAR(got.p90 * 1e3, ref.p90, 1e-6);
+		CHECK_NEAR(got.p99 * 1e3, ref.p99, 1e-6);
+		CHECK_NEAR(got.min * 1e3, ref.min, 1e-9);
+		CHECK_NEAR(got.max * 1e3, ref.max, 1e-9);
+		CHECK_NEAR(got.sd * 1e3, ref.sd, 1e-6);
+		free(sorted);
+		samples_free(&r);
+	}
+
 	struct samples e = {0};
 	const struct samples *none[] = {&e};
 	dist_of(&d, none, 1);
