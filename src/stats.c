@@ -70,6 +70,8 @@ int dist_of(struct dist *d, const struct samples *const *sets, size_t k)
 		return -1;
 	size_t at = 0;
 	for (size_t i = 0; i < k; i++) {
+		if (sets[i]->n == 0)
+			continue; /* its v may be NULL: memcpy must not see it */
 		memcpy(v + at, sets[i]->v, sets[i]->n * sizeof *v);
 		at += sets[i]->n;
 	}
