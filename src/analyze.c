@@ -5,15 +5,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "feed.h"
 #include "reader.h"
-
-struct source {
-	enum point p;
-	struct reader *r;
-	bool have;         /* head is valid */
-	struct rpacket rp;
-	int64_t t_host;    /* head's stamp in host time */
-};
 
 static double mono_now(void)
 {
@@ -22,37 +15,26 @@ static double mono_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Reads the next record of s into its head; -1 on a damaged file. */
-static int advance(struct analysis *a, struct source *s, struct verr *err)
+/* The first stamp of a capture, or INT64_MAX if it has no records. */
+static int first_stamp(const char *path, bool allow_truncated, int64_t *t, struct verr *err)
 {
-	int rc = reader_next(s->r, &s->rp, err);
-	if (rc < 0)
+	struct reader *r = reader_open(path, allow_truncated, err);
+	if (r == NULL)
 		return -1;
-	s->have = rc == 1;
-	if (s->have) {
-		s->t_host = s->p == POINT_GUEST ? clock_guest_to_host(&a->clock, s->rp.ts_ns)
-						: s->rp.ts_ns;
-		a->pt[s->p].records++;
-	}
-	return 0;
+	struct rpacket rp;
+	int rc = reader_next(r, &rp, err);
+	*t = rc == 1 ? rp.ts_ns : INT64_MAX;
+	reader_close(r);
+	return rc < 0 ? -1 : 0;
 }
 
-static enum direction direction_of(const struct addrset *g, const struct pkt *pk)
-{
-	bool from = addrset_has(g, pk->family, pk->src);
-	bool to = addrset_has(g, pk->family, pk->dst);
-	if (from == to)
-		return DIR_NONE; /* not the guest's, or the guest talking to itself */
-	return from ? DIR_FROM_GUEST : DIR_TO_GUEST;
-}
-
-static void show_progress(struct source *src, int n, bool done)
+static void show_progress(struct feed **fd, int n, bool done)
 {
 	uint64_t d = 0, t = 0;
 	for (int i = 0; i < n; i++) {
 		uint64_t di, ti;
-		reader_progress(src[i].r, &di, &ti);
-		d += src[i].have ? di : ti;
+		feed_progress(fd[i], &di, &ti);
+		d += di;
 		t += ti;
 	}
 	if (done)
@@ -102,40 +84,42 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 	clock_model_none(&a->clock);
 	vo_init(&a->vo, a->mask, o->csv);
 
-	struct source src[POINT_N];
+	struct feed *fd[POINT_N] = {NULL};
+	enum point fp[POINT_N];
 	int n = 0, rc = -1;
 	struct matcher *m = NULL;
-	memset(src, 0, sizeof src);
-	for (int p = 0; p < POINT_N; p++) {
-		if (!o->file[p])
-			continue;
-		a->pt[p].first_ns = INT64_MAX;
-		a->pt[p].last_ns = INT64_MIN;
-		src[n].p = (enum point)p;
-		src[n].r = reader_open(o->file[p], o->allow_truncated, err);
-		if (src[n].r == NULL)
-			goto out;
-		a->pt[p].linktype = reader_linktype(src[n].r);
-		n++;
-	}
-	/* Host heads first: t0 of a manual clock is the first host stamp. */
+	/* t0 of a manual clock is the first host stamp. */
 	int64_t t0 = INT64_MAX;
-	for (int i = 0; i < n; i++)
-		if (src[i].p != POINT_GUEST) {
-			if (advance(a, &src[i], err) != 0)
-				goto out;
-			if (src[i].have && src[i].rp.ts_ns < t0)
-				t0 = src[i].rp.ts_ns;
-		}
+	for (int p = 0; p < POINT_N; p++) {
+		if (!o->file[p] || p == POINT_GUEST)
+			continue;
+		int64_t t;
+		if (first_stamp(o->file[p], o->allow_truncated, &t, err) != 0)
+			return -1;
+		if (t < t0)
+			t0 = t;
+	}
 	if (t0 == INT64_MAX)
 		t0 = 0;
 	if (o->manual_clock)
 		clock_model_manual(&a->clock, t0, o->offset_us * 1e3, o->skew_ppm);
 	else
 		a->clock.seg[0].t0_ns = t0;
-	for (int i = 0; i < n; i++)
-		if (src[i].p == POINT_GUEST && advance(a, &src[i], err) != 0)
+
+	for (int p = 0; p < POINT_N; p++) {
+		if (!o->file[p])
+			continue;
+		a->pt[p].first_ns = INT64_MAX;
+		a->pt[p].last_ns = INT64_MIN;
+		struct reader *r = reader_open(o->file[p], o->allow_truncated, err);
+		if (r == NULL)
 			goto out;
+		a->pt[p].linktype = reader_linktype(r);
+		fp[n] = (enum point)p;
+		if ((fd[n] = feed_start(r, (enum point)p, &a->clock, &a->guest_ips, err)) == NULL)
+			goto out;
+		n++;
+	}
 
 	m = match_create(a->mask, o->window_ns, vo_journey, &a->vo);
 	if (m == NULL) {
@@ -144,50 +128,62 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 	}
 	double started = mono_now(), last_shown = 0;
 	uint64_t iter = 0;
+	/* Each capture's current head, refreshed only when it is consumed. */
+	const struct feed_item *head[POINT_N];
+	for (int i = 0; i < n; i++) {
+		int r = feed_peek(fd[i], &head[i], err);
+		if (r < 0)
+			goto out;
+		if (r == 0)
+			head[i] = NULL;
+	}
 	for (;;) {
-		struct source *s = NULL;
+		/* the earliest head in host time among the captures not yet ended */
+		int best = -1;
 		for (int i = 0; i < n; i++)
-			if (src[i].have && (s == NULL || src[i].t_host < s->t_host))
-				s = &src[i];
-		if (s == NULL)
+			if (head[i] && (best < 0 || head[i]->t_host < head[best]->t_host))
+				best = i;
+		if (best < 0)
 			break;
-		struct point_stats *ps = &a->pt[s->p];
-		struct pkt pk;
-		enum dis_result dr = dissect(ps->linktype, s->rp.data, s->rp.caplen, s->rp.wirelen,
-					     s->rp.ts_ns, &pk);
-		if (s->t_host < ps->first_ns)
-			ps->first_ns = s->t_host;
-		if (s->t_host > ps->last_ns)
-			ps->last_ns = s->t_host;
-		if (dr != DIS_OK) {
-			ps->skipped[dr]++;
+		const struct feed_item *it = head[best];
+		struct point_stats *ps = &a->pt[fp[best]];
+		if (it->t_host < ps->first_ns)
+			ps->first_ns = it->t_host;
+		if (it->t_host > ps->last_ns)
+			ps->last_ns = it->t_host;
+		if (it->dr != DIS_OK) {
+			ps->skipped[it->dr]++;
 		} else {
-			enum direction d = direction_of(&a->guest_ips, &pk);
-			if (d == DIR_NONE) {
+			if (it->dir == DIR_NONE) {
 				ps->not_guest++;
 			} else {
 				ps->used++;
-				if (match_push(m, s->p, &pk, d, s->t_host) != 0) {
+				if (match_push(m, fp[best], &it->pk, &it->prep, (enum direction)it->dir,
+					       it->t_host) != 0) {
 					verr_set(err, VERR_INPUT, "out of memory while matching");
 					goto out;
 				}
 			}
 		}
-		if (advance(a, s, err) != 0)
+		feed_pop(fd[best]);
+		int r = feed_peek(fd[best], &head[best], err);
+		if (r < 0)
 			goto out;
+		if (r == 0)
+			head[best] = NULL;
 		if (o->progress && (++iter & 0xffff) == 0) {
 			double now = mono_now();
 			if (now - started >= 1.0 && now - last_shown >= 0.25) {
-				show_progress(src, n, false);
+				show_progress(fd, n, false);
 				last_shown = now;
 			}
 		}
 	}
 	match_finish(m);
 	if (o->progress && last_shown > 0)
-		show_progress(src, n, true);
+		show_progress(fd, n, true);
 	a->mc = *match_counts(m);
-	if (a->vo.failed) {
+	if (a->vo.failed || vo_summarize(&a->vo, 2) != 0) {
 		verr_set(err, VERR_INPUT, "out of memory while recording delays");
 		goto out;
 	}
@@ -195,7 +191,7 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 out:
 	match_delete(m);
 	for (int i = 0; i < n; i++)
-		reader_close(src[i].r);
+		a->pt[fp[i]].records = feed_finish(fd[i]);
 	return rc;
 }
 

@@ -12,25 +12,6 @@
 enum mkind { K_TCP = 1, K_UDP, K_ECHO, K_FRAG, K_OTHER };
 enum { KF_SYN = 1, KF_RST = 2, KF_DATA = 4 };
 
-/* Packet identity, fixed size and zero-padded so it hashes and compares as
- * bytes.  Its first 38 octets are the flow's (struct fkey): its hash is the
- * flow's hash continued over the octets after the addresses (mkey_hash). */
-struct mkey {
-	uint8_t src[16], dst[16];
-	uint16_t sport, dport;
-	uint8_t family, ipproto, kind, flags;
-	uint32_t a, b, c, d; /* per kind, see mkey_build */
-};
-_Static_assert(sizeof(struct mkey) == 56, "mkey must have no hidden padding");
-
-/* A flow: one direction of a 5-tuple. */
-struct fkey {
-	uint8_t src[16], dst[16];
-	uint16_t sport, dport;
-	uint8_t family, ipproto, pad[2];
-};
-_Static_assert(sizeof(struct fkey) == 40, "fkey must have no hidden padding");
-
 /* A stretch of sequence space held by a bigger TCP segment at `mask`'s points;
  * a segment starting inside it, elsewhere, is a piece of it. */
 struct seg_range {
@@ -41,7 +22,7 @@ enum { FLOW_RANGES = 4 };
 
 struct flow {
 	struct hnode hn; /* first: a struct hnode * is a struct flow * */
-	struct fkey key;
+	struct match_flow_key key;
 	int64_t last_ns;
 	uint8_t seen;    /* points that saw this flow */
 	uint8_t next_range;
@@ -54,7 +35,7 @@ enum { TS_UNKNOWN = 0, TS_NONE, TS_PRESENT };
 struct journey {
 	struct hnode hn; /* first: a struct hnode * is a struct journey * */
 	struct journey *anext, *aprev; /* age list (start order); anext: free list */
-	struct mkey key;
+	struct match_key key;
 	struct flow *flow;
 	int64_t t_first;
 	int64_t t[POINT_N];
@@ -133,13 +114,20 @@ void match_delete(struct matcher *m)
 	free(m);
 }
 
-static void mkey_build(const struct pkt *pk, struct mkey *k)
+/* The identity's hash: the flow's hash continued over the words after the flow. */
+static uint64_t key_hash(uint64_t flow_hash, const struct match_key *k)
 {
+	return hash_bytes_seeded(flow_hash, &k->kind, sizeof *k - offsetof(struct match_key, kind));
+}
+
+void match_prepare(const struct pkt *pk, struct match_prep *mp)
+{
+	struct match_key *k = &mp->key;
 	memset(k, 0, sizeof *k);
-	memcpy(k->src, pk->src, 16);
-	memcpy(k->dst, pk->dst, 16);
-	k->family = pk->family;
-	k->ipproto = pk->ipproto;
+	memcpy(k->flow.src, pk->src, 16);
+	memcpy(k->flow.dst, pk->dst, 16);
+	k->flow.family = pk->family;
+	k->flow.ipproto = pk->ipproto;
 	uint32_t frag = pk->frag_off | (pk->more_frags ? 1u << 16 : 0);
 	uint32_t v4id = pk->family == 4 ? pk->ip_id : 0;
 	if (!pk->has_l4) {
@@ -148,88 +136,67 @@ static void mkey_build(const struct pkt *pk, struct mkey *k)
 		k->a = pk->ip_id;
 		k->b = frag;
 		k->c = pk->l4_len;
-		return;
-	}
-	k->sport = pk->sport;
-	k->dport = pk->dport;
-	switch (pk->pclass) {
-	case PROTO_TCP:
-		/* Not the length: segmentation changes it (FIELD-NOTES 3).  Not FIN,
-		 * PSH or CWR: GSO puts them on one piece only. */
-		k->kind = K_TCP;
-		k->a = pk->seq;
-		k->b = pk->ack;
-		k->flags = (uint8_t)(((pk->tcp_flags & TCP_SYN) ? KF_SYN : 0) |
-				     ((pk->tcp_flags & TCP_RST) ? KF_RST : 0) |
-				     (pk->payload > 0 ? KF_DATA : 0));
-		break;
-	case PROTO_UDP:
-		k->kind = K_UDP;
-		k->a = v4id;
-		k->b = pk->udp_len;
-		k->c = frag;
-		break;
-	default:
-		if (pk->icmp_echo) {
-			k->kind = K_ECHO;
-			k->a = (uint32_t)pk->icmp_type << 8 | pk->icmp_code;
-			k->b = (uint32_t)pk->icmp_id << 16 | pk->icmp_seq;
-			k->c = v4id;
-			k->d = frag;
-		} else {
-			k->kind = K_OTHER;
+	} else {
+		/* ports: the dissector sets them for TCP and UDP only */
+		k->flow.sport = pk->sport;
+		k->flow.dport = pk->dport;
+		switch (pk->pclass) {
+		case PROTO_TCP:
+			/* Not the length: segmentation changes it (FIELD-NOTES 3).
+			 * Not FIN, PSH or CWR: GSO puts them on one piece only. */
+			k->kind = K_TCP;
+			k->a = pk->seq;
+			k->b = pk->ack;
+			k->flags = (uint8_t)(((pk->tcp_flags & TCP_SYN) ? KF_SYN : 0) |
+					     ((pk->tcp_flags & TCP_RST) ? KF_RST : 0) |
+					     (pk->payload > 0 ? KF_DATA : 0));
+			break;
+		case PROTO_UDP:
+			k->kind = K_UDP;
 			k->a = v4id;
-			k->b = pk->l4_len;
+			k->b = pk->udp_len;
 			k->c = frag;
-			k->d = pk->pclass == PROTO_ICMP ? (uint32_t)pk->icmp_type << 8 | pk->icmp_code : 0;
+			break;
+		default:
+			if (pk->icmp_echo) {
+				k->kind = K_ECHO;
+				k->a = (uint32_t)pk->icmp_type << 8 | pk->icmp_code;
+				k->b = (uint32_t)pk->icmp_id << 16 | pk->icmp_seq;
+				k->c = v4id;
+				k->d = frag;
+			} else {
+				k->kind = K_OTHER;
+				k->a = v4id;
+				k->b = pk->l4_len;
+				k->c = frag;
+				k->d = pk->pclass == PROTO_ICMP
+					       ? (uint32_t)pk->icmp_type << 8 | pk->icmp_code
+					       : 0;
+			}
+			break;
 		}
-		break;
 	}
+	mp->flow_hash = hash_bytes(&k->flow, sizeof k->flow);
+	mp->key_hash = key_hash(mp->flow_hash, k);
 }
 
-enum { MKEY_TAIL = offsetof(struct mkey, sport) }; /* 24 octets: three words */
-
-static uint64_t mkey_hash(uint64_t flow_hash, const struct mkey *k)
+/* The flow of a prepared packet seen at p, created if new. */
+static struct flow *flow_get(struct matcher *m, enum point p, const struct match_prep *mp)
 {
-	return hash_bytes_seeded(flow_hash, (const uint8_t *)k + MKEY_TAIL, sizeof *k - MKEY_TAIL);
-}
-
-static void fkey_build(const struct pkt *pk, struct fkey *k)
-{
-	memset(k, 0, sizeof *k);
-	memcpy(k->src, pk->src, 16);
-	memcpy(k->dst, pk->dst, 16);
-	k->family = pk->family;
-	k->ipproto = pk->ipproto;
-	if (pk->has_l4 && (pk->pclass == PROTO_TCP || pk->pclass == PROTO_UDP)) {
-		k->sport = pk->sport;
-		k->dport = pk->dport;
-	}
-}
-
-/* The flow of pk (created if new); *hash_out: the hash of its 5-tuple, which
- * seeds the packet identity's hash (the identity starts with the same fields). */
-static struct flow *flow_get(struct matcher *m, enum point p, const struct pkt *pk,
-			     uint64_t *hash_out)
-{
-	struct fkey k;
-	fkey_build(pk, &k);
+	const struct match_flow_key *k = &mp->key.flow;
 	struct flow *last = m->last_flow[p];
-	if (last && memcmp(&last->key, &k, sizeof k) == 0) {
-		*hash_out = last->hn.hash;
+	if (last && memcmp(&last->key, k, sizeof *k) == 0)
 		return last;
-	}
-	uint64_t h = hash_bytes(&k, sizeof k);
-	*hash_out = h;
+	uint64_t h = mp->flow_hash;
 	for (struct hnode *n = hashtab_chain(&m->flows, h); n; n = n->next) {
 		struct flow *f = (struct flow *)n;
-		if (n->hash == h && memcmp(&f->key, &k, sizeof k) == 0)
+		if (n->hash == h && memcmp(&f->key, k, sizeof *k) == 0)
 			return m->last_flow[p] = f;
 	}
 	struct flow *f = calloc(1, sizeof *f);
 	if (f == NULL)
 		return NULL;
-	f->key = k;
+	f->key = *k;
 	if (hashtab_insert(&m->flows, &f->hn, h) != 0) {
 		free(f);
 		return NULL;
@@ -311,7 +278,7 @@ static bool compatible(const struct journey *j, uint8_t ts_state, uint32_t tsval
 }
 
 /* The oldest journey with key k that lacks point bit and is compatible. */
-static struct journey *find(struct matcher *m, const struct mkey *k, uint64_t h, uint8_t bit,
+static struct journey *find(struct matcher *m, const struct match_key *k, uint64_t h, uint8_t bit,
 			    uint8_t ts_state, uint32_t tsval, uint32_t tsecr, bool has_digest,
 			    uint64_t digest, int64_t t)
 {
@@ -330,14 +297,14 @@ static struct journey *find(struct matcher *m, const struct mkey *k, uint64_t h,
 static void emit_journey(struct matcher *m, struct journey *j)
 {
 	struct journey_info ji = {
-		.family = j->key.family,
-		.ipproto = j->key.ipproto,
+		.family = j->key.flow.family,
+		.ipproto = j->key.flow.ipproto,
 		.pclass = j->pclass,
 		.dir = j->dir,
-		.src = j->key.src,
-		.dst = j->key.dst,
-		.sport = j->key.kind == K_FRAG ? 0 : j->key.sport,
-		.dport = j->key.kind == K_FRAG ? 0 : j->key.dport,
+		.src = j->key.flow.src,
+		.dst = j->key.flow.dst,
+		.sport = j->key.flow.sport,
+		.dport = j->key.flow.dport,
 		.mask = j->mask,
 		.covered = j->covered,
 		.flow_seen = j->flow->seen,
@@ -383,11 +350,11 @@ static void mark_pieces(struct matcher *m, struct journey *j, uint32_t big_len, 
 {
 	uint32_t seq = j->key.a + j->payload;
 	uint32_t end = j->key.a + big_len;
-	struct mkey k = j->key;
+	struct match_key k = j->key;
 	uint64_t fh = j->flow->hn.hash;
 	for (int guard = 0; guard < 256 && seq_in(seq, j->key.a, end); guard++) {
 		k.a = seq;
-		uint64_t h = mkey_hash(fh, &k);
+		uint64_t h = key_hash(fh, &k);
 		struct journey *p = find(m, &k, h, bit, j->ts_state, j->tsval, j->tsecr, false, 0,
 					 j->t_first);
 		if (p == NULL || p->payload == 0)
@@ -401,8 +368,8 @@ static void mark_pieces(struct matcher *m, struct journey *j, uint32_t big_len, 
 		flow_add_range(j->flow, seq, end, j->key.b, bit);
 }
 
-int match_push(struct matcher *m, enum point p, const struct pkt *pk, enum direction dir,
-	       int64_t t_ns)
+int match_push(struct matcher *m, enum point p, const struct pkt *pk, const struct match_prep *mp,
+	       enum direction dir, int64_t t_ns)
 {
 	assert((unsigned)p < POINT_N && (unsigned)dir < DIR_N);
 	if (t_ns > m->now_ns) {
@@ -415,20 +382,18 @@ int match_push(struct matcher *m, enum point p, const struct pkt *pk, enum direc
 		}
 	}
 	uint8_t bit = (uint8_t)(1u << p);
-	uint64_t fh;
-	struct flow *f = flow_get(m, p, pk, &fh);
+	struct flow *f = flow_get(m, p, mp);
 	if (f == NULL)
 		return -1;
 	f->seen |= bit;
 	if (t_ns > f->last_ns)
 		f->last_ns = t_ns;
 
-	struct mkey k;
-	mkey_build(pk, &k);
-	uint64_t h = mkey_hash(fh, &k);
+	const struct match_key *kp = &mp->key;
+	uint64_t h = mp->key_hash;
 	uint8_t ts_state = ts_state_of(pk);
 	uint32_t payload = pk->pclass == PROTO_TCP ? pk->payload : 0;
-	struct journey *j = find(m, &k, h, bit, ts_state, pk->tsval, pk->tsecr, pk->has_digest,
+	struct journey *j = find(m, kp, h, bit, ts_state, pk->tsval, pk->tsecr, pk->has_digest,
 				 pk->digest, t_ns);
 	if (j != NULL) {
 		j->t[p] = t_ns;
@@ -442,12 +407,12 @@ int match_push(struct matcher *m, enum point p, const struct pkt *pk, enum direc
 			j->has_digest = 1;
 			j->digest = pk->digest;
 		}
-		if (k.kind == K_TCP && payload != j->payload && payload && j->payload) {
+		if (kp->kind == K_TCP && payload != j->payload && payload && j->payload) {
 			m->counts.coalesce_events++;
 			if (payload > j->payload)
 				mark_pieces(m, j, payload, bit);
 			else
-				flow_add_range(f, k.a + payload, k.a + j->payload, k.b,
+				flow_add_range(f, kp->a + payload, kp->a + j->payload, kp->b,
 					       (uint8_t)(j->mask & ~bit));
 		}
 		if (complete(m, j))
@@ -461,7 +426,7 @@ int match_push(struct matcher *m, enum point p, const struct pkt *pk, enum direc
 	else if ((j = malloc(sizeof *j)) == NULL)
 		return -1;
 	memset(j, 0, sizeof *j);
-	j->key = k;
+	j->key = *kp;
 	j->flow = f;
 	j->t_first = t_ns;
 	j->t[p] = t_ns;
@@ -474,8 +439,8 @@ int match_push(struct matcher *m, enum point p, const struct pkt *pk, enum direc
 	j->tsecr = pk->tsecr;
 	j->has_digest = pk->has_digest;
 	j->digest = pk->digest;
-	if (k.kind == K_TCP && payload)
-		j->covered = flow_covering(f, k.a, k.b, bit);
+	if (kp->kind == K_TCP && payload)
+		j->covered = flow_covering(f, kp->a, kp->b, bit);
 	if (hashtab_insert(&m->journeys, &j->hn, h) != 0) {
 		free(j);
 		return -1;

@@ -29,6 +29,33 @@
 #include "dissect.h"
 #include "point.h"
 
+/* One direction of a 5-tuple; ports 0 for protocols without them.  Fixed
+ * size, zero-padded: hashed and compared as bytes. */
+struct match_flow_key {
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+	uint8_t family, ipproto, pad[2];
+};
+
+/* A packet's identity: its flow, then per-protocol words (match.c). */
+struct match_key {
+	struct match_flow_key flow;
+	uint8_t kind, flags, pad[2];
+	uint32_t a, b, c, d, e;
+};
+_Static_assert(sizeof(struct match_flow_key) == 40 && sizeof(struct match_key) == 64,
+	       "identity keys must have no hidden padding");
+
+/* The identity of a packet and its hashes, made by match_prepare: a pure
+ * function, so reader threads can do it before the packet reaches the
+ * matcher. */
+struct match_prep {
+	struct match_key key;
+	uint64_t flow_hash, key_hash;
+};
+
+void match_prepare(const struct pkt *pk, struct match_prep *mp);
+
 /* A packet's trip across the points, as handed to the callback. */
 struct journey_info {
 	uint8_t family, ipproto, pclass; /* pclass: enum proto */
@@ -61,10 +88,11 @@ struct matcher *match_create(uint8_t points, int64_t window_ns, match_emit_fn em
 void match_delete(struct matcher *m);
 
 /* Adds a dissected packet seen at point p at host time t_ns, direction dir
- * (DIR_TO_GUEST or DIR_FROM_GUEST).  Journeys older than the window relative
- * to the latest stamp seen are emitted.  Returns -1 when memory is exhausted. */
-int match_push(struct matcher *m, enum point p, const struct pkt *pk, enum direction dir,
-	       int64_t t_ns);
+ * (DIR_TO_GUEST or DIR_FROM_GUEST), with mp made from it by match_prepare.
+ * Journeys older than the window relative to the latest stamp seen are
+ * emitted.  Returns -1 when memory is exhausted. */
+int match_push(struct matcher *m, enum point p, const struct pkt *pk, const struct match_prep *mp,
+	       enum direction dir, int64_t t_ns);
 
 /* Emits every journey still waiting (end of input). */
 void match_finish(struct matcher *m);

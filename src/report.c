@@ -12,28 +12,6 @@ static const char *const NOT_OBSERVABLE_NOTE =
 	"every delay is exactly 0: both points carry the same kernel receive stamp, so this "
 	"hop's delay cannot be seen here";
 
-/* The union of the protocol classes of one accumulator row ([PROTO_N]). */
-static void summarize(const struct hop_acc *row, enum proto pr, struct hop_counts *c,
-		      struct dist *d)
-{
-	const struct samples *sets[PROTO_N];
-	size_t k = 0;
-	memset(c, 0, sizeof *c);
-	for (int p = PROTO_TCP; p < PROTO_N; p++) {
-		if (pr != PROTO_ALL && p != (int)pr)
-			continue;
-		const struct hop_counts *x = &row[p].c;
-		c->matched += x->matched;
-		c->unmatched += x->unmatched;
-		c->coalesced += x->coalesced;
-		c->split += x->split;
-		c->unexpected += x->unexpected;
-		c->bypass += x->bypass;
-		sets[k++] = &row[p].s;
-	}
-	dist_of(d, sets, k);
-}
-
 static const char *const NEGATIVE_NOTE =
 	"the downstream point stamped most packets before the upstream one, on one clock: a "
 	"bridge device (in promiscuous mode for the capture) is handed its copy of a forwarded "
@@ -78,12 +56,11 @@ static bool loss_reliable(const struct analysis *a, enum point x, enum point y)
 	return a->o.drops[x] <= 0 && a->o.drops[y] <= 0;
 }
 
-static json_t *json_hop(const struct analysis *a, const struct hop_acc *row, enum proto pr,
+static json_t *json_hop(const struct analysis *a, const struct hop_summary *s, enum proto pr,
 			enum point from, enum point to, enum direction dir)
 {
-	struct hop_counts c;
-	struct dist d;
-	summarize(row, pr, &c, &d);
+	struct hop_counts c = s->c;
+	struct dist d = s->d;
 	json_t *o = json_pack(
 		"{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:I, s:I, s:I, s:I, s:f, s:b}", "from",
 		point_name(from), "to", point_name(to), "direction", direction_name(dir), "protocol",
@@ -144,11 +121,12 @@ static json_t *json_vo_dir(const struct analysis *a, enum direction d)
 	enum point outer = v->pt[0];
 	enum point from = d == DIR_TO_GUEST ? outer : POINT_GUEST;
 	enum point to = d == DIR_TO_GUEST ? POINT_GUEST : outer;
-	json_t *o = json_hop(a, v->e2e[d], PROTO_ALL, from, to, d);
+	json_t *o = json_hop(a, &v->sum_e2e[d][PROTO_ALL], PROTO_ALL, from, to, d);
 	json_t *by = json_array();
 	for (int p = PROTO_TCP; p < PROTO_N; p++)
 		if (v->protos_seen & (1u << p))
-			json_array_append_new(by, json_hop(a, v->e2e[d], (enum proto)p, from, to, d));
+			json_array_append_new(
+				by, json_hop(a, &v->sum_e2e[d][p], (enum proto)p, from, to, d));
 	json_object_set_new(o, "by_protocol", by);
 	return o;
 }
@@ -185,8 +163,8 @@ static int write_json(FILE *out, const struct analysis *a)
 			for (int p = PROTO_ALL; p < PROTO_N; p++)
 				if (p == PROTO_ALL || (v->protos_seen & (1u << p)))
 					json_array_append_new(
-						hops, json_hop(a, v->hop[i][d], (enum proto)p, up,
-							       down, (enum direction)d));
+						hops, json_hop(a, &v->sum_hop[i][d][p], (enum proto)p,
+							       up, down, (enum direction)d));
 		}
 	json_object_set_new(root, "hops", hops);
 	if (v->has_vo)
@@ -216,13 +194,12 @@ static void text_dist_cols(FILE *out, const struct dist *d)
 		d->max, d->mean, d->sd);
 }
 
-static void text_row(FILE *out, const char *label, const char *dir, const struct hop_acc *row,
+static void text_row(FILE *out, const char *label, const char *dir, const struct hop_summary *s,
 		     enum proto pr, enum point from, enum point to, bool *any_unobservable,
 		     bool *any_negative)
 {
-	struct hop_counts c;
-	struct dist d;
-	summarize(row, pr, &c, &d);
+	const struct hop_counts c = s->c;
+	const struct dist d = s->d;
 	if (pr != PROTO_ALL && c.matched + c.unmatched + c.unexpected == 0)
 		return;
 	fprintf(out, "%-16s %-10s %-5s %9llu %9llu %6.2f%%", label, dir, proto_name(pr),
@@ -263,10 +240,8 @@ static int write_text(FILE *out, const struct analysis *a)
 	const struct vo *v = &a->vo;
 	bool unobs = false, neg = false;
 	if (v->has_vo) {
-		struct hop_counts c;
-		struct dist to, from;
-		summarize(v->e2e[DIR_TO_GUEST], PROTO_ALL, &c, &to);
-		summarize(v->e2e[DIR_FROM_GUEST], PROTO_ALL, &c, &from);
+		const struct dist to = v->sum_e2e[DIR_TO_GUEST][PROTO_ALL].d;
+		const struct dist from = v->sum_e2e[DIR_FROM_GUEST][PROTO_ALL].d;
 		fprintf(out, "VO latency (%s <-> guest, all protocols): ", point_name(v->pt[0]));
 		if (to.n)
 			fprintf(out, "to guest p50 %.1f us", to.p50);
@@ -329,7 +304,7 @@ static int write_text(FILE *out, const struct analysis *a)
 			for (int p = PROTO_ALL; p < PROTO_N; p++)
 				text_row(out, p == PROTO_ALL ? label : "",
 					 p == PROTO_ALL ? direction_name((enum direction)d) : "",
-					 v->hop[i][d], (enum proto)p, up, down, &unobs, &neg);
+					 &v->sum_hop[i][d][p], (enum proto)p, up, down, &unobs, &neg);
 		}
 	if (v->has_vo) {
 		fputc('\n', out);
@@ -342,7 +317,8 @@ static int write_text(FILE *out, const struct analysis *a)
 			for (int p = PROTO_ALL; p < PROTO_N; p++)
 				text_row(out, p == PROTO_ALL ? label : "",
 					 p == PROTO_ALL ? direction_name((enum direction)d) : "",
-					 v->e2e[d], (enum proto)p, POINT_GUEST, POINT_GUEST, &unobs, &neg);
+					 &v->sum_e2e[d][p], (enum proto)p, POINT_GUEST, POINT_GUEST, &unobs,
+					 &neg);
 		}
 	}
 	uint64_t co = 0, sp = 0;

@@ -1,6 +1,8 @@
 /* vo — see vo.h. */
 #include "vo.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 void vo_init(struct vo *v, uint8_t mask, FILE *csv)
@@ -120,4 +122,83 @@ void vo_journey(void *ctx, const struct journey_info *j)
 	}
 	if (v->csv && __builtin_popcount(j->mask) >= 2)
 		csv_row(v, j);
+}
+
+/* One row to summarize: the union of the protocol classes of `row` (all of
+ * them for PROTO_ALL), into `out`. */
+struct sum_task {
+	const struct hop_acc *row;
+	enum proto pr;
+	struct hop_summary *out;
+};
+
+struct sum_job {
+	struct sum_task *t;
+	size_t n;
+	_Atomic size_t next;
+	_Atomic int failed;
+};
+
+static void summarize_row(const struct sum_task *t, int *failed)
+{
+	const struct samples *sets[PROTO_N];
+	size_t k = 0;
+	struct hop_counts *c = &t->out->c;
+	memset(c, 0, sizeof *c);
+	for (int p = PROTO_TCP; p < PROTO_N; p++) {
+		if (t->pr != PROTO_ALL && p != (int)t->pr)
+			continue;
+		const struct hop_counts *x = &t->row[p].c;
+		c->matched += x->matched;
+		c->unmatched += x->unmatched;
+		c->coalesced += x->coalesced;
+		c->split += x->split;
+		c->unexpected += x->unexpected;
+		c->bypass += x->bypass;
+		sets[k++] = &t->row[p].s;
+	}
+	if (dist_of(&t->out->d, sets, k) != 0)
+		*failed = 1;
+}
+
+static void *sum_worker(void *arg)
+{
+	struct sum_job *job = arg;
+	size_t i;
+	while ((i = atomic_fetch_add(&job->next, 1)) < job->n) {
+		int failed = 0;
+		summarize_row(&job->t[i], &failed);
+		if (failed)
+			atomic_store(&job->failed, 1);
+	}
+	return NULL;
+}
+
+int vo_summarize(struct vo *v, int threads)
+{
+	struct sum_task t[(POINT_N - 1 + 1) * DIR_N * PROTO_N];
+	size_t n = 0;
+	/* the unions ("all") first: the biggest jobs start first */
+	for (int pass = 0; pass < 2; pass++)
+		for (int d = 0; d < DIR_N; d++)
+			for (int p = PROTO_ALL; p < PROTO_N; p++) {
+				if ((p == PROTO_ALL) != (pass == 0))
+					continue;
+				for (int i = 0; i + 1 < v->npts; i++)
+					t[n++] = (struct sum_task){v->hop[i][d], (enum proto)p,
+								   &v->sum_hop[i][d][p]};
+				if (v->has_vo)
+					t[n++] = (struct sum_task){v->e2e[d], (enum proto)p,
+								   &v->sum_e2e[d][p]};
+			}
+	struct sum_job job = {.t = t, .n = n};
+	pthread_t th[8];
+	int started = 0;
+	for (int i = 1; i < threads && i <= 8; i++)
+		if (pthread_create(&th[started], NULL, sum_worker, &job) == 0)
+			started++;
+	sum_worker(&job); /* this thread works too, so none started is fine */
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	return atomic_load(&job.failed) ? -1 : 0;
 }

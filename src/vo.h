@@ -16,6 +16,7 @@
 #ifndef VOCALC_VO_H
 #define VOCALC_VO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -32,6 +33,12 @@ struct hop_acc {
 	struct samples s; /* delay, ns */
 };
 
+/* A row of the report: counts and the delay distribution (us). */
+struct hop_summary {
+	struct hop_counts c;
+	struct dist d;
+};
+
 struct vo {
 	int npts;
 	enum point pt[POINT_N];   /* the points given, outermost (nic side) first */
@@ -43,6 +50,9 @@ struct vo {
 	uint8_t protos_seen;      /* bit (1 << enum proto) */
 	FILE *csv;                /* one row per matched packet, or NULL */
 	int failed;               /* allocation failure while recording */
+	/* Filled by vo_summarize, every protocol class including PROTO_ALL. */
+	struct hop_summary sum_hop[POINT_N - 1][DIR_N][PROTO_N];
+	struct hop_summary sum_e2e[DIR_N][PROTO_N];
 };
 
 /* mask: points given (bit 1 << point).  csv: stream for per-packet rows (the
@@ -52,6 +62,10 @@ void vo_free(struct vo *v);
 
 /* The matcher's emit callback; ctx is a struct vo *. */
 void vo_journey(void *ctx, const struct journey_info *j);
+
+/* Summarizes every row once all journeys are in, spreading the work over
+ * `threads` threads (the rows are independent).  -1 on allocation failure. */
+int vo_summarize(struct vo *v, int threads);
 
 /* Upstream and downstream point of hop i in direction d. */
 void vo_hop_ends(const struct vo *v, int i, enum direction d, enum point *up, enum point *down);

@@ -1,0 +1,184 @@
+/* feed — see feed.h.
+ *
+ * The ring: the producer writes slots and publishes its position (tail)
+ * with a release store every BATCH items and before it waits; the consumer
+ * publishes what it consumed (head) the same way.  Each side keeps a cached
+ * copy of the other's position, so the shared counters move once per batch,
+ * not once per packet. */
+#include "feed.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { RING = 4096, BATCH = 64 };
+
+struct feed {
+	/* set before the thread starts, then read-only */
+	struct reader *r;
+	enum point p;
+	const struct clock_model *clock;
+	const struct addrset *guest;
+	pthread_t thread;
+	struct feed_item *ring;
+
+	_Alignas(64) _Atomic uint64_t tail; /* producer's published position */
+	_Atomic int state;                  /* FEED_RUNNING, FEED_END, FEED_ERROR */
+	_Atomic uint64_t records;
+	struct verr err;                    /* written before state = FEED_ERROR */
+
+	_Alignas(64) _Atomic uint64_t head; /* consumer's published position */
+	_Atomic int stop;                   /* consumer asks the producer to quit */
+	uint64_t c_head, c_tail;            /* consumer's own and cached positions */
+};
+
+enum { FEED_RUNNING = 0, FEED_END, FEED_ERROR };
+
+/* Waiting for the other side: spin briefly, then yield, then sleep 20 us. */
+static void backoff(unsigned *n)
+{
+	if (++*n < 64)
+		return;
+	if (*n < 256) {
+		sched_yield();
+		return;
+	}
+	struct timespec ts = {0, 20000};
+	nanosleep(&ts, NULL);
+}
+
+static void *produce(void *arg)
+{
+	struct feed *f = arg;
+	uint64_t t = 0, seen_head = 0, n = 0;
+	int dlt = reader_linktype(f->r);
+	for (;;) {
+		if (t - seen_head >= RING) {
+			atomic_store_explicit(&f->tail, t, memory_order_release);
+			unsigned w = 0;
+			while (t - (seen_head = atomic_load_explicit(&f->head, memory_order_acquire)) >=
+			       RING) {
+				if (atomic_load_explicit(&f->stop, memory_order_relaxed))
+					goto end;
+				backoff(&w);
+			}
+		}
+		struct rpacket rp;
+		int rc = reader_next(f->r, &rp, &f->err);
+		if (rc <= 0) {
+			atomic_store_explicit(&f->tail, t, memory_order_release);
+			atomic_store_explicit(&f->records, n, memory_order_relaxed);
+			atomic_store_explicit(&f->state, rc < 0 ? FEED_ERROR : FEED_END,
+					      memory_order_release);
+			return NULL;
+		}
+		struct feed_item *it = &f->ring[t % RING];
+		it->dr = (uint8_t)dissect(dlt, rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &it->pk);
+		it->t_host = f->p == POINT_GUEST ? clock_guest_to_host(f->clock, rp.ts_ns) : rp.ts_ns;
+		it->dir = DIR_NONE;
+		if (it->dr == DIS_OK && (it->dir = (uint8_t)feed_direction(f->guest, &it->pk)) != DIR_NONE)
+			match_prepare(&it->pk, &it->prep);
+		t++;
+		n++;
+		if (t % BATCH == 0) {
+			atomic_store_explicit(&f->tail, t, memory_order_release);
+			atomic_store_explicit(&f->records, n, memory_order_relaxed);
+		}
+	}
+end:
+	atomic_store_explicit(&f->records, n, memory_order_relaxed);
+	atomic_store_explicit(&f->state, FEED_END, memory_order_release);
+	return NULL;
+}
+
+enum direction feed_direction(const struct addrset *guest, const struct pkt *pk)
+{
+	bool from = addrset_has(guest, pk->family, pk->src);
+	bool to = addrset_has(guest, pk->family, pk->dst);
+	if (from == to)
+		return DIR_NONE; /* not the guest's, or the guest talking to itself */
+	return from ? DIR_FROM_GUEST : DIR_TO_GUEST;
+}
+
+struct feed *feed_start(struct reader *r, enum point p, const struct clock_model *clock,
+			const struct addrset *guest, struct verr *err)
+{
+	struct feed *f = calloc(1, sizeof *f);
+	struct feed_item *ring = malloc(RING * sizeof *ring);
+	if (f == NULL || ring == NULL) {
+		free(f);
+		free(ring);
+		reader_close(r);
+		verr_set(err, VERR_INPUT, "out of memory");
+		return NULL;
+	}
+	f->r = r;
+	f->p = p;
+	f->clock = clock;
+	f->guest = guest;
+	f->ring = ring;
+	int rc = pthread_create(&f->thread, NULL, produce, f);
+	if (rc != 0) {
+		verr_set(err, VERR_INPUT, "%s: cannot start a reader thread: %s", reader_path(r),
+			 strerror(rc));
+		reader_close(r);
+		free(ring);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+int feed_peek(struct feed *f, const struct feed_item **item, struct verr *err)
+{
+	unsigned w = 0;
+	while (f->c_head == f->c_tail) {
+		/* Read the state before the tail: a finished producer published
+		 * its last tail before its state. */
+		int state = atomic_load_explicit(&f->state, memory_order_acquire);
+		f->c_tail = atomic_load_explicit(&f->tail, memory_order_acquire);
+		if (f->c_head != f->c_tail)
+			break;
+		if (state == FEED_END)
+			return 0;
+		if (state == FEED_ERROR) {
+			if (err && err->status == VERR_OK)
+				*err = f->err;
+			return -1;
+		}
+		atomic_store_explicit(&f->head, f->c_head, memory_order_release);
+		backoff(&w);
+	}
+	*item = &f->ring[f->c_head % RING];
+	return 1;
+}
+
+void feed_pop(struct feed *f)
+{
+	f->c_head++;
+	if (f->c_head % BATCH == 0)
+		atomic_store_explicit(&f->head, f->c_head, memory_order_release);
+}
+
+void feed_progress(struct feed *f, uint64_t *done, uint64_t *total)
+{
+	/* ftell on the reader's FILE takes the FILE's lock: safe beside the
+	 * thread's freads. */
+	reader_progress(f->r, done, total);
+}
+
+uint64_t feed_finish(struct feed *f)
+{
+	if (f == NULL)
+		return 0;
+	atomic_store_explicit(&f->stop, 1, memory_order_relaxed);
+	pthread_join(f->thread, NULL);
+	uint64_t n = atomic_load_explicit(&f->records, memory_order_relaxed);
+	reader_close(f->r);
+	free(f->ring);
+	free(f);
+	return n;
+}

@@ -1,0 +1,52 @@
+/* feed — one capture read on its own thread: libpcap read, dissect, guest
+ * stamps converted to host time, handed to the analysis thread through a
+ * bounded single-producer single-consumer ring.  The captures of the points
+ * are independent, so reading and dissecting them runs beside matching.
+ * Memory is the ring's, whatever the file's length. */
+#ifndef VOCALC_FEED_H
+#define VOCALC_FEED_H
+
+#include <stdint.h>
+
+#include "clock.h"
+#include "dissect.h"
+#include "guestaddr.h"
+#include "match.h"
+#include "point.h"
+#include "reader.h"
+#include "verr.h"
+
+struct feed_item {
+	struct pkt pk;    /* valid when dr == DIS_OK */
+	int64_t t_host;   /* stamp in host time (guest stamps corrected) */
+	uint8_t dr;       /* enum dis_result */
+	uint8_t dir;      /* enum direction (DIR_NONE: not the guest's traffic) */
+	struct match_prep prep; /* identity, made when dir != DIR_NONE */
+};
+
+struct feed;
+
+/* Starts reading r (the feed owns it from now, also on failure) captured at
+ * point p; guest stamps are converted with clock, directions decided by the
+ * guest addresses; both must outlive the feed.  NULL with err set if the
+ * thread cannot start. */
+struct feed *feed_start(struct reader *r, enum point p, const struct clock_model *clock,
+			const struct addrset *guest, struct verr *err);
+
+/* Direction of a packet from the guest's addresses: DIR_NONE when neither
+ * or both ends are the guest's. */
+enum direction feed_direction(const struct addrset *guest, const struct pkt *pk);
+
+/* The next item, without consuming it: 1 with *item set (valid until
+ * feed_pop), 0 at the end of the capture, -1 if the capture is damaged
+ * (err set, naming the file).  Waits while the reader thread is behind. */
+int feed_peek(struct feed *f, const struct feed_item **item, struct verr *err);
+void feed_pop(struct feed *f);
+
+/* Octets of the file read so far and in all; records read so far. */
+void feed_progress(struct feed *f, uint64_t *done, uint64_t *total);
+/* Stops the thread (if running), joins it, closes the reader, frees f.
+ * Returns the number of records read. */
+uint64_t feed_finish(struct feed *f);
+
+#endif
