@@ -130,10 +130,12 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 	uint64_t iter = 0;
 	/* Each capture's current head, refreshed only when it is consumed. */
 	const struct feed_item *head[POINT_N];
+	int64_t head_t[POINT_N]; /* their stamps, here: the items live in other threads' cache */
 	for (int i = 0; i < n; i++) {
 		int r = feed_peek(fd[i], &head[i], err);
 		if (r < 0)
 			goto out;
+		head_t[i] = r == 1 ? head[i]->t_host : INT64_MAX;
 		if (r == 0)
 			head[i] = NULL;
 	}
@@ -141,7 +143,7 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 		/* the earliest head in host time among the captures not yet ended */
 		int best = -1;
 		for (int i = 0; i < n; i++)
-			if (head[i] && (best < 0 || head[i]->t_host < head[best]->t_host))
+			if (head[i] && (best < 0 || head_t[i] < head_t[best]))
 				best = i;
 		if (best < 0)
 			break;
@@ -158,7 +160,7 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 				ps->not_guest++;
 			} else {
 				ps->used++;
-				if (match_push(m, fp[best], &it->pk, &it->prep, (enum direction)it->dir,
+				if (match_push(m, fp[best], &it->prep, (enum direction)it->dir,
 					       it->t_host) != 0) {
 					verr_set(err, VERR_INPUT, "out of memory while matching");
 					goto out;
@@ -171,6 +173,8 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 			goto out;
 		if (r == 0)
 			head[best] = NULL;
+		else
+			head_t[best] = head[best]->t_host;
 		if (o->progress && (++iter & 0xffff) == 0) {
 			double now = mono_now();
 			if (now - started >= 1.0 && now - last_shown >= 0.25) {

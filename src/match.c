@@ -114,6 +114,8 @@ void match_delete(struct matcher *m)
 	free(m);
 }
 
+static uint8_t ts_state_of(const struct pkt *pk);
+
 /* The identity's hash: the flow's hash continued over the words after the flow. */
 static uint64_t key_hash(uint64_t flow_hash, const struct match_key *k)
 {
@@ -178,6 +180,13 @@ void match_prepare(const struct pkt *pk, struct match_prep *mp)
 	}
 	mp->flow_hash = hash_bytes(&k->flow, sizeof k->flow);
 	mp->key_hash = key_hash(mp->flow_hash, k);
+	mp->digest = pk->digest;
+	mp->has_digest = pk->has_digest;
+	mp->tsval = pk->tsval;
+	mp->tsecr = pk->tsecr;
+	mp->payload = pk->pclass == PROTO_TCP ? pk->payload : 0;
+	mp->ts_state = ts_state_of(pk);
+	mp->pclass = pk->pclass;
 }
 
 /* The flow of a prepared packet seen at p, created if new. */
@@ -368,8 +377,8 @@ static void mark_pieces(struct matcher *m, struct journey *j, uint32_t big_len, 
 		flow_add_range(j->flow, seq, end, j->key.b, bit);
 }
 
-int match_push(struct matcher *m, enum point p, const struct pkt *pk, const struct match_prep *mp,
-	       enum direction dir, int64_t t_ns)
+int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enum direction dir,
+	       int64_t t_ns)
 {
 	assert((unsigned)p < POINT_N && (unsigned)dir < DIR_N);
 	if (t_ns > m->now_ns) {
@@ -391,21 +400,21 @@ int match_push(struct matcher *m, enum point p, const struct pkt *pk, const stru
 
 	const struct match_key *kp = &mp->key;
 	uint64_t h = mp->key_hash;
-	uint8_t ts_state = ts_state_of(pk);
-	uint32_t payload = pk->pclass == PROTO_TCP ? pk->payload : 0;
-	struct journey *j = find(m, kp, h, bit, ts_state, pk->tsval, pk->tsecr, pk->has_digest,
-				 pk->digest, t_ns);
+	uint8_t ts_state = mp->ts_state;
+	uint32_t payload = mp->payload;
+	struct journey *j = find(m, kp, h, bit, ts_state, mp->tsval, mp->tsecr, mp->has_digest,
+				 mp->digest, t_ns);
 	if (j != NULL) {
 		j->t[p] = t_ns;
 		j->mask |= bit;
 		if (j->ts_state == TS_UNKNOWN && ts_state != TS_UNKNOWN) {
 			j->ts_state = ts_state;
-			j->tsval = pk->tsval;
-			j->tsecr = pk->tsecr;
+			j->tsval = mp->tsval;
+			j->tsecr = mp->tsecr;
 		}
-		if (!j->has_digest && pk->has_digest) {
+		if (!j->has_digest && mp->has_digest) {
 			j->has_digest = 1;
-			j->digest = pk->digest;
+			j->digest = mp->digest;
 		}
 		if (kp->kind == K_TCP && payload != j->payload && payload && j->payload) {
 			m->counts.coalesce_events++;
@@ -432,13 +441,13 @@ int match_push(struct matcher *m, enum point p, const struct pkt *pk, const stru
 	j->t[p] = t_ns;
 	j->mask = bit;
 	j->dir = (uint8_t)dir;
-	j->pclass = pk->pclass;
+	j->pclass = mp->pclass;
 	j->payload = payload;
 	j->ts_state = ts_state;
-	j->tsval = pk->tsval;
-	j->tsecr = pk->tsecr;
-	j->has_digest = pk->has_digest;
-	j->digest = pk->digest;
+	j->tsval = mp->tsval;
+	j->tsecr = mp->tsecr;
+	j->has_digest = mp->has_digest;
+	j->digest = mp->digest;
 	if (kp->kind == K_TCP && payload)
 		j->covered = flow_covering(f, kp->a, kp->b, bit);
 	if (hashtab_insert(&m->journeys, &j->hn, h) != 0) {

@@ -52,6 +52,10 @@ _Static_assert(sizeof(struct match_flow_key) == 40 && sizeof(struct match_key) =
 struct match_prep {
 	struct match_key key;
 	uint64_t flow_hash, key_hash;
+	/* what else matching reads of the packet, so it never touches struct pkt */
+	uint64_t digest;
+	uint32_t tsval, tsecr, payload;  /* payload: TCP payload octets, else 0 */
+	uint8_t ts_state, has_digest, pclass;
 };
 
 void match_prepare(const struct pkt *pk, struct match_prep *mp);
@@ -87,12 +91,12 @@ struct matcher;
 struct matcher *match_create(uint8_t points, int64_t window_ns, match_emit_fn emit, void *ctx);
 void match_delete(struct matcher *m);
 
-/* Adds a dissected packet seen at point p at host time t_ns, direction dir
- * (DIR_TO_GUEST or DIR_FROM_GUEST), with mp made from it by match_prepare.
- * Journeys older than the window relative to the latest stamp seen are
- * emitted.  Returns -1 when memory is exhausted. */
-int match_push(struct matcher *m, enum point p, const struct pkt *pk, const struct match_prep *mp,
-	       enum direction dir, int64_t t_ns);
+/* Adds a packet seen at point p at host time t_ns, direction dir
+ * (DIR_TO_GUEST or DIR_FROM_GUEST), prepared by match_prepare.  Journeys
+ * older than the window relative to the latest stamp seen are emitted.
+ * Returns -1 when memory is exhausted. */
+int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enum direction dir,
+	       int64_t t_ns);
 
 /* Emits every journey still waiting (end of input). */
 void match_finish(struct matcher *m);
