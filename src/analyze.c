@@ -121,6 +121,7 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 		n++;
 	}
 
+	feed_thread_tune();
 	m = match_create(a->mask, o->window_ns, vo_journey, &a->vo);
 	if (m == NULL) {
 		verr_set(err, VERR_INPUT, "out of memory");
@@ -140,12 +141,12 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 			head[i] = NULL;
 	}
 	for (;;) {
-		/* the earliest head in host time among the captures not yet ended */
-		int best = -1;
-		for (int i = 0; i < n; i++)
-			if (head[i] && (best < 0 || head_t[i] < head_t[best]))
+		/* the earliest head in host time; an ended capture's stamp is INT64_MAX */
+		int best = 0;
+		for (int i = 1; i < n; i++)
+			if (head_t[i] < head_t[best])
 				best = i;
-		if (best < 0)
+		if (head[best] == NULL)
 			break;
 		const struct feed_item *it = head[best];
 		struct point_stats *ps = &a->pt[fp[best]];
@@ -171,10 +172,12 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 		int r = feed_peek(fd[best], &head[best], err);
 		if (r < 0)
 			goto out;
-		if (r == 0)
+		if (r == 0) {
 			head[best] = NULL;
-		else
+			head_t[best] = INT64_MAX;
+		} else {
 			head_t[best] = head[best]->t_host;
+		}
 		if (o->progress && (++iter & 0xffff) == 0) {
 			double now = mono_now();
 			if (now - started >= 1.0 && now - last_shown >= 0.25) {

@@ -44,6 +44,10 @@ enum direction feed_direction(const struct addrset *guest, const struct pkt *pk)
 int feed_peek(struct feed *f, const struct feed_item **item, struct verr *err);
 void feed_pop(struct feed *f);
 
+/* Tunes the calling thread for waiting on feeds (a short timer slack); the
+ * reader threads call it themselves, the consuming thread should too. */
+void feed_thread_tune(void);
+
 /* Octets of the file read so far and in all; records read so far. */
 void feed_progress(struct feed *f, uint64_t *done, uint64_t *total);
 /* Stops the thread (if running), joins it, closes the reader, frees f.

@@ -122,7 +122,7 @@ static uint64_t key_hash(uint64_t flow_hash, const struct match_key *k)
 	return hash_bytes_seeded(flow_hash, &k->kind, sizeof *k - offsetof(struct match_key, kind));
 }
 
-void match_prepare(const struct pkt *pk, struct match_prep *mp)
+void match_prepare(const struct pkt *pk, struct match_prep *mp, struct match_flow_cache *cache)
 {
 	struct match_key *k = &mp->key;
 	memset(k, 0, sizeof *k);
@@ -178,7 +178,16 @@ void match_prepare(const struct pkt *pk, struct match_prep *mp)
 			break;
 		}
 	}
-	mp->flow_hash = hash_bytes(&k->flow, sizeof k->flow);
+	if (cache && cache->valid && memcmp(&cache->key, &k->flow, sizeof k->flow) == 0) {
+		mp->flow_hash = cache->hash;
+	} else {
+		mp->flow_hash = hash_bytes(&k->flow, sizeof k->flow);
+		if (cache) {
+			cache->key = k->flow;
+			cache->hash = mp->flow_hash;
+			cache->valid = 1;
+		}
+	}
 	mp->key_hash = key_hash(mp->flow_hash, k);
 	mp->digest = pk->digest;
 	mp->has_digest = pk->has_digest;

@@ -58,7 +58,16 @@ struct match_prep {
 	uint8_t ts_state, has_digest, pclass;
 };
 
-void match_prepare(const struct pkt *pk, struct match_prep *mp);
+/* The last flow prepared, per caller (one per reader thread): bulk traffic
+ * repeats its flow, and then its hash need not be computed again. */
+struct match_flow_cache {
+	struct match_flow_key key;
+	uint64_t hash;
+	int valid;
+};
+
+/* Fills mp from pk.  cache: NULL, or the caller's own cache. */
+void match_prepare(const struct pkt *pk, struct match_prep *mp, struct match_flow_cache *cache);
 
 /* A packet's trip across the points, as handed to the callback. */
 struct journey_info {

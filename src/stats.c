@@ -33,28 +33,52 @@ void samples_free(struct samples *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* GSL's quantile (linear interpolation at index q*(n-1)) by selection
- * instead of sorting the set: the order statistic at lo by GSL's select, the
- * one at lo+1 by one pass that relies on nothing about the order select
- * leaves: it is a itself if more than lo+1 values are <= a, else the
- * smallest value above a. */
-static double quantile_by_select(int *v, size_t n, double q)
+/* Partitions v[0..n) around a into [< a][== a][> a]; *lt, *eq: their sizes. */
+static void partition3(int *v, size_t n, int a, size_t *lt, size_t *eq)
 {
-	double idx = q * (double)(n - 1);
-	size_t lo = (size_t)idx;
-	double frac = idx - (double)lo;
-	int a = gsl_stats_int_select(v, 1, n, lo);
-	if (frac == 0 || lo + 1 >= n)
-		return a;
-	size_t at_most = 0;
-	int above = INT_MAX;
-	for (size_t i = 0; i < n; i++) {
-		at_most += v[i] <= a;
-		if (v[i] > a && v[i] < above)
-			above = v[i];
+	size_t lo = 0, mid = 0, hi = n;
+	while (mid < hi) {
+		int x = v[mid];
+		if (x < a) {
+			v[mid++] = v[lo];
+			v[lo++] = x;
+		} else if (x > a) {
+			v[mid] = v[--hi];
+			v[hi] = x;
+		} else {
+			mid++;
+		}
 	}
-	int b = at_most > lo + 1 ? a : above;
-	return a + frac * ((double)b - a);
+	*lt = lo;
+	*eq = mid - lo;
+}
+
+/* GSL's quantiles (linear interpolation at index q*(n-1)) of v for the
+ * ascending qs, without sorting: each order statistic by GSL's select on the
+ * part of v that can still hold it, then a partition around it, so the next
+ * quantile searches only the values above and the neighbour needed for the
+ * interpolation is known from the partition.  Reorders v. */
+static void quantiles_by_select(int *v, size_t n, const double *qs, double *out, int k)
+{
+	size_t base = 0; /* v[base..n) holds every rank >= base, in some order */
+	for (int i = 0; i < k; i++) {
+		double idx = qs[i] * (double)(n - 1);
+		size_t lo = (size_t)idx;
+		double frac = idx - (double)lo;
+		int a = gsl_stats_int_select(v + base, 1, n - base, lo - base);
+		size_t lt, eq;
+		partition3(v + base, n - base, a, &lt, &eq);
+		/* ranks base+lt .. base+lt+eq-1 hold a, so lo is among them */
+		int b = a;
+		if (frac != 0 && lo + 1 >= base + lt + eq && lo + 1 < n) {
+			b = INT_MAX; /* the smallest value above a */
+			for (size_t j = base + lt + eq; j < n; j++)
+				if (v[j] < b)
+					b = v[j];
+		}
+		out[i] = a + frac * ((double)b - a);
+		base += lt;
+	}
 }
 
 int dist_of(struct dist *d, const struct samples *const *sets, size_t k)
@@ -82,9 +106,12 @@ int dist_of(struct dist *d, const struct samples *const *sets, size_t k)
 	d->max = mx / 1e3;
 	d->mean = gsl_stats_int_mean(v, 1, n) / 1e3;
 	d->sd = n > 1 ? gsl_stats_int_sd_m(v, 1, n, d->mean * 1e3) / 1e3 : 0;
-	d->p50 = quantile_by_select(v, n, 0.50) / 1e3;
-	d->p90 = quantile_by_select(v, n, 0.90) / 1e3;
-	d->p99 = quantile_by_select(v, n, 0.99) / 1e3;
+	static const double qs[3] = {0.50, 0.90, 0.99};
+	double q[3];
+	quantiles_by_select(v, n, qs, q, 3);
+	d->p50 = q[0] / 1e3;
+	d->p90 = q[1] / 1e3;
+	d->p99 = q[2] / 1e3;
 	free(v);
 	return 0;
 }

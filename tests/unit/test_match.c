@@ -45,7 +45,7 @@ static const int64_t US = 1000, MS = 1000000;
 static void push(struct matcher *m, enum point p, const struct pkt *pk, enum direction d, int64_t t)
 {
 	struct match_prep mp;
-	match_prepare(pk, &mp);
+	match_prepare(pk, &mp, NULL);
 	CHECK_EQ(match_push(m, p, &mp, d, t), 0);
 }
 
