@@ -1,5 +1,6 @@
 # vocalc — one plain Makefile.  `make`, `make check`, `make bench`, `make install`.
-# SAN=1 builds an AddressSanitizer+UBSan variant into build-san/.
+# SAN=1 builds an AddressSanitizer+UBSan variant into build-san/, SAN=thread
+# a ThreadSanitizer one into build-tsan/ (the reader threads and their rings).
 
 PREFIX  ?= /usr/local
 CC      ?= cc
@@ -10,6 +11,11 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ifeq ($(SAN),1)
 BUILD   := build-san
 OPT     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS := -fsanitize=address,undefined
+else ifeq ($(SAN),thread)
+BUILD   := build-tsan
+OPT     := -O1 -g -fsanitize=thread
+SANFLAGS := -fsanitize=thread
 else
 BUILD   := build
 OPT     := -O2 -g
@@ -19,9 +25,7 @@ CFLAGS  ?= $(OPT)
 CFLAGS  += -pthread -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
            -MMD -MP -Isrc $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm -pthread
-ifeq ($(SAN),1)
-LDFLAGS += -fsanitize=address,undefined
-endif
+LDFLAGS += $(SANFLAGS)
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS  += -DVOCALC_VERSION='"$(VERSION)"'
@@ -74,7 +78,8 @@ demo: all
 
 check: all
 	$(MAKE) SAN=1 all
-	tests/run.sh build build-san
+	$(MAKE) SAN=thread all
+	tests/run.sh build build-san build-tsan
 
 bench: all
 	tests/bench.sh $(BUILD)
@@ -85,8 +90,8 @@ install: $(BUILD)/vocalc
 	install -m 644 man/vocalc.1 $(DESTDIR)$(PREFIX)/share/man/man1/vocalc.1
 
 clean:
-	rm -rf build build-san vocalc
+	rm -rf build build-san build-tsan vocalc
 
 .PHONY: all deps demo check bench install clean
 .SECONDARY:
--include $(wildcard build/*/*.d build-san/*/*.d)
+-include $(wildcard build/*/*.d build-san/*/*.d build-tsan/*/*.d)

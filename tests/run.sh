@@ -14,6 +14,7 @@ for build in "$@"; do
 	export BAREREAD="$PWD/$build/tools/bareread" TESTS_OUT="$PWD/$out"
 	# sanitizer findings are failures, never warnings
 	export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	export TSAN_OPTIONS=halt_on_error=1
 	tests=()
 	for t in "$build"/tests/test_*; do
 		case "$t" in *.o | *.d) continue ;; esac
