@@ -56,15 +56,17 @@ static int learn_guest(struct analysis *a, struct verr *err)
 		if (!a->o.file[p])
 			continue;
 		struct verr e = {0};
-		if (guestaddr_learn(a->o.file[p], p, a->o.allow_truncated, &a->guest_ips, &e) == 0) {
+		int rc = guestaddr_learn(a->o.file[p], p, a->o.allow_truncated, &a->guest_ips, &e);
+		if (rc == 0) {
 			a->guest_ips_learned = true;
 			return 0;
 		}
+		if (rc < 0) { /* a damaged file is an error in its own right */
+			*err = e;
+			return -1;
+		}
 		if (first.status == VERR_OK)
-			first = e;
-		/* A damaged file is an error in its own right, not a reason to guess. */
-		if (e.msg[0] && strstr(e.msg, "give --guest-ip") == NULL)
-			break;
+			first = e; /* the nearest capture's reason is the one to show */
 	}
 	*err = first;
 	return -1;

@@ -2,6 +2,8 @@
 #include "guestaddr.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dissect.h"
@@ -150,6 +152,19 @@ static int pick_guest_mac(const struct tally *macs, const struct tally *src_by_m
 	return tie ? -1 : fewest;
 }
 
+/* Sets err (the capture could be read but does not tell) and returns
+ * GUESTADDR_UNDECIDED. */
+__attribute__((format(printf, 2, 3))) static int undecided(struct verr *err, const char *fmt, ...)
+{
+	char msg[sizeof err->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	verr_set(err, VERR_INPUT, "%s", msg);
+	return GUESTADDR_UNDECIDED;
+}
+
 int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct addrset *out,
 		    struct verr *err)
 {
@@ -204,9 +219,8 @@ int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct
 	if (err && err->status)
 		return -1;
 	if (n == 0)
-		return verr_set(err, VERR_INPUT,
-				"%s: no IP packets to learn the guest's address from; give --guest-ip",
-				path);
+		return undecided(err, "%s: no IP packets to learn the guest's address from; give "
+				      "--guest-ip", path);
 
 	if (with_sll > 0 && p == POINT_GUEST) {
 		/* Cooked capture on the guest: outgoing packets are the guest's own. */
@@ -215,10 +229,8 @@ int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct
 	} else if (with_mac * 2 > n && (p == POINT_GUEST || p == POINT_VNET)) {
 		int best = pick_guest_mac(&macs, &src_by_mac);
 		if (best < 0)
-			return verr_set(err, VERR_INPUT,
-					"%s: two MACs are in every frame and nothing tells which "
-					"is the guest's; give --guest-ip",
-					path);
+			return undecided(err, "%s: two MACs are in every frame and nothing tells "
+					      "which is the guest's; give --guest-ip", path);
 		for (int i = 0; i < src_by_mac.n; i++)
 			if (memcmp(src_by_mac.v[i].key, macs.v[best].key, 6) == 0)
 				addrset_add(out, src_by_mac.v[i].key[6], src_by_mac.v[i].key + 7);
@@ -240,17 +252,14 @@ int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct
 				    part.v[i].count * 10 >= part.v[best].count * 9)
 					ties++;
 			if (ties)
-				return verr_set(err, VERR_INPUT,
-						"%s: several addresses are in nearly every packet and "
-						"nothing tells which is the guest's; give --guest-ip",
-						path);
+				return undecided(err, "%s: several addresses are in nearly every "
+						      "packet and nothing tells which is the guest's; "
+						      "give --guest-ip", path);
 			addrset_add(out, fam, part.v[best].key + 1);
 		}
 	}
 	if (out->n == 0)
-		return verr_set(err, VERR_INPUT,
-				"%s: cannot tell which addresses are the guest's from this %s "
-				"capture; give --guest-ip",
-				path, point_name(p));
+		return undecided(err, "%s: cannot tell which addresses are the guest's from this "
+				      "%s capture; give --guest-ip", path, point_name(p));
 	return 0;
 }

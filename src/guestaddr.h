@@ -34,7 +34,10 @@ int addrset_add_str(struct addrset *s, const char *text);
 int addrset_add(struct addrset *s, int family, const uint8_t a[16]);
 
 /* Learns from the first packets of path (captured at point p).  Returns 0
- * with out filled (n >= 1), or -1 with err naming the file and why. */
+ * with out filled (n >= 1); GUESTADDR_UNDECIDED when this capture cannot
+ * tell (err says why: another point's capture may); -1 when the file cannot
+ * be read (err names it and why). */
+enum { GUESTADDR_UNDECIDED = 1 };
 int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct addrset *out,
 		    struct verr *err);
 

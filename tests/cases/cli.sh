@@ -85,3 +85,14 @@ assert a['hops']==b['hops']" "$T/out" "$T/r.json" || fail "--guest-ip changes re
 expect_exit 0 "$VOCALC" analyze --json "$T/host"
 [ "$(json_get "$T/out" "r['vo']")" = None ] || fail "vo without guest"
 python3 tests/truthcmp.py "$T/out" "$T/host/truth.json" || fail "host-only truth"
+# a raw-IP guest capture and nic only: with one peer, nothing tells which
+# address is the guest's; vocalc refuses to guess, and --guest-ip settles it
+"$VOCGEN" --out "$T/amb" --points nic,guest --guest-link raw --journeys 2000 || fail vocgen
+expect_exit 2 "$VOCALC" analyze "$T/amb"
+grep -q "nothing tells which is the guest's; give --guest-ip" "$T/err" || { cat "$T/err"; fail "ambiguity message"; }
+expect_exit 0 "$VOCALC" analyze --json --guest-ip 10.0.0.2 --guest-ip fd00::2 "$T/amb"
+python3 tests/truthcmp.py "$T/out" "$T/amb/truth.json" || fail "ambiguous run with --guest-ip"
+# a guest capture that cannot tell, but a vnet capture that can: the next point decides
+"$VOCGEN" --out "$T/amb2" --points vnet,guest --guest-link raw --journeys 2000 || fail vocgen
+expect_exit 0 "$VOCALC" analyze --json "$T/amb2"
+[ "$(json_get "$T/out" "sorted(r['guest_ips'])")" = "['10.0.0.2', 'fd00::2']" ] || fail "learned from vnet"
