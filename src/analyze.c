@@ -40,7 +40,8 @@ static void show_progress(struct feed **fd, int n, bool done)
 	if (done)
 		fprintf(stderr, "\r\033[Kanalyze: done\n");
 	else
-		fprintf(stderr, "\r\033[Kanalyze: %3.0f%% of %.1f MB", t ? 100.0 * d / t : 0, t / 1e6);
+		fprintf(stderr, "\r\033[Kanalyze: %3.0f%% of %.1f MB", t ? 100.0 * d / t : 0,
+			t / 1e6);
 }
 
 /* Tries the captures nearest the guest first; the first that tells wins. */

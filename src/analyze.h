@@ -18,31 +18,31 @@
 #include "vo.h"
 
 struct analysis_opts {
-	const char *file[POINT_N];  /* capture per point, NULL if not given */
-	int64_t drops[POINT_N];     /* kernel drops per point, -1 if unknown */
-	struct addrset guest_ips;   /* given by the user (--guest-ip); n == 0: learn */
-	bool manual_clock;          /* --guest-offset-us given */
-	double offset_us;           /* guest - host, us (manual clock) */
-	double skew_ppm;            /* manual clock skew */
-	int64_t window_ns;          /* matching window */
+	const char *file[POINT_N]; /* capture per point, NULL if not given */
+	int64_t drops[POINT_N];	   /* kernel drops per point, -1 if unknown */
+	struct addrset guest_ips;  /* given by the user (--guest-ip); n == 0: learn */
+	bool manual_clock;	   /* --guest-offset-us given */
+	double offset_us;	   /* guest - host, us (manual clock) */
+	double skew_ppm;	   /* manual clock skew */
+	int64_t window_ns;	   /* matching window */
 	bool allow_truncated;
-	FILE *csv;                  /* per-packet rows, or NULL */
-	bool progress;              /* progress line on stderr (a terminal) */
+	FILE *csv;     /* per-packet rows, or NULL */
+	bool progress; /* progress line on stderr (a terminal) */
 };
 
 struct point_stats {
-	uint64_t records;           /* records read */
-	uint64_t used;              /* IP packets of guest traffic, fed to the matcher */
-	uint64_t not_guest;         /* IP packets neither from nor to a guest address */
-	uint64_t skipped[DIS_N];    /* unusable records, by reason (index DIS_OK unused) */
+	uint64_t records;	 /* records read */
+	uint64_t used;		 /* IP packets of guest traffic, fed to the matcher */
+	uint64_t not_guest;	 /* IP packets neither from nor to a guest address */
+	uint64_t skipped[DIS_N]; /* unusable records, by reason (index DIS_OK unused) */
 	int linktype;
-	int64_t first_ns, last_ns;  /* stamps, host time (guest corrected) */
+	int64_t first_ns, last_ns; /* stamps, host time (guest corrected) */
 };
 
 struct analysis {
 	struct analysis_opts o;
-	uint8_t mask;               /* points given */
-	struct addrset guest_ips;   /* in force */
+	uint8_t mask;		  /* points given */
+	struct addrset guest_ips; /* in force */
 	bool guest_ips_learned;
 	struct clock_model clock;
 	struct point_stats pt[POINT_N];

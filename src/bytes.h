@@ -10,10 +10,13 @@
 
 struct bytes {
 	const uint8_t *p; /* next unread octet */
-	size_t len;       /* octets left */
+	size_t len;	  /* octets left */
 };
 
-static inline bool bytes_has(const struct bytes *b, size_t n) { return b->len >= n; }
+static inline bool bytes_has(const struct bytes *b, size_t n)
+{
+	return b->len >= n;
+}
 
 static inline bool bytes_skip(struct bytes *b, size_t n)
 {

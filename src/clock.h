@@ -19,15 +19,15 @@ enum { CLOCK_MAX_SEGMENTS = 32 };
 
 struct clock_segment {
 	int64_t guest_start_ns; /* first guest stamp this segment applies to (guest clock) */
-	int64_t t0_ns;          /* host time the offset refers to */
-	double offset_ns;       /* guest - host at t0, ns */
-	double skew;            /* d(offset)/dt, dimensionless */
+	int64_t t0_ns;		/* host time the offset refers to */
+	double offset_ns;	/* guest - host at t0, ns */
+	double skew;		/* d(offset)/dt, dimensionless */
 };
 
 struct clock_model {
 	enum clock_method method;
-	double error_bound_ns;  /* |true offset - model| bound, ns (0 if unknown) */
-	int nseg;               /* >= 1 */
+	double error_bound_ns; /* |true offset - model| bound, ns (0 if unknown) */
+	int nseg;	       /* >= 1 */
 	struct clock_segment seg[CLOCK_MAX_SEGMENTS];
 };
 

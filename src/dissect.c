@@ -13,16 +13,23 @@
 #endif
 
 enum {
-	ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86dd,
-	ETH_8021Q = 0x8100, ETH_8021AD = 0x88a8, ETH_QINQ_OLD = 0x9100,
+	ETH_IPV4 = 0x0800,
+	ETH_IPV6 = 0x86dd,
+	ETH_8021Q = 0x8100,
+	ETH_8021AD = 0x88a8,
+	ETH_QINQ_OLD = 0x9100,
 	MAX_VLAN = 4,
 };
 
 const char *dis_result_name(enum dis_result r)
 {
 	static const char *const names[DIS_N] = {
-		"ok", "not IP", "link header truncated", "IP header truncated",
-		"malformed IP header", "transport header truncated",
+	    "ok",
+	    "not IP",
+	    "link header truncated",
+	    "IP header truncated",
+	    "malformed IP header",
+	    "transport header truncated",
 	};
 	return (unsigned)r < DIS_N ? names[r] : "?";
 }
@@ -86,7 +93,8 @@ static enum dis_result link_layer(int dlt, struct bytes *b, struct pkt *pk)
 		break;
 	}
 	case DLT_LINUX_SLL2:
-		if (!bytes_u16_at(b, 0, &type) || !bytes_u8_at(b, 10, &pk->pkttype) || !bytes_has(b, 20))
+		if (!bytes_u16_at(b, 0, &type) || !bytes_u8_at(b, 10, &pk->pkttype) ||
+		    !bytes_has(b, 20))
 			return DIS_SHORT_L2;
 		bytes_skip(b, 20);
 		if (!skip_vlans(b, &type, pk))
@@ -168,7 +176,7 @@ static enum dis_result ipv6(struct bytes *b, struct pkt *pk, uint32_t l2_left_wi
 		uint8_t next, hl;
 		uint32_t len;
 		switch (nh) {
-		case 0:   /* hop-by-hop */
+		case 0:	  /* hop-by-hop */
 		case 43:  /* routing */
 		case 60:  /* destination options */
 		case 135: /* mobility */

@@ -20,65 +20,71 @@
 
 enum dis_result {
 	DIS_OK = 0,
-	DIS_NOT_IP,     /* ARP, LLDP, STP ... : not IPv4 or IPv6 */
-	DIS_SHORT_L2,   /* link header cut by snaplen */
-	DIS_SHORT_IP,   /* IP header cut by snaplen */
-	DIS_BAD_IP,     /* impossible IP header (version, header length, total length) */
-	DIS_SHORT_L4,   /* transport header cut, so the packet has no identity */
+	DIS_NOT_IP,   /* ARP, LLDP, STP ... : not IPv4 or IPv6 */
+	DIS_SHORT_L2, /* link header cut by snaplen */
+	DIS_SHORT_IP, /* IP header cut by snaplen */
+	DIS_BAD_IP,   /* impossible IP header (version, header length, total length) */
+	DIS_SHORT_L4, /* transport header cut, so the packet has no identity */
 	DIS_N
 };
 const char *dis_result_name(enum dis_result r);
 
 enum tcp_flag {
-	TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_PSH = 0x08,
-	TCP_ACK = 0x10, TCP_URG = 0x20, TCP_ECE = 0x40, TCP_CWR = 0x80,
+	TCP_FIN = 0x01,
+	TCP_SYN = 0x02,
+	TCP_RST = 0x04,
+	TCP_PSH = 0x08,
+	TCP_ACK = 0x10,
+	TCP_URG = 0x20,
+	TCP_ECE = 0x40,
+	TCP_CWR = 0x80,
 };
 
 /* SLL packet types (Linux <linux/if_packet.h>), or PKTTYPE_UNKNOWN. */
 enum { PKTTYPE_HOST = 0, PKTTYPE_OUTGOING = 4, PKTTYPE_UNKNOWN = 255 };
 
 struct pkt {
-	int64_t ts_ns;          /* capture stamp, ns (capturing clock) */
-	uint32_t wirelen;       /* frame length on the wire */
+	int64_t ts_ns;	  /* capture stamp, ns (capturing clock) */
+	uint32_t wirelen; /* frame length on the wire */
 
-	bool has_mac;           /* Ethernet: MACs below are valid */
+	bool has_mac; /* Ethernet: MACs below are valid */
 	uint8_t src_mac[6], dst_mac[6];
-	uint8_t pkttype;        /* SLL packet type, or PKTTYPE_UNKNOWN */
-	uint8_t vlan_depth;     /* 802.1Q/802.1ad tags seen (0..4) */
+	uint8_t pkttype;    /* SLL packet type, or PKTTYPE_UNKNOWN */
+	uint8_t vlan_depth; /* 802.1Q/802.1ad tags seen (0..4) */
 
-	uint8_t family;         /* 4 or 6 */
-	uint8_t ipproto;        /* transport protocol (after IPv6 extension headers) */
-	uint8_t pclass;         /* enum proto: PROTO_TCP .. PROTO_OTHER */
+	uint8_t family;		  /* 4 or 6 */
+	uint8_t ipproto;	  /* transport protocol (after IPv6 extension headers) */
+	uint8_t pclass;		  /* enum proto: PROTO_TCP .. PROTO_OTHER */
 	uint8_t src[16], dst[16]; /* IPv4 in the first 4 octets, rest zero */
-	uint32_t ip_len;        /* whole IP packet length from its header(s) */
-	uint32_t l4_len;        /* transport octets per the IP header (incl. its header) */
-	uint32_t ip_id;         /* IPv4 identification / IPv6 fragment identification */
-	bool is_fragment;       /* IPv4 MF or offset, or IPv6 fragment header */
-	uint16_t frag_off;      /* fragment offset in 8-octet units */
+	uint32_t ip_len;	  /* whole IP packet length from its header(s) */
+	uint32_t l4_len;	  /* transport octets per the IP header (incl. its header) */
+	uint32_t ip_id;		  /* IPv4 identification / IPv6 fragment identification */
+	bool is_fragment;	  /* IPv4 MF or offset, or IPv6 fragment header */
+	uint16_t frag_off;	  /* fragment offset in 8-octet units */
 	bool more_frags;
-	bool has_l4;            /* transport header parsed (first fragment or unfragmented) */
+	bool has_l4; /* transport header parsed (first fragment or unfragmented) */
 
-	uint16_t sport, dport;  /* TCP/UDP ports */
+	uint16_t sport, dport; /* TCP/UDP ports */
 
 	/* TCP */
 	uint32_t seq, ack;
-	uint8_t tcp_flags;      /* enum tcp_flag */
-	uint16_t win;           /* unscaled window */
-	uint32_t payload;       /* TCP payload octets per the IP length */
-	bool opts_complete;     /* all TCP options were captured */
+	uint8_t tcp_flags;  /* enum tcp_flag */
+	uint16_t win;	    /* unscaled window */
+	uint32_t payload;   /* TCP payload octets per the IP length */
+	bool opts_complete; /* all TCP options were captured */
 	bool has_ts;
 	uint32_t tsval, tsecr;
-	uint16_t mss;           /* 0 if absent */
-	int8_t wscale;          /* -1 if absent */
-	uint8_t sack_blocks;    /* SACK blocks present (0..4) */
-	uint32_t sack[4][2];    /* left, right edges */
+	uint16_t mss;	     /* 0 if absent */
+	int8_t wscale;	     /* -1 if absent */
+	uint8_t sack_blocks; /* SACK blocks present (0..4) */
+	uint32_t sack[4][2]; /* left, right edges */
 
 	/* UDP */
 	uint16_t udp_len;
 
 	/* ICMP / ICMPv6 */
 	uint8_t icmp_type, icmp_code;
-	bool icmp_echo;         /* echo request or reply (v4 or v6) */
+	bool icmp_echo; /* echo request or reply (v4 or v6) */
 	uint16_t icmp_id, icmp_seq;
 
 	/* FNV-1a of the first DIGEST_LEN octets after the transport header (of the

@@ -27,13 +27,13 @@ struct feed {
 	struct feed_item *ring;
 
 	_Alignas(64) _Atomic uint64_t tail; /* producer's published position */
-	_Atomic int state;                  /* FEED_RUNNING, FEED_END, FEED_ERROR */
+	_Atomic int state;		    /* FEED_RUNNING, FEED_END, FEED_ERROR */
 	_Atomic uint64_t records;
-	struct verr err;                    /* written before state = FEED_ERROR */
+	struct verr err; /* written before state = FEED_ERROR */
 
 	_Alignas(64) _Atomic uint64_t head; /* consumer's published position */
-	_Atomic int stop;                   /* consumer asks the producer to quit */
-	uint64_t c_head, c_tail;            /* consumer's own and cached positions */
+	_Atomic int stop;		    /* consumer asks the producer to quit */
+	uint64_t c_head, c_tail;	    /* consumer's own and cached positions */
 };
 
 enum { FEED_RUNNING = 0, FEED_END, FEED_ERROR };
@@ -92,7 +92,8 @@ static void *produce(void *arg)
 		if (t - seen_head >= RING) {
 			atomic_store_explicit(&f->tail, t, memory_order_release);
 			unsigned w = 0;
-			while (t - (seen_head = atomic_load_explicit(&f->head, memory_order_acquire)) >=
+			while (t - (seen_head =
+					atomic_load_explicit(&f->head, memory_order_acquire)) >=
 			       RING) {
 				if (atomic_load_explicit(&f->stop, memory_order_relaxed))
 					goto end;
@@ -110,7 +111,8 @@ static void *produce(void *arg)
 		}
 		struct feed_item *it = &f->ring[t % RING];
 		it->dr = (uint8_t)dissect(dlt, rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &it->pk);
-		it->t_host = f->p == POINT_GUEST ? clock_guest_to_host(f->clock, rp.ts_ns) : rp.ts_ns;
+		it->t_host =
+		    f->p == POINT_GUEST ? clock_guest_to_host(f->clock, rp.ts_ns) : rp.ts_ns;
 		it->dir = DIR_NONE;
 		if (it->dr == DIS_OK &&
 		    (it->dir = direction_cached(f->guest, &it->pk, &dir_cache)) != DIR_NONE)

@@ -18,11 +18,11 @@
 
 /* What the analysis thread reads comes first: it crosses cores per packet. */
 struct feed_item {
-	int64_t t_host;   /* stamp in host time (guest stamps corrected) */
-	uint8_t dr;       /* enum dis_result */
-	uint8_t dir;      /* enum direction (DIR_NONE: not the guest's traffic) */
+	int64_t t_host;		/* stamp in host time (guest stamps corrected) */
+	uint8_t dr;		/* enum dis_result */
+	uint8_t dir;		/* enum direction (DIR_NONE: not the guest's traffic) */
 	struct match_prep prep; /* identity, made when dir != DIR_NONE */
-	struct pkt pk;    /* the whole dissection, valid when dr == DIS_OK */
+	struct pkt pk;		/* the whole dissection, valid when dr == DIS_OK */
 };
 
 struct feed;

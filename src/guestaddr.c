@@ -96,8 +96,8 @@ static void addr_key(uint8_t *k, int family, const uint8_t a[16])
 static bool vm_oui(const uint8_t *m)
 {
 	static const uint8_t ouis[][3] = {
-		{0x52, 0x54, 0x00}, {0xfa, 0x16, 0x3e}, {0x00, 0x16, 0x3e}, {0x08, 0x00, 0x27},
-		{0x00, 0x0c, 0x29}, {0x00, 0x50, 0x56}, {0x00, 0x15, 0x5d},
+	    {0x52, 0x54, 0x00}, {0xfa, 0x16, 0x3e}, {0x00, 0x16, 0x3e}, {0x08, 0x00, 0x27},
+	    {0x00, 0x0c, 0x29}, {0x00, 0x50, 0x56}, {0x00, 0x15, 0x5d},
 	};
 	for (size_t i = 0; i < sizeof ouis / sizeof ouis[0]; i++)
 		if (memcmp(m, ouis[i], 3) == 0)
@@ -183,7 +183,8 @@ int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct
 	int rc;
 	while (n < LEARN_PACKETS && (rc = reader_next(r, &rp, err)) == 1) {
 		struct pkt pk;
-		if (dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk) != DIS_OK)
+		if (dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk) !=
+		    DIS_OK)
 			continue;
 		n++;
 		uint8_t k[24];
@@ -219,8 +220,10 @@ int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct
 	if (err && err->status)
 		return -1;
 	if (n == 0)
-		return undecided(err, "%s: no IP packets to learn the guest's address from; give "
-				      "--guest-ip", path);
+		return undecided(err,
+				 "%s: no IP packets to learn the guest's address from; give "
+				 "--guest-ip",
+				 path);
 
 	if (with_sll > 0 && p == POINT_GUEST) {
 		/* Cooked capture on the guest: outgoing packets are the guest's own. */
@@ -229,8 +232,10 @@ int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct
 	} else if (with_mac * 2 > n && (p == POINT_GUEST || p == POINT_VNET)) {
 		int best = pick_guest_mac(&macs, &src_by_mac);
 		if (best < 0)
-			return undecided(err, "%s: two MACs are in every frame and nothing tells "
-					      "which is the guest's; give --guest-ip", path);
+			return undecided(err,
+					 "%s: two MACs are in every frame and nothing tells "
+					 "which is the guest's; give --guest-ip",
+					 path);
 		for (int i = 0; i < src_by_mac.n; i++)
 			if (memcmp(src_by_mac.v[i].key, macs.v[best].key, 6) == 0)
 				addrset_add(out, src_by_mac.v[i].key[6], src_by_mac.v[i].key + 7);
@@ -252,14 +257,18 @@ int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct
 				    part.v[i].count * 10 >= part.v[best].count * 9)
 					ties++;
 			if (ties)
-				return undecided(err, "%s: several addresses are in nearly every "
-						      "packet and nothing tells which is the guest's; "
-						      "give --guest-ip", path);
+				return undecided(err,
+						 "%s: several addresses are in nearly every "
+						 "packet and nothing tells which is the guest's; "
+						 "give --guest-ip",
+						 path);
 			addrset_add(out, fam, part.v[best].key + 1);
 		}
 	}
 	if (out->n == 0)
-		return undecided(err, "%s: cannot tell which addresses are the guest's from this "
-				      "%s capture; give --guest-ip", path, point_name(p));
+		return undecided(err,
+				 "%s: cannot tell which addresses are the guest's from this "
+				 "%s capture; give --guest-ip",
+				 path, point_name(p));
 	return 0;
 }

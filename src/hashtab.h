@@ -14,7 +14,7 @@ struct hnode {
 
 struct hashtab {
 	struct hnode **b;
-	size_t mask;  /* buckets - 1 (power of two) */
+	size_t mask; /* buckets - 1 (power of two) */
 	size_t count;
 };
 

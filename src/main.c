@@ -14,47 +14,54 @@
 #include "verr.h"
 
 static const char USAGE[] =
-	"usage: vocalc analyze [OPTIONS] POINT=FILE POINT=FILE ...\n"
-	"       vocalc analyze [OPTIONS] RUN_DIR\n"
-	"       vocalc --help | --version\n"
-	"\n"
-	"Per-hop and end-to-end (VO) latency of a VM's traffic from captures taken at\n"
-	"up to four points: nic -> bridge -> vnet -> guest (any two or more).\n"
-	"\n"
-	"  POINT=FILE              a pcap or pcapng capture taken at POINT (nic, bridge,\n"
-	"                          vnet, guest); RUN_DIR: a saved run with manifest.json\n"
-	"  --json                  one JSON document on stdout (CONTRACT.md schema 1)\n"
-	"  --csv FILE              one row per matched packet: stamps and per-hop delays\n"
-	"  --guest-ip ADDR         a guest address, v4 or v6 (repeatable); default: learned\n"
-	"                          from the guest (else vnet) capture\n"
-	"  --guest-offset-us X     guest clock minus host clock, us (manual clock)\n"
-	"  --guest-skew-ppm Y      guest clock skew, ppm (with --guest-offset-us)\n"
-	"  --window-ms N           matching window, ms (default 1000)\n"
-	"  --allow-truncated       analyze the complete records of a capture whose last\n"
-	"                          record is cut, instead of refusing it\n"
-	"  --no-progress           no progress line on stderr\n"
-	"  -h, --help              this text;  --version  the version\n"
-	"\n"
-	"Exit status: 0 success, 2 usage or input error, 3 remote/capture failure.\n"
-	"See vocalc(1).\n";
+    "usage: vocalc analyze [OPTIONS] POINT=FILE POINT=FILE ...\n"
+    "       vocalc analyze [OPTIONS] RUN_DIR\n"
+    "       vocalc --help | --version\n"
+    "\n"
+    "Per-hop and end-to-end (VO) latency of a VM's traffic from captures taken at\n"
+    "up to four points: nic -> bridge -> vnet -> guest (any two or more).\n"
+    "\n"
+    "  POINT=FILE              a pcap or pcapng capture taken at POINT (nic, bridge,\n"
+    "                          vnet, guest); RUN_DIR: a saved run with manifest.json\n"
+    "  --json                  one JSON document on stdout (CONTRACT.md schema 1)\n"
+    "  --csv FILE              one row per matched packet: stamps and per-hop delays\n"
+    "  --guest-ip ADDR         a guest address, v4 or v6 (repeatable); default: learned\n"
+    "                          from the guest (else vnet) capture\n"
+    "  --guest-offset-us X     guest clock minus host clock, us (manual clock)\n"
+    "  --guest-skew-ppm Y      guest clock skew, ppm (with --guest-offset-us)\n"
+    "  --window-ms N           matching window, ms (default 1000)\n"
+    "  --allow-truncated       analyze the complete records of a capture whose last\n"
+    "                          record is cut, instead of refusing it\n"
+    "  --no-progress           no progress line on stderr\n"
+    "  -h, --help              this text;  --version  the version\n"
+    "\n"
+    "Exit status: 0 success, 2 usage or input error, 3 remote/capture failure.\n"
+    "See vocalc(1).\n";
 
 enum {
-	OPT_JSON = 1000, OPT_CSV, OPT_GUEST_IP, OPT_OFFSET, OPT_SKEW, OPT_WINDOW,
-	OPT_ALLOW_TRUNC, OPT_NO_PROGRESS, OPT_VERSION,
+	OPT_JSON = 1000,
+	OPT_CSV,
+	OPT_GUEST_IP,
+	OPT_OFFSET,
+	OPT_SKEW,
+	OPT_WINDOW,
+	OPT_ALLOW_TRUNC,
+	OPT_NO_PROGRESS,
+	OPT_VERSION,
 };
 
 static const struct option LONG_OPTS[] = {
-	{"json", no_argument, NULL, OPT_JSON},
-	{"csv", required_argument, NULL, OPT_CSV},
-	{"guest-ip", required_argument, NULL, OPT_GUEST_IP},
-	{"guest-offset-us", required_argument, NULL, OPT_OFFSET},
-	{"guest-skew-ppm", required_argument, NULL, OPT_SKEW},
-	{"window-ms", required_argument, NULL, OPT_WINDOW},
-	{"allow-truncated", no_argument, NULL, OPT_ALLOW_TRUNC},
-	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{NULL, 0, NULL, 0},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"csv", required_argument, NULL, OPT_CSV},
+    {"guest-ip", required_argument, NULL, OPT_GUEST_IP},
+    {"guest-offset-us", required_argument, NULL, OPT_OFFSET},
+    {"guest-skew-ppm", required_argument, NULL, OPT_SKEW},
+    {"window-ms", required_argument, NULL, OPT_WINDOW},
+    {"allow-truncated", no_argument, NULL, OPT_ALLOW_TRUNC},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
 };
 
 /* Holds strings built while parsing (manifest paths) until exit. */
@@ -121,12 +128,14 @@ static int load_manifest(struct analysis_opts *o, const char *dir, struct strpoo
 	}
 	size_t i;
 	json_t *pt;
-	json_array_foreach(points, i, pt) {
+	json_array_foreach(points, i, pt)
+	{
 		const char *name = json_string_value(json_object_get(pt, "name"));
 		const char *file = json_string_value(json_object_get(pt, "file"));
 		json_t *dr = json_object_get(pt, "drops");
 		if (!name || !file) {
-			rc = verr_set(err, VERR_INPUT, "%s: point %zu lacks \"name\" or \"file\"", path, i);
+			rc = verr_set(err, VERR_INPUT, "%s: point %zu lacks \"name\" or \"file\"",
+				      path, i);
 			goto out;
 		}
 		char *full;
@@ -178,8 +187,8 @@ static int cmd_analyze(int argc, char **argv, struct verr *err)
 			break;
 		case OPT_GUEST_IP:
 			if (addrset_add_str(&o.guest_ips, optarg) != 0) {
-				verr_set(err, VERR_INPUT, "--guest-ip: not an IPv4 or IPv6 address: '%s'",
-					 optarg);
+				verr_set(err, VERR_INPUT,
+					 "--guest-ip: not an IPv4 or IPv6 address: '%s'", optarg);
 				goto out;
 			}
 			break;
@@ -197,8 +206,8 @@ static int cmd_analyze(int argc, char **argv, struct verr *err)
 			if (parse_double("--window-ms", optarg, &v, err) != 0)
 				goto out;
 			if (!(v > 0 && v <= 2000)) {
-				verr_set(err, VERR_INPUT, "--window-ms: must be in (0, 2000], got %s",
-					 optarg);
+				verr_set(err, VERR_INPUT,
+					 "--window-ms: must be in (0, 2000], got %s", optarg);
 				goto out;
 			}
 			o.window_ns = (int64_t)(v * 1e6);
@@ -299,7 +308,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "analyze") == 0) {
 		rc = cmd_analyze(argc - 1, argv + 1, &err);
-	} else if (strcmp(cmd, "drift") == 0 || strcmp(cmd, "rtt") == 0 || strcmp(cmd, "ack") == 0) {
+	} else if (strcmp(cmd, "drift") == 0 || strcmp(cmd, "rtt") == 0 ||
+		   strcmp(cmd, "ack") == 0) {
 		rc = verr_set(&err, VERR_INPUT, "%s: not available in vocalc %s yet", cmd,
 			      VOCALC_VERSION);
 	} else if (cmd[0] == '-') {

@@ -24,7 +24,7 @@ struct flow {
 	struct hnode hn; /* first: a struct hnode * is a struct flow * */
 	struct match_flow_key key;
 	int64_t last_ns;
-	uint8_t seen;    /* points that saw this flow */
+	uint8_t seen; /* points that saw this flow */
 	uint8_t next_range;
 	struct seg_range r[FLOW_RANGES];
 };
@@ -33,7 +33,7 @@ struct flow {
 enum { TS_UNKNOWN = 0, TS_NONE, TS_PRESENT };
 
 struct journey {
-	struct hnode hn; /* first: a struct hnode * is a struct journey * */
+	struct hnode hn;	       /* first: a struct hnode * is a struct journey * */
 	struct journey *anext, *aprev; /* age list (start order); anext: free list */
 	struct match_key key;
 	struct flow *flow;
@@ -46,10 +46,10 @@ struct journey {
 
 struct matcher {
 	int64_t window_ns;
-	uint8_t all;             /* points given: a journey seen or covered at all is done */
+	uint8_t all; /* points given: a journey seen or covered at all is done */
 	int64_t flow_idle_ns;
-	int64_t now_ns;          /* latest stamp pushed */
-	int64_t next_sweep_ns;   /* next flow-table sweep */
+	int64_t now_ns;	       /* latest stamp pushed */
+	int64_t next_sweep_ns; /* next flow-table sweep */
 	match_emit_fn emit;
 	void *ctx;
 	struct hashtab journeys, flows;
@@ -172,8 +172,8 @@ void match_prepare(const struct pkt *pk, struct match_prep *mp, struct match_flo
 				k->b = pk->l4_len;
 				k->c = frag;
 				k->d = pk->pclass == PROTO_ICMP
-					       ? (uint32_t)pk->icmp_type << 8 | pk->icmp_code
-					       : 0;
+					   ? (uint32_t)pk->icmp_type << 8 | pk->icmp_code
+					   : 0;
 			}
 			break;
 		}
@@ -315,18 +315,18 @@ static struct journey *find(struct matcher *m, const struct match_key *k, uint64
 static void emit_journey(struct matcher *m, struct journey *j)
 {
 	struct journey_info ji = {
-		.family = j->key.flow.family,
-		.ipproto = j->key.flow.ipproto,
-		.pclass = j->pclass,
-		.dir = j->dir,
-		.src = j->key.flow.src,
-		.dst = j->key.flow.dst,
-		.sport = j->key.flow.sport,
-		.dport = j->key.flow.dport,
-		.mask = j->mask,
-		.covered = j->covered,
-		.flow_seen = j->flow->seen,
-		.payload = j->payload,
+	    .family = j->key.flow.family,
+	    .ipproto = j->key.flow.ipproto,
+	    .pclass = j->pclass,
+	    .dir = j->dir,
+	    .src = j->key.flow.src,
+	    .dst = j->key.flow.dst,
+	    .sport = j->key.flow.sport,
+	    .dport = j->key.flow.dport,
+	    .mask = j->mask,
+	    .covered = j->covered,
+	    .flow_seen = j->flow->seen,
+	    .payload = j->payload,
 	};
 	memcpy(ji.t, j->t, sizeof ji.t);
 	m->emit(m->ctx, &ji);
@@ -373,8 +373,8 @@ static void mark_pieces(struct matcher *m, struct journey *j, uint32_t big_len, 
 	for (int guard = 0; guard < 256 && seq_in(seq, j->key.a, end); guard++) {
 		k.a = seq;
 		uint64_t h = key_hash(fh, &k);
-		struct journey *p = find(m, &k, h, bit, j->ts_state, j->tsval, j->tsecr, false, 0,
-					 j->t_first);
+		struct journey *p =
+		    find(m, &k, h, bit, j->ts_state, j->tsval, j->tsecr, false, 0, j->t_first);
 		if (p == NULL || p->payload == 0)
 			break;
 		p->covered |= bit;
@@ -411,8 +411,8 @@ int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enu
 	uint64_t h = mp->key_hash;
 	uint8_t ts_state = mp->ts_state;
 	uint32_t payload = mp->payload;
-	struct journey *j = find(m, kp, h, bit, ts_state, mp->tsval, mp->tsecr, mp->has_digest,
-				 mp->digest, t_ns);
+	struct journey *j =
+	    find(m, kp, h, bit, ts_state, mp->tsval, mp->tsecr, mp->has_digest, mp->digest, t_ns);
 	if (j != NULL) {
 		j->t[p] = t_ns;
 		j->mask |= bit;

@@ -54,7 +54,7 @@ struct match_prep {
 	uint64_t flow_hash, key_hash;
 	/* what else matching reads of the packet, so it never touches struct pkt */
 	uint64_t digest;
-	uint32_t tsval, tsecr, payload;  /* payload: TCP payload octets, else 0 */
+	uint32_t tsval, tsecr, payload; /* payload: TCP payload octets, else 0 */
 	uint8_t ts_state, has_digest, pclass;
 };
 
@@ -72,22 +72,22 @@ void match_prepare(const struct pkt *pk, struct match_prep *mp, struct match_flo
 /* A packet's trip across the points, as handed to the callback. */
 struct journey_info {
 	uint8_t family, ipproto, pclass; /* pclass: enum proto */
-	uint8_t dir;                     /* enum direction */
-	const uint8_t *src, *dst;        /* 16 octets each */
+	uint8_t dir;			 /* enum direction */
+	const uint8_t *src, *dst;	 /* 16 octets each */
 	uint16_t sport, dport;
-	uint8_t mask;        /* points that saw it: bit (1 << point) */
-	uint8_t covered;     /* points where it was inside a bigger TCP segment */
-	uint8_t flow_seen;   /* points that ever saw this flow (5-tuple, direction) */
-	uint32_t payload;    /* TCP payload at the first point that saw it */
-	int64_t t[POINT_N];  /* host-time stamps, valid where mask has the bit */
+	uint8_t mask;	    /* points that saw it: bit (1 << point) */
+	uint8_t covered;    /* points where it was inside a bigger TCP segment */
+	uint8_t flow_seen;  /* points that ever saw this flow (5-tuple, direction) */
+	uint32_t payload;   /* TCP payload at the first point that saw it */
+	int64_t t[POINT_N]; /* host-time stamps, valid where mask has the bit */
 };
 
 typedef void (*match_emit_fn)(void *ctx, const struct journey_info *j);
 
 struct match_counts {
-	uint64_t journeys;       /* distinct packets */
+	uint64_t journeys;	  /* distinct packets */
 	uint64_t coalesce_events; /* matches where one point held a bigger TCP segment */
-	uint64_t peak_journeys;  /* most journeys alive at once (memory bound check) */
+	uint64_t peak_journeys;	  /* most journeys alive at once (memory bound check) */
 	uint64_t peak_flows;
 };
 

@@ -16,7 +16,7 @@ enum { IOBUF = 1 << 16 };
 
 struct reader {
 	pcap_t *pcap;
-	char *iobuf;      /* the stream's buffer: freed after pcap_close */
+	char *iobuf; /* the stream's buffer: freed after pcap_close */
 	char *path;
 	int dlt;
 	bool allow_truncated;
@@ -64,7 +64,8 @@ struct reader *reader_open(const char *path, bool allow_truncated, struct verr *
 	char *iobuf = malloc(IOBUF);
 	FILE *f = iobuf ? fopen(path, "rb") : NULL;
 	if (f == NULL) {
-		verr_set(err, VERR_INPUT, "%s: %s", path, iobuf ? strerror(errno) : "out of memory");
+		verr_set(err, VERR_INPUT, "%s: %s", path,
+			 iobuf ? strerror(errno) : "out of memory");
 		free(iobuf);
 		return NULL;
 	}
@@ -76,7 +77,8 @@ struct reader *reader_open(const char *path, bool allow_truncated, struct verr *
 		free(iobuf);
 		/* libpcap's "unknown file format" reads better with the hint. */
 		if (strstr(ebuf, "unknown file format") != NULL)
-			verr_set(err, VERR_INPUT, "%s: not a pcap or pcapng capture (%s)", path, ebuf);
+			verr_set(err, VERR_INPUT, "%s: not a pcap or pcapng capture (%s)", path,
+				 ebuf);
 		else
 			verr_set(err, VERR_INPUT, "%s: cannot read capture: %s", path, ebuf);
 		return NULL;
@@ -152,9 +154,18 @@ int reader_next(struct reader *r, struct rpacket *pkt, struct verr *err)
 			(unsigned long long)r->count, why);
 }
 
-int reader_linktype(const struct reader *r) { return r->dlt; }
-const char *reader_path(const struct reader *r) { return r->path; }
-uint64_t reader_count(const struct reader *r) { return r->count; }
+int reader_linktype(const struct reader *r)
+{
+	return r->dlt;
+}
+const char *reader_path(const struct reader *r)
+{
+	return r->path;
+}
+uint64_t reader_count(const struct reader *r)
+{
+	return r->count;
+}
 
 void reader_progress(const struct reader *r, uint64_t *done, uint64_t *total)
 {

@@ -12,10 +12,10 @@
 struct reader;
 
 struct rpacket {
-	int64_t ts_ns;        /* stamp in ns since the epoch, as the capturing clock read it */
-	uint32_t caplen;      /* octets present in data */
-	uint32_t wirelen;     /* octets on the wire (pcap "len") */
-	const uint8_t *data;  /* owned by the reader, valid until the next reader_next */
+	int64_t ts_ns;	     /* stamp in ns since the epoch, as the capturing clock read it */
+	uint32_t caplen;     /* octets present in data */
+	uint32_t wirelen;    /* octets on the wire (pcap "len") */
+	const uint8_t *data; /* owned by the reader, valid until the next reader_next */
 };
 
 /* Opens path for reading.  Fails (returns NULL, err set with status
@@ -29,7 +29,7 @@ void reader_close(struct reader *r);
  * a damaged file (err set, naming the file and libpcap's reason). */
 int reader_next(struct reader *r, struct rpacket *pkt, struct verr *err);
 
-int reader_linktype(const struct reader *r);   /* DLT_* */
+int reader_linktype(const struct reader *r); /* DLT_* */
 const char *reader_path(const struct reader *r);
 uint64_t reader_count(const struct reader *r); /* records read so far */
 /* Octets of the file consumed so far and in all (0 if unknown). */

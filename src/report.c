@@ -9,13 +9,13 @@
 #include "reader.h"
 
 static const char *const NOT_OBSERVABLE_NOTE =
-	"every delay is exactly 0: both points carry the same kernel receive stamp, so this "
-	"hop's delay cannot be seen here";
+    "every delay is exactly 0: both points carry the same kernel receive stamp, so this "
+    "hop's delay cannot be seen here";
 
 static const char *const NEGATIVE_NOTE =
-	"the downstream point stamped most packets before the upstream one, on one clock: a "
-	"bridge device (in promiscuous mode for the capture) is handed its copy of a forwarded "
-	"frame after the frame was forwarded, so its stamp is not on the path between the ports";
+    "the downstream point stamped most packets before the upstream one, on one clock: a "
+    "bridge device (in promiscuous mode for the capture) is handed its copy of a forwarded "
+    "frame after the frame was forwarded, so its stamp is not on the path between the ports";
 
 /* Two host points share one clock: a negative median there is not a clock error. */
 static bool negative_on_host(const struct dist *d, enum point from, enum point to)
@@ -62,13 +62,13 @@ static json_t *json_hop(const struct analysis *a, const struct hop_summary *s, e
 	struct hop_counts c = s->c;
 	struct dist d = s->d;
 	json_t *o = json_pack(
-		"{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:I, s:I, s:I, s:I, s:f, s:b}", "from",
-		point_name(from), "to", point_name(to), "direction", direction_name(dir), "protocol",
-		proto_name(pr), "matched", (json_int_t)c.matched, "unmatched",
-		(json_int_t)c.unmatched, "observable", observable(&d), "delay_us", json_dist(&d),
-		"coalesced", (json_int_t)c.coalesced, "split", (json_int_t)c.split, "unexpected",
-		(json_int_t)c.unexpected, "bypass", (json_int_t)c.bypass, "loss_fraction",
-		loss_fraction(&c), "loss_reliable", loss_reliable(a, from, to));
+	    "{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:I, s:I, s:I, s:I, s:f, s:b}", "from",
+	    point_name(from), "to", point_name(to), "direction", direction_name(dir), "protocol",
+	    proto_name(pr), "matched", (json_int_t)c.matched, "unmatched", (json_int_t)c.unmatched,
+	    "observable", observable(&d), "delay_us", json_dist(&d), "coalesced",
+	    (json_int_t)c.coalesced, "split", (json_int_t)c.split, "unexpected",
+	    (json_int_t)c.unexpected, "bypass", (json_int_t)c.bypass, "loss_fraction",
+	    loss_fraction(&c), "loss_reliable", loss_reliable(a, from, to));
 	if (o && !observable(&d))
 		json_object_set_new(o, "note", json_string(NOT_OBSERVABLE_NOTE));
 	else if (o && negative_on_host(&d, from, to))
@@ -89,12 +89,12 @@ static json_t *json_points(const struct analysis *a)
 				json_object_set_new(sk, dis_result_name((enum dis_result)r),
 						    json_integer((json_int_t)ps->skipped[r]));
 		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:o}", "name",
-				       point_name((enum point)p), "file", a->o.file[p], "packets",
-				       (json_int_t)ps->records, "drops",
-				       a->o.drops[p] >= 0 ? json_integer(a->o.drops[p]) : json_null(),
-				       "guest_packets", (json_int_t)ps->used, "other_packets",
-				       (json_int_t)ps->not_guest, "skipped", sk));
+		    arr, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:o}", "name",
+				   point_name((enum point)p), "file", a->o.file[p], "packets",
+				   (json_int_t)ps->records, "drops",
+				   a->o.drops[p] >= 0 ? json_integer(a->o.drops[p]) : json_null(),
+				   "guest_packets", (json_int_t)ps->used, "other_packets",
+				   (json_int_t)ps->not_guest, "skipped", sk));
 	}
 	return arr;
 }
@@ -106,8 +106,8 @@ static json_t *json_clock(const struct analysis *a)
 	json_t *segs = json_array();
 	for (int i = 0; i < c->nseg; i++)
 		json_array_append_new(
-			segs, json_pack("{s:f, s:f, s:f}", "t0", c->seg[i].t0_ns / 1e9, "offset_us",
-					c->seg[i].offset_ns / 1e3, "skew_ppm", c->seg[i].skew * 1e6));
+		    segs, json_pack("{s:f, s:f, s:f}", "t0", c->seg[i].t0_ns / 1e9, "offset_us",
+				    c->seg[i].offset_ns / 1e3, "skew_ppm", c->seg[i].skew * 1e6));
 	return json_pack("{s:s, s:f, s:f, s:f, s:o, s:i, s:o}", "method",
 			 clock_method_name(c->method), "offset_us", s->offset_ns / 1e3, "t0",
 			 s->t0_ns / 1e9, "skew_ppm", s->skew * 1e6, "error_bound_us",
@@ -126,7 +126,7 @@ static json_t *json_vo_dir(const struct analysis *a, enum direction d)
 	for (int p = PROTO_TCP; p < PROTO_N; p++)
 		if (v->protos_seen & (1u << p))
 			json_array_append_new(
-				by, json_hop(a, &v->sum_e2e[d][p], (enum proto)p, from, to, d));
+			    by, json_hop(a, &v->sum_e2e[d][p], (enum proto)p, from, to, d));
 	json_object_set_new(o, "by_protocol", by);
 	return o;
 }
@@ -142,9 +142,9 @@ static int write_json(FILE *out, const struct analysis *a)
 	json_t *ips = json_array();
 	for (int i = 0; i < a->guest_ips.n; i++) {
 		char buf[64];
-		json_array_append_new(ips, json_string(pkt_addr_str(a->guest_ips.v[i].family,
-								    a->guest_ips.v[i].a, buf,
-								    sizeof buf)));
+		json_array_append_new(
+		    ips, json_string(pkt_addr_str(a->guest_ips.v[i].family, a->guest_ips.v[i].a,
+						  buf, sizeof buf)));
 	}
 	json_object_set_new(root, "guest_ips", ips);
 	json_object_set_new(root, "guest_ips_source",
@@ -163,20 +163,22 @@ static int write_json(FILE *out, const struct analysis *a)
 			for (int p = PROTO_ALL; p < PROTO_N; p++)
 				if (p == PROTO_ALL || (v->protos_seen & (1u << p)))
 					json_array_append_new(
-						hops, json_hop(a, &v->sum_hop[i][d][p], (enum proto)p,
-							       up, down, (enum direction)d));
+					    hops, json_hop(a, &v->sum_hop[i][d][p], (enum proto)p,
+							   up, down, (enum direction)d));
 		}
 	json_object_set_new(root, "hops", hops);
 	if (v->has_vo)
 		json_object_set_new(root, "vo",
-				    json_pack("{s:o, s:o}", "to_guest", json_vo_dir(a, DIR_TO_GUEST),
-					      "from_guest", json_vo_dir(a, DIR_FROM_GUEST)));
+				    json_pack("{s:o, s:o}", "to_guest",
+					      json_vo_dir(a, DIR_TO_GUEST), "from_guest",
+					      json_vo_dir(a, DIR_FROM_GUEST)));
 	else
 		json_object_set_new(root, "vo", json_null());
 	json_object_set_new(root, "rtt", json_array());
 	json_object_set_new(root, "ack", json_array());
 	json_object_set_new(root, "ack_compression", json_array());
-	int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	int rc =
+	    json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	fputc('\n', out);
 	json_decref(root);
 	return rc == 0 ? 0 : -1;
@@ -271,8 +273,9 @@ static int write_text(FILE *out, const struct analysis *a)
 	fprintf(out, "Guest addresses:");
 	for (int i = 0; i < a->guest_ips.n; i++) {
 		char buf[64];
-		fprintf(out, " %s", pkt_addr_str(a->guest_ips.v[i].family, a->guest_ips.v[i].a, buf,
-						  sizeof buf));
+		fprintf(
+		    out, " %s",
+		    pkt_addr_str(a->guest_ips.v[i].family, a->guest_ips.v[i].a, buf, sizeof buf));
 	}
 	fprintf(out, " (%s)\n\n", a->guest_ips_learned ? "learned from the captures" : "given");
 
@@ -304,7 +307,8 @@ static int write_text(FILE *out, const struct analysis *a)
 			for (int p = PROTO_ALL; p < PROTO_N; p++)
 				text_row(out, p == PROTO_ALL ? label : "",
 					 p == PROTO_ALL ? direction_name((enum direction)d) : "",
-					 &v->sum_hop[i][d][p], (enum proto)p, up, down, &unobs, &neg);
+					 &v->sum_hop[i][d][p], (enum proto)p, up, down, &unobs,
+					 &neg);
 		}
 	if (v->has_vo) {
 		fputc('\n', out);
@@ -317,8 +321,8 @@ static int write_text(FILE *out, const struct analysis *a)
 			for (int p = PROTO_ALL; p < PROTO_N; p++)
 				text_row(out, p == PROTO_ALL ? label : "",
 					 p == PROTO_ALL ? direction_name((enum direction)d) : "",
-					 &v->sum_e2e[d][p], (enum proto)p, POINT_GUEST, POINT_GUEST, &unobs,
-					 &neg);
+					 &v->sum_e2e[d][p], (enum proto)p, POINT_GUEST, POINT_GUEST,
+					 &unobs, &neg);
 		}
 	}
 	uint64_t co = 0, sp = 0;
@@ -330,8 +334,9 @@ static int write_text(FILE *out, const struct analysis *a)
 			}
 	fputc('\n', out);
 	if (co || sp)
-		fprintf(out, "TCP resegmentation: %llu segments coalesced into bigger ones downstream "
-			     "(GRO), %llu pieces of bigger upstream segments (GSO/TSO)\n",
+		fprintf(out,
+			"TCP resegmentation: %llu segments coalesced into bigger ones downstream "
+			"(GRO), %llu pieces of bigger upstream segments (GSO/TSO)\n",
 			(unsigned long long)co, (unsigned long long)sp);
 	if (unobs)
 		fprintf(out, "Not observable: %s.\n", NOT_OBSERVABLE_NOTE);
@@ -339,8 +344,9 @@ static int write_text(FILE *out, const struct analysis *a)
 		fprintf(out, "(!) Negative median between host points: %s.\n", NEGATIVE_NOTE);
 	for (int p = 0; p < POINT_N; p++)
 		if (a->o.drops[p] > 0) {
-			fprintf(out, "Loss figures at hops touching %s are unreliable: its capture "
-				     "dropped %lld packets.\n",
+			fprintf(out,
+				"Loss figures at hops touching %s are unreliable: its capture "
+				"dropped %lld packets.\n",
 				point_name((enum point)p), (long long)a->o.drops[p]);
 		}
 	return ferror(out) ? -1 : 0;

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 struct samples {
-	int32_t *v;       /* ns */
+	int32_t *v; /* ns */
 	size_t n, cap;
 	uint64_t clipped; /* values beyond int32 range, clamped (count) */
 };

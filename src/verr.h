@@ -7,18 +7,18 @@
 enum verr_status {
 	VERR_OK = 0,
 	VERR_FINDING = 1, /* analysis ran, a threshold the user set was crossed */
-	VERR_INPUT = 2,   /* usage error or unusable input file */
+	VERR_INPUT = 2,	  /* usage error or unusable input file */
 	VERR_REMOTE = 3,  /* remote host or capture failure */
 };
 
 struct verr {
-	int status;     /* enum verr_status; 0 while no error is set */
-	char msg[768];  /* one line, names the file or host and the reason */
+	int status;    /* enum verr_status; 0 while no error is set */
+	char msg[768]; /* one line, names the file or host and the reason */
 };
 
 /* Sets err (if not NULL and not already set: the first cause wins) and
  * returns -1 so callers can `return verr_set(...)`. */
 int verr_set(struct verr *err, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

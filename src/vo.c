@@ -25,7 +25,10 @@ void vo_init(struct vo *v, uint8_t mask, FILE *csv)
 	fprintf(csv, "\n");
 }
 
-static void acc_free(struct hop_acc *a) { samples_free(&a->s); }
+static void acc_free(struct hop_acc *a)
+{
+	samples_free(&a->s);
+}
 
 void vo_free(struct vo *v)
 {

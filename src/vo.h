@@ -41,15 +41,15 @@ struct hop_summary {
 
 struct vo {
 	int npts;
-	enum point pt[POINT_N];   /* the points given, outermost (nic side) first */
-	bool has_vo;              /* guest and at least one host point given */
+	enum point pt[POINT_N]; /* the points given, outermost (nic side) first */
+	bool has_vo;		/* guest and at least one host point given */
 	/* [hop i between pt[i] and pt[i+1]][direction][protocol class];
 	 * the PROTO_ALL slot stays empty: "all" is the union, made at report time. */
 	struct hop_acc hop[POINT_N - 1][DIR_N][PROTO_N];
 	struct hop_acc e2e[DIR_N][PROTO_N];
-	uint8_t protos_seen;      /* bit (1 << enum proto) */
-	FILE *csv;                /* one row per matched packet, or NULL */
-	int failed;               /* allocation failure while recording */
+	uint8_t protos_seen; /* bit (1 << enum proto) */
+	FILE *csv;	     /* one row per matched packet, or NULL */
+	int failed;	     /* allocation failure while recording */
 	/* Filled by vo_summarize, every protocol class including PROTO_ALL. */
 	struct hop_summary sum_hop[POINT_N - 1][DIR_N][PROTO_N];
 	struct hop_summary sum_e2e[DIR_N][PROTO_N];

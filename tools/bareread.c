@@ -10,7 +10,8 @@ int main(int argc, char **argv)
 	uint64_t n = 0, bytes = 0;
 	for (int i = 1; i < argc; i++) {
 		char eb[PCAP_ERRBUF_SIZE];
-		pcap_t *p = pcap_open_offline_with_tstamp_precision(argv[i], PCAP_TSTAMP_PRECISION_NANO, eb);
+		pcap_t *p = pcap_open_offline_with_tstamp_precision(argv[i],
+								    PCAP_TSTAMP_PRECISION_NANO, eb);
 		if (!p) {
 			fprintf(stderr, "bareread: %s: %s\n", argv[i], eb);
 			return 2;

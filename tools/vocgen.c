@@ -92,7 +92,7 @@ struct cfg {
 	const char *out;
 	int points; /* mask */
 	long journeys;
-	double rate;   /* new sends per second */
+	double rate; /* new sends per second */
 	unsigned long seed;
 	struct dspec delay[3][NDIR]; /* hop 0 nic-bridge, 1 bridge-vnet, 2 vnet-guest */
 	double loss[3][NDIR];
@@ -107,7 +107,7 @@ struct cfg {
 
 /* ---- records per point ---- */
 struct rec {
-	int64_t t;        /* host time (guest converted when written) */
+	int64_t t; /* host time (guest converted when written) */
 	uint32_t wirelen;
 	uint16_t caplen;
 	uint8_t data[CAP];
@@ -147,10 +147,17 @@ struct gp {
 	int pclass, dir;
 };
 
-static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
 static void put32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
 }
 
 /* Builds the frame as captured at point p into r (headers + up to CAP octets). */
@@ -196,7 +203,8 @@ static void build(const struct cfg *c, int p, const struct gp *g, struct rec *r)
 		put16(f + ip + 2, 20 + l4len);
 		put16(f + ip + 4, g->ipid);
 		f[ip + 6] = 0x40;
-		f[ip + 8] = 64 - (uint8_t)p; /* TTL changes nowhere on a bridge, but never trust it */
+		f[ip + 8] =
+		    64 - (uint8_t)p; /* TTL changes nowhere on a bridge, but never trust it */
 		f[ip + 9] = (uint8_t)g->proto;
 		memcpy(f + ip + 12, g->src, 4);
 		memcpy(f + ip + 16, g->dst, 4);
@@ -419,8 +427,8 @@ static void send_gso(const struct cfg *c, struct gp g, int k, int64_t t)
 			emit(c, NIC, &piece, tn);
 			truth_add(c, &j);
 		} else {
-			struct tj pj = {.dir = FROM, .pclass = P_TCP, .mask = 1 << NIC,
-					.covered = bigmask};
+			struct tj pj = {
+			    .dir = FROM, .pclass = P_TCP, .mask = 1 << NIC, .covered = bigmask};
 			pj.t[NIC] = tn;
 			emit(c, NIC, &piece, tn);
 			truth_add(c, &pj);
@@ -515,7 +523,10 @@ static void addrs(struct gp *g, int family, int dir, const uint8_t *guest, const
 	memcpy(g->dmac, dir == FROM ? PMAC : GMAC, 6);
 }
 
-static uint32_t ts_at(int64_t t, uint32_t base) { return base + (uint32_t)(t / 1000000); }
+static uint32_t ts_at(int64_t t, uint32_t base)
+{
+	return base + (uint32_t)(t / 1000000);
+}
 
 struct pend {
 	int64_t t;
@@ -736,8 +747,9 @@ static int write_truth(const struct cfg *c, const char *argv0_cmd)
 	json_t *root = json_object();
 	json_object_set_new(root, "generator", json_string("vocgen"));
 	json_object_set_new(root, "command", json_string(argv0_cmd));
-	json_object_set_new(root, "clock", json_pack("{s:f, s:f, s:f}", "offset_us", c->offset_us,
-						     "skew_ppm", c->skew_ppm, "t0", T0 / 1e9));
+	json_object_set_new(root, "clock",
+			    json_pack("{s:f, s:f, s:f}", "offset_us", c->offset_us, "skew_ppm",
+				      c->skew_ppm, "t0", T0 / 1e9));
 	json_t *pts = json_array();
 	for (int p = 0; p < NPT; p++)
 		if (c->points & (1 << p))
@@ -770,7 +782,8 @@ static int write_truth(const struct cfg *c, const char *argv0_cmd)
 	}
 	char path[4096];
 	snprintf(path, sizeof path, "%s/truth.json", c->out);
-	int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	int rc = json_dump_file(root, path,
+				JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	json_decref(root);
 
 	json_t *man = json_object();
@@ -779,8 +792,8 @@ static int write_truth(const struct cfg *c, const char *argv0_cmd)
 		if (c->points & (1 << p)) {
 			char f[32];
 			snprintf(f, sizeof f, "%s.pcap", PT[p]);
-			json_array_append_new(mp, json_pack("{s:s, s:s, s:i}", "name", PT[p], "file", f,
-							    "drops", 0));
+			json_array_append_new(
+			    mp, json_pack("{s:s, s:s, s:i}", "name", PT[p], "file", f, "drops", 0));
 		}
 	json_object_set_new(man, "points", mp);
 	json_object_set_new(man, "generator", json_string("vocgen"));
@@ -793,27 +806,27 @@ static int write_truth(const struct cfg *c, const char *argv0_cmd)
 
 /* ---- command line ---- */
 static const char USAGE[] =
-	"usage: vocgen --out DIR [OPTIONS]\n"
-	"Writes DIR/{nic,bridge,vnet,guest}.pcap, DIR/manifest.json and DIR/truth.json.\n"
-	"  --points LIST          points to write (default nic,bridge,vnet,guest)\n"
-	"  --journeys N           traffic events (default 200000); --rate PPS (default 50000)\n"
-	"  --seed N               random seed (default 1)\n"
-	"  --delay HOP:DIR=SPEC   HOP nic-bridge|bridge-vnet|vnet-guest, DIR to|from|both,\n"
-	"                         SPEC const:US | uniform:LO:HI | exp:BASE:MEAN |\n"
-	"                         pareto:BASE:SCALE:SHAPE (us)\n"
-	"  --loss HOP:DIR=FRAC    loss probability at a hop\n"
-	"  --offset-us X          guest clock minus host clock at t0 (first host stamp)\n"
-	"  --skew-ppm Y           guest clock skew\n"
-	"  --gso K                from_guest TCP super-segments of up to K MSS (default 8, 1 off)\n"
-	"  --gro K                to_guest GRO runs of up to K MSS at guest (default 4, 1 off)\n"
-	"  --retrans P            retransmission probability per data segment (default 0.01)\n"
-	"  --dupack P             duplicate-ACK probability per ACK (default 0.02)\n"
-	"  --v6 FRAC              share of IPv6 (default 0.3)\n"
-	"  --mix T,U,I            weights of TCP, UDP, ICMP events (default 70,20,10)\n"
-	"  --vlan                 802.1Q tag at nic\n"
-	"  --guest-link L         en10mb (default), sll, sll2, raw\n"
-	"  --snaplen N            octets kept per frame (default 96, at most 128)\n"
-	"  --start S              epoch seconds of the first packet (default 1700000000)\n";
+    "usage: vocgen --out DIR [OPTIONS]\n"
+    "Writes DIR/{nic,bridge,vnet,guest}.pcap, DIR/manifest.json and DIR/truth.json.\n"
+    "  --points LIST          points to write (default nic,bridge,vnet,guest)\n"
+    "  --journeys N           traffic events (default 200000); --rate PPS (default 50000)\n"
+    "  --seed N               random seed (default 1)\n"
+    "  --delay HOP:DIR=SPEC   HOP nic-bridge|bridge-vnet|vnet-guest, DIR to|from|both,\n"
+    "                         SPEC const:US | uniform:LO:HI | exp:BASE:MEAN |\n"
+    "                         pareto:BASE:SCALE:SHAPE (us)\n"
+    "  --loss HOP:DIR=FRAC    loss probability at a hop\n"
+    "  --offset-us X          guest clock minus host clock at t0 (first host stamp)\n"
+    "  --skew-ppm Y           guest clock skew\n"
+    "  --gso K                from_guest TCP super-segments of up to K MSS (default 8, 1 off)\n"
+    "  --gro K                to_guest GRO runs of up to K MSS at guest (default 4, 1 off)\n"
+    "  --retrans P            retransmission probability per data segment (default 0.01)\n"
+    "  --dupack P             duplicate-ACK probability per ACK (default 0.02)\n"
+    "  --v6 FRAC              share of IPv6 (default 0.3)\n"
+    "  --mix T,U,I            weights of TCP, UDP, ICMP events (default 70,20,10)\n"
+    "  --vlan                 802.1Q tag at nic\n"
+    "  --guest-link L         en10mb (default), sll, sll2, raw\n"
+    "  --snaplen N            octets kept per frame (default 96, at most 128)\n"
+    "  --start S              epoch seconds of the first packet (default 1700000000)\n";
 
 static int parse_hop(const char *arg, int *h, int *d0, int *d1, const char **val)
 {
@@ -823,7 +836,8 @@ static int parse_hop(const char *arg, int *h, int *d0, int *d1, const char **val
 		return -1;
 	*h = -1;
 	for (int i = 0; i < 3; i++)
-		if ((size_t)(colon - arg) == strlen(hops[i]) && !strncmp(arg, hops[i], strlen(hops[i])))
+		if ((size_t)(colon - arg) == strlen(hops[i]) &&
+		    !strncmp(arg, hops[i], strlen(hops[i])))
 			*h = i;
 	size_t dl = (size_t)(eq - colon - 1);
 	if (dl == 2 && !strncmp(colon + 1, "to", 2))
@@ -863,24 +877,27 @@ int main(int argc, char **argv)
 	parse_dspec("exp:40:60", &c.delay[2][TO]);
 	parse_dspec("exp:30:50", &c.delay[2][FROM]);
 	static const struct option lo[] = {
-		{"out", 1, 0, 'o'}, {"points", 1, 0, 'p'}, {"journeys", 1, 0, 'n'},
-		{"rate", 1, 0, 'r'}, {"seed", 1, 0, 's'}, {"delay", 1, 0, 'd'},
-		{"loss", 1, 0, 'l'}, {"offset-us", 1, 0, 'O'}, {"skew-ppm", 1, 0, 'S'},
-		{"gso", 1, 0, 'G'}, {"gro", 1, 0, 'R'}, {"retrans", 1, 0, 't'},
-		{"dupack", 1, 0, 'D'}, {"v6", 1, 0, '6'}, {"mix", 1, 0, 'm'},
-		{"vlan", 0, 0, 'v'}, {"guest-link", 1, 0, 'L'}, {"snaplen", 1, 0, 'c'},
-		{"start", 1, 0, 'T'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0},
+	    {"out", 1, 0, 'o'},	   {"points", 1, 0, 'p'},     {"journeys", 1, 0, 'n'},
+	    {"rate", 1, 0, 'r'},   {"seed", 1, 0, 's'},	      {"delay", 1, 0, 'd'},
+	    {"loss", 1, 0, 'l'},   {"offset-us", 1, 0, 'O'},  {"skew-ppm", 1, 0, 'S'},
+	    {"gso", 1, 0, 'G'},	   {"gro", 1, 0, 'R'},	      {"retrans", 1, 0, 't'},
+	    {"dupack", 1, 0, 'D'}, {"v6", 1, 0, '6'},	      {"mix", 1, 0, 'm'},
+	    {"vlan", 0, 0, 'v'},   {"guest-link", 1, 0, 'L'}, {"snaplen", 1, 0, 'c'},
+	    {"start", 1, 0, 'T'},  {"help", 0, 0, 'h'},	      {0, 0, 0, 0},
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		int h, d0, d1;
 		const char *val;
 		switch (o) {
-		case 'o': c.out = optarg; break;
+		case 'o':
+			c.out = optarg;
+			break;
 		case 'p': {
 			c.points = 0;
 			char *dup = strdup(optarg), *save, *tok;
-			for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			for (tok = strtok_r(dup, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
 				int found = -1;
 				for (int i = 0; i < NPT; i++)
 					if (!strcmp(tok, PT[i]))
@@ -894,13 +911,20 @@ int main(int argc, char **argv)
 			free(dup);
 			break;
 		}
-		case 'n': c.journeys = atol(optarg); break;
-		case 'r': c.rate = atof(optarg); break;
-		case 's': c.seed = strtoul(optarg, NULL, 10); break;
+		case 'n':
+			c.journeys = atol(optarg);
+			break;
+		case 'r':
+			c.rate = atof(optarg);
+			break;
+		case 's':
+			c.seed = strtoul(optarg, NULL, 10);
+			break;
 		case 'd':
 		case 'l':
 			if (parse_hop(optarg, &h, &d0, &d1, &val) != 0) {
-				fprintf(stderr, "vocgen: bad --%s %s\n", o == 'd' ? "delay" : "loss", optarg);
+				fprintf(stderr, "vocgen: bad --%s %s\n",
+					o == 'd' ? "delay" : "loss", optarg);
 				return 2;
 			}
 			for (int d = d0; d <= d1; d++) {
@@ -912,31 +936,62 @@ int main(int argc, char **argv)
 				}
 			}
 			break;
-		case 'O': c.offset_us = atof(optarg); break;
-		case 'S': c.skew_ppm = atof(optarg); break;
-		case 'G': c.gso = atoi(optarg); break;
-		case 'R': c.gro = atoi(optarg); break;
-		case 't': c.retrans = atof(optarg); break;
-		case 'D': c.dupack = atof(optarg); break;
-		case '6': c.v6 = atof(optarg); break;
+		case 'O':
+			c.offset_us = atof(optarg);
+			break;
+		case 'S':
+			c.skew_ppm = atof(optarg);
+			break;
+		case 'G':
+			c.gso = atoi(optarg);
+			break;
+		case 'R':
+			c.gro = atoi(optarg);
+			break;
+		case 't':
+			c.retrans = atof(optarg);
+			break;
+		case 'D':
+			c.dupack = atof(optarg);
+			break;
+		case '6':
+			c.v6 = atof(optarg);
+			break;
 		case 'm':
 			if (sscanf(optarg, "%lf,%lf,%lf", &c.w_tcp, &c.w_udp, &c.w_icmp) != 3) {
 				fprintf(stderr, "vocgen: bad --mix %s\n", optarg);
 				return 2;
 			}
 			break;
-		case 'v': c.vlan = true; break;
-		case 'L':
-			if (!strcmp(optarg, "en10mb")) c.guest_dlt = DLT_EN10MB;
-			else if (!strcmp(optarg, "sll")) c.guest_dlt = DLT_LINUX_SLL;
-			else if (!strcmp(optarg, "sll2")) c.guest_dlt = DLT_LINUX_SLL2;
-			else if (!strcmp(optarg, "raw")) c.guest_dlt = DLT_RAW;
-			else { fprintf(stderr, "vocgen: bad --guest-link %s\n", optarg); return 2; }
+		case 'v':
+			c.vlan = true;
 			break;
-		case 'c': c.snaplen = atoi(optarg); break;
-		case 'T': c.start_ns = (int64_t)(atof(optarg) * 1e9); break;
-		case 'h': fputs(USAGE, stdout); return 0;
-		default: fputs(USAGE, stderr); return 2;
+		case 'L':
+			if (!strcmp(optarg, "en10mb"))
+				c.guest_dlt = DLT_EN10MB;
+			else if (!strcmp(optarg, "sll"))
+				c.guest_dlt = DLT_LINUX_SLL;
+			else if (!strcmp(optarg, "sll2"))
+				c.guest_dlt = DLT_LINUX_SLL2;
+			else if (!strcmp(optarg, "raw"))
+				c.guest_dlt = DLT_RAW;
+			else {
+				fprintf(stderr, "vocgen: bad --guest-link %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			c.snaplen = atoi(optarg);
+			break;
+		case 'T':
+			c.start_ns = (int64_t)(atof(optarg) * 1e9);
+			break;
+		case 'h':
+			fputs(USAGE, stdout);
+			return 0;
+		default:
+			fputs(USAGE, stderr);
+			return 2;
 		}
 	}
 	if (!c.out || c.gso < 1 || c.gso > MAXK || c.gro < 1 || c.gro > MAXK || c.snaplen < 40) {

@@ -96,3 +96,24 @@ python3 tests/truthcmp.py "$T/out" "$T/amb/truth.json" || fail "ambiguous run wi
 "$VOCGEN" --out "$T/amb2" --points vnet,guest --guest-link raw --journeys 2000 || fail vocgen
 expect_exit 0 "$VOCALC" analyze --json "$T/amb2"
 [ "$(json_get "$T/out" "sorted(r['guest_ips'])")" = "['10.0.0.2', 'fd00::2']" ] || fail "learned from vnet"
+# kernel drops named in a run's manifest: loss at that point's hops is unreliable
+"$VOCGEN" --out "$T/drops" --journeys 2000 --loss vnet-guest:to=0.01 || fail vocgen
+python3 - "$T/drops/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for p in m["points"]:
+    if p["name"] == "guest": p["drops"] = 7
+json.dump(m, open(sys.argv[1], "w"))
+PY
+expect_exit 0 "$VOCALC" analyze --json --guest-offset-us 0 "$T/drops"
+python3 - "$T/out" <<'PY' || fail "loss_reliable"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert [p["drops"] for p in r["points"]] == [0, 0, 0, 7]
+for h in r["hops"]:
+    want = "guest" not in (h["from"], h["to"])
+    assert h["loss_reliable"] is want, h
+assert r["vo"]["to_guest"]["loss_reliable"] is False
+PY
+expect_exit 0 "$VOCALC" analyze --guest-offset-us 0 "$T/drops"
+grep -q "Loss figures at hops touching guest are unreliable: its capture dropped 7 packets" "$T/out" || fail "drops text"

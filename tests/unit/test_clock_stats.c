@@ -30,8 +30,8 @@ static void test_clock(void)
 	/* Two segments: a +1 ms step at guest time S. */
 	clock_model_manual(&m, t0, 1000.0, 0);
 	m.nseg = 2;
-	m.seg[1] = (struct clock_segment){.guest_start_ns = t0 + 5000000000LL, .t0_ns = t0,
-					  .offset_ns = 1001000.0, .skew = 0};
+	m.seg[1] = (struct clock_segment){
+	    .guest_start_ns = t0 + 5000000000LL, .t0_ns = t0, .offset_ns = 1001000.0, .skew = 0};
 	CHECK_EQ(clock_guest_to_host(&m, t0 + 1000), t0);
 	CHECK_EQ(clock_guest_to_host(&m, t0 + 6000000000LL), t0 + 6000000000LL - 1001000);
 }

@@ -10,7 +10,12 @@
 #define DLT_LINUX_SLL2 276
 #endif
 
-static size_t put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; return 2; }
+static size_t put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return 2;
+}
 static size_t put32(uint8_t *p, uint32_t v)
 {
 	put16(p, v >> 16);
@@ -32,7 +37,8 @@ static size_t eth_ipv4_tcp(uint8_t *f, int tags, uint16_t tot_len_override, uint
 	}
 	o += put16(f + o, 0x0800);
 	uint8_t *ip = f + o;
-	unsigned tcphdr = 20 + 4 + 3 + 1 + 10 + 2 + 2 + 8 + 2; /* = 52: MSS WS NOP TS NOP NOP SACK(1) */
+	unsigned tcphdr =
+	    20 + 4 + 3 + 1 + 10 + 2 + 2 + 8 + 2; /* = 52: MSS WS NOP TS NOP NOP SACK(1) */
 	ip[0] = 0x45;
 	put16(ip + 2, tot_len_override ? tot_len_override : 20 + tcphdr + payload);
 	put16(ip + 4, 0xbeef);
@@ -142,7 +148,7 @@ static size_t ipv6_frag_udp(uint8_t *f, int dlt, uint16_t frag_field)
 	uint8_t *ip = f + o;
 	ip[0] = 0x60;
 	put16(ip + 4, 8 + 8 + 8 + 100);
-	ip[6] = 0;  /* hop-by-hop */
+	ip[6] = 0; /* hop-by-hop */
 	ip[7] = 64;
 	ip[8] = 0xfd, ip[23] = 2;
 	ip[24] = 0x20, ip[25] = 0x01, ip[39] = 0x10;
@@ -238,9 +244,11 @@ static void test_flow_str(void)
 {
 	uint8_t a[16] = {10, 0, 0, 2}, b[16] = {192, 0, 2, 10};
 	char buf[128];
-	CHECK(strcmp(flow_str(4, a, 5201, b, 40000, buf, sizeof buf), "10.0.0.2:5201>192.0.2.10:40000") == 0);
+	CHECK(strcmp(flow_str(4, a, 5201, b, 40000, buf, sizeof buf),
+		     "10.0.0.2:5201>192.0.2.10:40000") == 0);
 	uint8_t c[16] = {0xfd, 0, [15] = 2}, d[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x10};
-	CHECK(strcmp(flow_str(6, c, 1, d, 2, buf, sizeof buf), "[fd00::2]:1>[2001:db8::10]:2") == 0);
+	CHECK(strcmp(flow_str(6, c, 1, d, 2, buf, sizeof buf), "[fd00::2]:1>[2001:db8::10]:2") ==
+	      0);
 	CHECK(strcmp(flow_str(4, a, 0, b, 0, buf, sizeof buf), "10.0.0.2>192.0.2.10") == 0);
 }
 

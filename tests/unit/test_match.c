@@ -178,14 +178,14 @@ static void test_identity_fields(void)
 	/* a checksum or TTL never enters: (the dissector does not even read them) */
 	match_finish(m);
 	CHECK_EQ(ngot, 5);
-	CHECK_EQ(got[0].mask, VNET | GUEST);                 /* the retransmission */
+	CHECK_EQ(got[0].mask, VNET | GUEST); /* the retransmission */
 	CHECK_EQ(got[0].t[POINT_GUEST] - got[0].t[POINT_VNET], 40 * US);
-	CHECK_EQ(got[1].mask, VNET | GUEST);                 /* TS cut, matched */
-	CHECK_EQ(got[2].mask, VNET | GUEST);                 /* u2 */
+	CHECK_EQ(got[1].mask, VNET | GUEST); /* TS cut, matched */
+	CHECK_EQ(got[2].mask, VNET | GUEST); /* u2 */
 	CHECK_EQ(got[2].t[POINT_GUEST] - got[2].t[POINT_VNET], 49 * US);
-	CHECK_EQ(got[3].mask, VNET);                         /* the lost original */
+	CHECK_EQ(got[3].mask, VNET); /* the lost original */
 	CHECK_EQ(got[3].t[POINT_VNET], 0);
-	CHECK_EQ(got[4].mask, VNET);                         /* u1 lost */
+	CHECK_EQ(got[4].mask, VNET); /* u1 lost */
 	match_delete(m);
 }
 
