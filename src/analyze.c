@@ -165,7 +165,7 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 			} else {
 				ps->used++;
 				if (match_push(m, fp[best], &it->prep, (enum direction)it->dir,
-					       it->t_host) != 0) {
+					       it->t_host, it->rec) != 0) {
 					verr_set(err, VERR_INPUT, "out of memory while matching");
 					goto out;
 				}

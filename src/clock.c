@@ -16,7 +16,6 @@ void clock_model_none(struct clock_model *m)
 	memset(m, 0, sizeof *m);
 	m->method = CLOCK_NONE;
 	m->nseg = 1;
-	m->seg[0].guest_start_ns = INT64_MIN;
 }
 
 void clock_model_manual(struct clock_model *m, int64_t t0_ns, double offset_ns, double skew_ppm)
@@ -28,16 +27,20 @@ void clock_model_manual(struct clock_model *m, int64_t t0_ns, double offset_ns, 
 	m->seg[0].skew = skew_ppm * 1e-6;
 }
 
-int64_t clock_guest_to_host(const struct clock_model *m, int64_t guest_ns)
+int64_t clock_guest_to_host(const struct clock_model *m, int64_t guest_ns, uint64_t record)
 {
 	const struct clock_segment *s = &m->seg[0];
-	for (int i = 1; i < m->nseg; i++)
-		if (guest_ns >= m->seg[i].guest_start_ns)
-			s = &m->seg[i];
+	for (int i = 1; i < m->nseg && record >= m->seg[i].first_record; i++)
+		s = &m->seg[i];
 	if (s->offset_ns == 0 && s->skew == 0)
 		return guest_ns;
 	/* guest = host + off + skew*(host - t0)  =>  host - t0 = (guest - t0 - off)/(1+skew).
 	 * Work relative to t0 so the double keeps ns resolution. */
 	double rel = (double)(guest_ns - s->t0_ns) - s->offset_ns;
 	return s->t0_ns + (int64_t)llround(rel / (1.0 + s->skew));
+}
+
+double clock_segment_offset(const struct clock_segment *s, int64_t t_ns)
+{
+	return s->offset_ns + s->skew * (double)(t_ns - s->t0_ns);
 }

@@ -6,7 +6,10 @@
  * positive skew: the guest clock runs fast.
  *
  * The model is piecewise linear: each segment (a stretch between clock steps)
- * has its own offset at its own reference time.  Host points need no model. */
+ * has its own offset at its own reference time.  Segments are delimited by
+ * the guest capture's record index, not by guest time: after a backward step
+ * the same guest time is read twice, while the capture's record order is
+ * always the order of real time.  Host points need no model. */
 #ifndef VOCALC_CLOCK_H
 #define VOCALC_CLOCK_H
 
@@ -18,8 +21,9 @@ const char *clock_method_name(enum clock_method m);
 enum { CLOCK_MAX_SEGMENTS = 32 };
 
 struct clock_segment {
-	int64_t guest_start_ns; /* first guest stamp this segment applies to (guest clock) */
-	int64_t t0_ns;		/* host time the offset refers to */
+	uint64_t first_record; /* first guest capture record (0-based) it applies to */
+	int64_t start_ns;      /* host time the segment starts (report only) */
+	int64_t t0_ns;	       /* host time the offset refers to */
 	double offset_ns;	/* guest - host at t0, ns */
 	double skew;		/* d(offset)/dt, dimensionless */
 };
@@ -36,8 +40,12 @@ void clock_model_none(struct clock_model *m);
 /* A single-segment model, offset in ns at host time t0_ns, skew in ppm. */
 void clock_model_manual(struct clock_model *m, int64_t t0_ns, double offset_ns, double skew_ppm);
 
-/* Host time at which a guest clock read guest_ns.  Exact inverse of
- * guest = host + offset + skew * (host - t0), per segment. */
-int64_t clock_guest_to_host(const struct clock_model *m, int64_t guest_ns);
+/* Host time at which a guest clock read guest_ns, in the guest capture's
+ * record `record` (0-based).  Exact inverse of
+ * guest = host + offset + skew * (host - t0), in the record's segment. */
+int64_t clock_guest_to_host(const struct clock_model *m, int64_t guest_ns, uint64_t record);
+
+/* guest - host (ns) at host time t_ns by segment s's line. */
+double clock_segment_offset(const struct clock_segment *s, int64_t t_ns);
 
 #endif

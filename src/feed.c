@@ -111,8 +111,9 @@ static void *produce(void *arg)
 		}
 		struct feed_item *it = &f->ring[t % RING];
 		it->dr = (uint8_t)dissect(dlt, rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &it->pk);
-		it->t_host =
-		    f->p == POINT_GUEST ? clock_guest_to_host(f->clock, rp.ts_ns) : rp.ts_ns;
+		it->rec = n;
+		it->t_host = f->p == POINT_GUEST ? clock_guest_to_host(f->clock, rp.ts_ns, n)
+						 : rp.ts_ns;
 		it->dir = DIR_NONE;
 		if (it->dr == DIS_OK &&
 		    (it->dir = direction_cached(f->guest, &it->pk, &dir_cache)) != DIR_NONE)

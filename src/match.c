@@ -39,6 +39,7 @@ struct journey {
 	struct flow *flow;
 	int64_t t_first;
 	int64_t t[POINT_N];
+	uint64_t tag[POINT_N];
 	uint64_t digest;
 	uint32_t tsval, tsecr, payload;
 	uint8_t mask, covered, dir, pclass, has_digest, ts_state;
@@ -329,6 +330,8 @@ static void emit_journey(struct matcher *m, struct journey *j)
 	    .payload = j->payload,
 	};
 	memcpy(ji.t, j->t, sizeof ji.t);
+	memcpy(ji.tag, j->tag, sizeof ji.tag);
+	ji.key = &j->key;
 	m->emit(m->ctx, &ji);
 }
 
@@ -387,7 +390,7 @@ static void mark_pieces(struct matcher *m, struct journey *j, uint32_t big_len, 
 }
 
 int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enum direction dir,
-	       int64_t t_ns)
+	       int64_t t_ns, uint64_t tag)
 {
 	assert((unsigned)p < POINT_N && (unsigned)dir < DIR_N);
 	if (t_ns > m->now_ns) {
@@ -415,6 +418,7 @@ int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enu
 	    find(m, kp, h, bit, ts_state, mp->tsval, mp->tsecr, mp->has_digest, mp->digest, t_ns);
 	if (j != NULL) {
 		j->t[p] = t_ns;
+		j->tag[p] = tag;
 		j->mask |= bit;
 		if (j->ts_state == TS_UNKNOWN && ts_state != TS_UNKNOWN) {
 			j->ts_state = ts_state;
@@ -448,6 +452,7 @@ int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enu
 	j->flow = f;
 	j->t_first = t_ns;
 	j->t[p] = t_ns;
+	j->tag[p] = tag;
 	j->mask = bit;
 	j->dir = (uint8_t)dir;
 	j->pclass = mp->pclass;
@@ -486,4 +491,14 @@ void match_finish(struct matcher *m)
 const struct match_counts *match_counts(const struct matcher *m)
 {
 	return &m->counts;
+}
+
+bool match_key_echo(const struct match_key *k, uint8_t *type, uint16_t *id, uint16_t *seq)
+{
+	if (k->kind != K_ECHO)
+		return false;
+	*type = (uint8_t)(k->a >> 8);
+	*id = (uint16_t)(k->b >> 16);
+	*seq = (uint16_t)k->b;
+	return true;
 }

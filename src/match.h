@@ -101,11 +101,15 @@ struct matcher *match_create(uint8_t points, int64_t window_ns, match_emit_fn em
 void match_delete(struct matcher *m);
 
 /* Adds a packet seen at point p at host time t_ns, direction dir
- * (DIR_TO_GUEST or DIR_FROM_GUEST), prepared by match_prepare.  Journeys
+ * (DIR_TO_GUEST or DIR_FROM_GUEST), prepared by match_prepare; tag is handed
+ * back in journey_info.tag (the point's record index, say).  Journeys
  * older than the window relative to the latest stamp seen are emitted.
  * Returns -1 when memory is exhausted. */
 int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enum direction dir,
-	       int64_t t_ns);
+	       int64_t t_ns, uint64_t tag);
+
+/* ICMP or ICMPv6 echo: its type, identifier and sequence number. */
+bool match_key_echo(const struct match_key *k, uint8_t *type, uint16_t *id, uint16_t *seq);
 
 /* Emits every journey still waiting (end of input). */
 void match_finish(struct matcher *m);

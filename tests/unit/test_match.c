@@ -46,7 +46,7 @@ static void push(struct matcher *m, enum point p, const struct pkt *pk, enum dir
 {
 	struct match_prep mp;
 	match_prepare(pk, &mp, NULL);
-	CHECK_EQ(match_push(m, p, &mp, d, t), 0);
+	CHECK_EQ(match_push(m, p, &mp, d, t, 0), 0);
 }
 
 static const uint8_t NIC = 1 << POINT_NIC, VNET = 1 << POINT_VNET, GUEST = 1 << POINT_GUEST;
