@@ -80,7 +80,7 @@ struct journey_info {
 	uint8_t flow_seen;  /* points that ever saw this flow (5-tuple, direction) */
 	uint32_t payload;   /* TCP payload at the first point that saw it */
 	int64_t t[POINT_N]; /* host-time stamps, valid where mask has the bit */
-	uint64_t tag[POINT_N];	     /* the caller\'s tag of each point\'s packet (record index) */
+	uint64_t tag[POINT_N];	     /* the caller's tag of each point's packet (record index) */
 	const struct match_key *key; /* the identity (valid during the callback) */
 };
 

@@ -27,13 +27,14 @@ static void test_clock(void)
 			CHECK_NEAR((double)(clock_guest_to_host(&m, guest, 0) - host), 0, 1);
 		}
 	}
-	/* Two segments: a +1 ms step at guest time S. */
-	clock_model_manual(&m, t0, 1000.0, 0);
+	/* Two segments: a -1 ms step (backward) from record 100 on: the same
+	 * guest time maps to two host times, told apart by the record. */
+	clock_model_manual(&m, t0, 1000000.0, 0);
 	m.nseg = 2;
-	m.seg[1] = (struct clock_segment){
-	    .guest_start_ns = t0 + 5000000000LL, .t0_ns = t0, .offset_ns = 1001000.0, .skew = 0};
-	CHECK_EQ(clock_guest_to_host(&m, t0 + 1000), t0);
-	CHECK_EQ(clock_guest_to_host(&m, t0 + 6000000000LL), t0 + 6000000000LL - 1001000);
+	m.seg[1] = (struct clock_segment){.first_record = 100, .t0_ns = t0, .offset_ns = 0.0};
+	CHECK_EQ(clock_guest_to_host(&m, t0 + 1000000, 99), t0);
+	CHECK_EQ(clock_guest_to_host(&m, t0 + 1000000, 100), t0 + 1000000);
+	CHECK_NEAR(clock_segment_offset(&m.seg[0], t0 + 1000000000), 1000000.0, 1e-6);
 }
 
 static void test_dist(void)
