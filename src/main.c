@@ -2,6 +2,7 @@
  * main: command line (CONTRACT.md "Commands"), exit status mapping. */
 #include <errno.h>
 #include <getopt.h>
+#include <gsl/gsl_errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,6 +293,8 @@ out:
 int main(int argc, char **argv)
 {
 	struct verr err = {0};
+	/* GSL's default handler aborts; vocalc checks every GSL return instead. */
+	gsl_set_error_handler_off();
 	if (argc < 2) {
 		fputs(USAGE, stderr);
 		return VERR_INPUT;

@@ -97,6 +97,8 @@ struct cfg {
 	struct dspec delay[3][NDIR]; /* hop 0 nic-bridge, 1 bridge-vnet, 2 vnet-guest */
 	double loss[3][NDIR];
 	double offset_us, skew_ppm;
+	int nsteps;                /* guest clock steps (NTP stepping, resets) */
+	double step_at_s[8], step_us[8]; /* seconds after the start, size */
 	int gso, gro;
 	double retrans, dupack, v6, w_tcp, w_udp, w_icmp;
 	bool vlan;
@@ -673,9 +675,19 @@ static int cmp_rec(const void *a, const void *b)
 
 static int64_t T0;
 
+/* guest = host + offset + skew*(host - t0) + the steps taken by then. */
+static double guest_offset_ns(const struct cfg *c, int64_t h)
+{
+	double off = c->offset_us * 1e3 + c->skew_ppm * 1e-6 * (double)(h - T0);
+	for (int i = 0; i < c->nsteps; i++)
+		if (h >= c->start_ns + (int64_t)(c->step_at_s[i] * 1e9))
+			off += c->step_us[i] * 1e3;
+	return off;
+}
+
 static int64_t guest_stamp(const struct cfg *c, int64_t h)
 {
-	return h + llround(c->offset_us * 1e3 + c->skew_ppm * 1e-6 * (double)(h - T0));
+	return h + llround(guest_offset_ns(c, h));
 }
 
 static int write_point(const struct cfg *c, int p)
@@ -747,9 +759,18 @@ static int write_truth(const struct cfg *c, const char *argv0_cmd)
 	json_t *root = json_object();
 	json_object_set_new(root, "generator", json_string("vocgen"));
 	json_object_set_new(root, "command", json_string(argv0_cmd));
+	json_t *segs = json_array();
+	json_array_append_new(segs, json_pack("{s:f, s:f, s:f}", "start", T0 / 1e9, "offset_us",
+					      guest_offset_ns(c, T0) / 1e3, "skew_ppm", c->skew_ppm));
+	for (int i = 0; i < c->nsteps; i++) {
+		int64_t at = c->start_ns + (int64_t)(c->step_at_s[i] * 1e9);
+		json_array_append_new(segs, json_pack("{s:f, s:f, s:f}", "start", at / 1e9,
+						      "offset_us", guest_offset_ns(c, at) / 1e3,
+						      "skew_ppm", c->skew_ppm));
+	}
 	json_object_set_new(root, "clock",
-			    json_pack("{s:f, s:f, s:f}", "offset_us", c->offset_us, "skew_ppm",
-				      c->skew_ppm, "t0", T0 / 1e9));
+			    json_pack("{s:f, s:f, s:f, s:o}", "offset_us", c->offset_us, "skew_ppm",
+				      c->skew_ppm, "t0", T0 / 1e9, "segments", segs));
 	json_t *pts = json_array();
 	for (int p = 0; p < NPT; p++)
 		if (c->points & (1 << p))
@@ -817,6 +838,7 @@ static const char USAGE[] =
     "  --loss HOP:DIR=FRAC    loss probability at a hop\n"
     "  --offset-us X          guest clock minus host clock at t0 (first host stamp)\n"
     "  --skew-ppm Y           guest clock skew\n"
+    "  --clock-step S:US      the guest clock steps by US at S seconds (repeatable, 8)\n"
     "  --gso K                from_guest TCP super-segments of up to K MSS (default 8, 1 off)\n"
     "  --gro K                to_guest GRO runs of up to K MSS at guest (default 4, 1 off)\n"
     "  --retrans P            retransmission probability per data segment (default 0.01)\n"
@@ -883,7 +905,8 @@ int main(int argc, char **argv)
 	    {"gso", 1, 0, 'G'},	   {"gro", 1, 0, 'R'},	      {"retrans", 1, 0, 't'},
 	    {"dupack", 1, 0, 'D'}, {"v6", 1, 0, '6'},	      {"mix", 1, 0, 'm'},
 	    {"vlan", 0, 0, 'v'},   {"guest-link", 1, 0, 'L'}, {"snaplen", 1, 0, 'c'},
-	    {"start", 1, 0, 'T'},  {"help", 0, 0, 'h'},	      {0, 0, 0, 0},
+	    {"start", 1, 0, 'T'},  {"help", 0, 0, 'h'},	      {"clock-step", 1, 0, 'K'},
+	    {0, 0, 0, 0},
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -985,6 +1008,14 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			c.start_ns = (int64_t)(atof(optarg) * 1e9);
+			break;
+		case 'K':
+			if (c.nsteps == 8 || sscanf(optarg, "%lf:%lf", &c.step_at_s[c.nsteps],
+						    &c.step_us[c.nsteps]) != 2) {
+				fprintf(stderr, "vocgen: bad --clock-step %s\n", optarg);
+				return 2;
+			}
+			c.nsteps++;
 			break;
 		case 'h':
 			fputs(USAGE, stdout);
