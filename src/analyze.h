@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "clock.h"
+#include "clock_est.h"
 #include "dissect.h"
 #include "guestaddr.h"
 #include "match.h"
@@ -25,6 +26,8 @@ struct analysis_opts {
 	double offset_us;	   /* guest - host, us (manual clock) */
 	double skew_ppm;	   /* manual clock skew */
 	int64_t window_ns;	   /* matching window */
+	enum clock_choice clock_choice; /* --clock-method; CHOOSE_AUTO: hull, else probe */
+	FILE *clock_csv;		/* per-pair clock rows (vocalc drift --csv), or NULL */
 	bool allow_truncated;
 	FILE *csv;     /* per-packet rows, or NULL */
 	bool progress; /* progress line on stderr (a terminal) */
@@ -45,12 +48,23 @@ struct analysis {
 	struct addrset guest_ips; /* in force */
 	bool guest_ips_learned;
 	struct clock_model clock;
+	bool clock_estimated;       /* clock_rep holds the estimator's report */
+	struct clock_report clock_rep;
 	struct point_stats pt[POINT_N];
 	struct vo vo;
 	struct match_counts mc;
 };
 
-/* Runs the analysis; 0 or -1 with err set (VERR_INPUT: bad file). */
+/* How long the clock pass waits for a packet's copy: the captures are only
+ * aligned by a coarse offset there. */
+#define CLOCK_WINDOW_NS (2000LL * 1000000)
+
+/* The guest clock only (vocalc drift): guest addresses, then the manual
+ * model or the estimate.  0 or -1 with err set. */
+int analysis_clock(struct analysis *a, const struct analysis_opts *o, struct verr *err);
+
+/* Runs the analysis (analysis_clock, then matching); 0 or -1 with err set
+ * (VERR_INPUT: bad file). */
 int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr *err);
 void analysis_free(struct analysis *a);
 

@@ -42,6 +42,7 @@ static const char USAGE[] =
 enum {
 	OPT_JSON = 1000,
 	OPT_CSV,
+	OPT_CLOCK_METHOD,
 	OPT_GUEST_IP,
 	OPT_OFFSET,
 	OPT_SKEW,
@@ -53,6 +54,8 @@ enum {
 
 static const struct option LONG_OPTS[] = {
     {"json", no_argument, NULL, OPT_JSON},
+    {"clock-method", required_argument, NULL, OPT_CLOCK_METHOD},
+    {"verbose", no_argument, NULL, 'v'},
     {"csv", required_argument, NULL, OPT_CSV},
     {"guest-ip", required_argument, NULL, OPT_GUEST_IP},
     {"guest-offset-us", required_argument, NULL, OPT_OFFSET},
@@ -163,7 +166,11 @@ static bool same_file(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
-static int cmd_analyze(int argc, char **argv, struct verr *err)
+enum command { CMD_ANALYZE, CMD_DRIFT };
+
+/* vocalc analyze and vocalc drift: the same inputs and options; drift stops
+ * after the clock, and its --csv holds the clock pairs. */
+static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 {
 	struct analysis_opts o;
 	memset(&o, 0, sizeof o);
@@ -171,13 +178,13 @@ static int cmd_analyze(int argc, char **argv, struct verr *err)
 		o.drops[p] = -1;
 	o.window_ns = 1000LL * 1000000;
 	o.progress = isatty(2);
-	bool json = false, skew_given = false;
+	bool json = false, skew_given = false, verbose = false;
 	const char *csv_path = NULL;
 	struct strpool sp = {.n = 0};
 	int rc = -1, c;
 	optind = 1;
 	opterr = 0; /* our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":h", LONG_OPTS, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hv", LONG_OPTS, NULL)) != -1) {
 		double v;
 		switch (c) {
 		case OPT_JSON:
@@ -185,6 +192,25 @@ static int cmd_analyze(int argc, char **argv, struct verr *err)
 			break;
 		case OPT_CSV:
 			csv_path = optarg;
+			break;
+		case OPT_CLOCK_METHOD:
+			if (strcmp(optarg, "hull") == 0)
+				o.clock_choice = CHOOSE_HULL;
+			else if (strcmp(optarg, "probe") == 0)
+				o.clock_choice = CHOOSE_PROBE;
+			else if (strcmp(optarg, "regression") == 0)
+				o.clock_choice = CHOOSE_REGRESSION;
+			else if (strcmp(optarg, "auto") == 0)
+				o.clock_choice = CHOOSE_AUTO;
+			else {
+				verr_set(err, VERR_INPUT,
+					 "--clock-method: '%s' is not auto, hull, probe or regression",
+					 optarg);
+				goto out;
+			}
+			break;
+		case 'v':
+			verbose = true;
 			break;
 		case OPT_GUEST_IP:
 			if (addrset_add_str(&o.guest_ips, optarg) != 0) {
@@ -240,7 +266,8 @@ static int cmd_analyze(int argc, char **argv, struct verr *err)
 		goto out;
 	}
 	if (optind >= argc) {
-		verr_set(err, VERR_INPUT, "analyze: give POINT=FILE arguments or a run directory");
+		verr_set(err, VERR_INPUT, "%s: give POINT=FILE arguments or a run directory",
+			 cmd == CMD_DRIFT ? "drift" : "analyze");
 		goto out;
 	}
 	for (int i = optind; i < argc; i++) {
@@ -272,11 +299,22 @@ static int cmd_analyze(int argc, char **argv, struct verr *err)
 			verr_set(err, VERR_INPUT, "%s: %s", csv_path, strerror(errno));
 			goto out;
 		}
-		o.csv = csv;
+		if (cmd == CMD_DRIFT)
+			o.clock_csv = csv;
+		else
+			o.csv = csv;
+	}
+	if (cmd == CMD_DRIFT && !o.file[POINT_GUEST]) {
+		verr_set(err, VERR_INPUT, "drift: needs a guest capture (guest=FILE) and a host one");
+		goto out;
 	}
 	struct analysis a;
-	if (analysis_run(&a, &o, err) == 0) {
-		if (report_write(stdout, json ? REPORT_JSON : REPORT_TEXT, &a) != 0)
+	int ran = cmd == CMD_DRIFT ? analysis_clock(&a, &o, err) : analysis_run(&a, &o, err);
+	if (ran == 0) {
+		struct report_opts ro = {.fmt = json ? REPORT_JSON : REPORT_TEXT,
+					 .kind = cmd == CMD_DRIFT ? REPORT_CLOCK : REPORT_ANALYSIS,
+					 .verbose = verbose};
+		if (report_write(stdout, &ro, &a) != 0)
 			verr_set(err, VERR_INPUT, "writing the report failed");
 		else
 			rc = 0;
@@ -310,9 +348,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "analyze") == 0) {
-		rc = cmd_analyze(argc - 1, argv + 1, &err);
-	} else if (strcmp(cmd, "drift") == 0 || strcmp(cmd, "rtt") == 0 ||
-		   strcmp(cmd, "ack") == 0) {
+		rc = cmd_run(CMD_ANALYZE, argc - 1, argv + 1, &err);
+	} else if (strcmp(cmd, "drift") == 0) {
+		rc = cmd_run(CMD_DRIFT, argc - 1, argv + 1, &err);
+	} else if (strcmp(cmd, "rtt") == 0 || strcmp(cmd, "ack") == 0) {
 		rc = verr_set(&err, VERR_INPUT, "%s: not available in vocalc %s yet", cmd,
 			      VOCALC_VERSION);
 	} else if (cmd[0] == '-') {

@@ -76,11 +76,11 @@ static json_t *json_hop(const struct analysis *a, const struct hop_summary *s, e
 	return o;
 }
 
-static json_t *json_points(const struct analysis *a)
+static json_t *json_points(const struct analysis *a, uint8_t mask)
 {
 	json_t *arr = json_array();
 	for (int p = 0; p < POINT_N; p++) {
-		if (!a->o.file[p])
+		if (!a->o.file[p] || !(mask & (1u << p)))
 			continue;
 		const struct point_stats *ps = &a->pt[p];
 		json_t *sk = json_object();
@@ -103,16 +103,64 @@ static json_t *json_clock(const struct analysis *a)
 {
 	const struct clock_model *c = &a->clock;
 	const struct clock_segment *s = &c->seg[0];
+	const struct clock_report *cr = a->clock_estimated ? &a->clock_rep : NULL;
 	json_t *segs = json_array();
-	for (int i = 0; i < c->nseg; i++)
-		json_array_append_new(
-		    segs, json_pack("{s:f, s:f, s:f}", "t0", c->seg[i].t0_ns / 1e9, "offset_us",
-				    c->seg[i].offset_ns / 1e3, "skew_ppm", c->seg[i].skew * 1e6));
-	return json_pack("{s:s, s:f, s:f, s:f, s:o, s:i, s:o}", "method",
-			 clock_method_name(c->method), "offset_us", s->offset_ns / 1e3, "t0",
-			 s->t0_ns / 1e9, "skew_ppm", s->skew * 1e6, "error_bound_us",
-			 c->method == CLOCK_NONE ? json_null() : json_real(c->error_bound_ns / 1e3),
-			 "segments", c->nseg, "segment_list", segs);
+	for (int i = 0; i < c->nseg; i++) {
+		json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:I}", "start", c->seg[i].start_ns / 1e9,
+				      "t0", c->seg[i].t0_ns / 1e9, "offset_us",
+				      c->seg[i].offset_ns / 1e3, "skew_ppm", c->seg[i].skew * 1e6,
+				      "first_guest_record", (json_int_t)c->seg[i].first_record);
+		if (cr && i < cr->nseg) {
+			const struct clock_seg_report *sr = &cr->seg[i];
+			json_object_set_new(o, "pairs_to_guest", json_integer((json_int_t)sr->n_to));
+			json_object_set_new(o, "pairs_from_guest", json_integer((json_int_t)sr->n_from));
+			json_object_set_new(o, "error_bound_us", json_real(sr->error_bound_ns / 1e3));
+			json_object_set_new(o, "min_rtt_us", json_real(sr->min_rtt_ns / 1e3));
+			json_t *reg = json_object();
+			json_object_set_new(reg, "hull",
+					    json_pack("{s:f, s:f}", "offset_us",
+						      (cr->coarse_ns + sr->hull_offset_ns) / 1e3,
+						      "skew_ppm", sr->hull_skew * 1e6));
+			if (sr->have_ols)
+				json_object_set_new(
+					reg, "ols",
+					json_pack("{s:f, s:f}", "offset_us",
+						  (cr->coarse_ns + sr->ols_offset_ns) / 1e3, "skew_ppm",
+						  sr->ols_skew * 1e6));
+			if (sr->have_robust)
+				json_object_set_new(
+					reg, "robust",
+					json_pack("{s:f, s:f}", "offset_us",
+						  (cr->coarse_ns + sr->robust_offset_ns) / 1e3,
+						  "skew_ppm", sr->robust_skew * 1e6));
+			json_object_set_new(o, "methods", reg);
+		}
+		json_array_append_new(segs, o);
+	}
+	json_t *o = json_pack("{s:s, s:f, s:f, s:f, s:o, s:i, s:o}", "method",
+			      clock_method_name(c->method), "offset_us", s->offset_ns / 1e3, "t0",
+			      s->t0_ns / 1e9, "skew_ppm", s->skew * 1e6, "error_bound_us",
+			      c->method == CLOCK_NONE || c->method == CLOCK_MANUAL
+				      ? json_null()
+				      : json_real(c->error_bound_ns / 1e3),
+			      "segments", c->nseg, "segment_list", segs);
+	if (cr) {
+		json_object_set_new(o, "host_point", json_string(point_name(cr->host_point)));
+		json_object_set_new(o, "pairs_to_guest", json_integer((json_int_t)cr->pairs_to));
+		json_object_set_new(o, "pairs_from_guest", json_integer((json_int_t)cr->pairs_from));
+		json_object_set_new(o, "probes", json_integer((json_int_t)cr->probes));
+		json_object_set_new(o, "probes_used", json_integer((json_int_t)cr->probes_used));
+		if (cr->probes)
+			json_object_set_new(
+				o, "probe",
+				json_pack("{s:f, s:f, s:f}", "offset_us",
+					  (cr->coarse_ns + cr->probe_offset_ns) / 1e3, "skew_ppm",
+					  cr->probe_skew * 1e6, "error_bound_us",
+					  cr->probe_bound_ns / 1e3));
+		if (cr->note[0])
+			json_object_set_new(o, "note", json_string(cr->note));
+	}
+	return o;
 }
 
 static json_t *json_vo_dir(const struct analysis *a, enum direction d)
@@ -131,14 +179,23 @@ static json_t *json_vo_dir(const struct analysis *a, enum direction d)
 	return o;
 }
 
-static int write_json(FILE *out, const struct analysis *a)
+/* The points a clock-only run read: the host point it used and the guest. */
+static uint8_t clock_points(const struct analysis *a)
+{
+	if (!a->clock_estimated)
+		return a->mask;
+	return (uint8_t)((1u << a->clock_rep.host_point) | (1u << POINT_GUEST));
+}
+
+static int write_json(FILE *out, const struct analysis *a, enum report_kind kind)
 {
 	const struct vo *v = &a->vo;
 	json_t *root = json_object();
 	json_object_set_new(root, "schema", json_integer(1));
 	json_object_set_new(root, "tool", json_string("vocalc"));
 	json_object_set_new(root, "version", json_string(VOCALC_VERSION));
-	json_object_set_new(root, "points", json_points(a));
+	json_object_set_new(root, "points",
+			    json_points(a, kind == REPORT_CLOCK ? clock_points(a) : a->mask));
 	json_t *ips = json_array();
 	for (int i = 0; i < a->guest_ips.n; i++) {
 		char buf[64];
@@ -150,6 +207,8 @@ static int write_json(FILE *out, const struct analysis *a)
 	json_object_set_new(root, "guest_ips_source",
 			    json_string(a->guest_ips_learned ? "learned" : "given"));
 	json_object_set_new(root, "clock", json_clock(a));
+	if (kind == REPORT_CLOCK)
+		goto dump;
 	json_object_set_new(root, "matching",
 			    json_pack("{s:f, s:I, s:I, s:I}", "window_us", a->o.window_ns / 1e3,
 				      "packets", (json_int_t)a->mc.journeys, "peak_pending",
@@ -177,6 +236,7 @@ static int write_json(FILE *out, const struct analysis *a)
 	json_object_set_new(root, "rtt", json_array());
 	json_object_set_new(root, "ack", json_array());
 	json_object_set_new(root, "ack_compression", json_array());
+dump:;
 	int rc =
 	    json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	fputc('\n', out);
@@ -237,6 +297,90 @@ static void text_time(FILE *out, int64_t ns)
 	fprintf(out, "%s.%06lld UTC", buf, (long long)(ns % 1000000000) / 1000);
 }
 
+/* One paragraph: the clock model in force and where it came from. */
+static void text_clock_line(FILE *out, const struct analysis *a)
+{
+	const struct clock_model *ck = &a->clock;
+	const struct clock_report *cr = a->clock_estimated ? &a->clock_rep : NULL;
+	fprintf(out, "Clock: method %s", clock_method_name(ck->method));
+	if (cr && ck->method != CLOCK_NONE)
+		fprintf(out, " (%s <-> guest)", point_name(cr->host_point));
+	if (ck->method == CLOCK_NONE) {
+		fprintf(out, ", guest stamps taken as host time\n");
+	} else {
+		fprintf(out, ", guest - host = %+.3f us at ", ck->seg[0].offset_ns / 1e3);
+		text_time(out, ck->seg[0].t0_ns);
+		fprintf(out, ", skew %+.3f ppm", ck->seg[0].skew * 1e6);
+		if (ck->method != CLOCK_MANUAL)
+			fprintf(out, ", error bound +-%.1f us", ck->error_bound_ns / 1e3);
+		fprintf(out, ", %d segment%s\n", ck->nseg, ck->nseg == 1 ? "" : "s");
+		for (int i = 1; i < ck->nseg; i++) {
+			fprintf(out, "  clock step: from guest record %llu (",
+				(unsigned long long)ck->seg[i].first_record);
+			text_time(out, ck->seg[i].start_ns);
+			fprintf(out, ") guest - host = %+.3f us, skew %+.3f ppm\n",
+				ck->seg[i].offset_ns / 1e3, ck->seg[i].skew * 1e6);
+		}
+	}
+	if (cr && cr->note[0])
+		fprintf(out, "  note: %s\n", cr->note);
+}
+
+/* vocalc drift: the clock, its segments and, verbose, the other methods. */
+static int write_clock_text(FILE *out, const struct analysis *a, bool verbose)
+{
+	const struct clock_model *ck = &a->clock;
+	const struct clock_report *cr = a->clock_estimated ? &a->clock_rep : NULL;
+	if (ck->method == CLOCK_NONE) {
+		fprintf(out, "Guest clock: not estimated\n");
+	} else {
+		fprintf(out, "Guest clock: guest - host = %+.3f us at ", ck->seg[0].offset_ns / 1e3);
+		text_time(out, ck->seg[0].t0_ns);
+		fprintf(out, ", skew %+.3f ppm", ck->seg[0].skew * 1e6);
+		if (ck->method != CLOCK_MANUAL)
+			fprintf(out, ", error bound +-%.1f us", ck->error_bound_ns / 1e3);
+		fputc('\n', out);
+	}
+	fputc('\n', out);
+	text_clock_line(out, a);
+	if (!cr)
+		return ferror(out) ? -1 : 0;
+	fprintf(out, "  pairs: %zu to the guest, %zu from it; %zu ping exchanges (%zu used)\n\n",
+		cr->pairs_to, cr->pairs_from, cr->probes, cr->probes_used);
+	if (cr->nseg > 0) {
+		fprintf(out, "%-8s %14s  %-30s %12s %10s %9s %9s %15s\n", "segment", "first record",
+			"start", "offset us", "skew ppm", "bound us", "min RTT", "pairs to/from");
+		for (int i = 0; i < cr->nseg; i++) {
+			const struct clock_seg_report *s = &cr->seg[i];
+			fprintf(out, "%-8d %14llu  ", i + 1, (unsigned long long)ck->seg[i].first_record);
+			text_time(out, ck->seg[i].start_ns);
+			fprintf(out, " %12.3f %+10.4f %9.1f %9.1f %7zu/%-7zu\n",
+				ck->seg[i].offset_ns / 1e3, ck->seg[i].skew * 1e6,
+				s->error_bound_ns / 1e3, s->min_rtt_ns / 1e3, s->n_to, s->n_from);
+		}
+	}
+	if (verbose && cr->nseg > 0) {
+		fprintf(out, "\nEvery method on the same pairs (segment 1; the envelope is not "
+			     "biased by queueing, the regressions are):\n");
+		fprintf(out, "%-22s %12s %12s\n", "method", "offset us", "skew ppm");
+		const struct clock_seg_report *s = &cr->seg[0];
+		double c = (double)cr->coarse_ns;
+		fprintf(out, "%-22s %12.3f %+12.4f\n", "hull (envelopes)", (c + s->hull_offset_ns) / 1e3,
+			s->hull_skew * 1e6);
+		if (s->have_ols)
+			fprintf(out, "%-22s %12.3f %+12.4f\n", "regression (OLS)",
+				(c + s->ols_offset_ns) / 1e3, s->ols_skew * 1e6);
+		if (s->have_robust)
+			fprintf(out, "%-22s %12.3f %+12.4f\n", "regression (robust)",
+				(c + s->robust_offset_ns) / 1e3, s->robust_skew * 1e6);
+	}
+	if (verbose && cr->probes)
+		fprintf(out, "%-22s %12.3f %+12.4f   (+-%.1f us; %zu of %zu exchanges)\n",
+			"probe (pings)", (cr->coarse_ns + cr->probe_offset_ns) / 1e3,
+			cr->probe_skew * 1e6, cr->probe_bound_ns / 1e3, cr->probes_used, cr->probes);
+	return ferror(out) ? -1 : 0;
+}
+
 static int write_text(FILE *out, const struct analysis *a)
 {
 	const struct vo *v = &a->vo;
@@ -260,16 +404,7 @@ static int write_text(FILE *out, const struct analysis *a)
 	}
 	fputc('\n', out);
 
-	const struct clock_model *ck = &a->clock;
-	fprintf(out, "Clock: method %s", clock_method_name(ck->method));
-	if (ck->method == CLOCK_NONE) {
-		fprintf(out, ", guest stamps taken as host time\n");
-	} else {
-		fprintf(out, ", guest - host = %+.3f us at ", ck->seg[0].offset_ns / 1e3);
-		text_time(out, ck->seg[0].t0_ns);
-		fprintf(out, ", skew %+.3f ppm, %d segment%s\n", ck->seg[0].skew * 1e6, ck->nseg,
-			ck->nseg == 1 ? "" : "s");
-	}
+	text_clock_line(out, a);
 	fprintf(out, "Guest addresses:");
 	for (int i = 0; i < a->guest_ips.n; i++) {
 		char buf[64];
@@ -352,13 +487,11 @@ static int write_text(FILE *out, const struct analysis *a)
 	return ferror(out) ? -1 : 0;
 }
 
-int report_write(FILE *out, enum report_format fmt, const struct analysis *a)
+int report_write(FILE *out, const struct report_opts *ro, const struct analysis *a)
 {
-	switch (fmt) {
-	case REPORT_JSON:
-		return write_json(out, a);
-	case REPORT_TEXT:
-	default:
-		return write_text(out, a);
-	}
+	if (ro->fmt == REPORT_JSON)
+		return write_json(out, a, ro->kind);
+	if (ro->kind == REPORT_CLOCK)
+		return write_clock_text(out, a, ro->verbose);
+	return write_text(out, a);
 }

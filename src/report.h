@@ -4,13 +4,21 @@
 #ifndef VOCALC_REPORT_H
 #define VOCALC_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "analyze.h"
 
 enum report_format { REPORT_TEXT, REPORT_JSON };
+enum report_kind { REPORT_ANALYSIS, REPORT_CLOCK };
+
+struct report_opts {
+	enum report_format fmt;
+	enum report_kind kind; /* the whole analysis, or the guest clock only (drift) */
+	bool verbose;          /* text: also the methods not used, for comparison */
+};
 
 /* Writes the report of a to out; -1 on allocation or write failure. */
-int report_write(FILE *out, enum report_format fmt, const struct analysis *a);
+int report_write(FILE *out, const struct report_opts *ro, const struct analysis *a);
 
 #endif

@@ -98,6 +98,7 @@ struct cfg {
 	double loss[3][NDIR];
 	double offset_us, skew_ppm;
 	int nsteps;                /* guest clock steps (NTP stepping, resets) */
+	int only_dir;              /* -1, or the one direction written (truth not kept) */
 	double step_at_s[8], step_us[8]; /* seconds after the start, size */
 	int gso, gro;
 	double retrans, dupack, v6, w_tcp, w_udp, w_icmp;
@@ -344,7 +345,7 @@ static bool lost(const struct cfg *c, int h, int dir)
 
 static void emit(const struct cfg *c, int p, const struct gp *g, int64_t t)
 {
-	if (!(c->points & (1 << p)))
+	if (!(c->points & (1 << p)) || (c->only_dir >= 0 && g->dir != c->only_dir))
 		return;
 	struct rec *r = rec_new(p);
 	r->t = t;
@@ -839,6 +840,7 @@ static const char USAGE[] =
     "  --offset-us X          guest clock minus host clock at t0 (first host stamp)\n"
     "  --skew-ppm Y           guest clock skew\n"
     "  --clock-step S:US      the guest clock steps by US at S seconds (repeatable, 8)\n"
+    "  --only-dir to|from     write one direction's packets only (truth.json then unkept)\n"
     "  --gso K                from_guest TCP super-segments of up to K MSS (default 8, 1 off)\n"
     "  --gro K                to_guest GRO runs of up to K MSS at guest (default 4, 1 off)\n"
     "  --retrans P            retransmission probability per data segment (default 0.01)\n"
@@ -889,6 +891,7 @@ int main(int argc, char **argv)
 	c.w_tcp = 70, c.w_udp = 20, c.w_icmp = 10;
 	c.snaplen = 96;
 	c.guest_dlt = DLT_EN10MB;
+	c.only_dir = -1;
 	c.start_ns = 1700000000LL * 1000000000;
 	/* Defaults shaped like FIELD-NOTES: nic->bridge and vnet->bridge share the
 	 * kernel receive stamp (0), the tap<->guest hop carries the VO. */
@@ -906,6 +909,7 @@ int main(int argc, char **argv)
 	    {"dupack", 1, 0, 'D'}, {"v6", 1, 0, '6'},	      {"mix", 1, 0, 'm'},
 	    {"vlan", 0, 0, 'v'},   {"guest-link", 1, 0, 'L'}, {"snaplen", 1, 0, 'c'},
 	    {"start", 1, 0, 'T'},  {"help", 0, 0, 'h'},	      {"clock-step", 1, 0, 'K'},
+	    {"only-dir", 1, 0, 'Q'},
 	    {0, 0, 0, 0},
 	};
 	int o;
@@ -1008,6 +1012,13 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			c.start_ns = (int64_t)(atof(optarg) * 1e9);
+			break;
+		case 'Q':
+			c.only_dir = !strcmp(optarg, "to") ? TO : !strcmp(optarg, "from") ? FROM : -2;
+			if (c.only_dir == -2) {
+				fprintf(stderr, "vocgen: bad --only-dir %s\n", optarg);
+				return 2;
+			}
 			break;
 		case 'K':
 			if (c.nsteps == 8 || sscanf(optarg, "%lf:%lf", &c.step_at_s[c.nsteps],

@@ -1,0 +1,625 @@
+/* clock_est — see clock_est.h. */
+#include "clock_est.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashtab.h"
+
+/* One matched packet.  y: for to_guest guest - host, for from_guest
+ * host - guest (ns, guest stamps shifted by -coarse): delay +- residual offset. */
+struct pair {
+	int64_t t;        /* host stamp */
+	int64_t y;
+	uint64_t rec;     /* guest record */
+	uint8_t dir;
+};
+
+/* An echo request or reply seen at both points. */
+struct echo {
+	int64_t t_host, t_guest;
+	uint16_t id, seq;
+	uint8_t dir;
+};
+
+struct clock_est {
+	int64_t t0, coarse;
+	struct pair *p;
+	size_t n, cap;
+	struct echo *ec;
+	size_t nec, capec;
+};
+
+struct clock_est *clock_est_create(int64_t t0_ns, int64_t coarse_ns)
+{
+	struct clock_est *e = calloc(1, sizeof *e);
+	if (e) {
+		e->t0 = t0_ns;
+		e->coarse = coarse_ns;
+	}
+	return e;
+}
+
+void clock_est_delete(struct clock_est *e)
+{
+	if (e == NULL)
+		return;
+	free(e->p);
+	free(e->ec);
+	free(e);
+}
+
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t c = *cap ? *cap * 2 : 4096;
+	void *x = realloc(*v, c * size);
+	if (x == NULL)
+		return -1;
+	*v = x;
+	*cap = c;
+	return 0;
+}
+
+int clock_est_add(struct clock_est *e, enum direction dir, int64_t t_host, int64_t t_guest,
+		  uint64_t guest_record)
+{
+	if (grow((void **)&e->p, &e->cap, e->n, sizeof *e->p) != 0)
+		return -1;
+	int64_t y = dir == DIR_TO_GUEST ? t_guest - t_host : t_host - t_guest;
+	e->p[e->n++] = (struct pair){t_host, y, guest_record, (uint8_t)dir};
+	return 0;
+}
+
+int clock_est_add_echo(struct clock_est *e, enum direction dir, uint8_t type, uint16_t id,
+		       uint16_t seq, int64_t t_host, int64_t t_guest)
+{
+	/* requests to the guest, replies from it: the guest answers pings */
+	bool request = type == 8 || type == 128, reply = type == 0 || type == 129;
+	if (!(request && dir == DIR_TO_GUEST) && !(reply && dir == DIR_FROM_GUEST))
+		return 0;
+	if (grow((void **)&e->ec, &e->capec, e->nec, sizeof *e->ec) != 0)
+		return -1;
+	e->ec[e->nec++] = (struct echo){t_host, t_guest, id, seq, (uint8_t)dir};
+	return 0;
+}
+
+static int cmp_pair_t(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+	return x->t < y->t ? -1 : x->t > y->t;
+}
+
+static double secs(const struct clock_est *e, int64_t t) { return (double)(t - e->t0) / 1e9; }
+
+/* ---- one segment's fits ------------------------------------------------ */
+
+struct xy {
+	double *t, *y;
+	size_t n;
+};
+
+/* The pairs of one direction with records in [rec_lo, rec_hi) and outside
+ * the excluded record range [ex_lo, ex_hi). */
+static int gather(const struct clock_est *e, uint8_t dir, uint64_t rec_lo, uint64_t rec_hi,
+		  uint64_t ex_lo, uint64_t ex_hi, struct xy *out)
+{
+	out->n = 0;
+	out->t = malloc((e->n + 1) * sizeof *out->t);
+	out->y = malloc((e->n + 1) * sizeof *out->y);
+	if (!out->t || !out->y)
+		return -1;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct pair *p = &e->p[i];
+		if (p->dir != dir || p->rec < rec_lo || p->rec >= rec_hi)
+			continue;
+		if (p->rec >= ex_lo && p->rec < ex_hi)
+			continue;
+		out->t[out->n] = secs(e, p->t);
+		out->y[out->n] = (double)p->y;
+		out->n++;
+	}
+	return 0;
+}
+
+static void xy_free(struct xy *v)
+{
+	free(v->t);
+	free(v->y);
+}
+
+/* Fits one segment: records [lo, hi), minus the uncertain records
+ * [ex_lo, ex_hi) around a step.  Returns -1 on memory exhaustion. */
+static int fit_segment(const struct clock_est *e, uint64_t lo, uint64_t hi, uint64_t ex_lo,
+		       uint64_t ex_hi, struct clock_seg_report *s)
+{
+	struct xy to = {0}, from = {0};
+	int rc = -1;
+	if (gather(e, DIR_TO_GUEST, lo, hi, ex_lo, ex_hi, &to) != 0 ||
+	    gather(e, DIR_FROM_GUEST, lo, hi, ex_lo, ex_hi, &from) != 0)
+		goto out;
+	s->first_record = lo;
+	s->n_to = to.n;
+	s->n_from = from.n;
+	s->start_ns = INT64_MAX;
+	s->end_ns = INT64_MIN;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct pair *p = &e->p[i];
+		if (p->rec >= lo && p->rec < hi && !(p->rec >= ex_lo && p->rec < ex_hi)) {
+			if (p->t < s->start_ns)
+				s->start_ns = p->t;
+			if (p->t > s->end_ns)
+				s->end_ns = p->t;
+		}
+	}
+	rc = 0;
+	if (to.n == 0 || from.n == 0)
+		goto out;
+	if (clock_fit_hull(to.t, to.y, to.n, &s->to) < 0 ||
+	    clock_fit_hull(from.t, from.y, from.n, &s->from) < 0) {
+		rc = -1;
+		goto out;
+	}
+	/* offset = coarse + (to - from)/2; round trip = to + from */
+	s->hull_skew = (s->to.b - s->from.b) / 2 * 1e-9;
+	double ta = secs(e, s->start_ns), tb = secs(e, s->end_ns);
+	double rtt_a = fit_at(&s->to, ta) + fit_at(&s->from, ta);
+	double rtt_b = fit_at(&s->to, tb) + fit_at(&s->from, tb);
+	s->min_rtt_ns = rtt_a < rtt_b ? rtt_a : rtt_b;
+	s->error_bound_ns = (rtt_a > rtt_b ? rtt_a : rtt_b) / 2;
+	struct fit_line ft, ff;
+	s->have_ols = clock_fit_ols(to.t, to.y, to.n, &ft) == 0 &&
+		      clock_fit_ols(from.t, from.y, from.n, &ff) == 0;
+	if (s->have_ols) {
+		s->ols_offset_ns = (ft.a - ff.a) / 2;
+		s->ols_skew = (ft.b - ff.b) / 2 * 1e-9;
+	}
+	s->have_robust = clock_fit_robust(to.t, to.y, to.n, &ft) == 0 &&
+			 clock_fit_robust(from.t, from.y, from.n, &ff) == 0;
+	if (s->have_robust) {
+		s->robust_offset_ns = (ft.a - ff.a) / 2;
+		s->robust_skew = (ft.b - ff.b) / 2 * 1e-9;
+	}
+	s->hull_offset_ns = (s->to.a - s->from.a) / 2;
+out:
+	xy_free(&to);
+	xy_free(&from);
+	return rc;
+}
+
+/* ---- clock steps ------------------------------------------------------- */
+
+struct window {
+	int64_t t;      /* start, host time */
+	double theta;   /* (min to - min from) / 2, ns */
+	uint64_t rec_min, rec_max;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Offsets of fixed windows of time from the minima of both directions; a
+ * step shows as a jump beyond what the windows' noise and the skew explain.
+ * For each step, the records of the windows around it, [ex_lo, ex_hi),
+ * whose side of the step is not yet known.  Returns the number of steps. */
+static int find_steps(const struct clock_est *e, uint64_t *ex_lo, uint64_t *ex_hi, int maxcut)
+{
+	if (e->n < 20)
+		return 0;
+	int64_t t_first = e->p[0].t, t_last = e->p[e->n - 1].t;
+	double dur = (double)(t_last - t_first) / 1e9;
+	double wd = dur / 100;
+	if (wd < 0.05)
+		wd = 0.05;
+	if (wd > 2)
+		wd = 2;
+	size_t nw = (size_t)(dur / wd) + 1;
+	double *mt = malloc(nw * sizeof *mt), *mf = malloc(nw * sizeof *mf);
+	uint64_t *rlo = malloc(nw * sizeof *rlo), *rhi = malloc(nw * sizeof *rhi);
+	struct window *w = malloc(nw * sizeof *w);
+	double *d = malloc(nw * sizeof *d), *dd = malloc(nw * sizeof *dd);
+	int ncut = 0;
+	if (!mt || !mf || !rlo || !rhi || !w || !d || !dd)
+		goto out;
+	for (size_t i = 0; i < nw; i++) {
+		mt[i] = mf[i] = INFINITY;
+		rlo[i] = UINT64_MAX;
+		rhi[i] = 0;
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		const struct pair *p = &e->p[i];
+		size_t k = (size_t)((double)(p->t - t_first) / 1e9 / wd);
+		if (k >= nw)
+			k = nw - 1;
+		double *m = p->dir == DIR_TO_GUEST ? &mt[k] : &mf[k];
+		if (p->y < *m)
+			*m = (double)p->y;
+		if (p->rec < rlo[k])
+			rlo[k] = p->rec;
+		if (p->rec > rhi[k])
+			rhi[k] = p->rec;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < nw; i++)
+		if (isfinite(mt[i]) && isfinite(mf[i]))
+			w[n++] = (struct window){t_first + (int64_t)(i * wd * 1e9), (mt[i] - mf[i]) / 2,
+						 rlo[i], rhi[i]};
+	if (n < 4)
+		goto out;
+	/* jumps between windows, less the drift the median jump rate says */
+	for (size_t i = 0; i + 1 < n; i++)
+		dd[i] = (w[i + 1].theta - w[i].theta) / ((double)(w[i + 1].t - w[i].t) / 1e9);
+	double rate = median(dd, n - 1);
+	for (size_t i = 0; i + 1 < n; i++) {
+		d[i] = w[i + 1].theta - w[i].theta - rate * ((double)(w[i + 1].t - w[i].t) / 1e9);
+		dd[i] = fabs(d[i]);
+	}
+	double thr = 10 * 1.4826 * median(dd, n - 1);
+	if (thr < 20000)
+		thr = 20000; /* steps under 20 us are not told from queueing */
+	/* A step inside a window splits over the jumps on both sides of it:
+	 * a run of flagged jumps of one sign is one step. */
+	for (size_t i = 0; i + 1 < n && ncut < maxcut;) {
+		if (fabs(d[i]) <= thr) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j + 2 < n && fabs(d[j + 1]) > thr && (d[j + 1] > 0) == (d[i] > 0))
+			j++;
+		ex_lo[ncut] = w[i].rec_min;
+		ex_hi[ncut] = w[j + 1].rec_max + 1;
+		ncut++;
+		i = j + 1;
+	}
+out:
+	free(mt);
+	free(mf);
+	free(rlo);
+	free(rhi);
+	free(w);
+	free(d);
+	free(dd);
+	return ncut;
+}
+
+/* ---- probes ------------------------------------------------------------ */
+
+static int cmp_echo(const void *a, const void *b)
+{
+	const struct echo *x = a, *y = b;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->t_host < y->t_host ? -1 : x->t_host > y->t_host;
+}
+
+struct probe {
+	double t;      /* s from t0: the exchange's middle, host time */
+	double offset; /* ns, relative to the coarse offset */
+	double rtt;    /* ns, without the guest's own response time */
+};
+
+static int cmp_probe_rtt(const void *a, const void *b)
+{
+	double x = ((const struct probe *)a)->rtt, y = ((const struct probe *)b)->rtt;
+	return x < y ? -1 : x > y;
+}
+
+/* The Drift Analyser's method done right (seed 002, Fig. 3.1): per exchange
+ * the NTP offset ((T2-T1) + (T3-T4))/2 and its round trip
+ * (T4-T1) - (T3-T2); the exchanges with the smallest round trips (least
+ * queueing) are kept and a line fitted through their offsets. */
+static int solve_probes(struct clock_est *e, struct clock_report *r)
+{
+	if (e->nec < 2)
+		return 0;
+	qsort(e->ec, e->nec, sizeof *e->ec, cmp_echo);
+	struct probe *pr = malloc(e->nec * sizeof *pr);
+	if (pr == NULL)
+		return -1;
+	size_t n = 0;
+	for (size_t i = 0; i + 1 < e->nec; i++) {
+		const struct echo *q = &e->ec[i];
+		if (q->dir != DIR_TO_GUEST)
+			continue;
+		for (size_t j = i + 1; j < e->nec && e->ec[j].id == q->id && e->ec[j].seq == q->seq;
+		     j++) {
+			const struct echo *a = &e->ec[j];
+			if (a->dir != DIR_FROM_GUEST || a->t_host <= q->t_host ||
+			    a->t_host - q->t_host > 10LL * 1000000000)
+				continue;
+			double t1 = (double)q->t_host, t2 = (double)q->t_guest;
+			double t3 = (double)a->t_guest, t4 = (double)a->t_host;
+			double rtt = (t4 - t1) - (t3 - t2);
+			if (rtt >= 0)
+				pr[n++] = (struct probe){secs(e, (q->t_host + a->t_host) / 2),
+							 ((t2 - t1) + (t3 - t4)) / 2, rtt};
+			break;
+		}
+	}
+	r->probes = n;
+	if (n == 0) {
+		free(pr);
+		return 0;
+	}
+	qsort(pr, n, sizeof *pr, cmp_probe_rtt);
+	size_t keep = n / 10 > 3 ? n / 10 : (n < 3 ? n : 3);
+	r->probes_used = keep;
+	r->probe_bound_ns = pr[keep - 1].rtt / 2;
+	double *t = malloc(keep * sizeof *t), *y = malloc(keep * sizeof *y);
+	if (!t || !y) {
+		free(t);
+		free(y);
+		free(pr);
+		return -1;
+	}
+	double ymean = 0;
+	for (size_t i = 0; i < keep; i++) {
+		t[i] = pr[i].t;
+		y[i] = pr[i].offset;
+		ymean += y[i] / (double)keep;
+	}
+	struct fit_line l;
+	if (keep >= 3 && clock_fit_ols(t, y, keep, &l) == 0) {
+		r->probe_offset_ns = l.a;
+		r->probe_skew = l.b * 1e-9;
+	} else {
+		r->probe_offset_ns = ymean;
+		r->probe_skew = 0;
+	}
+	free(t);
+	free(y);
+	free(pr);
+	return 0;
+}
+
+/* ---- solving ----------------------------------------------------------- */
+
+/* Queueing a pair would have had on a segment's side: its excess over that
+ * segment's envelope (a pair below the envelope is impossible there). */
+static double excess(const struct clock_seg_report *g, const struct pair *p, double t)
+{
+	double env = p->dir == DIR_TO_GUEST ? fit_at(&g->to, t) : fit_at(&g->from, t);
+	double x = (double)p->y - env;
+	return x < -1000 ? 1e15 : (x < 0 ? 0 : x);
+}
+
+struct amb {
+	uint64_t rec;
+	double cost_a, cost_b; /* excess if before the step, if after */
+};
+
+static int cmp_amb(const void *x, const void *y)
+{
+	uint64_t a = ((const struct amb *)x)->rec, b = ((const struct amb *)y)->rec;
+	return a < b ? -1 : a > b;
+}
+
+/* Places the step between segments a and b among the records [ex_lo, ex_hi)
+ * whose side is unknown.  First the pairs whose side is certain: with a
+ * forward step s > 0 a to_guest pair below b's envelope can only be before
+ * it, a from_guest pair below a's only after it (mirrored for s < 0).  The
+ * pairs between the last certain "before" and the first certain "after"
+ * are then split where the queueing they would have had is least in all
+ * (maximum likelihood for exponential queueing): records are in real-time
+ * order, so the step is one cut.  *first: the first record after the step;
+ * [*amb_lo, *amb_hi): records left out of the segments' fits. */
+static int place_step(const struct clock_est *e, const struct clock_seg_report *a,
+		      const struct clock_seg_report *b, uint64_t ex_lo, uint64_t ex_hi,
+		      uint64_t *first, uint64_t *amb_lo, uint64_t *amb_hi, bool *consistent)
+{
+	double tm = (secs(e, a->end_ns) + secs(e, b->start_ns)) / 2;
+	double s = ((fit_at(&b->to, tm) - fit_at(&b->from, tm)) -
+		    (fit_at(&a->to, tm) - fit_at(&a->from, tm))) / 2;
+	double tol = fabs(s) / 4 > 5000 ? fabs(s) / 4 : 5000;
+	int64_t last_before = (int64_t)ex_lo - 1;
+	uint64_t first_after = ex_hi;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct pair *p = &e->p[i];
+		if (p->rec < ex_lo || p->rec >= ex_hi)
+			continue;
+		double t = secs(e, p->t), y = (double)p->y;
+		int side = 0; /* -1 before, +1 after */
+		if (s > 0) {
+			if (p->dir == DIR_TO_GUEST && y < fit_at(&b->to, t) - tol)
+				side = -1;
+			if (p->dir == DIR_FROM_GUEST && y < fit_at(&a->from, t) - tol)
+				side = 1;
+		} else {
+			if (p->dir == DIR_TO_GUEST && y < fit_at(&a->to, t) - tol)
+				side = 1;
+			if (p->dir == DIR_FROM_GUEST && y < fit_at(&b->from, t) - tol)
+				side = -1;
+		}
+		if (side < 0 && (int64_t)p->rec > last_before)
+			last_before = (int64_t)p->rec;
+		if (side > 0 && p->rec < first_after)
+			first_after = p->rec;
+	}
+	*consistent = last_before < (int64_t)first_after;
+	uint64_t lo = *consistent ? (uint64_t)(last_before + 1) : ex_lo;
+	uint64_t hi = *consistent ? first_after : ex_hi;
+	*amb_lo = lo;
+	*amb_hi = hi;
+	/* the cut among the undecided pairs */
+	size_t m = 0;
+	for (size_t i = 0; i < e->n; i++)
+		m += e->p[i].rec >= lo && e->p[i].rec < hi;
+	struct amb *v = malloc((m + 1) * sizeof *v);
+	if (v == NULL)
+		return -1;
+	m = 0;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct pair *p = &e->p[i];
+		if (p->rec < lo || p->rec >= hi)
+			continue;
+		double t = secs(e, p->t);
+		v[m++] = (struct amb){p->rec, excess(a, p, t), excess(b, p, t)};
+	}
+	qsort(v, m, sizeof *v, cmp_amb);
+	double after = 0, before = 0;
+	for (size_t i = 0; i < m; i++)
+		after += v[i].cost_b;
+	double best = after;
+	size_t cut = 0; /* pairs [0, cut) before the step */
+	for (size_t i = 0; i < m; i++) {
+		before += v[i].cost_a;
+		after -= v[i].cost_b;
+		if (before + after < best) {
+			best = before + after;
+			cut = i + 1;
+		}
+	}
+	*first = cut < m ? v[cut].rec : hi;
+	if (cut > 0 && cut == m && m > 0)
+		*first = v[m - 1].rec + 1;
+	free(v);
+	return 0;
+}
+
+/* Fills the model's segment k from r->seg[k] by the method chosen. */
+static void model_segment(const struct clock_est *e, struct clock_report *r, int k,
+			  enum clock_method m)
+{
+	const struct clock_seg_report *s = &r->seg[k];
+	struct clock_segment *c = &r->model.seg[k];
+	c->first_record = s->first_record;
+	c->start_ns = k == 0 ? e->t0 : s->start_ns;
+	c->t0_ns = c->start_ns;
+	double off = m == CLOCK_REGRESSION ? s->robust_offset_ns : s->hull_offset_ns;
+	double skew = m == CLOCK_REGRESSION ? s->robust_skew : s->hull_skew;
+	c->offset_ns = (double)e->coarse + off;
+	c->skew = skew;
+}
+
+int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_report *r)
+{
+	memset(r, 0, sizeof *r);
+	r->t0_ns = e->t0;
+	r->coarse_ns = e->coarse;
+	clock_model_none(&r->model);
+	r->model.seg[0].t0_ns = e->t0;
+	r->model.seg[0].start_ns = e->t0;
+	if (e->n > 0) /* qsort must not see a NULL array */
+		qsort(e->p, e->n, sizeof *e->p, cmp_pair_t);
+	for (size_t i = 0; i < e->n; i++) {
+		if (e->p[i].dir == DIR_TO_GUEST)
+			r->pairs_to++;
+		else
+			r->pairs_from++;
+	}
+	if (solve_probes(e, r) != 0)
+		return -1;
+	bool envelopes = r->pairs_to >= 10 && r->pairs_from >= 10;
+	if (choice != CHOOSE_PROBE && envelopes) {
+		uint64_t ex_lo[CLOCK_MAX_SEGMENTS], ex_hi[CLOCK_MAX_SEGMENTS];
+		int ncut = find_steps(e, ex_lo, ex_hi, CLOCK_MAX_SEGMENTS - 1);
+		struct clock_seg_report clean[CLOCK_MAX_SEGMENTS];
+		for (int k = 0; k <= ncut; k++) {
+			uint64_t lo = k == 0 ? 0 : ex_hi[k - 1], hi = k == ncut ? UINT64_MAX : ex_lo[k];
+			memset(&clean[k], 0, sizeof clean[k]);
+			if (fit_segment(e, lo, hi, 0, 0, &clean[k]) != 0)
+				return -1;
+			if (clean[k].n_to < 3 || clean[k].n_from < 3)
+				ncut = 0; /* a "segment" too thin to stand alone: no steps */
+		}
+		if (ncut == 0 && fit_segment(e, 0, UINT64_MAX, 0, 0, &clean[0]) != 0)
+			return -1;
+		uint64_t first[CLOCK_MAX_SEGMENTS] = {0}, lo[CLOCK_MAX_SEGMENTS] = {0};
+		uint64_t hi[CLOCK_MAX_SEGMENTS];
+		for (int k = 0; k < ncut; k++) {
+			uint64_t alo, ahi, at;
+			bool ok;
+			if (place_step(e, &clean[k], &clean[k + 1], ex_lo[k], ex_hi[k], &at, &alo,
+				       &ahi, &ok) != 0)
+				return -1;
+			if (!ok)
+				snprintf(r->note, sizeof r->note,
+					 "a clock step could not be placed exactly; its window is "
+					 "left out of the fits");
+			hi[k] = alo;
+			lo[k + 1] = ahi;
+			first[k + 1] = at;
+		}
+		hi[ncut] = UINT64_MAX;
+		r->nseg = ncut + 1;
+		for (int k = 0; k <= ncut; k++) {
+			if (fit_segment(e, lo[k], hi[k], 0, 0, &r->seg[k]) != 0)
+				return -1;
+			r->seg[k].first_record = first[k];
+		}
+		/* values at each segment's own reference time */
+		for (int k = 0; k < r->nseg; k++) {
+			struct clock_seg_report *s = &r->seg[k];
+			double tr = k == 0 ? 0 : secs(e, s->start_ns);
+			s->hull_offset_ns += (s->to.b - s->from.b) / 2 * tr;
+			s->ols_offset_ns += s->ols_skew * 1e9 * tr;
+			s->robust_offset_ns += s->robust_skew * 1e9 * tr;
+		}
+		enum clock_method m = CLOCK_HULL;
+		if (choice == CHOOSE_REGRESSION) {
+			m = CLOCK_REGRESSION;
+			for (int k = 0; k < r->nseg; k++)
+				if (!r->seg[k].have_robust)
+					m = CLOCK_HULL;
+		}
+		r->model.method = m;
+		r->model.nseg = r->nseg;
+		double bound = 0;
+		for (int k = 0; k < r->nseg; k++) {
+			model_segment(e, r, k, m);
+			if (r->seg[k].error_bound_ns > bound)
+				bound = r->seg[k].error_bound_ns;
+		}
+		r->model.error_bound_ns = bound;
+		return 0;
+	}
+	if (r->probes > 0) {
+		r->model.method = CLOCK_PROBE;
+		r->model.seg[0].offset_ns = (double)e->coarse + r->probe_offset_ns;
+		r->model.seg[0].skew = r->probe_skew;
+		r->model.error_bound_ns = r->probe_bound_ns;
+		if (choice != CHOOSE_PROBE)
+			snprintf(r->note, sizeof r->note,
+				 "matched traffic flows %s only (%zu to the guest, %zu from it): "
+				 "offset from %zu ping exchanges",
+				 r->pairs_to >= r->pairs_from ? "to the guest" : "from the guest",
+				 r->pairs_to, r->pairs_from, r->probes);
+		return 0;
+	}
+	snprintf(r->note, sizeof r->note,
+		 "the guest clock cannot be estimated: %zu packets matched to the guest, %zu "
+		 "from it, no ping exchanges; give --guest-offset-us",
+		 r->pairs_to, r->pairs_from);
+	return 0;
+}
+
+int clock_est_write_csv(const struct clock_est *e, const struct clock_report *r, FILE *f)
+{
+	fprintf(f, "t_host,direction,guest_record,reading_us,offset_fit_us\n");
+	for (size_t i = 0; i < e->n; i++) {
+		const struct pair *p = &e->p[i];
+		const struct clock_segment *s = &r->model.seg[0];
+		for (int k = 1; k < r->model.nseg && p->rec >= r->model.seg[k].first_record; k++)
+			s = &r->model.seg[k];
+		double reading = (double)(p->dir == DIR_TO_GUEST ? p->y : -p->y) + (double)e->coarse;
+		fprintf(f, "%lld.%09lld,%s,%llu,%.3f,%.3f\n", (long long)(p->t / 1000000000),
+			(long long)(p->t % 1000000000), direction_name((enum direction)p->dir),
+			(unsigned long long)p->rec, reading / 1e3,
+			clock_segment_offset(s, p->t) / 1e3);
+	}
+	return ferror(f) ? -1 : 0;
+}
