@@ -165,9 +165,13 @@ static int fit_segment(const struct clock_est *e, uint64_t lo, uint64_t hi, uint
 	/* offset = coarse + (to - from)/2; round trip = to + from */
 	s->hull_skew = (s->to.b - s->from.b) / 2 * 1e-9;
 	double ta = secs(e, s->start_ns), tb = secs(e, s->end_ns);
+	/* The envelopes' sum is the minimum round trip.  Their slopes are fitted
+	 * apart, so on a short capture the sum can tilt: the bound takes the
+	 * larger end, the minimum round trip is read in the middle. */
 	double rtt_a = fit_at(&s->to, ta) + fit_at(&s->from, ta);
 	double rtt_b = fit_at(&s->to, tb) + fit_at(&s->from, tb);
-	s->min_rtt_ns = rtt_a < rtt_b ? rtt_a : rtt_b;
+	double tmid = (ta + tb) / 2;
+	s->min_rtt_ns = fit_at(&s->to, tmid) + fit_at(&s->from, tmid);
 	s->error_bound_ns = (rtt_a > rtt_b ? rtt_a : rtt_b) / 2;
 	struct fit_line ft, ff;
 	s->have_ols = clock_fit_ols(to.t, to.y, to.n, &ft) == 0 &&

@@ -123,6 +123,14 @@ for d in ("to_guest", "from_guest"):
 print("real capture: VO to guest p50 %.1f us, from guest p50 %.1f us" %
       (r["vo"]["to_guest"]["delay_us"]["p50"], r["vo"]["from_guest"]["delay_us"]["p50"]))
 PY
+# the clock estimator on real traffic: one kernel clock, so the truth is 0
+expect_exit 0 "$VOCALC" drift --json "$run"
+python3 - "$T/out" <<'PY' || fail "estimated clock on a real capture"
+import json, sys
+c = json.load(open(sys.argv[1]))["clock"]
+print(f"real capture clock: {c['method']}, offset {c['offset_us']:.3f} us, bound {c['error_bound_us']:.1f} us")
+assert c["method"] == "hull" and abs(c["offset_us"]) <= c["error_bound_us"], c
+PY
 if [ -n "${RECORD_TO:-}" ]; then
 	[ -e "$RECORD_TO" ] && fail "$RECORD_TO exists; not overwriting a recorded run"
 	cp -r "$run" "$RECORD_TO"
