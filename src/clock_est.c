@@ -130,10 +130,28 @@ static void xy_free(struct xy *v)
 	free(v->y);
 }
 
+/* Every k-th point, so at most `most` remain: the regressions are shown for
+ * comparison only, and GSL's robust fit costs an SVD and a sort per
+ * iteration. */
+static size_t thin(struct xy *v, size_t most)
+{
+	if (v->n <= most)
+		return v->n;
+	size_t k = (v->n + most - 1) / most, m = 0;
+	for (size_t i = 0; i < v->n; i += k, m++) {
+		v->t[m] = v->t[i];
+		v->y[m] = v->y[i];
+	}
+	return v->n = m;
+}
+
+enum { REGRESSION_POINTS = 4000 };
+
 /* Fits one segment: records [lo, hi), minus the uncertain records
- * [ex_lo, ex_hi) around a step.  Returns -1 on memory exhaustion. */
+ * [ex_lo, ex_hi) around a step; with_regressions: also the comparison fits.
+ * Returns -1 on memory exhaustion. */
 static int fit_segment(const struct clock_est *e, uint64_t lo, uint64_t hi, uint64_t ex_lo,
-		       uint64_t ex_hi, struct clock_seg_report *s)
+		       uint64_t ex_hi, bool with_regressions, struct clock_seg_report *s)
 {
 	struct xy to = {0}, from = {0};
 	int rc = -1;
@@ -173,6 +191,11 @@ static int fit_segment(const struct clock_est *e, uint64_t lo, uint64_t hi, uint
 	double tmid = (ta + tb) / 2;
 	s->min_rtt_ns = fit_at(&s->to, tmid) + fit_at(&s->from, tmid);
 	s->error_bound_ns = (rtt_a > rtt_b ? rtt_a : rtt_b) / 2;
+	s->hull_offset_ns = (s->to.a - s->from.a) / 2;
+	if (!with_regressions)
+		goto out;
+	thin(&to, REGRESSION_POINTS);
+	thin(&from, REGRESSION_POINTS);
 	struct fit_line ft, ff;
 	s->have_ols = clock_fit_ols(to.t, to.y, to.n, &ft) == 0 &&
 		      clock_fit_ols(from.t, from.y, from.n, &ff) == 0;
@@ -186,7 +209,6 @@ static int fit_segment(const struct clock_est *e, uint64_t lo, uint64_t hi, uint
 		s->robust_offset_ns = (ft.a - ff.a) / 2;
 		s->robust_skew = (ft.b - ff.b) / 2 * 1e-9;
 	}
-	s->hull_offset_ns = (s->to.a - s->from.a) / 2;
 out:
 	xy_free(&to);
 	xy_free(&from);
@@ -535,12 +557,12 @@ int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_
 		for (int k = 0; k <= ncut; k++) {
 			uint64_t lo = k == 0 ? 0 : ex_hi[k - 1], hi = k == ncut ? UINT64_MAX : ex_lo[k];
 			memset(&clean[k], 0, sizeof clean[k]);
-			if (fit_segment(e, lo, hi, 0, 0, &clean[k]) != 0)
+			if (fit_segment(e, lo, hi, 0, 0, false, &clean[k]) != 0)
 				return -1;
 			if (clean[k].n_to < 3 || clean[k].n_from < 3)
 				ncut = 0; /* a "segment" too thin to stand alone: no steps */
 		}
-		if (ncut == 0 && fit_segment(e, 0, UINT64_MAX, 0, 0, &clean[0]) != 0)
+		if (ncut == 0 && fit_segment(e, 0, UINT64_MAX, 0, 0, false, &clean[0]) != 0)
 			return -1;
 		uint64_t first[CLOCK_MAX_SEGMENTS] = {0}, lo[CLOCK_MAX_SEGMENTS] = {0};
 		uint64_t hi[CLOCK_MAX_SEGMENTS];
@@ -561,7 +583,7 @@ int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_
 		hi[ncut] = UINT64_MAX;
 		r->nseg = ncut + 1;
 		for (int k = 0; k <= ncut; k++) {
-			if (fit_segment(e, lo[k], hi[k], 0, 0, &r->seg[k]) != 0)
+			if (fit_segment(e, lo[k], hi[k], 0, 0, true, &r->seg[k]) != 0)
 				return -1;
 			r->seg[k].first_record = first[k];
 		}
