@@ -9,7 +9,7 @@
 #include "dissect.h"
 #include "reader.h"
 
-enum { LEARN_PACKETS = 20000, TALLY_MAX = 256 };
+enum { LEARN_PACKETS = 5000, TALLY_MAX = 256 };
 
 bool addrset_has(const struct addrset *s, int family, const uint8_t a[16])
 {
