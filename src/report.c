@@ -297,8 +297,19 @@ static void text_time(FILE *out, int64_t ns)
 	fprintf(out, "%s.%06lld UTC", buf, (long long)(ns % 1000000000) / 1000);
 }
 
-/* One paragraph: the clock model in force and where it came from. */
-static void text_clock_line(FILE *out, const struct analysis *a)
+/* "guest - host = X us at T, skew S ppm[, error bound +-B us]" */
+static void text_clock_values(FILE *out, const struct clock_model *ck)
+{
+	fprintf(out, "guest - host = %+.3f us at ", ck->seg[0].offset_ns / 1e3);
+	text_time(out, ck->seg[0].t0_ns);
+	fprintf(out, ", skew %+.3f ppm", ck->seg[0].skew * 1e6);
+	if (ck->method != CLOCK_MANUAL)
+		fprintf(out, ", error bound +-%.1f us", ck->error_bound_ns / 1e3);
+}
+
+/* The method, where its pairs came from, the steps and the note.  with_values:
+ * the offset line too (analyze; drift prints it first, as its answer). */
+static void text_clock_line(FILE *out, const struct analysis *a, bool with_values)
 {
 	const struct clock_model *ck = &a->clock;
 	const struct clock_report *cr = a->clock_estimated ? &a->clock_rep : NULL;
@@ -308,11 +319,10 @@ static void text_clock_line(FILE *out, const struct analysis *a)
 	if (ck->method == CLOCK_NONE) {
 		fprintf(out, ", guest stamps taken as host time\n");
 	} else {
-		fprintf(out, ", guest - host = %+.3f us at ", ck->seg[0].offset_ns / 1e3);
-		text_time(out, ck->seg[0].t0_ns);
-		fprintf(out, ", skew %+.3f ppm", ck->seg[0].skew * 1e6);
-		if (ck->method != CLOCK_MANUAL)
-			fprintf(out, ", error bound +-%.1f us", ck->error_bound_ns / 1e3);
+		if (with_values) {
+			fputs(", ", out);
+			text_clock_values(out, ck);
+		}
 		fprintf(out, ", %d segment%s\n", ck->nseg, ck->nseg == 1 ? "" : "s");
 		for (int i = 1; i < ck->nseg; i++) {
 			fprintf(out, "  clock step: from guest record %llu (",
@@ -331,18 +341,13 @@ static int write_clock_text(FILE *out, const struct analysis *a, bool verbose)
 {
 	const struct clock_model *ck = &a->clock;
 	const struct clock_report *cr = a->clock_estimated ? &a->clock_rep : NULL;
-	if (ck->method == CLOCK_NONE) {
-		fprintf(out, "Guest clock: not estimated\n");
-	} else {
-		fprintf(out, "Guest clock: guest - host = %+.3f us at ", ck->seg[0].offset_ns / 1e3);
-		text_time(out, ck->seg[0].t0_ns);
-		fprintf(out, ", skew %+.3f ppm", ck->seg[0].skew * 1e6);
-		if (ck->method != CLOCK_MANUAL)
-			fprintf(out, ", error bound +-%.1f us", ck->error_bound_ns / 1e3);
-		fputc('\n', out);
-	}
-	fputc('\n', out);
-	text_clock_line(out, a);
+	fputs("Guest clock: ", out);
+	if (ck->method == CLOCK_NONE)
+		fputs("not estimated", out);
+	else
+		text_clock_values(out, ck);
+	fputs("\n\n", out);
+	text_clock_line(out, a, false);
 	if (!cr)
 		return ferror(out) ? -1 : 0;
 	fprintf(out, "  pairs: %zu to the guest, %zu from it; %zu ping exchanges (%zu used)\n\n",
@@ -404,7 +409,7 @@ static int write_text(FILE *out, const struct analysis *a)
 	}
 	fputc('\n', out);
 
-	text_clock_line(out, a);
+	text_clock_line(out, a, true);
 	fprintf(out, "Guest addresses:");
 	for (int i = 0; i < a->guest_ips.n; i++) {
 		char buf[64];
