@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-enum { RING = 4096, BATCH = 64 };
+enum { RING = 2048, BATCH = 64 };
 
 struct feed {
 	/* set before the thread starts, then read-only */
@@ -110,14 +110,15 @@ static void *produce(void *arg)
 			return NULL;
 		}
 		struct feed_item *it = &f->ring[t % RING];
-		it->dr = (uint8_t)dissect(dlt, rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &it->pk);
+		struct pkt pk;
+		it->dr = (uint8_t)dissect(dlt, rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk);
 		it->rec = n;
 		it->t_host = f->p == POINT_GUEST ? clock_guest_to_host(f->clock, rp.ts_ns, n)
 						 : rp.ts_ns;
 		it->dir = DIR_NONE;
 		if (it->dr == DIS_OK &&
-		    (it->dir = direction_cached(f->guest, &it->pk, &dir_cache)) != DIR_NONE)
-			match_prepare(&it->pk, &it->prep, &flow_cache);
+		    (it->dir = direction_cached(f->guest, &pk, &dir_cache)) != DIR_NONE)
+			match_prepare(&pk, &it->prep, &flow_cache);
 		t++;
 		n++;
 		if (t % BATCH == 0) {

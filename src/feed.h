@@ -16,14 +16,14 @@
 #include "reader.h"
 #include "verr.h"
 
-/* What the analysis thread reads comes first: it crosses cores per packet. */
+/* What one packet hands the analysis thread: everything matching needs, in
+ * three cache lines (the dissection itself stays on the reader's stack). */
 struct feed_item {
 	int64_t t_host;		/* stamp in host time (guest stamps corrected) */
 	uint8_t dr;		/* enum dis_result */
 	uint8_t dir;		/* enum direction (DIR_NONE: not the guest's traffic) */
 	uint64_t rec;		/* index of the record in its capture, from 0 */
 	struct match_prep prep; /* identity, made when dir != DIR_NONE */
-	struct pkt pk;		/* the whole dissection, valid when dr == DIS_OK */
 };
 
 struct feed;
