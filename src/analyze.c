@@ -306,6 +306,12 @@ static void clock_journey(void *ctx, const struct journey_info *j)
 	if (match_key_echo(j->key, &type, &id, &seq) &&
 	    clock_est_add_echo(cp->est, (enum direction)j->dir, type, id, seq, th, tg) != 0)
 		cp->failed = 1;
+	uint32_t tseq, tack;
+	bool syn;
+	if (match_key_tcp(j->key, &tseq, &tack, &syn) &&
+	    clock_est_add_tcp(cp->est, (enum direction)j->dir, &j->key->flow, tseq, tack, j->payload,
+			      !syn, th, tg) != 0)
+		cp->failed = 1;
 }
 
 /* Estimates the guest clock from the host point nearest the guest: a coarse

@@ -23,20 +23,47 @@ struct echo {
 	uint8_t dir;
 };
 
+/* One exchange, ready for the probe method. */
+struct probe {
+	double t;      /* s from t0: the exchange's middle, host time */
+	double offset; /* ns, relative to the coarse offset */
+	double rtt;    /* ns, without the responder's own time */
+};
+
+/* TCP data waiting for the ACK that answers it, per flow (data direction). */
+enum { TCP_PENDING = 16, TCP_FLOWS_MAX = 65536 };
+struct tcp_flow {
+	struct hnode hn;
+	struct match_flow_key key;
+	uint8_t next;
+	struct {
+		uint32_t end;      /* seq + payload */
+		int64_t th, tg;    /* stamps at the host point and the guest */
+		uint8_t used;
+	} seg[TCP_PENDING];
+};
+
 struct clock_est {
 	int64_t t0, coarse;
 	struct pair *p;
 	size_t n, cap;
 	struct echo *ec;
 	size_t nec, capec;
+	struct probe *pr; /* TCP exchanges as they close; echo ones added at solve */
+	size_t npr, cappr;
+	struct hashtab tcp;
 };
 
 struct clock_est *clock_est_create(int64_t t0_ns, int64_t coarse_ns)
 {
 	struct clock_est *e = calloc(1, sizeof *e);
-	if (e) {
-		e->t0 = t0_ns;
-		e->coarse = coarse_ns;
+	if (e == NULL)
+		return NULL;
+	e->t0 = t0_ns;
+	e->coarse = coarse_ns;
+	if (hashtab_init(&e->tcp, 1 << 8) != 0) {
+		free(e);
+		return NULL;
 	}
 	return e;
 }
@@ -47,6 +74,16 @@ void clock_est_delete(struct clock_est *e)
 		return;
 	free(e->p);
 	free(e->ec);
+	free(e->pr);
+	for (size_t i = 0; i <= e->tcp.mask; i++) {
+		struct hnode *n = e->tcp.b[i];
+		while (n) {
+			struct hnode *next = n->next;
+			free(n);
+			n = next;
+		}
+	}
+	hashtab_free(&e->tcp);
 	free(e);
 }
 
@@ -86,13 +123,95 @@ int clock_est_add_echo(struct clock_est *e, enum direction dir, uint8_t type, ui
 	return 0;
 }
 
+static double secs(const struct clock_est *e, int64_t t) { return (double)(t - e->t0) / 1e9; }
+
+/* An exchange: request sent at a (stamps th, tg), answered at b.  Offsets
+ * and round trips per NTP, whichever side asked. */
+static int add_exchange(struct clock_est *e, enum direction req_dir, int64_t a_th, int64_t a_tg,
+			int64_t b_th, int64_t b_tg)
+{
+	double t1, t2, t3, t4, off;
+	if (req_dir == DIR_TO_GUEST) { /* host asks, guest answers */
+		t1 = (double)a_th, t2 = (double)a_tg, t3 = (double)b_tg, t4 = (double)b_th;
+		off = ((t2 - t1) + (t3 - t4)) / 2;
+	} else { /* guest asks, host answers: guest - host = -(host - guest) */
+		t1 = (double)a_tg, t2 = (double)a_th, t3 = (double)b_th, t4 = (double)b_tg;
+		off = -((t2 - t1) + (t3 - t4)) / 2;
+	}
+	double rtt = (t4 - t1) - (t3 - t2);
+	if (rtt < 0)
+		return 0;
+	if (grow((void **)&e->pr, &e->cappr, e->npr, sizeof *e->pr) != 0)
+		return -1;
+	e->pr[e->npr++] = (struct probe){secs(e, (a_th + b_th) / 2), off, rtt};
+	return 0;
+}
+
+static struct tcp_flow *tcp_flow(struct clock_est *e, const struct match_flow_key *k, bool create)
+{
+	uint64_t h = hash_bytes(k, sizeof *k);
+	for (struct hnode *n = hashtab_chain(&e->tcp, h); n; n = n->next)
+		if (n->hash == h && memcmp(&((struct tcp_flow *)n)->key, k, sizeof *k) == 0)
+			return (struct tcp_flow *)n;
+	if (!create || e->tcp.count >= TCP_FLOWS_MAX)
+		return NULL;
+	struct tcp_flow *f = calloc(1, sizeof *f);
+	if (f == NULL)
+		return NULL;
+	f->key = *k;
+	if (hashtab_insert(&e->tcp, &f->hn, h) != 0) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+int clock_est_add_tcp(struct clock_est *e, enum direction dir, const struct match_flow_key *flow,
+		      uint32_t seq, uint32_t ack, uint32_t payload, bool has_ack, int64_t t_host,
+		      int64_t t_guest)
+{
+	if (has_ack) {
+		/* the data flowing the other way, which this ACK answers */
+		struct match_flow_key rk = *flow;
+		memcpy(rk.src, flow->dst, 16);
+		memcpy(rk.dst, flow->src, 16);
+		rk.sport = flow->dport;
+		rk.dport = flow->sport;
+		struct tcp_flow *f = tcp_flow(e, &rk, false);
+		int best = -1;
+		for (int i = 0; f && i < TCP_PENDING; i++) {
+			if (!f->seg[i].used || (int32_t)(ack - f->seg[i].end) < 0)
+				continue;
+			/* covered: the latest covered segment is the one that
+			 * triggered the ACK; the others are closed unanswered */
+			if (best < 0 || f->seg[i].th > f->seg[best].th)
+				best = i;
+			f->seg[i].used = 0;
+		}
+		if (best >= 0 &&
+		    add_exchange(e, dir == DIR_TO_GUEST ? DIR_FROM_GUEST : DIR_TO_GUEST, f->seg[best].th,
+				 f->seg[best].tg, t_host, t_guest) != 0)
+			return -1;
+	}
+	if (payload > 0) {
+		struct tcp_flow *f = tcp_flow(e, flow, true);
+		if (f == NULL)
+			return e->tcp.count >= TCP_FLOWS_MAX ? 0 : -1;
+		f->seg[f->next].end = seq + payload;
+		f->seg[f->next].th = t_host;
+		f->seg[f->next].tg = t_guest;
+		f->seg[f->next].used = 1;
+		f->next = (uint8_t)((f->next + 1) % TCP_PENDING);
+	}
+	return 0;
+}
+
 static int cmp_pair_t(const void *a, const void *b)
 {
 	const struct pair *x = a, *y = b;
 	return x->t < y->t ? -1 : x->t > y->t;
 }
 
-static double secs(const struct clock_est *e, int64_t t) { return (double)(t - e->t0) / 1e9; }
 
 /* ---- one segment's fits ------------------------------------------------ */
 
@@ -332,12 +451,6 @@ static int cmp_echo(const void *a, const void *b)
 	return x->t_host < y->t_host ? -1 : x->t_host > y->t_host;
 }
 
-struct probe {
-	double t;      /* s from t0: the exchange's middle, host time */
-	double offset; /* ns, relative to the coarse offset */
-	double rtt;    /* ns, without the guest's own response time */
-};
-
 static int cmp_probe_rtt(const void *a, const void *b)
 {
 	double x = ((const struct probe *)a)->rtt, y = ((const struct probe *)b)->rtt;
@@ -350,13 +463,8 @@ static int cmp_probe_rtt(const void *a, const void *b)
  * queueing) are kept and a line fitted through their offsets. */
 static int solve_probes(struct clock_est *e, struct clock_report *r)
 {
-	if (e->nec < 2)
-		return 0;
-	qsort(e->ec, e->nec, sizeof *e->ec, cmp_echo);
-	struct probe *pr = malloc(e->nec * sizeof *pr);
-	if (pr == NULL)
-		return -1;
-	size_t n = 0;
+	if (e->nec >= 2)
+		qsort(e->ec, e->nec, sizeof *e->ec, cmp_echo);
 	for (size_t i = 0; i + 1 < e->nec; i++) {
 		const struct echo *q = &e->ec[i];
 		if (q->dir != DIR_TO_GUEST)
@@ -367,20 +475,17 @@ static int solve_probes(struct clock_est *e, struct clock_report *r)
 			if (a->dir != DIR_FROM_GUEST || a->t_host <= q->t_host ||
 			    a->t_host - q->t_host > 10LL * 1000000000)
 				continue;
-			double t1 = (double)q->t_host, t2 = (double)q->t_guest;
-			double t3 = (double)a->t_guest, t4 = (double)a->t_host;
-			double rtt = (t4 - t1) - (t3 - t2);
-			if (rtt >= 0)
-				pr[n++] = (struct probe){secs(e, (q->t_host + a->t_host) / 2),
-							 ((t2 - t1) + (t3 - t4)) / 2, rtt};
+			if (add_exchange(e, DIR_TO_GUEST, q->t_host, q->t_guest, a->t_host,
+					 a->t_guest) != 0)
+				return -1;
 			break;
 		}
 	}
-	r->probes = n;
-	if (n == 0) {
-		free(pr);
+	size_t n = e->npr;
+	struct probe *pr = e->pr;
+	if (n == 0)
 		return 0;
-	}
+	r->probes = n;
 	qsort(pr, n, sizeof *pr, cmp_probe_rtt);
 	size_t keep = n / 10 > 3 ? n / 10 : (n < 3 ? n : 3);
 	r->probes_used = keep;
@@ -389,7 +494,6 @@ static int solve_probes(struct clock_est *e, struct clock_report *r)
 	if (!t || !y) {
 		free(t);
 		free(y);
-		free(pr);
 		return -1;
 	}
 	double ymean = 0;
@@ -408,7 +512,6 @@ static int solve_probes(struct clock_est *e, struct clock_report *r)
 	}
 	free(t);
 	free(y);
-	free(pr);
 	return 0;
 }
 
@@ -621,14 +724,14 @@ int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_
 		if (choice != CHOOSE_PROBE)
 			snprintf(r->note, sizeof r->note,
 				 "matched traffic flows %s only (%zu to the guest, %zu from it): "
-				 "offset from %zu ping exchanges",
+				 "offset from %zu request/response exchanges",
 				 r->pairs_to >= r->pairs_from ? "to the guest" : "from the guest",
 				 r->pairs_to, r->pairs_from, r->probes);
 		return 0;
 	}
 	snprintf(r->note, sizeof r->note,
 		 "the guest clock cannot be estimated: %zu packets matched to the guest, %zu "
-		 "from it, no ping exchanges; give --guest-offset-us",
+		 "from it, no request/response exchanges; give --guest-offset-us",
 		 r->pairs_to, r->pairs_from);
 	return 0;
 }

@@ -8,9 +8,10 @@
  *               their slopes, offset half their difference.  Assumes the
  *               minimum delay is the same both ways; the error bound is half
  *               the minimum round trip (the most that asymmetry can do).
- *   probe       request/response pairs (ICMP echo): per pair the NTP offset
- *               ((T2-T1) + (T3-T4))/2 within +-RTT/2; the pairs with the
- *               smallest round trips are kept (min-filter) and fitted.
+ *   probe       request/response exchanges: ICMP echo, and TCP data with the
+ *               first segment back whose ACK covers it.  Per exchange the NTP
+ *               offset ((T2-T1) + (T3-T4))/2 within +-RTT/2; the exchanges
+ *               with the smallest round trips are kept (min-filter), fitted.
  *   regression  robust line fits of each direction (GSL): biased by queueing
  *               asymmetry; computed always, for comparison.
  * Clock steps (NTP stepping the guest, resets) split the capture into
@@ -27,6 +28,7 @@
 
 #include "clock.h"
 #include "clock_fit.h"
+#include "match.h"
 #include "point.h"
 
 enum clock_choice { CHOOSE_AUTO = 0, CHOOSE_HULL, CHOOSE_PROBE, CHOOSE_REGRESSION };
@@ -72,6 +74,12 @@ int clock_est_add(struct clock_est *e, enum direction dir, int64_t t_host, int64
 		  uint64_t guest_record);
 int clock_est_add_echo(struct clock_est *e, enum direction dir, uint8_t type, uint16_t id,
 		       uint16_t seq, int64_t t_host, int64_t t_guest);
+/* A TCP segment seen at both points: flow as it travelled; payload > 0 opens
+ * an exchange, ack (if has_ack) closes the other direction's exchanges it
+ * covers.  Returns -1 when memory is exhausted. */
+int clock_est_add_tcp(struct clock_est *e, enum direction dir, const struct match_flow_key *flow,
+		      uint32_t seq, uint32_t ack, uint32_t payload, bool has_ack, int64_t t_host,
+		      int64_t t_guest);
 
 /* Solves; returns 0 (r->model.method tells which, CLOCK_NONE with r->note
  * when nothing could be estimated), -1 when memory is exhausted. */

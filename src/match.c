@@ -502,3 +502,13 @@ bool match_key_echo(const struct match_key *k, uint8_t *type, uint16_t *id, uint
 	*seq = (uint16_t)k->b;
 	return true;
 }
+
+bool match_key_tcp(const struct match_key *k, uint32_t *seq, uint32_t *ack, bool *syn)
+{
+	if (k->kind != K_TCP)
+		return false;
+	*seq = k->a;
+	*ack = k->b;
+	*syn = (k->flags & KF_SYN) != 0;
+	return true;
+}

@@ -110,6 +110,9 @@ void match_delete(struct matcher *m);
 int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enum direction dir,
 	       int64_t t_ns, uint64_t tag);
 
+/* TCP: the sequence and acknowledgment numbers, and SYN. */
+bool match_key_tcp(const struct match_key *k, uint32_t *seq, uint32_t *ack, bool *syn);
+
 /* ICMP or ICMPv6 echo: its type, identifier and sequence number. */
 bool match_key_echo(const struct match_key *k, uint8_t *type, uint16_t *id, uint16_t *seq);
 

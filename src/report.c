@@ -350,7 +350,8 @@ static int write_clock_text(FILE *out, const struct analysis *a, bool verbose)
 	text_clock_line(out, a, false);
 	if (!cr)
 		return ferror(out) ? -1 : 0;
-	fprintf(out, "  pairs: %zu to the guest, %zu from it; %zu ping exchanges (%zu used)\n\n",
+	fprintf(out, "  pairs: %zu to the guest, %zu from it; %zu request/response exchanges (%zu "
+		     "used)\n\n",
 		cr->pairs_to, cr->pairs_from, cr->probes, cr->probes_used);
 	if (cr->nseg > 0) {
 		fprintf(out, "%-8s %14s  %-30s %12s %10s %9s %9s %15s\n", "segment", "first record",
@@ -381,7 +382,7 @@ static int write_clock_text(FILE *out, const struct analysis *a, bool verbose)
 	}
 	if (verbose && cr->probes)
 		fprintf(out, "%-22s %12.3f %+12.4f   (+-%.1f us; %zu of %zu exchanges)\n",
-			"probe (pings)", (cr->coarse_ns + cr->probe_offset_ns) / 1e3,
+			"probe (exchanges)", (cr->coarse_ns + cr->probe_offset_ns) / 1e3,
 			cr->probe_skew * 1e6, cr->probe_bound_ns / 1e3, cr->probes_used, cr->probes);
 	return ferror(out) ? -1 : 0;
 }

@@ -95,6 +95,21 @@ print(f"probe: offset {c['offset_us']:.3f} us, error {err:.3f}, bound {c['error_
 assert err <= c["error_bound_us"], (err, c["error_bound_us"])
 PY
 
+echo "== probe method on TCP-only traffic: data and the first ACK that covers it"
+"$VOCGEN" --journeys 20000 --rate 1000 --points vnet,guest --offset-us -4136 --skew-ppm 73 \
+	--mix 100,0,0 --delay vnet-guest:both=exp:20:30 --out "$T/tcp" || fail vocgen
+expect_exit 0 "$VOCALC" drift --json --clock-method probe "$T/tcp"
+python3 - "$T/out" "$T/tcp/truth.json" <<'PY' || fail "TCP exchanges"
+import json, sys
+r, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+c = r["clock"]
+assert c["method"] == "probe" and c["probes"] > 1000, (c["method"], c["probes"])
+true = t["clock"]["offset_us"] + 73 * (c["t0"] - t["clock"]["t0"])
+err = abs(c["offset_us"] - true)
+print(f"TCP exchanges: offset error {err:.3f} us, bound {c['error_bound_us']:.1f} us, skew {c['skew_ppm']:.3f} ppm")
+assert err <= c["error_bound_us"] and abs(c["skew_ppm"] - 73) < 1, c
+PY
+
 echo "== traffic one way only, no pings: no estimate, said plainly"
 "$VOCGEN" --journeys 3000 --points vnet,guest --mix 0,100,0 --offset-us 500 --only-dir to \
 	--out "$T/oneway" || fail vocgen
