@@ -75,15 +75,7 @@ void clock_est_delete(struct clock_est *e)
 	free(e->p);
 	free(e->ec);
 	free(e->pr);
-	for (size_t i = 0; i <= e->tcp.mask; i++) {
-		struct hnode *n = e->tcp.b[i];
-		while (n) {
-			struct hnode *next = n->next;
-			free(n);
-			n = next;
-		}
-	}
-	hashtab_free(&e->tcp);
+	hashtab_free_nodes(&e->tcp);
 	free(e);
 }
 

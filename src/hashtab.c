@@ -20,6 +20,19 @@ void hashtab_free(struct hashtab *t)
 	memset(t, 0, sizeof *t);
 }
 
+void hashtab_free_nodes(struct hashtab *t)
+{
+	for (size_t i = 0; t->b && i <= t->mask; i++) {
+		struct hnode *n = t->b[i];
+		while (n) {
+			struct hnode *next = n->next;
+			free(n);
+			n = next;
+		}
+	}
+	hashtab_free(t);
+}
+
 static void chain_append(struct hnode **slot, struct hnode *n)
 {
 	while (*slot)

@@ -20,6 +20,8 @@ struct hashtab {
 
 int hashtab_init(struct hashtab *t, size_t buckets_pow2);
 void hashtab_free(struct hashtab *t);
+/* free()s every node (each malloc'd, its struct hnode first), then the table. */
+void hashtab_free_nodes(struct hashtab *t);
 /* First node of the chain hash falls in; walk with ->next, compare ->hash first. */
 static inline struct hnode *hashtab_chain(const struct hashtab *t, uint64_t hash)
 {

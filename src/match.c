@@ -100,18 +100,8 @@ void match_delete(struct matcher *m)
 		return;
 	free_chain(m->head);
 	free_chain(m->free_list);
-	if (m->flows.b) {
-		for (size_t i = 0; i <= m->flows.mask; i++) {
-			struct hnode *n = m->flows.b[i];
-			while (n) {
-				struct hnode *next = n->next;
-				free(n);
-				n = next;
-			}
-		}
-	}
 	hashtab_free(&m->journeys);
-	hashtab_free(&m->flows);
+	hashtab_free_nodes(&m->flows);
 	free(m);
 }
 
