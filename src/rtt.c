@@ -1,0 +1,237 @@
+/* rtt — see rtt.h for the rules. */
+#include "rtt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashtab.h"
+
+void rtt_cfg_default(struct rtt_cfg *c)
+{
+	memset(c, 0, sizeof *c);
+	c->tsval_max_age_ns = 10LL * 1000000000;
+	c->flow_max_idle_ns = 300LL * 1000000000;
+	c->max_flows = 100000;
+}
+
+struct rflow {
+	struct hnode hn;
+	struct match_flow_key key;
+	int64_t last_ns;
+	int64_t min_ns;
+	bool rev;           /* the reverse direction has been seen */
+	uint32_t last_tsval;
+	bool have_last;
+};
+
+/* A recorded TSval: (flow, tsval) -> first time seen; spent when echoed. */
+struct tsent {
+	struct hnode hn;
+	struct tskey {
+		struct match_flow_key flow;
+		uint32_t tsval, pad;
+	} key;
+	int64_t t_ns;
+	bool spent;
+	bool shared; /* seen on more than one segment */
+};
+
+struct rtt_tracker {
+	struct rtt_cfg cfg;
+	rtt_emit_fn emit;
+	void *ctx;
+	struct hashtab flows, ts;
+	int64_t next_sweep;
+	struct rtt_counts c;
+};
+
+struct rtt_tracker *rtt_create(const struct rtt_cfg *cfg, rtt_emit_fn emit, void *ctx)
+{
+	struct rtt_tracker *t = calloc(1, sizeof *t);
+	if (t == NULL)
+		return NULL;
+	t->cfg = *cfg;
+	t->emit = emit;
+	t->ctx = ctx;
+	t->next_sweep = INT64_MIN;
+	if (hashtab_init(&t->flows, 1 << 8) != 0 || hashtab_init(&t->ts, 1 << 10) != 0) {
+		rtt_delete(t);
+		return NULL;
+	}
+	return t;
+}
+
+void rtt_delete(struct rtt_tracker *t)
+{
+	if (t == NULL)
+		return;
+	hashtab_free_nodes(&t->flows);
+	hashtab_free_nodes(&t->ts);
+	free(t);
+}
+
+const struct rtt_counts *rtt_counts(const struct rtt_tracker *t) { return &t->c; }
+
+static void flow_key(const struct pkt *pk, struct match_flow_key *k, bool reverse)
+{
+	memset(k, 0, sizeof *k);
+	memcpy(k->src, reverse ? pk->dst : pk->src, 16);
+	memcpy(k->dst, reverse ? pk->src : pk->dst, 16);
+	k->sport = reverse ? pk->dport : pk->sport;
+	k->dport = reverse ? pk->sport : pk->dport;
+	k->family = pk->family;
+	k->ipproto = pk->ipproto;
+}
+
+static struct rflow *find_flow(struct rtt_tracker *t, const struct match_flow_key *k)
+{
+	uint64_t h = hash_bytes(k, sizeof *k);
+	for (struct hnode *n = hashtab_chain(&t->flows, h); n; n = n->next)
+		if (n->hash == h && memcmp(&((struct rflow *)n)->key, k, sizeof *k) == 0)
+			return (struct rflow *)n;
+	return NULL;
+}
+
+static struct tsent *find_ts(struct rtt_tracker *t, const struct tskey *k, uint64_t *hash)
+{
+	uint64_t h = hash_bytes(k, sizeof *k);
+	*hash = h;
+	for (struct hnode *n = hashtab_chain(&t->ts, h); n; n = n->next)
+		if (n->hash == h && memcmp(&((struct tsent *)n)->key, k, sizeof *k) == 0)
+			return (struct tsent *)n;
+	return NULL;
+}
+
+/* pping's cleanUp: TSval entries older than the maximum age, idle flows. */
+static void sweep(struct rtt_tracker *t, int64_t now)
+{
+	for (size_t i = 0; i <= t->ts.mask; i++) {
+		struct hnode **slot = &t->ts.b[i];
+		while (*slot) {
+			struct tsent *e = (struct tsent *)*slot;
+			if (now - e->t_ns > t->cfg.tsval_max_age_ns) {
+				*slot = e->hn.next;
+				t->ts.count--;
+				free(e);
+			} else {
+				slot = &e->hn.next;
+			}
+		}
+	}
+	for (size_t i = 0; i <= t->flows.mask; i++) {
+		struct hnode **slot = &t->flows.b[i];
+		while (*slot) {
+			struct rflow *f = (struct rflow *)*slot;
+			if (now - f->last_ns > t->cfg.flow_max_idle_ns) {
+				*slot = f->hn.next;
+				t->flows.count--;
+				free(f);
+			} else {
+				slot = &f->hn.next;
+			}
+		}
+	}
+}
+
+static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now);
+
+int rtt_push(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
+{
+	t->c.packets++;
+	int rc = process(t, pk, now);
+	/* pping's schedule: its clock moves only with packets that pass the
+	 * timestamp checks, and it cleans up after such a packet every
+	 * tsval_max_age of capture time */
+	if (rc == 1 && now >= t->next_sweep) {
+		sweep(t, now);
+		t->next_sweep = now + t->cfg.tsval_max_age_ns;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* 1 if the packet passed the timestamp checks, 0 if not, -1 on no memory. */
+static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
+{
+	if (pk->pclass != PROTO_TCP || !pk->has_l4) {
+		t->c.not_tcp++;
+		return 0;
+	}
+	if (!pk->has_ts) {
+		t->c.no_ts++;
+		return 0;
+	}
+	if (pk->tsval == 0 || (pk->tsecr == 0 && pk->tcp_flags != TCP_SYN)) {
+		t->c.zero_ts++;
+		return 0;
+	}
+	struct match_flow_key fk, rk;
+	flow_key(pk, &fk, false);
+	flow_key(pk, &rk, true);
+	struct rflow *f = find_flow(t, &fk);
+	if (f == NULL) {
+		if (t->flows.count >= t->cfg.max_flows) {
+			t->c.flows_over_cap++;
+			return 1;
+		}
+		if ((f = calloc(1, sizeof *f)) == NULL)
+			return -1;
+		f->key = fk;
+		f->min_ns = INT64_MAX;
+		if (hashtab_insert(&t->flows, &f->hn, hash_bytes(&fk, sizeof fk)) != 0) {
+			free(f);
+			return -1;
+		}
+		t->c.flows_seen++;
+		struct rflow *r = find_flow(t, &rk);
+		if (r) {
+			r->rev = true;
+			f->rev = true;
+		}
+	}
+	f->last_ns = now;
+	if (!f->rev) {
+		t->c.unidirectional++;
+		return 1;
+	}
+	/* record this direction's TSval at its first appearance */
+	bool record = !t->cfg.data_only || pk->payload > 0 || (pk->tcp_flags & TCP_SYN);
+	struct tskey k;
+	memset(&k, 0, sizeof k);
+	uint64_t h;
+	if (record) {
+		k.flow = fk;
+		k.tsval = pk->tsval;
+		struct tsent *e = find_ts(t, &k, &h);
+		if (e == NULL) {
+			if ((e = calloc(1, sizeof *e)) == NULL)
+				return -1;
+			e->key = k;
+			e->t_ns = now;
+			if (hashtab_insert(&t->ts, &e->hn, h) != 0) {
+				free(e);
+				return -1;
+			}
+		} else if (!e->spent && pk->payload > 0 && f->have_last && f->last_tsval == pk->tsval) {
+			e->shared = true; /* several segments carry it: the echo may answer a later one */
+		}
+	}
+	f->last_tsval = pk->tsval;
+	f->have_last = true;
+	/* does this packet echo a TSval of the reverse direction? */
+	memset(&k, 0, sizeof k);
+	k.flow = rk;
+	k.tsval = pk->tsecr;
+	struct tsent *e = find_ts(t, &k, &h);
+	if (e && !e->spent) {
+		int64_t rtt = now - e->t_ns;
+		if (rtt < f->min_ns)
+			f->min_ns = rtt;
+		e->spent = true;
+		t->c.samples++;
+		if (e->shared)
+			t->c.shared_tsval++;
+		struct rtt_sample s = {now, rtt, f->min_ns, &e->key.flow, e->shared};
+		t->emit(t->ctx, &s);
+	}
+	return 1;
+}

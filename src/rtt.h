@@ -1,0 +1,67 @@
+/* rtt — passive TCP round-trip times from the timestamp option, at one
+ * capture point (TRoTTEr, seed 002 3.4.2; Strowes, "Passively measuring TCP
+ * round-trip times", 2013; RFC 7323).  The rules are pping's (Kathleen
+ * Nichols, pollere/pping), so that vocalc agrees with it sample for sample:
+ *
+ *  - packets without the option, with TSval 0, or with TSecr 0 unless the
+ *    flags are exactly SYN, are ignored;
+ *  - a direction's TSvals are recorded only once the reverse direction has
+ *    been seen, each at its first appearance (pure ACKs included), before the
+ *    packet's own TSecr is looked up;
+ *  - the first packet of the reverse direction whose TSecr equals a recorded
+ *    TSval yields one sample: now minus the time that TSval was first seen;
+ *    the entry is then spent (kept as a tombstone, so a repeat of the TSval
+ *    cannot re-arm it and match a later echo);
+ *  - entries are forgotten tsval_max_age after they were made, flows after
+ *    flow_max_idle without packets; at most max_flows flows are tracked.
+ *
+ * The sample's RTT runs from the capture point to the echoing host and back.
+ * Its flow is the direction of the packets whose TSval was echoed
+ * (CONTRACT.md); pping prints the echoing packet's flow instead.
+ * One tracker per capture point; state is bounded by the ages and caps. */
+#ifndef VOCALC_RTT_H
+#define VOCALC_RTT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dissect.h"
+#include "match.h"
+
+struct rtt_cfg {
+	int64_t tsval_max_age_ns; /* pping: 10 s */
+	int64_t flow_max_idle_ns; /* pping: 300 s */
+	uint32_t max_flows;       /* flows tracked at once */
+	bool data_only;           /* record TSvals only of segments with payload or SYN (ePPing) */
+};
+
+void rtt_cfg_default(struct rtt_cfg *c);
+
+struct rtt_sample {
+	int64_t t_ns;   /* when the echo was seen */
+	int64_t rtt_ns;
+	int64_t min_ns; /* the smallest RTT of this flow so far, this one included */
+	const struct match_flow_key *flow; /* the echoed packets' direction */
+	bool shared_tsval; /* the echoed TSval was on several segments: may be inflated */
+};
+
+typedef void (*rtt_emit_fn)(void *ctx, const struct rtt_sample *s);
+
+/* Why packets gave no sample, counted (pping's summary, and more). */
+struct rtt_counts {
+	uint64_t packets, not_tcp, no_ts, zero_ts, unidirectional, flows_over_cap;
+	uint64_t samples, shared_tsval, flows_seen;
+};
+
+struct rtt_tracker;
+
+struct rtt_tracker *rtt_create(const struct rtt_cfg *cfg, rtt_emit_fn emit, void *ctx);
+void rtt_delete(struct rtt_tracker *t);
+
+/* One packet in capture order at this point, at t_ns.  -1 when memory is
+ * exhausted. */
+int rtt_push(struct rtt_tracker *t, const struct pkt *pk, int64_t t_ns);
+
+const struct rtt_counts *rtt_counts(const struct rtt_tracker *t);
+
+#endif

@@ -1,0 +1,152 @@
+/* Unit tests: the pping rules of rtt.h, one by one, on hand-made packets. */
+#include <string.h>
+
+#include "rtt.h"
+#include "tcheck.h"
+
+enum { MAXS = 32 };
+static struct rtt_sample got[MAXS];
+static struct match_flow_key got_flow[MAXS];
+static int ngot;
+
+static void collect(void *ctx, const struct rtt_sample *s)
+{
+	(void)ctx;
+	if (ngot < MAXS) {
+		got[ngot] = *s;
+		got_flow[ngot] = *s->flow;
+		ngot++;
+	}
+}
+
+static const int64_t MS = 1000000;
+
+/* A -> B (a_to_b) or B -> A TCP packet with the timestamp option. */
+static struct pkt seg(bool a_to_b, uint32_t tsval, uint32_t tsecr, uint32_t payload, uint8_t flags)
+{
+	struct pkt p;
+	memset(&p, 0, sizeof p);
+	p.family = 4;
+	p.ipproto = 6;
+	p.pclass = PROTO_TCP;
+	p.has_l4 = true;
+	uint8_t a[16] = {10, 0, 0, 2}, b[16] = {192, 0, 2, 10};
+	memcpy(p.src, a_to_b ? a : b, 16);
+	memcpy(p.dst, a_to_b ? b : a, 16);
+	p.sport = a_to_b ? 5201 : 40000;
+	p.dport = a_to_b ? 40000 : 5201;
+	p.has_ts = true;
+	p.opts_complete = true;
+	p.tsval = tsval;
+	p.tsecr = tsecr;
+	p.payload = payload;
+	p.tcp_flags = flags;
+	return p;
+}
+
+static struct rtt_tracker *fresh(bool data_only)
+{
+	struct rtt_cfg c;
+	rtt_cfg_default(&c);
+	c.data_only = data_only;
+	ngot = 0;
+	return rtt_create(&c, collect, NULL);
+}
+
+static void push(struct rtt_tracker *t, struct pkt p, int64_t at) { CHECK_EQ(rtt_push(t, &p, at), 0); }
+
+static void test_basic_rules(void)
+{
+	struct rtt_tracker *t = fresh(false);
+	push(t, seg(true, 100, 1, 1000, 0x18), 0);     /* A->B alone: uni-directional, not recorded */
+	push(t, seg(false, 200, 100, 0, 0x10), 1 * MS); /* B->A: now both ways; echoes 100, unrecorded */
+	CHECK_EQ(ngot, 0);
+	push(t, seg(true, 101, 200, 1000, 0x18), 2 * MS);   /* records 101; echoes 200 -> 1 ms */
+	CHECK_EQ(ngot, 1);
+	CHECK_EQ(got[0].rtt_ns, 1 * MS);
+	CHECK(got_flow[0].src[0] == 192); /* the echoed packets' direction: B -> A */
+	push(t, seg(true, 101, 200, 1000, 0x18), 2 * MS + 200000); /* same TSval: first kept */
+	push(t, seg(false, 201, 101, 0, 0x10), 3 * MS + 500000);   /* echoes 101: from 2 ms */
+	CHECK_EQ(ngot, 2);
+	CHECK_EQ(got[1].rtt_ns, 1500000);
+	CHECK(got[1].shared_tsval); /* 101 was on two segments */
+	CHECK(got_flow[1].src[0] == 10);
+	push(t, seg(false, 202, 101, 0, 0x10), 4 * MS); /* the same echo again: spent */
+	CHECK_EQ(ngot, 2);
+	push(t, seg(true, 101, 202, 0, 0x10), 5 * MS); /* TSval 101 again: the tombstone holds */
+	push(t, seg(false, 203, 101, 0, 0x10), 6 * MS);
+	CHECK_EQ(ngot, 3); /* echoes 202 from 4 ms only, not 101 */
+	CHECK_EQ(got[2].rtt_ns, 1 * MS);
+	CHECK_EQ(got[2].min_ns, 1 * MS);
+	/* ignored: TSval 0; TSecr 0 unless exactly SYN; no option */
+	push(t, seg(true, 0, 203, 0, 0x10), 7 * MS);
+	push(t, seg(true, 500, 0, 0, 0x10), 7 * MS);
+	struct pkt no = seg(true, 600, 203, 0, 0x10);
+	no.has_ts = false;
+	push(t, no, 7 * MS);
+	const struct rtt_counts *c = rtt_counts(t);
+	CHECK_EQ(c->zero_ts, 2);
+	CHECK_EQ(c->no_ts, 1);
+	CHECK_EQ(c->unidirectional, 1);
+	CHECK_EQ(c->samples, 3);
+	CHECK_EQ(ngot, 3);
+	rtt_delete(t);
+}
+
+static void test_syn_and_wrap(void)
+{
+	struct rtt_tracker *t = fresh(false);
+	push(t, seg(true, 0xfffffffe, 0, 0, 0x02), 0);                    /* SYN, TSecr 0: allowed */
+	push(t, seg(false, 7, 0xfffffffe, 0, 0x12), 3 * MS);              /* SYN/ACK */
+	push(t, seg(true, 0xffffffff, 7, 0, 0x10), 4 * MS);               /* ACK echoes 7 */
+	push(t, seg(false, 8, 0xffffffff, 0, 0x10), 6 * MS);              /* echoes across the wrap */
+	/* the SYN was seen before the reverse direction: not recorded, as in pping */
+	CHECK_EQ(ngot, 2);
+	CHECK_EQ(got[0].rtt_ns, 1 * MS);
+	CHECK_EQ(got[1].rtt_ns, 2 * MS);
+	rtt_delete(t);
+}
+
+static void test_data_only(void)
+{
+	struct rtt_tracker *t = fresh(true);
+	push(t, seg(true, 1, 1, 100, 0x18), 0);
+	push(t, seg(false, 50, 1, 0, 0x10), 1 * MS);   /* a pure ACK: its TSval not recorded */
+	push(t, seg(true, 2, 50, 100, 0x18), 2 * MS);  /* would echo 50: nothing */
+	push(t, seg(false, 51, 2, 100, 0x18), 3 * MS); /* data: recorded; echoes 2 */
+	push(t, seg(true, 3, 51, 0, 0x10), 5 * MS);    /* echoes 51 */
+	CHECK_EQ(ngot, 2);
+	CHECK_EQ(got[0].rtt_ns, 1 * MS);
+	CHECK_EQ(got[1].rtt_ns, 2 * MS);
+	rtt_delete(t);
+}
+
+static void test_expiry_and_caps(void)
+{
+	struct rtt_cfg c;
+	rtt_cfg_default(&c);
+	c.max_flows = 2;
+	ngot = 0;
+	struct rtt_tracker *t = rtt_create(&c, collect, NULL);
+	push(t, seg(true, 1, 1, 100, 0x18), 0);
+	push(t, seg(false, 10, 1, 0, 0x10), 1 * MS);
+	/* 11 s later: TSval 10's entry is past its age; cleaned after this packet */
+	push(t, seg(true, 2, 9, 100, 0x18), 11000 * MS);
+	push(t, seg(true, 3, 10, 100, 0x18), 11001 * MS);
+	CHECK_EQ(ngot, 0);
+	/* a third flow is over the cap */
+	struct pkt p = seg(true, 5, 5, 10, 0x18);
+	p.sport = 999;
+	push(t, p, 11002 * MS);
+	CHECK_EQ(rtt_counts(t)->flows_over_cap, 1);
+	rtt_delete(t);
+}
+
+int main(void)
+{
+	test_basic_rules();
+	test_syn_and_wrap();
+	test_data_only();
+	test_expiry_and_caps();
+	return tcheck_done("test_rtt");
+}
