@@ -12,12 +12,14 @@
 
 #include "analyze.h"
 #include "report.h"
+#include "rttrun.h"
 #include "verr.h"
 
 static const char USAGE[] =
     "usage: vocalc analyze [OPTIONS] POINT=FILE POINT=FILE ...\n"
     "       vocalc analyze [OPTIONS] RUN_DIR\n"
     "       vocalc drift   [OPTIONS] POINT=FILE ... | RUN_DIR\n"
+    "       vocalc rtt     [OPTIONS] FILE | POINT=FILE ...   (vocalc rtt --help)\n"
     "       vocalc --help | --version\n"
     "\n"
     "analyze: per-hop and end-to-end (VO) latency of a VM's traffic from captures\n"
@@ -170,6 +172,140 @@ static bool same_file(const char *a, const char *b)
 	struct stat sa, sb;
 	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
 	       sa.st_ino == sb.st_ino;
+}
+
+static const char RTT_USAGE[] =
+    "usage: vocalc rtt [OPTIONS] FILE | POINT=FILE ...\n"
+    "TCP-timestamp RTT per flow at each capture point, by pping's rules.\n"
+    "  --samples               one line per sample on stdout, pping -m layout: capture\n"
+    "                          time, rtt, min rtt (s), flow as pping names it (+ point)\n"
+    "  --json                  one JSON document (CONTRACT.md: points, rtt)\n"
+    "  --csv FILE              time series: point, time, rtt, min rtt (us), flow\n"
+    "  --point NAME            the point a bare FILE was captured at (default guest)\n"
+    "  --data-only             record TSvals of segments with payload or SYN only\n"
+    "  --tsval-max-age S       forget unechoed TSvals after S seconds (default 10)\n"
+    "  --flow-max-idle S       forget flows idle S seconds (default 300)\n"
+    "  --max-flows N           flows tracked at once per point (default 100000)\n"
+    "  --allow-truncated       use the complete records of a cut capture\n";
+
+enum { OPT_SAMPLES = 2000, OPT_POINT, OPT_DATA_ONLY, OPT_TSVAL_AGE, OPT_FLOW_IDLE, OPT_MAX_FLOWS };
+
+static const struct option RTT_OPTS[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"csv", required_argument, NULL, OPT_CSV},
+    {"samples", no_argument, NULL, OPT_SAMPLES},
+    {"point", required_argument, NULL, OPT_POINT},
+    {"data-only", no_argument, NULL, OPT_DATA_ONLY},
+    {"tsval-max-age", required_argument, NULL, OPT_TSVAL_AGE},
+    {"flow-max-idle", required_argument, NULL, OPT_FLOW_IDLE},
+    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+    {"allow-truncated", no_argument, NULL, OPT_ALLOW_TRUNC},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int cmd_rtt(int argc, char **argv, struct verr *err)
+{
+	struct rtt_run_opts o;
+	memset(&o, 0, sizeof o);
+	for (int p = 0; p < POINT_N; p++)
+		o.drops[p] = -1;
+	rtt_cfg_default(&o.cfg);
+	const char *csv_path = NULL, *bare_point = "guest";
+	bool samples = false;
+	struct strpool sp = {.n = 0};
+	struct analysis_opts ao; /* POINT=FILE and run directories, as analyze reads them */
+	memset(&ao, 0, sizeof ao);
+	for (int p = 0; p < POINT_N; p++)
+		ao.drops[p] = -1;
+	int rc = -1, c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", RTT_OPTS, NULL)) != -1) {
+		double v;
+		switch (c) {
+		case OPT_JSON: o.json = true; break;
+		case OPT_CSV: csv_path = optarg; break;
+		case OPT_SAMPLES: samples = true; break;
+		case OPT_POINT: bare_point = optarg; break;
+		case OPT_DATA_ONLY: o.cfg.data_only = true; break;
+		case OPT_ALLOW_TRUNC: o.allow_truncated = true; break;
+		case OPT_TSVAL_AGE:
+		case OPT_FLOW_IDLE:
+		case OPT_MAX_FLOWS:
+			if (parse_double(argv[optind - 1], optarg, &v, err) != 0)
+				goto out;
+			if (!(v > 0)) {
+				verr_set(err, VERR_INPUT, "%s: must be positive", argv[optind - 1]);
+				goto out;
+			}
+			if (c == OPT_TSVAL_AGE)
+				o.cfg.tsval_max_age_ns = (int64_t)(v * 1e9);
+			else if (c == OPT_FLOW_IDLE)
+				o.cfg.flow_max_idle_ns = (int64_t)(v * 1e9);
+			else
+				o.cfg.max_flows = v > 1e9 ? 1000000000u : (uint32_t)v;
+			break;
+		case 'h': fputs(RTT_USAGE, stdout); return 0;
+		case ':':
+			verr_set(err, VERR_INPUT, "rtt: %s needs a value", argv[optind - 1]);
+			goto out;
+		default:
+			verr_set(err, VERR_INPUT, "rtt: unknown option %s (see vocalc rtt --help)",
+				 argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (samples && o.json) {
+		verr_set(err, VERR_INPUT, "rtt: --samples and --json both want stdout; choose one");
+		goto out;
+	}
+	if (optind >= argc) {
+		verr_set(err, VERR_INPUT, "rtt: give a capture FILE or POINT=FILE arguments");
+		goto out;
+	}
+	for (int i = optind; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		struct stat st;
+		if (eq == NULL && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (load_manifest(&ao, argv[i], &sp, err) != 0)
+				goto out;
+		} else if (eq == NULL) {
+			if (add_point(&ao, bare_point, (unsigned)strlen(bare_point), argv[i], -1, err) != 0)
+				goto out;
+		} else if (add_point(&ao, argv[i], (unsigned)(eq - argv[i]), eq + 1, -1, err) != 0) {
+			goto out;
+		}
+	}
+	int npts = 0;
+	for (int p = 0; p < POINT_N; p++) {
+		o.file[p] = ao.file[p];
+		o.drops[p] = ao.drops[p];
+		npts += o.file[p] != NULL;
+	}
+	o.multi = npts > 1;
+	o.samples = samples ? stdout : NULL;
+	if (csv_path) {
+		for (int p = 0; p < POINT_N; p++)
+			if (o.file[p] && same_file(o.file[p], csv_path)) {
+				verr_set(err, VERR_INPUT,
+					 "%s: is the %s capture; refusing to overwrite it with CSV",
+					 csv_path, point_name((enum point)p));
+				goto out;
+			}
+		if ((o.csv = fopen(csv_path, "w")) == NULL) {
+			verr_set(err, VERR_INPUT, "%s: %s", csv_path, strerror(errno));
+			goto out;
+		}
+	}
+	/* with --samples the summary goes to stderr: stdout holds the samples */
+	rc = rtt_run(&o, samples ? stderr : stdout, err);
+	if (o.csv && fclose(o.csv) != 0 && rc == 0)
+		rc = verr_set(err, VERR_INPUT, "%s: %s", csv_path, strerror(errno));
+out:
+	for (int i = 0; i < sp.n; i++)
+		free(sp.s[i]);
+	return rc;
 }
 
 enum command { CMD_ANALYZE, CMD_DRIFT };
@@ -357,7 +493,9 @@ int main(int argc, char **argv)
 		rc = cmd_run(CMD_ANALYZE, argc - 1, argv + 1, &err);
 	} else if (strcmp(cmd, "drift") == 0) {
 		rc = cmd_run(CMD_DRIFT, argc - 1, argv + 1, &err);
-	} else if (strcmp(cmd, "rtt") == 0 || strcmp(cmd, "ack") == 0) {
+	} else if (strcmp(cmd, "rtt") == 0) {
+		rc = cmd_rtt(argc - 1, argv + 1, &err);
+	} else if (strcmp(cmd, "ack") == 0) {
 		rc = verr_set(&err, VERR_INPUT, "%s: not available in vocalc %s yet", cmd,
 			      VOCALC_VERSION);
 	} else if (cmd[0] == '-') {

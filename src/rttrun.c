@@ -1,0 +1,252 @@
+/* rttrun — see rttrun.h. */
+#include "rttrun.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashtab.h"
+#include "reader.h"
+#include "stats.h"
+
+/* One flow's samples at one point. */
+struct fstats {
+	struct hnode hn;
+	struct match_flow_key key;
+	double *v; /* RTT, us */
+	size_t n, cap;
+	uint64_t shared;
+	double min_us;
+};
+
+struct point_run {
+	const struct rtt_run_opts *o;
+	enum point p;
+	struct hashtab flows;
+	struct rtt_counts counts;
+	uint64_t records;
+	int failed;
+};
+
+static const char *pping_flow(const struct match_flow_key *k, bool echo, char *buf, unsigned n)
+{
+	/* pping names a sample by the echoing packet's flow: the reverse */
+	char a[64], b[64];
+	const uint8_t *s = echo ? k->dst : k->src, *d = echo ? k->src : k->dst;
+	unsigned sp = echo ? k->dport : k->sport, dp = echo ? k->sport : k->dport;
+	pkt_addr_str(k->family, s, a, sizeof a);
+	pkt_addr_str(k->family, d, b, sizeof b);
+	snprintf(buf, n, "%s:%u+%s:%u", a, sp, b, dp);
+	return buf;
+}
+
+static void on_sample(void *ctx, const struct rtt_sample *s)
+{
+	struct point_run *pr = ctx;
+	uint64_t h = hash_bytes(s->flow, sizeof *s->flow);
+	struct fstats *f = NULL;
+	for (struct hnode *x = hashtab_chain(&pr->flows, h); x; x = x->next)
+		if (x->hash == h && memcmp(&((struct fstats *)x)->key, s->flow, sizeof *s->flow) == 0) {
+			f = (struct fstats *)x;
+			break;
+		}
+	if (f == NULL) {
+		f = calloc(1, sizeof *f);
+		if (f == NULL || hashtab_insert(&pr->flows, &f->hn, h) != 0) {
+			free(f);
+			pr->failed = 1;
+			return;
+		}
+		f->key = *s->flow;
+	}
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 64;
+		double *v = realloc(f->v, cap * sizeof *v);
+		if (v == NULL) {
+			pr->failed = 1;
+			return;
+		}
+		f->v = v;
+		f->cap = cap;
+	}
+	f->v[f->n++] = s->rtt_ns / 1e3;
+	f->shared += s->shared_tsval;
+	const struct rtt_run_opts *o = pr->o;
+	char fl[160];
+	if (o->samples) {
+		/* pping -m: capture time (epoch, us), rtt and min rtt (s), flow */
+		fprintf(o->samples, "%lld.%06lld %.6f %.6f %s", (long long)(s->t_ns / 1000000000),
+			(long long)(s->t_ns % 1000000000 / 1000), s->rtt_ns / 1e9, s->min_ns / 1e9,
+			pping_flow(s->flow, true, fl, sizeof fl));
+		if (o->multi)
+			fprintf(o->samples, " %s", point_name(pr->p));
+		fputc('\n', o->samples);
+	}
+	if (o->csv) {
+		flow_str(s->flow->family, s->flow->src, s->flow->sport, s->flow->dst, s->flow->dport,
+			 fl, sizeof fl);
+		fprintf(o->csv, "%s,%lld.%09lld,%.3f,%.3f,%s,%d\n", point_name(pr->p),
+			(long long)(s->t_ns / 1000000000), (long long)(s->t_ns % 1000000000),
+			s->rtt_ns / 1e3, s->min_ns / 1e3, fl, s->shared_tsval);
+	}
+}
+
+static int run_point(struct point_run *pr, const char *path, struct verr *err)
+{
+	struct reader *r = reader_open(path, pr->o->allow_truncated, err);
+	if (r == NULL)
+		return -1;
+	struct rtt_tracker *t = rtt_create(&pr->o->cfg, on_sample, pr);
+	int rc = -1;
+	if (t == NULL) {
+		verr_set(err, VERR_INPUT, "out of memory");
+		goto out;
+	}
+	struct rpacket rp;
+	int got;
+	while ((got = reader_next(r, &rp, err)) == 1) {
+		struct pkt pk;
+		pr->records++;
+		if (dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk) != DIS_OK)
+			continue;
+		if (rtt_push(t, &pk, rp.ts_ns) != 0 || pr->failed) {
+			verr_set(err, VERR_INPUT, "out of memory");
+			goto out;
+		}
+	}
+	if (got < 0)
+		goto out;
+	pr->counts = *rtt_counts(t);
+	rc = 0;
+out:
+	rtt_delete(t);
+	reader_close(r);
+	return rc;
+}
+
+static int cmp_flow_samples(const void *a, const void *b)
+{
+	const struct fstats *x = *(const struct fstats *const *)a, *y = *(const struct fstats *const *)b;
+	return x->n < y->n ? 1 : x->n > y->n ? -1 : memcmp(&x->key, &y->key, sizeof x->key);
+}
+
+/* The point's flows, most samples first, with their distributions. */
+static struct fstats **sorted_flows(struct point_run *pr, size_t *n)
+{
+	*n = pr->flows.count;
+	struct fstats **v = malloc((*n + 1) * sizeof *v);
+	if (v == NULL)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i <= pr->flows.mask; i++)
+		for (struct hnode *x = pr->flows.b[i]; x; x = x->next)
+			v[k++] = (struct fstats *)x;
+	qsort(v, k, sizeof *v, cmp_flow_samples);
+	return v;
+}
+
+static json_t *jdist(const struct dist *d)
+{
+	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "n", (json_int_t)d->n, "min",
+			 d->min, "p50", d->p50, "p90", d->p90, "p99", d->p99, "max", d->max, "mean",
+			 d->mean, "sd", d->sd);
+}
+
+int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
+{
+	struct point_run pr[POINT_N];
+	memset(pr, 0, sizeof pr);
+	int rc = -1;
+	if (o->csv)
+		fprintf(o->csv, "point,t,rtt_us,min_rtt_us,flow,shared_tsval\n");
+	for (int p = 0; p < POINT_N; p++) {
+		pr[p].o = o;
+		pr[p].p = (enum point)p;
+		if (hashtab_init(&pr[p].flows, 64) != 0) {
+			verr_set(err, VERR_INPUT, "out of memory");
+			goto out;
+		}
+	}
+	for (int p = 0; p < POINT_N; p++)
+		if (o->file[p] && run_point(&pr[p], o->file[p], err) != 0)
+			goto out;
+	json_t *root = o->json ? json_object() : NULL, *jp = NULL, *jr = NULL;
+	if (root) {
+		json_object_set_new(root, "schema", json_integer(1));
+		json_object_set_new(root, "tool", json_string("vocalc"));
+		json_object_set_new(root, "version", json_string(VOCALC_VERSION));
+		jp = json_array();
+		jr = json_array();
+	}
+	for (int p = 0; p < POINT_N; p++) {
+		if (!o->file[p])
+			continue;
+		const struct rtt_counts *c = &pr[p].counts;
+		size_t n;
+		struct fstats **fl = sorted_flows(&pr[p], &n);
+		if (fl == NULL) {
+			verr_set(err, VERR_INPUT, "out of memory");
+			json_decref(root);
+			goto out;
+		}
+		if (root) {
+			json_array_append_new(
+				jp, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I}", "name",
+					      point_name((enum point)p), "file", o->file[p], "packets",
+					      (json_int_t)pr[p].records, "drops",
+					      o->drops[p] >= 0 ? json_integer(o->drops[p]) : json_null(),
+					      "rtt_samples", (json_int_t)c->samples, "no_timestamps",
+					      (json_int_t)c->no_ts, "unidirectional",
+					      (json_int_t)c->unidirectional, "not_tcp",
+					      (json_int_t)c->not_tcp, "flows_over_cap",
+					      (json_int_t)c->flows_over_cap));
+		} else {
+			fprintf(out, "%s: %s: %llu packets, %llu RTT samples in %zu flows",
+				point_name((enum point)p), o->file[p],
+				(unsigned long long)pr[p].records, (unsigned long long)c->samples, n);
+			fprintf(out, "; %llu without timestamps, %llu one-way, %llu not TCP\n",
+				(unsigned long long)c->no_ts, (unsigned long long)c->unidirectional,
+				(unsigned long long)c->not_tcp);
+			if (n)
+				fprintf(out, "  %-46s %8s %10s %10s %10s %10s %10s %8s\n",
+					"flow (its packets' TSvals echoed)", "samples", "min us",
+					"p50 us", "p90 us", "mean us", "max us", "shared");
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct fstats *f = fl[i];
+			struct dist d;
+			dist_of_doubles(&d, f->v, f->n);
+			char name[160];
+			flow_str(f->key.family, f->key.src, f->key.sport, f->key.dst, f->key.dport, name,
+				 sizeof name);
+			if (root)
+				json_array_append_new(
+					jr, json_pack("{s:s, s:s, s:I, s:o, s:I}", "flow", name,
+						      "point", point_name((enum point)p), "samples",
+						      (json_int_t)f->n, "rtt_us", jdist(&d),
+						      "shared_tsval", (json_int_t)f->shared));
+			else
+				fprintf(out, "  %-46s %8zu %10.1f %10.1f %10.1f %10.1f %10.1f %8llu\n",
+					name, f->n, d.min, d.p50, d.p90, d.mean, d.max,
+					(unsigned long long)f->shared);
+		}
+		free(fl);
+	}
+	if (root) {
+		json_object_set_new(root, "points", jp);
+		json_object_set_new(root, "rtt", jr);
+		json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+		fputc('\n', out);
+		json_decref(root);
+	}
+	rc = 0;
+out:
+	for (int p = 0; p < POINT_N; p++) {
+		for (size_t i = 0; pr[p].flows.b && i <= pr[p].flows.mask; i++)
+			for (struct hnode *x = pr[p].flows.b[i]; x; x = x->next)
+				free(((struct fstats *)x)->v);
+		hashtab_free_nodes(&pr[p].flows);
+	}
+	return rc;
+}
