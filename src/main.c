@@ -186,7 +186,10 @@ static const char RTT_USAGE[] =
     "  --tsval-max-age S       forget unechoed TSvals after S seconds (default 10)\n"
     "  --flow-max-idle S       forget flows idle S seconds (default 300)\n"
     "  --max-flows N           flows tracked at once per point (default 100000)\n"
-    "  --allow-truncated       use the complete records of a cut capture\n";
+    "  --guest-ip ADDR         a guest address (repeatable); default: learned\n"
+    "  --allow-truncated       use the complete records of a cut capture\n"
+    "With guest and a host point given, flows the guest sends are decomposed:\n"
+    "VO share of RTT = (RTT at guest - RTT at the outermost host point) / RTT at guest.\n";
 
 enum { OPT_SAMPLES = 2000, OPT_POINT, OPT_DATA_ONLY, OPT_TSVAL_AGE, OPT_FLOW_IDLE, OPT_MAX_FLOWS };
 
@@ -200,6 +203,7 @@ static const struct option RTT_OPTS[] = {
     {"flow-max-idle", required_argument, NULL, OPT_FLOW_IDLE},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"allow-truncated", no_argument, NULL, OPT_ALLOW_TRUNC},
+    {"guest-ip", required_argument, NULL, OPT_GUEST_IP},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -230,6 +234,13 @@ static int cmd_rtt(int argc, char **argv, struct verr *err)
 		case OPT_POINT: bare_point = optarg; break;
 		case OPT_DATA_ONLY: o.cfg.data_only = true; break;
 		case OPT_ALLOW_TRUNC: o.allow_truncated = true; break;
+		case OPT_GUEST_IP:
+			if (addrset_add_str(&o.guest_ips, optarg) != 0) {
+				verr_set(err, VERR_INPUT,
+					 "--guest-ip: not an IPv4 or IPv6 address: '%s'", optarg);
+				goto out;
+			}
+			break;
 		case OPT_TSVAL_AGE:
 		case OPT_FLOW_IDLE:
 		case OPT_MAX_FLOWS:

@@ -153,6 +153,130 @@ static json_t *jdist(const struct dist *d)
 			 d->mean, "sd", d->sd);
 }
 
+/* The flow's samples at a point, or NULL. */
+static struct fstats *flow_at(struct point_run *pr, const struct match_flow_key *k)
+{
+	uint64_t h = hash_bytes(k, sizeof *k);
+	for (struct hnode *x = hashtab_chain(&pr->flows, h); x; x = x->next)
+		if (x->hash == h && memcmp(&((struct fstats *)x)->key, k, sizeof *k) == 0)
+			return (struct fstats *)x;
+	return NULL;
+}
+
+static double median_of(const double *v, size_t n)
+{
+	double *c = malloc(n * sizeof *c);
+	if (c == NULL || n == 0) {
+		free(c);
+		return NAN;
+	}
+	memcpy(c, v, n * sizeof *c);
+	struct dist d;
+	dist_of_doubles(&d, c, n);
+	free(c);
+	return d.p50;
+}
+
+/* Decomposition: guest-sourced flows seen at guest and at the outermost host
+ * point.  Writes text to out or adds "rtt_decomposition" to root. */
+static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *out, json_t *root,
+		     struct verr *err)
+{
+	enum point outer = POINT_N;
+	for (int p = 0; p < POINT_GUEST && outer == POINT_N; p++)
+		if (o->file[p])
+			outer = (enum point)p;
+	if (!o->file[POINT_GUEST] || outer == POINT_N)
+		return 0;
+	struct addrset g = o->guest_ips;
+	if (g.n == 0) {
+		int rc = guestaddr_learn(o->file[POINT_GUEST], POINT_GUEST, o->allow_truncated, &g, err);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) { /* undecided: no decomposition, said so */
+			if (!root)
+				fprintf(out, "\nNo decomposition: %s\n", err->msg);
+			memset(err, 0, sizeof *err);
+			return 0;
+		}
+	}
+	size_t n;
+	struct fstats **fl = sorted_flows(&pr[POINT_GUEST], &n);
+	if (fl == NULL)
+		return verr_set(err, VERR_INPUT, "out of memory");
+	json_t *arr = root ? json_array() : NULL;
+	size_t all_g = 0, all_o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (addrset_has(&g, fl[i]->key.family, fl[i]->key.src)) {
+			struct fstats *fo = flow_at(&pr[outer], &fl[i]->key);
+			if (fo) {
+				all_g += fl[i]->n;
+				all_o += fo->n;
+			}
+		}
+	}
+	double *vg = malloc((all_g + 1) * sizeof *vg), *vo = malloc((all_o + 1) * sizeof *vo);
+	if (!vg || !vo) {
+		free(vg);
+		free(vo);
+		free(fl);
+		return verr_set(err, VERR_INPUT, "out of memory");
+	}
+	size_t kg = 0, ko = 0, nflows = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct fstats *f = fl[i];
+		if (!addrset_has(&g, f->key.family, f->key.src))
+			continue;
+		struct fstats *fo = flow_at(&pr[outer], &f->key);
+		if (fo == NULL)
+			continue;
+		double mg = median_of(f->v, f->n), mo = median_of(fo->v, fo->n);
+		double share = mg > 0 ? (mg - mo) / mg : NAN;
+		memcpy(vg + kg, f->v, f->n * sizeof *vg);
+		kg += f->n;
+		memcpy(vo + ko, fo->v, fo->n * sizeof *vo);
+		ko += fo->n;
+		char name[160];
+		flow_str(f->key.family, f->key.src, f->key.sport, f->key.dst, f->key.dport, name,
+			 sizeof name);
+		if (arr) {
+			json_array_append_new(
+				arr, json_pack("{s:s, s:s, s:f, s:f, s:I, s:I, s:o}", "flow", name, "outer",
+					       point_name(outer), "rtt_guest_p50_us", mg, "rtt_outer_p50_us",
+					       mo, "samples_guest", (json_int_t)f->n, "samples_outer",
+					       (json_int_t)fo->n,
+					       "vo_share", isfinite(share) ? json_real(share) : json_null()));
+		} else {
+			if (nflows == 0)
+				fprintf(out, "\nVO share of RTT (flows the guest sends; medians; %s vs guest):\n"
+					     "  %-46s %12s %12s %9s\n",
+					point_name(outer), "flow", "guest us", "outer us", "VO share");
+			fprintf(out, "  %-46s %12.1f %12.1f %8.1f%%\n", name, mg, mo, 100 * share);
+		}
+		nflows++;
+	}
+	if (nflows) {
+		double mg = median_of(vg, kg), mo = median_of(vo, ko);
+		double share = mg > 0 ? (mg - mo) / mg : NAN;
+		if (root) {
+			json_object_set_new(root, "rtt_decomposition", arr);
+			json_object_set_new(
+				root, "rtt_vo_share",
+				json_pack("{s:s, s:f, s:f, s:o}", "outer", point_name(outer),
+					  "rtt_guest_p50_us", mg, "rtt_outer_p50_us", mo, "vo_share",
+					  isfinite(share) ? json_real(share) : json_null()));
+		} else {
+			fprintf(out, "  %-46s %12.1f %12.1f %8.1f%%\n", "all of them", mg, mo, 100 * share);
+		}
+	} else if (arr) {
+		json_object_set_new(root, "rtt_decomposition", arr);
+	}
+	free(vg);
+	free(vo);
+	free(fl);
+	return 0;
+}
+
 int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 {
 	struct point_run pr[POINT_N];
@@ -236,6 +360,12 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 	if (root) {
 		json_object_set_new(root, "points", jp);
 		json_object_set_new(root, "rtt", jr);
+	}
+	if (decompose(o, pr, out, root, err) != 0) {
+		json_decref(root);
+		goto out;
+	}
+	if (root) {
 		json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 		fputc('\n', out);
 		json_decref(root);
