@@ -62,10 +62,19 @@ PY
 		auto="clock estimated (default): $ta s at 1x, $(python3 -c "print(f'{$ta/$tb:.2f}')")x the bare read"
 	fi
 	if [ "$scale" = 1 ] && command -v tshark >/dev/null; then
+		# vocalc rtt on the busiest capture, beside tshark extracting the
+		# fields the same rule needs from it
+		tr=$(best_of 5 "$V" rtt "$d/nic.pcap")
+		tsr=$(best_of 1 tshark -r "$d/nic.pcap" -T fields -e frame.time_epoch -e ip.src \
+			-e ipv6.src -e tcp.srcport -e ip.dst -e ipv6.dst -e tcp.dstport \
+			-e tcp.options.timestamp.tsval -e tcp.options.timestamp.tsecr -e tcp.flags)
+		npk=$("$R" "$d/nic.pcap" | cut -d' ' -f1)
+		rttline=$(python3 -c "print(f'rtt: $npk packets in $tr s ({$npk/$tr:.0f} pkt/s); tshark extracting its fields: $tsr s ({$tsr/$tr:.0f}x slower)')")
 		tt=$(best_of 1 sh -c 'for f in "$@"; do tshark -r "$f" -T fields -e frame.time_epoch -e ip.id -e tcp.seq -e tcp.ack >/dev/null; done' sh "${files[@]}")
 		peer="peer: tshark -T fields over the same files: $tt s ($(python3 -c "print(f'{$tt/$tv:.0f}')")x vocalc's time)"
 	fi
 done
 [ -n "${auto:-}" ] && echo "$auto"
+[ -n "${rttline:-}" ] && echo "$rttline"
 [ -n "${peer:-}" ] && echo "$peer"
 exit $missed
