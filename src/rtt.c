@@ -36,11 +36,19 @@ struct tsent {
 	bool shared; /* seen on more than one segment */
 };
 
+/* A handshake in progress, keyed by the SYN's direction. */
+struct hshake {
+	struct hnode hn;
+	struct match_flow_key key;
+	int64_t t_syn, t_synack;
+	uint32_t isn;   /* the SYN's sequence number */
+};
+
 struct rtt_tracker {
 	struct rtt_cfg cfg;
 	rtt_emit_fn emit;
 	void *ctx;
-	struct hashtab flows, ts;
+	struct hashtab flows, ts, hs;
 	int64_t next_sweep;
 	struct rtt_counts c;
 };
@@ -54,7 +62,8 @@ struct rtt_tracker *rtt_create(const struct rtt_cfg *cfg, rtt_emit_fn emit, void
 	t->emit = emit;
 	t->ctx = ctx;
 	t->next_sweep = INT64_MIN;
-	if (hashtab_init(&t->flows, 1 << 8) != 0 || hashtab_init(&t->ts, 1 << 10) != 0) {
+	if (hashtab_init(&t->flows, 1 << 8) != 0 || hashtab_init(&t->ts, 1 << 10) != 0 ||
+	    hashtab_init(&t->hs, 1 << 6) != 0) {
 		rtt_delete(t);
 		return NULL;
 	}
@@ -67,6 +76,7 @@ void rtt_delete(struct rtt_tracker *t)
 		return;
 	hashtab_free_nodes(&t->flows);
 	hashtab_free_nodes(&t->ts);
+	hashtab_free_nodes(&t->hs);
 	free(t);
 }
 
@@ -102,6 +112,66 @@ static struct tsent *find_ts(struct rtt_tracker *t, const struct tskey *k, uint6
 	return NULL;
 }
 
+static struct hshake *find_hs(struct rtt_tracker *t, const struct match_flow_key *k, uint64_t *hash)
+{
+	uint64_t h = hash_bytes(k, sizeof *k);
+	*hash = h;
+	for (struct hnode *n = hashtab_chain(&t->hs, h); n; n = n->next)
+		if (n->hash == h && memcmp(&((struct hshake *)n)->key, k, sizeof *k) == 0)
+			return (struct hshake *)n;
+	return NULL;
+}
+
+/* The three-way handshake: SYN, SYN/ACK back, the first ACK with the SYN's
+ * sequence + 1.  A repeated SYN restarts it (its first copy may be lost). */
+static int handshake(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
+{
+	uint8_t f = pk->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST);
+	struct match_flow_key k;
+	uint64_t h;
+	if (f == TCP_SYN) {
+		flow_key(pk, &k, false);
+		struct hshake *x = find_hs(t, &k, &h);
+		if (x == NULL) {
+			if (t->hs.count >= t->cfg.max_flows || (x = calloc(1, sizeof *x)) == NULL)
+				return x == NULL && t->hs.count < t->cfg.max_flows ? -1 : 0;
+			x->key = k;
+			if (hashtab_insert(&t->hs, &x->hn, h) != 0) {
+				free(x);
+				return -1;
+			}
+		}
+		x->t_syn = now;
+		x->t_synack = 0;
+		x->isn = pk->seq;
+		return 0;
+	}
+	if (f == (TCP_SYN | TCP_ACK)) {
+		flow_key(pk, &k, true);
+		struct hshake *x = find_hs(t, &k, &h);
+		if (x && x->t_synack == 0 && pk->ack == x->isn + 1) {
+			x->t_synack = now;
+			struct rtt_sample s = {RTT_HANDSHAKE_RESP, now, now - x->t_syn, now - x->t_syn,
+					       &x->key, false};
+			t->emit(t->ctx, &s);
+		}
+		return 0;
+	}
+	if (f == TCP_ACK) {
+		flow_key(pk, &k, false);
+		struct hshake *x = find_hs(t, &k, &h);
+		if (x && x->t_synack != 0 && pk->seq == x->isn + 1) {
+			struct rtt_sample s = {RTT_HANDSHAKE_INIT, now, now - x->t_synack,
+					       now - x->t_synack, &x->key, false};
+			t->emit(t->ctx, &s);
+			t->c.handshakes++;
+			hashtab_remove(&t->hs, &x->hn);
+			free(x);
+		}
+	}
+	return 0;
+}
+
 /* pping's cleanUp: TSval entries older than the maximum age, idle flows. */
 static void sweep(struct rtt_tracker *t, int64_t now)
 {
@@ -115,6 +185,19 @@ static void sweep(struct rtt_tracker *t, int64_t now)
 				free(e);
 			} else {
 				slot = &e->hn.next;
+			}
+		}
+	}
+	for (size_t i = 0; i <= t->hs.mask; i++) { /* handshakes never finished */
+		struct hnode **slot = &t->hs.b[i];
+		while (*slot) {
+			struct hshake *x = (struct hshake *)*slot;
+			if (now - x->t_syn > t->cfg.tsval_max_age_ns) {
+				*slot = x->hn.next;
+				t->hs.count--;
+				free(x);
+			} else {
+				slot = &x->hn.next;
 			}
 		}
 	}
@@ -156,6 +239,8 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 		t->c.not_tcp++;
 		return 0;
 	}
+	if (handshake(t, pk, now) != 0)
+		return -1;
 	if (!pk->has_ts) {
 		t->c.no_ts++;
 		return 0;
@@ -230,7 +315,7 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 		t->c.samples++;
 		if (e->shared)
 			t->c.shared_tsval++;
-		struct rtt_sample s = {now, rtt, f->min_ns, &e->key.flow, e->shared};
+		struct rtt_sample s = {RTT_TSVAL, now, rtt, f->min_ns, &e->key.flow, e->shared};
 		t->emit(t->ctx, &s);
 	}
 	return 1;

@@ -15,6 +15,11 @@
  *  - entries are forgotten tsval_max_age after they were made, flows after
  *    flow_max_idle without packets; at most max_flows flows are tracked.
  *
+ * Beyond pping, the handshake (which it misses: the SYN's TSecr is 0) gives two
+ * samples of their own kind, with or without timestamps: SYN to SYN/ACK (the
+ * responder's side) and SYN/ACK to the first ACK (the initiator's side), both
+ * named by the SYN's direction.
+ *
  * The sample's RTT runs from the capture point to the echoing host and back.
  * Its flow is the direction of the packets whose TSval was echoed
  * (CONTRACT.md); pping prints the echoing packet's flow instead.
@@ -37,7 +42,14 @@ struct rtt_cfg {
 
 void rtt_cfg_default(struct rtt_cfg *c);
 
+enum rtt_kind {
+	RTT_TSVAL = 0,     /* a TSval and its echo (pping's sample) */
+	RTT_HANDSHAKE_RESP, /* SYN -> SYN/ACK: capture point to the responder and back */
+	RTT_HANDSHAKE_INIT, /* SYN/ACK -> ACK: capture point to the initiator and back */
+};
+
 struct rtt_sample {
+	uint8_t kind;   /* enum rtt_kind */
 	int64_t t_ns;   /* when the echo was seen */
 	int64_t rtt_ns;
 	int64_t min_ns; /* the smallest RTT of this flow so far, this one included */
@@ -50,7 +62,7 @@ typedef void (*rtt_emit_fn)(void *ctx, const struct rtt_sample *s);
 /* Why packets gave no sample, counted (pping's summary, and more). */
 struct rtt_counts {
 	uint64_t packets, not_tcp, no_ts, zero_ts, unidirectional, flows_over_cap;
-	uint64_t samples, shared_tsval, flows_seen;
+	uint64_t samples, shared_tsval, flows_seen, handshakes;
 };
 
 struct rtt_tracker;

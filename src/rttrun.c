@@ -18,6 +18,8 @@ struct fstats {
 	size_t n, cap;
 	uint64_t shared;
 	double min_us;
+	double hs_resp_us, hs_init_us; /* the flow's handshake legs, if seen (first ones) */
+	bool has_resp, has_init;
 };
 
 struct point_run {
@@ -70,10 +72,21 @@ static void on_sample(void *ctx, const struct rtt_sample *s)
 		f->v = v;
 		f->cap = cap;
 	}
-	f->v[f->n++] = s->rtt_ns / 1e3;
-	f->shared += s->shared_tsval;
 	const struct rtt_run_opts *o = pr->o;
 	char fl[160];
+	static const char *const kinds[] = {"tsval", "handshake_responder", "handshake_initiator"};
+	if (s->kind != RTT_TSVAL) {
+		if (s->kind == RTT_HANDSHAKE_RESP && !f->has_resp) {
+			f->hs_resp_us = s->rtt_ns / 1e3;
+			f->has_resp = true;
+		} else if (s->kind == RTT_HANDSHAKE_INIT && !f->has_init) {
+			f->hs_init_us = s->rtt_ns / 1e3;
+			f->has_init = true;
+		}
+		goto csv;
+	}
+	f->v[f->n++] = s->rtt_ns / 1e3;
+	f->shared += s->shared_tsval;
 	if (o->samples) {
 		/* pping -m: capture time (epoch, us), rtt and min rtt (s), flow */
 		fprintf(o->samples, "%lld.%06lld %.6f %.6f %s", (long long)(s->t_ns / 1000000000),
@@ -83,12 +96,13 @@ static void on_sample(void *ctx, const struct rtt_sample *s)
 			fprintf(o->samples, " %s", point_name(pr->p));
 		fputc('\n', o->samples);
 	}
+csv:
 	if (o->csv) {
 		flow_str(s->flow->family, s->flow->src, s->flow->sport, s->flow->dst, s->flow->dport,
 			 fl, sizeof fl);
-		fprintf(o->csv, "%s,%lld.%09lld,%.3f,%.3f,%s,%d\n", point_name(pr->p),
+		fprintf(o->csv, "%s,%lld.%09lld,%.3f,%.3f,%s,%d,%s\n", point_name(pr->p),
 			(long long)(s->t_ns / 1000000000), (long long)(s->t_ns % 1000000000),
-			s->rtt_ns / 1e3, s->min_ns / 1e3, fl, s->shared_tsval);
+			s->rtt_ns / 1e3, s->min_ns / 1e3, fl, s->shared_tsval, kinds[s->kind]);
 	}
 }
 
@@ -283,7 +297,7 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 	memset(pr, 0, sizeof pr);
 	int rc = -1;
 	if (o->csv)
-		fprintf(o->csv, "point,t,rtt_us,min_rtt_us,flow,shared_tsval\n");
+		fprintf(o->csv, "point,t,rtt_us,min_rtt_us,flow,shared_tsval,kind\n");
 	for (int p = 0; p < POINT_N; p++) {
 		pr[p].o = o;
 		pr[p].p = (enum point)p;
@@ -329,31 +343,48 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 			fprintf(out, "%s: %s: %llu packets, %llu RTT samples in %zu flows",
 				point_name((enum point)p), o->file[p],
 				(unsigned long long)pr[p].records, (unsigned long long)c->samples, n);
-			fprintf(out, "; %llu without timestamps, %llu one-way, %llu not TCP\n",
+			fprintf(out, "; %llu without timestamps, %llu one-way, %llu not TCP; %llu handshakes\n",
 				(unsigned long long)c->no_ts, (unsigned long long)c->unidirectional,
-				(unsigned long long)c->not_tcp);
+				(unsigned long long)c->not_tcp, (unsigned long long)c->handshakes);
 			if (n)
-				fprintf(out, "  %-46s %8s %10s %10s %10s %10s %10s %8s\n",
+				fprintf(out, "  %-46s %8s %10s %10s %10s %10s %10s %8s %12s\n",
 					"flow (its packets' TSvals echoed)", "samples", "min us",
-					"p50 us", "p90 us", "mean us", "max us", "shared");
+					"p50 us", "p90 us", "mean us", "max us", "shared",
+					"handshake us");
 		}
 		for (size_t i = 0; i < n; i++) {
 			struct fstats *f = fl[i];
 			struct dist d;
 			dist_of_doubles(&d, f->v, f->n);
-			char name[160];
+			char name[160], hs[64] = "-";
 			flow_str(f->key.family, f->key.src, f->key.sport, f->key.dst, f->key.dport, name,
 				 sizeof name);
-			if (root)
-				json_array_append_new(
-					jr, json_pack("{s:s, s:s, s:I, s:o, s:I}", "flow", name,
-						      "point", point_name((enum point)p), "samples",
-						      (json_int_t)f->n, "rtt_us", jdist(&d),
-						      "shared_tsval", (json_int_t)f->shared));
-			else
-				fprintf(out, "  %-46s %8zu %10.1f %10.1f %10.1f %10.1f %10.1f %8llu\n",
+			if (f->has_resp && f->has_init)
+				snprintf(hs, sizeof hs, "%.1f+%.1f", f->hs_resp_us, f->hs_init_us);
+			else if (f->has_resp)
+				snprintf(hs, sizeof hs, "%.1f+?", f->hs_resp_us);
+			if (root) {
+				json_t *o1 = json_pack("{s:s, s:s, s:I, s:o, s:I}", "flow", name, "point",
+						       point_name((enum point)p), "samples",
+						       (json_int_t)f->n,
+						       "rtt_us", f->n ? jdist(&d) : json_null(),
+						       "shared_tsval", (json_int_t)f->shared);
+				if (f->has_resp)
+					json_object_set_new(
+						o1, "handshake_us",
+						json_pack("{s:f, s:o}", "responder", f->hs_resp_us,
+							  "initiator",
+							  f->has_init ? json_real(f->hs_init_us)
+								      : json_null()));
+				json_array_append_new(jr, o1);
+			} else if (f->n) {
+				fprintf(out, "  %-46s %8zu %10.1f %10.1f %10.1f %10.1f %10.1f %8llu %12s\n",
 					name, f->n, d.min, d.p50, d.p90, d.mean, d.max,
-					(unsigned long long)f->shared);
+					(unsigned long long)f->shared, hs);
+			} else {
+				fprintf(out, "  %-46s %8zu %10s %10s %10s %10s %10s %8s %12s\n", name,
+					f->n, "-", "-", "-", "-", "-", "-", hs);
+			}
 		}
 		free(fl);
 	}

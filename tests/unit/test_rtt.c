@@ -142,11 +142,43 @@ static void test_expiry_and_caps(void)
 	rtt_delete(t);
 }
 
+static void test_handshake(void)
+{
+	struct rtt_tracker *t = fresh(false);
+	struct pkt syn = seg(true, 0, 0, 0, 0x02);
+	syn.has_ts = false; /* handshakes need no timestamps */
+	syn.seq = 1000;
+	push(t, syn, 0);
+	syn.seq = 1000;
+	push(t, syn, 1 * MS); /* a repeated SYN restarts the clock */
+	struct pkt sa = seg(false, 0, 0, 0, 0x12);
+	sa.has_ts = false;
+	sa.ack = 999; /* not this SYN's: ignored */
+	push(t, sa, 2 * MS);
+	sa.ack = 1001;
+	push(t, sa, 4 * MS);
+	struct pkt ack = seg(true, 0, 0, 0, 0x10);
+	ack.has_ts = false;
+	ack.seq = 1001;
+	push(t, ack, 4 * MS + 250000);
+	push(t, ack, 5 * MS); /* done: no second sample */
+	CHECK_EQ(ngot, 2);
+	CHECK_EQ(got[0].kind, RTT_HANDSHAKE_RESP);
+	CHECK_EQ(got[0].rtt_ns, 3 * MS);
+	CHECK_EQ(got[1].kind, RTT_HANDSHAKE_INIT);
+	CHECK_EQ(got[1].rtt_ns, 250000);
+	CHECK(got_flow[0].src[0] == 10 && got_flow[1].src[0] == 10); /* the SYN's direction */
+	CHECK_EQ(rtt_counts(t)->handshakes, 1);
+	CHECK_EQ(rtt_counts(t)->samples, 0);
+	rtt_delete(t);
+}
+
 int main(void)
 {
 	test_basic_rules();
 	test_syn_and_wrap();
 	test_data_only();
 	test_expiry_and_caps();
+	test_handshake();
 	return tcheck_done("test_rtt");
 }
