@@ -48,7 +48,7 @@ struct rtt_tracker {
 	struct rtt_cfg cfg;
 	rtt_emit_fn emit;
 	void *ctx;
-	struct hashtab flows, ts, hs;
+	struct hashtab flows, ts, hs, nots;
 	int64_t next_sweep;
 	struct rtt_counts c;
 };
@@ -63,7 +63,7 @@ struct rtt_tracker *rtt_create(const struct rtt_cfg *cfg, rtt_emit_fn emit, void
 	t->ctx = ctx;
 	t->next_sweep = INT64_MIN;
 	if (hashtab_init(&t->flows, 1 << 8) != 0 || hashtab_init(&t->ts, 1 << 10) != 0 ||
-	    hashtab_init(&t->hs, 1 << 6) != 0) {
+	    hashtab_init(&t->hs, 1 << 6) != 0 || hashtab_init(&t->nots, 1 << 6) != 0) {
 		rtt_delete(t);
 		return NULL;
 	}
@@ -77,6 +77,7 @@ void rtt_delete(struct rtt_tracker *t)
 	hashtab_free_nodes(&t->flows);
 	hashtab_free_nodes(&t->ts);
 	hashtab_free_nodes(&t->hs);
+	hashtab_free_nodes(&t->nots);
 	free(t);
 }
 
@@ -172,6 +173,49 @@ static int handshake(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 	return 0;
 }
 
+struct nots {
+	struct hnode hn;
+	struct match_flow_key key;
+};
+
+/* A flow seen without timestamps (bounded like the flow table). */
+static int note_no_ts(struct rtt_tracker *t, const struct pkt *pk)
+{
+	struct match_flow_key k;
+	flow_key(pk, &k, false);
+	uint64_t h = hash_bytes(&k, sizeof k);
+	for (struct hnode *n = hashtab_chain(&t->nots, h); n; n = n->next)
+		if (n->hash == h && memcmp(&((struct nots *)n)->key, &k, sizeof k) == 0)
+			return 0;
+	if (t->nots.count >= t->cfg.max_flows)
+		return 0;
+	struct nots *x = calloc(1, sizeof *x);
+	if (x == NULL)
+		return -1;
+	x->key = k;
+	if (hashtab_insert(&t->nots, &x->hn, h) != 0) {
+		free(x);
+		return -1;
+	}
+	return 0;
+}
+
+size_t rtt_flows_without_ts(const struct rtt_tracker *t, struct match_flow_key *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i <= t->nots.mask; i++)
+		for (struct hnode *x = t->nots.b[i]; x; x = x->next) {
+			const struct nots *e = (const struct nots *)x;
+			/* a flow that carried timestamps too is not without them */
+			if (find_flow((struct rtt_tracker *)t, &e->key) != NULL)
+				continue;
+			if (n < max)
+				out[n] = e->key;
+			n++;
+		}
+	return n;
+}
+
 /* pping's cleanUp: TSval entries older than the maximum age, idle flows. */
 static void sweep(struct rtt_tracker *t, int64_t now)
 {
@@ -243,6 +287,8 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 		return -1;
 	if (!pk->has_ts) {
 		t->c.no_ts++;
+		if (pk->opts_complete)
+			return note_no_ts(t, pk);
 		return 0;
 	}
 	if (pk->tsval == 0 || (pk->tsecr == 0 && pk->tcp_flags != TCP_SYN)) {

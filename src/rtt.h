@@ -28,6 +28,7 @@
 #define VOCALC_RTT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dissect.h"
@@ -65,6 +66,7 @@ struct rtt_counts {
 	uint64_t samples, shared_tsval, flows_seen, handshakes;
 };
 
+
 struct rtt_tracker;
 
 struct rtt_tracker *rtt_create(const struct rtt_cfg *cfg, rtt_emit_fn emit, void *ctx);
@@ -75,5 +77,9 @@ void rtt_delete(struct rtt_tracker *t);
 int rtt_push(struct rtt_tracker *t, const struct pkt *pk, int64_t t_ns);
 
 const struct rtt_counts *rtt_counts(const struct rtt_tracker *t);
+
+/* The flows (directions) whose packets carried no timestamp option and that
+ * never carried one, at most max of them into out[]; returns how many. */
+size_t rtt_flows_without_ts(const struct rtt_tracker *t, struct match_flow_key *out, size_t max);
 
 #endif

@@ -28,6 +28,8 @@ struct point_run {
 	struct hashtab flows;
 	struct rtt_counts counts;
 	uint64_t records;
+	size_t nots;                        /* flows without timestamps */
+	struct match_flow_key nots_list[20]; /* the first of them */
 	int failed;
 };
 
@@ -132,6 +134,7 @@ static int run_point(struct point_run *pr, const char *path, struct verr *err)
 	if (got < 0)
 		goto out;
 	pr->counts = *rtt_counts(t);
+	pr->nots = rtt_flows_without_ts(t, pr->nots_list, 20);
 	rc = 0;
 out:
 	rtt_delete(t);
@@ -329,8 +332,19 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 			goto out;
 		}
 		if (root) {
+			json_t *nl = json_array();
+			for (size_t i = 0; i < pr[p].nots && i < 20; i++) {
+				char nm[160];
+				const struct match_flow_key *k = &pr[p].nots_list[i];
+				json_array_append_new(nl, json_string(flow_str(k->family, k->src, k->sport,
+									       k->dst, k->dport, nm,
+									       sizeof nm)));
+			}
+			json_t *po = json_pack(
+				"{s:i}", "flows_without_timestamps", (int)pr[p].nots);
+			json_object_set_new(po, "flows_without_timestamps_first", nl);
 			json_array_append_new(
-				jp, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I}", "name",
+				jp, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "name",
 					      point_name((enum point)p), "file", o->file[p], "packets",
 					      (json_int_t)pr[p].records, "drops",
 					      o->drops[p] >= 0 ? json_integer(o->drops[p]) : json_null(),
@@ -338,7 +352,7 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 					      (json_int_t)c->no_ts, "unidirectional",
 					      (json_int_t)c->unidirectional, "not_tcp",
 					      (json_int_t)c->not_tcp, "flows_over_cap",
-					      (json_int_t)c->flows_over_cap));
+					      (json_int_t)c->flows_over_cap, "without_timestamps", po));
 		} else {
 			fprintf(out, "%s: %s: %llu packets, %llu RTT samples in %zu flows",
 				point_name((enum point)p), o->file[p],
@@ -346,6 +360,16 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 			fprintf(out, "; %llu without timestamps, %llu one-way, %llu not TCP; %llu handshakes\n",
 				(unsigned long long)c->no_ts, (unsigned long long)c->unidirectional,
 				(unsigned long long)c->not_tcp, (unsigned long long)c->handshakes);
+			for (size_t i = 0; i < pr[p].nots && i < 20; i++) {
+				char nm[160];
+				const struct match_flow_key *k = &pr[p].nots_list[i];
+				fprintf(out, "  without timestamps: %s\n",
+					flow_str(k->family, k->src, k->sport, k->dst, k->dport, nm,
+						 sizeof nm));
+			}
+			if (pr[p].nots > 20)
+				fprintf(out, "  ... and %zu more flows without timestamps\n",
+					pr[p].nots - 20);
 			if (n)
 				fprintf(out, "  %-46s %8s %10s %10s %10s %10s %10s %8s %12s\n",
 					"flow (its packets' TSvals echoed)", "samples", "min us",
