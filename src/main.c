@@ -174,6 +174,46 @@ static bool same_file(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
+/* The inputs after the options: POINT=FILE, run directories, and (when
+ * bare_point is not NULL) bare FILEs taken as captured at bare_point. */
+static int add_inputs(struct analysis_opts *o, int first, int argc, char **argv,
+		      const char *bare_point, struct strpool *sp, struct verr *err)
+{
+	for (int i = first; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		struct stat st;
+		if (eq == NULL && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (load_manifest(o, argv[i], sp, err) != 0)
+				return -1;
+		} else if (eq == NULL && bare_point) {
+			if (add_point(o, bare_point, (unsigned)strlen(bare_point), argv[i], -1, err) != 0)
+				return -1;
+		} else if (eq == NULL) {
+			return verr_set(err, VERR_INPUT,
+					"%s: expected POINT=FILE (e.g. guest=%s) or a run directory",
+					argv[i], argv[i]);
+		} else if (add_point(o, argv[i], (unsigned)(eq - argv[i]), eq + 1, -1, err) != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Opens a CSV output, refusing to write over one of the captures. */
+static FILE *open_csv(const char *path, const char *const file[POINT_N], struct verr *err)
+{
+	for (int p = 0; p < POINT_N; p++)
+		if (file[p] && same_file(file[p], path)) {
+			verr_set(err, VERR_INPUT, "%s: is the %s capture; refusing to overwrite it with CSV",
+				 path, point_name((enum point)p));
+			return NULL;
+		}
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		verr_set(err, VERR_INPUT, "%s: %s", path, strerror(errno));
+	return f;
+}
+
 static const char RTT_USAGE[] =
     "usage: vocalc rtt [OPTIONS] FILE | POINT=FILE ...\n"
     "TCP-timestamp RTT per flow at each capture point, by pping's rules.\n"
@@ -275,19 +315,8 @@ static int cmd_rtt(int argc, char **argv, struct verr *err)
 		verr_set(err, VERR_INPUT, "rtt: give a capture FILE or POINT=FILE arguments");
 		goto out;
 	}
-	for (int i = optind; i < argc; i++) {
-		const char *eq = strchr(argv[i], '=');
-		struct stat st;
-		if (eq == NULL && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (load_manifest(&ao, argv[i], &sp, err) != 0)
-				goto out;
-		} else if (eq == NULL) {
-			if (add_point(&ao, bare_point, (unsigned)strlen(bare_point), argv[i], -1, err) != 0)
-				goto out;
-		} else if (add_point(&ao, argv[i], (unsigned)(eq - argv[i]), eq + 1, -1, err) != 0) {
-			goto out;
-		}
-	}
+	if (add_inputs(&ao, optind, argc, argv, bare_point, &sp, err) != 0)
+		goto out;
 	int npts = 0;
 	for (int p = 0; p < POINT_N; p++) {
 		o.file[p] = ao.file[p];
@@ -296,19 +325,8 @@ static int cmd_rtt(int argc, char **argv, struct verr *err)
 	}
 	o.multi = npts > 1;
 	o.samples = samples ? stdout : NULL;
-	if (csv_path) {
-		for (int p = 0; p < POINT_N; p++)
-			if (o.file[p] && same_file(o.file[p], csv_path)) {
-				verr_set(err, VERR_INPUT,
-					 "%s: is the %s capture; refusing to overwrite it with CSV",
-					 csv_path, point_name((enum point)p));
-				goto out;
-			}
-		if ((o.csv = fopen(csv_path, "w")) == NULL) {
-			verr_set(err, VERR_INPUT, "%s: %s", csv_path, strerror(errno));
-			goto out;
-		}
-	}
+	if (csv_path && (o.csv = open_csv(csv_path, o.file, err)) == NULL)
+		goto out;
 	/* with --samples the summary goes to stderr: stdout holds the samples */
 	rc = rtt_run(&o, samples ? stderr : stdout, err);
 	if (o.csv && fclose(o.csv) != 0 && rc == 0)
@@ -423,35 +441,12 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 			 cmd == CMD_DRIFT ? "drift" : "analyze");
 		goto out;
 	}
-	for (int i = optind; i < argc; i++) {
-		const char *eq = strchr(argv[i], '=');
-		struct stat st;
-		if (eq == NULL && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (load_manifest(&o, argv[i], &sp, err) != 0)
-				goto out;
-		} else if (eq == NULL) {
-			verr_set(err, VERR_INPUT,
-				 "%s: expected POINT=FILE (e.g. guest=%s) or a run directory",
-				 argv[i], argv[i]);
-			goto out;
-		} else if (add_point(&o, argv[i], (unsigned)(eq - argv[i]), eq + 1, -1, err) != 0) {
-			goto out;
-		}
-	}
+	if (add_inputs(&o, optind, argc, argv, NULL, &sp, err) != 0)
+		goto out;
 	FILE *csv = NULL;
 	if (csv_path) {
-		for (int p = 0; p < POINT_N; p++)
-			if (o.file[p] && same_file(o.file[p], csv_path)) {
-				verr_set(err, VERR_INPUT,
-					 "%s: is the %s capture; refusing to overwrite it with CSV",
-					 csv_path, point_name((enum point)p));
-				goto out;
-			}
-		csv = fopen(csv_path, "w");
-		if (csv == NULL) {
-			verr_set(err, VERR_INPUT, "%s: %s", csv_path, strerror(errno));
+		if ((csv = open_csv(csv_path, o.file, err)) == NULL)
 			goto out;
-		}
 		if (cmd == CMD_DRIFT)
 			o.clock_csv = csv;
 		else
