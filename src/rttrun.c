@@ -108,39 +108,7 @@ csv:
 	}
 }
 
-static int run_point(struct point_run *pr, const char *path, struct verr *err)
-{
-	struct reader *r = reader_open(path, pr->o->allow_truncated, err);
-	if (r == NULL)
-		return -1;
-	struct rtt_tracker *t = rtt_create(&pr->o->cfg, on_sample, pr);
-	int rc = -1;
-	if (t == NULL) {
-		verr_set(err, VERR_INPUT, "out of memory");
-		goto out;
-	}
-	struct rpacket rp;
-	int got;
-	while ((got = reader_next(r, &rp, err)) == 1) {
-		struct pkt pk;
-		pr->records++;
-		if (dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk) != DIS_OK)
-			continue;
-		if (rtt_push(t, &pk, rp.ts_ns) != 0 || pr->failed) {
-			verr_set(err, VERR_INPUT, "out of memory");
-			goto out;
-		}
-	}
-	if (got < 0)
-		goto out;
-	pr->counts = *rtt_counts(t);
-	pr->nots = rtt_flows_without_ts(t, pr->nots_list, 20);
-	rc = 0;
-out:
-	rtt_delete(t);
-	reader_close(r);
-	return rc;
-}
+static int run_point(struct rtt_set *set, enum point p, const char *path, struct verr *err);
 
 static int cmp_flow_samples(const void *a, const void *b)
 {
@@ -294,29 +262,65 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 	return 0;
 }
 
-int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
-{
+struct rtt_set {
+	struct rtt_run_opts o;
 	struct point_run pr[POINT_N];
-	memset(pr, 0, sizeof pr);
-	int rc = -1;
-	if (o->csv)
-		fprintf(o->csv, "point,t,rtt_us,min_rtt_us,flow,shared_tsval,kind\n");
+};
+
+struct rtt_set *rtt_set_create(const struct rtt_run_opts *o)
+{
+	struct rtt_set *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return NULL;
+	s->o = *o;
 	for (int p = 0; p < POINT_N; p++) {
-		pr[p].o = o;
-		pr[p].p = (enum point)p;
-		if (hashtab_init(&pr[p].flows, 64) != 0) {
-			verr_set(err, VERR_INPUT, "out of memory");
-			goto out;
+		s->pr[p].o = &s->o;
+		s->pr[p].p = (enum point)p;
+		if (hashtab_init(&s->pr[p].flows, 64) != 0) {
+			rtt_set_delete(s);
+			return NULL;
 		}
 	}
-	for (int p = 0; p < POINT_N; p++)
-		if (o->file[p] && run_point(&pr[p], o->file[p], err) != 0)
-			goto out;
-	json_t *root = o->json ? json_object() : NULL, *jp = NULL, *jr = NULL;
+	return s;
+}
+
+void rtt_set_delete(struct rtt_set *s)
+{
+	if (s == NULL)
+		return;
+	for (int p = 0; p < POINT_N; p++) {
+		struct point_run *pr = &s->pr[p];
+		for (size_t i = 0; pr->flows.b && i <= pr->flows.mask; i++)
+			for (struct hnode *x = pr->flows.b[i]; x; x = x->next)
+				free(((struct fstats *)x)->v);
+		hashtab_free_nodes(&pr->flows);
+	}
+	free(s);
+}
+
+struct rtt_tracker *rtt_set_tracker(struct rtt_set *s, enum point p)
+{
+	return rtt_create(&s->o.cfg, on_sample, &s->pr[p]);
+}
+
+void rtt_set_finish(struct rtt_set *s, enum point p, struct rtt_tracker *t, uint64_t records)
+{
+	struct point_run *pr = &s->pr[p];
+	if (t) {
+		pr->counts = *rtt_counts(t);
+		pr->nots = rtt_flows_without_ts(t, pr->nots_list, 20);
+		rtt_delete(t);
+	}
+	pr->records = records;
+}
+
+int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points, struct verr *err)
+{
+	const struct rtt_run_opts *o = &set->o;
+	struct point_run *pr = set->pr;
+	int rc = -1;
+	json_t *jp = NULL, *jr = NULL;
 	if (root) {
-		json_object_set_new(root, "schema", json_integer(1));
-		json_object_set_new(root, "tool", json_string("vocalc"));
-		json_object_set_new(root, "version", json_string(VOCALC_VERSION));
 		jp = json_array();
 		jr = json_array();
 	}
@@ -328,7 +332,6 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 		struct fstats **fl = sorted_flows(&pr[p], &n);
 		if (fl == NULL) {
 			verr_set(err, VERR_INPUT, "out of memory");
-			json_decref(root);
 			goto out;
 		}
 		if (root) {
@@ -413,10 +416,41 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 		free(fl);
 	}
 	if (root) {
-		json_object_set_new(root, "points", jp);
+		if (with_points)
+			json_object_set_new(root, "points", jp);
+		else
+			json_decref(jp);
 		json_object_set_new(root, "rtt", jr);
+		jp = jr = NULL;
 	}
-	if (decompose(o, pr, out, root, err) != 0) {
+	if (decompose(o, pr, out, root, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	json_decref(jp);
+	json_decref(jr);
+	return rc;
+}
+
+int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
+{
+	struct rtt_set *set = rtt_set_create(o);
+	if (set == NULL)
+		return verr_set(err, VERR_INPUT, "out of memory");
+	int rc = -1;
+	if (o->csv)
+		fprintf(o->csv, "point,t,rtt_us,min_rtt_us,flow,shared_tsval,kind\n");
+	for (int p = 0; p < POINT_N; p++)
+		if (o->file[p] && run_point(set, (enum point)p, o->file[p], err) != 0)
+			goto out;
+	json_t *root = NULL;
+	if (o->json) {
+		root = json_object();
+		json_object_set_new(root, "schema", json_integer(1));
+		json_object_set_new(root, "tool", json_string("vocalc"));
+		json_object_set_new(root, "version", json_string(VOCALC_VERSION));
+	}
+	if (rtt_set_write(set, out, root, true, err) != 0) {
 		json_decref(root);
 		goto out;
 	}
@@ -427,11 +461,38 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 	}
 	rc = 0;
 out:
-	for (int p = 0; p < POINT_N; p++) {
-		for (size_t i = 0; pr[p].flows.b && i <= pr[p].flows.mask; i++)
-			for (struct hnode *x = pr[p].flows.b[i]; x; x = x->next)
-				free(((struct fstats *)x)->v);
-		hashtab_free_nodes(&pr[p].flows);
+	rtt_set_delete(set);
+	return rc;
+}
+
+/* vocalc rtt reads each capture on its own. */
+static int run_point(struct rtt_set *set, enum point p, const char *path, struct verr *err)
+{
+	struct reader *r = reader_open(path, set->o.allow_truncated, err);
+	if (r == NULL)
+		return -1;
+	struct rtt_tracker *t = rtt_set_tracker(set, p);
+	int rc = -1, got;
+	uint64_t records = 0;
+	if (t == NULL) {
+		verr_set(err, VERR_INPUT, "out of memory");
+		goto out;
 	}
+	struct rpacket rp;
+	while ((got = reader_next(r, &rp, err)) == 1) {
+		struct pkt pk;
+		records++;
+		if (dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk) != DIS_OK)
+			continue;
+		if (rtt_push(t, &pk, rp.ts_ns) != 0 || set->pr[p].failed) {
+			verr_set(err, VERR_INPUT, "out of memory");
+			goto out;
+		}
+	}
+	if (got == 0)
+		rc = 0;
+out:
+	rtt_set_finish(set, p, t, records);
+	reader_close(r);
 	return rc;
 }

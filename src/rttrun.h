@@ -12,6 +12,7 @@
 #define VOCALC_RTTRUN_H
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stdio.h>
 
 #include "guestaddr.h"
@@ -33,5 +34,19 @@ struct rtt_run_opts {
 
 /* Runs and writes the report to out; 0, or -1 with err set. */
 int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err);
+
+/* The same per point for another driver (vocalc analyze): a set of per-point
+ * collectors; a tracker per point feeds its collector (one thread per point
+ * at most); the set writes the tables and the decomposition. */
+struct rtt_set;
+struct rtt_set *rtt_set_create(const struct rtt_run_opts *o); /* copies o */
+void rtt_set_delete(struct rtt_set *s);
+/* A tracker whose samples go to point p's collector; NULL when out of memory. */
+struct rtt_tracker *rtt_set_tracker(struct rtt_set *s, enum point p);
+/* Takes p's counts and flows without timestamps from t, then deletes t. */
+void rtt_set_finish(struct rtt_set *s, enum point p, struct rtt_tracker *t, uint64_t records);
+/* Text to out (root NULL), or the keys "rtt", "rtt_decomposition",
+ * "rtt_vo_share" (and "points" if with_points) into root.  0 or -1. */
+int rtt_set_write(struct rtt_set *s, FILE *out, json_t *root, bool with_points, struct verr *err);
 
 #endif
