@@ -10,6 +10,7 @@
 #include "feed.h"
 #include "hashtab.h"
 #include "reader.h"
+#include "rttrun.h"
 
 static double mono_now(void)
 {
@@ -80,7 +81,7 @@ static int learn_guest(struct analysis *a, struct verr *err)
  * `clock`) into matcher m.  count: keep the per-point statistics (the main
  * pass).  Returns 0, or -1 with err set. */
 static int stream(struct analysis *a, uint8_t points, const struct clock_model *clock,
-		  struct matcher *m, bool count, struct verr *err)
+		  struct matcher *m, bool count, struct rtt_tracker *const *rtt, struct verr *err)
 {
 	const struct analysis_opts *o = &a->o;
 	struct feed *fd[POINT_N] = {NULL};
@@ -99,7 +100,8 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 			a->pt[p].linktype = reader_linktype(r);
 		}
 		fp[n] = (enum point)p;
-		if ((fd[n] = feed_start(r, (enum point)p, clock, &a->guest_ips, err)) == NULL)
+		if ((fd[n] = feed_start(r, (enum point)p, clock, &a->guest_ips, rtt ? rtt[p] : NULL,
+					err)) == NULL)
 			goto out;
 		n++;
 	}
@@ -173,7 +175,10 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 	rc = 0;
 out:
 	for (int i = 0; i < n; i++) {
-		uint64_t records = feed_finish(fd[i]);
+		bool rtt_failed = false;
+		uint64_t records = feed_finish(fd[i], &rtt_failed);
+		if (rtt_failed)
+			a->rtt_failed = true;
 		if (count)
 			a->pt[fp[i]].records = records;
 	}
@@ -335,7 +340,7 @@ static int estimate_clock(struct analysis *a, int64_t t0, struct verr *err)
 		verr_set(err, VERR_INPUT, "out of memory");
 		goto out;
 	}
-	if (stream(a, pts, &shift, m, true, err) != 0)
+	if (stream(a, pts, &shift, m, true, NULL, err) != 0)
 		goto out;
 	if (cp.failed || clock_est_solve(cp.est, a->o.clock_choice, &a->clock_rep) != 0) {
 		verr_set(err, VERR_INPUT, "out of memory while estimating the guest clock");
@@ -407,7 +412,31 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 	struct matcher *m = match_create(a->mask, o->window_ns, vo_journey, &a->vo);
 	if (m == NULL)
 		return verr_set(err, VERR_INPUT, "out of memory");
-	int rc = stream(a, a->mask, &a->clock, m, true, err);
+	/* TCP round trips per point, on the reader threads (rttrun.h) */
+	struct rtt_tracker *rtt[POINT_N] = {NULL};
+	if (!o->no_rtt) {
+		struct rtt_run_opts ro;
+		memset(&ro, 0, sizeof ro);
+		for (int p = 0; p < POINT_N; p++) {
+			ro.file[p] = o->file[p];
+			ro.drops[p] = o->drops[p];
+		}
+		rtt_cfg_default(&ro.cfg);
+		ro.guest_ips = a->guest_ips;
+		ro.allow_truncated = o->allow_truncated;
+		a->rtt = rtt_set_create(&ro);
+		for (int p = 0; p < POINT_N && a->rtt; p++)
+			if (o->file[p] && (rtt[p] = rtt_set_tracker(a->rtt, (enum point)p)) == NULL)
+				a->rtt_failed = true;
+		if (a->rtt == NULL)
+			a->rtt_failed = true;
+	}
+	int rc = stream(a, a->mask, &a->clock, m, true, rtt, err);
+	for (int p = 0; p < POINT_N; p++)
+		if (a->rtt && o->file[p])
+			rtt_set_finish(a->rtt, (enum point)p, rtt[p], a->pt[p].records);
+	if (rc == 0 && a->rtt_failed)
+		rc = verr_set(err, VERR_INPUT, "out of memory while tracking round trips");
 	if (rc == 0)
 		a->mc = *match_counts(m);
 	match_delete(m);
@@ -418,5 +447,7 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 
 void analysis_free(struct analysis *a)
 {
+	rtt_set_delete(a->rtt);
+	a->rtt = NULL;
 	vo_free(&a->vo);
 }

@@ -28,6 +28,7 @@ struct analysis_opts {
 	int64_t window_ns;	   /* matching window */
 	enum clock_choice clock_choice; /* --clock-method; CHOOSE_AUTO: hull, else probe */
 	FILE *clock_csv;		/* per-pair clock rows (vocalc drift --csv), or NULL */
+	bool no_rtt;                /* --no-rtt: skip the TCP round trips */
 	bool allow_truncated;
 	FILE *csv;     /* per-packet rows, or NULL */
 	bool progress; /* progress line on stderr (a terminal) */
@@ -53,6 +54,8 @@ struct analysis {
 	struct point_stats pt[POINT_N];
 	struct vo vo;
 	struct match_counts mc;
+	struct rtt_set *rtt;        /* round trips per point (rttrun.h), or NULL */
+	bool rtt_failed;
 };
 
 /* How long the clock pass waits for a packet's copy: the captures are only

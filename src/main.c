@@ -41,6 +41,7 @@ static const char USAGE[] =
     "  --window-ms N           matching window, ms (default 1000)\n"
     "  --allow-truncated       analyze the complete records of a capture whose last\n"
     "                          record is cut, instead of refusing it\n"
+    "  --no-rtt                analyze: skip the TCP round trips per point\n"
     "  --no-progress           no progress line on stderr\n"
     "  -h, --help              this text;  --version  the version\n"
     "\n"
@@ -57,6 +58,7 @@ enum {
 	OPT_WINDOW,
 	OPT_ALLOW_TRUNC,
 	OPT_NO_PROGRESS,
+	OPT_NO_RTT,
 	OPT_VERSION,
 };
 
@@ -71,6 +73,7 @@ static const struct option LONG_OPTS[] = {
     {"window-ms", required_argument, NULL, OPT_WINDOW},
     {"allow-truncated", no_argument, NULL, OPT_ALLOW_TRUNC},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"no-rtt", no_argument, NULL, OPT_NO_RTT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -412,6 +415,9 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 			break;
 		case OPT_ALLOW_TRUNC:
 			o.allow_truncated = true;
+			break;
+		case OPT_NO_RTT:
+			o.no_rtt = true;
 			break;
 		case OPT_NO_PROGRESS:
 			o.progress = false;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "reader.h"
+#include "rttrun.h"
 
 static const char *const NOT_OBSERVABLE_NOTE =
     "every delay is exactly 0: both points carry the same kernel receive stamp, so this "
@@ -233,7 +234,8 @@ static int write_json(FILE *out, const struct analysis *a, enum report_kind kind
 					      json_vo_dir(a, DIR_FROM_GUEST)));
 	else
 		json_object_set_new(root, "vo", json_null());
-	json_object_set_new(root, "rtt", json_array());
+	if (a->rtt == NULL || rtt_set_write(a->rtt, NULL, root, false, &(struct verr){0}) != 0)
+		json_object_set_new(root, "rtt", json_array());
 	json_object_set_new(root, "ack", json_array());
 	json_object_set_new(root, "ack_compression", json_array());
 dump:;
@@ -483,6 +485,11 @@ static int write_text(FILE *out, const struct analysis *a)
 		fprintf(out, "Not observable: %s.\n", NOT_OBSERVABLE_NOTE);
 	if (neg)
 		fprintf(out, "(!) Negative median between host points: %s.\n", NEGATIVE_NOTE);
+	if (a->rtt) {
+		fprintf(out, "\nTCP round trips from the timestamp option (pping's rules), per point:\n");
+		if (rtt_set_write(a->rtt, out, NULL, false, &(struct verr){0}) != 0)
+			return -1;
+	}
 	for (int p = 0; p < POINT_N; p++)
 		if (a->o.drops[p] > 0) {
 			fprintf(out,

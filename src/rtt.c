@@ -14,6 +14,8 @@ void rtt_cfg_default(struct rtt_cfg *c)
 	c->max_flows = 100000;
 }
 
+struct tsent;
+
 struct rflow {
 	struct hnode hn;
 	struct match_flow_key key;
@@ -22,6 +24,12 @@ struct rflow {
 	bool rev;           /* the reverse direction has been seen */
 	uint32_t last_tsval;
 	bool have_last;
+	/* Shortcuts for bulk traffic, both cleared at every sweep (which may
+	 * free entries): the entry of last_tsval, and a TSecr whose entry is
+	 * known spent (echoing it again cannot give a sample). */
+	struct tsent *last_entry;
+	uint32_t spent_tsecr;
+	bool have_spent;
 };
 
 /* A recorded TSval: (flow, tsval) -> first time seen; spent when echoed. */
@@ -49,6 +57,7 @@ struct rtt_tracker {
 	rtt_emit_fn emit;
 	void *ctx;
 	struct hashtab flows, ts, hs, nots;
+	struct rflow *last_flow; /* cleared at every sweep */
 	int64_t next_sweep;
 	struct rtt_counts c;
 };
@@ -128,6 +137,8 @@ static struct hshake *find_hs(struct rtt_tracker *t, const struct match_flow_key
 static int handshake(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 {
 	uint8_t f = pk->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST);
+	if (t->hs.count == 0 && f != TCP_SYN)
+		return 0; /* no handshake under way: the common case */
 	struct match_flow_key k;
 	uint64_t h;
 	if (f == TCP_SYN) {
@@ -245,10 +256,13 @@ static void sweep(struct rtt_tracker *t, int64_t now)
 			}
 		}
 	}
+	t->last_flow = NULL;
 	for (size_t i = 0; i <= t->flows.mask; i++) {
 		struct hnode **slot = &t->flows.b[i];
 		while (*slot) {
 			struct rflow *f = (struct rflow *)*slot;
+			f->last_entry = NULL;
+			f->have_spent = false;
 			if (now - f->last_ns > t->cfg.flow_max_idle_ns) {
 				*slot = f->hn.next;
 				t->flows.count--;
@@ -298,7 +312,9 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 	struct match_flow_key fk, rk;
 	flow_key(pk, &fk, false);
 	flow_key(pk, &rk, true);
-	struct rflow *f = find_flow(t, &fk);
+	struct rflow *f = t->last_flow;
+	if (f == NULL || memcmp(&f->key, &fk, sizeof fk) != 0)
+		f = find_flow(t, &fk);
 	if (f == NULL) {
 		if (t->flows.count >= t->cfg.max_flows) {
 			t->c.flows_over_cap++;
@@ -319,6 +335,7 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 			f->rev = true;
 		}
 	}
+	t->last_flow = f;
 	f->last_ns = now;
 	if (!f->rev) {
 		t->c.unidirectional++;
@@ -329,7 +346,11 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 	struct tskey k;
 	memset(&k, 0, sizeof k);
 	uint64_t h;
-	if (record) {
+	if (record && f->have_last && f->last_tsval == pk->tsval && f->last_entry) {
+		/* the TSval of the previous packet: its entry is known */
+		if (!f->last_entry->spent && pk->payload > 0)
+			f->last_entry->shared = true;
+	} else if (record) {
 		k.flow = fk;
 		k.tsval = pk->tsval;
 		struct tsent *e = find_ts(t, &k, &h);
@@ -345,19 +366,30 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 		} else if (!e->spent && pk->payload > 0 && f->have_last && f->last_tsval == pk->tsval) {
 			e->shared = true; /* several segments carry it: the echo may answer a later one */
 		}
+		f->last_entry = e;
+	} else {
+		f->last_entry = NULL;
 	}
 	f->last_tsval = pk->tsval;
 	f->have_last = true;
 	/* does this packet echo a TSval of the reverse direction? */
+	if (f->have_spent && f->spent_tsecr == pk->tsecr)
+		return 1; /* echoed before, and spent: nothing new */
 	memset(&k, 0, sizeof k);
 	k.flow = rk;
 	k.tsval = pk->tsecr;
 	struct tsent *e = find_ts(t, &k, &h);
+	if (e && e->spent) {
+		f->spent_tsecr = pk->tsecr;
+		f->have_spent = true;
+	}
 	if (e && !e->spent) {
 		int64_t rtt = now - e->t_ns;
 		if (rtt < f->min_ns)
 			f->min_ns = rtt;
 		e->spent = true;
+		f->spent_tsecr = pk->tsecr;
+		f->have_spent = true;
 		t->c.samples++;
 		if (e->shared)
 			t->c.shared_tsval++;

@@ -36,3 +36,16 @@ allg = [v for f in want for v in g[f]]; alln = [v for f in want for v in n[f]]
 o = r["rtt_vo_share"]
 assert abs(o["vo_share"] - (p50(allg) - p50(alln)) / p50(allg)) < 1e-9, o
 PY
+# vocalc analyze carries the same RTT tables and decomposition (its reader
+# threads run the same trackers); --no-rtt leaves them out
+expect_exit 0 "$VOCALC" analyze --json "$S"
+cp "$T/out" "$T/an.json"
+expect_exit 0 "$VOCALC" rtt --json "$S"
+python3 - "$T/an.json" "$T/out" <<'PY' || fail "analyze's RTT differs from vocalc rtt's"
+import json, sys
+a, r = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for k in ("rtt", "rtt_decomposition", "rtt_vo_share"):
+    assert a[k] == r[k], k
+PY
+expect_exit 0 "$VOCALC" analyze --json --no-rtt "$S"
+[ "$(json_get "$T/out" "r['rtt']")" = "[]" ] || fail "--no-rtt"
