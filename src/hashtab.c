@@ -20,6 +20,23 @@ void hashtab_free(struct hashtab *t)
 	memset(t, 0, sizeof *t);
 }
 
+void hashtab_free_if(struct hashtab *t, bool (*drop)(struct hnode *n, void *ctx), void *ctx)
+{
+	for (size_t i = 0; t->b && i <= t->mask; i++) {
+		struct hnode **slot = &t->b[i];
+		while (*slot) {
+			struct hnode *n = *slot;
+			if (drop(n, ctx)) {
+				*slot = n->next;
+				t->count--;
+				free(n);
+			} else {
+				slot = &n->next;
+			}
+		}
+	}
+}
+
 void hashtab_free_nodes(struct hashtab *t)
 {
 	for (size_t i = 0; t->b && i <= t->mask; i++) {

@@ -4,6 +4,7 @@
 #ifndef VOCALC_HASHTAB_H
 #define VOCALC_HASHTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,10 @@ struct hashtab {
 
 int hashtab_init(struct hashtab *t, size_t buckets_pow2);
 void hashtab_free(struct hashtab *t);
+/* Removes and free()s every node (each malloc'd, its struct hnode first)
+ * for which drop(node, ctx) is true; drop may update the nodes it keeps. */
+void hashtab_free_if(struct hashtab *t, bool (*drop)(struct hnode *n, void *ctx), void *ctx);
+
 /* free()s every node (each malloc'd, its struct hnode first), then the table. */
 void hashtab_free_nodes(struct hashtab *t);
 /* First node of the chain hash falls in; walk with ->next, compare ->hash first. */

@@ -103,6 +103,13 @@ static int parse_double(const char *opt, const char *text, double *out, struct v
 	return 0;
 }
 
+static int add_guest_ip(struct addrset *s, const char *text, struct verr *err)
+{
+	if (addrset_add_str(s, text) != 0)
+		return verr_set(err, VERR_INPUT, "--guest-ip: not an IPv4 or IPv6 address: '%s'", text);
+	return 0;
+}
+
 static int add_point(struct analysis_opts *o, const char *name, unsigned len, const char *file,
 		     int64_t drops, struct verr *err)
 {
@@ -278,11 +285,8 @@ static int cmd_rtt(int argc, char **argv, struct verr *err)
 		case OPT_DATA_ONLY: o.cfg.data_only = true; break;
 		case OPT_ALLOW_TRUNC: o.allow_truncated = true; break;
 		case OPT_GUEST_IP:
-			if (addrset_add_str(&o.guest_ips, optarg) != 0) {
-				verr_set(err, VERR_INPUT,
-					 "--guest-ip: not an IPv4 or IPv6 address: '%s'", optarg);
+			if (add_guest_ip(&o.guest_ips, optarg, err) != 0)
 				goto out;
-			}
 			break;
 		case OPT_TSVAL_AGE:
 		case OPT_FLOW_IDLE:
@@ -387,11 +391,8 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 			verbose = true;
 			break;
 		case OPT_GUEST_IP:
-			if (addrset_add_str(&o.guest_ips, optarg) != 0) {
-				verr_set(err, VERR_INPUT,
-					 "--guest-ip: not an IPv4 or IPv6 address: '%s'", optarg);
+			if (add_guest_ip(&o.guest_ips, optarg, err) != 0)
 				goto out;
-			}
 			break;
 		case OPT_OFFSET:
 			if (parse_double("--guest-offset-us", optarg, &o.offset_us, err) != 0)

@@ -216,24 +216,17 @@ static struct flow *flow_get(struct matcher *m, enum point p, const struct match
 	return f;
 }
 
+static bool idle_flow(struct hnode *n, void *ctx)
+{
+	return ((struct flow *)n)->last_ns < *(const int64_t *)ctx;
+}
+
 /* Drops flows idle longer than flow_idle_ns; runs every few seconds of trace time. */
 static void flow_sweep(struct matcher *m)
 {
 	int64_t cutoff = m->now_ns - m->flow_idle_ns;
 	memset(m->last_flow, 0, sizeof m->last_flow);
-	for (size_t i = 0; i <= m->flows.mask; i++) {
-		struct hnode **slot = &m->flows.b[i];
-		while (*slot) {
-			struct flow *f = (struct flow *)*slot;
-			if (f->last_ns < cutoff) {
-				*slot = f->hn.next;
-				m->flows.count--;
-				free(f);
-			} else {
-				slot = &f->hn.next;
-			}
-		}
-	}
+	hashtab_free_if(&m->flows, idle_flow, &cutoff);
 }
 
 static bool seq_in(uint32_t s, uint32_t lo, uint32_t hi)

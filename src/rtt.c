@@ -227,51 +227,43 @@ size_t rtt_flows_without_ts(const struct rtt_tracker *t, struct match_flow_key *
 	return n;
 }
 
-/* pping's cleanUp: TSval entries older than the maximum age, idle flows. */
+struct sweep_ctx {
+	const struct rtt_tracker *t;
+	int64_t now;
+};
+
+static bool stale_ts(struct hnode *n, void *ctx)
+{
+	const struct sweep_ctx *s = ctx;
+	return s->now - ((struct tsent *)n)->t_ns > s->t->cfg.tsval_max_age_ns;
+}
+
+static bool stale_hs(struct hnode *n, void *ctx)
+{
+	const struct sweep_ctx *s = ctx;
+	return s->now - ((struct hshake *)n)->t_syn > s->t->cfg.tsval_max_age_ns;
+}
+
+/* Idle flows go; the ones that stay lose their shortcuts into the TSval
+ * table, whose entries this sweep may have freed. */
+static bool stale_flow(struct hnode *n, void *ctx)
+{
+	const struct sweep_ctx *s = ctx;
+	struct rflow *f = (struct rflow *)n;
+	f->last_entry = NULL;
+	f->have_spent = false;
+	return s->now - f->last_ns > s->t->cfg.flow_max_idle_ns;
+}
+
+/* pping's cleanUp: TSval entries older than the maximum age, idle flows; and
+ * handshakes never finished. */
 static void sweep(struct rtt_tracker *t, int64_t now)
 {
-	for (size_t i = 0; i <= t->ts.mask; i++) {
-		struct hnode **slot = &t->ts.b[i];
-		while (*slot) {
-			struct tsent *e = (struct tsent *)*slot;
-			if (now - e->t_ns > t->cfg.tsval_max_age_ns) {
-				*slot = e->hn.next;
-				t->ts.count--;
-				free(e);
-			} else {
-				slot = &e->hn.next;
-			}
-		}
-	}
-	for (size_t i = 0; i <= t->hs.mask; i++) { /* handshakes never finished */
-		struct hnode **slot = &t->hs.b[i];
-		while (*slot) {
-			struct hshake *x = (struct hshake *)*slot;
-			if (now - x->t_syn > t->cfg.tsval_max_age_ns) {
-				*slot = x->hn.next;
-				t->hs.count--;
-				free(x);
-			} else {
-				slot = &x->hn.next;
-			}
-		}
-	}
+	struct sweep_ctx s = {t, now};
+	hashtab_free_if(&t->ts, stale_ts, &s);
+	hashtab_free_if(&t->hs, stale_hs, &s);
 	t->last_flow = NULL;
-	for (size_t i = 0; i <= t->flows.mask; i++) {
-		struct hnode **slot = &t->flows.b[i];
-		while (*slot) {
-			struct rflow *f = (struct rflow *)*slot;
-			f->last_entry = NULL;
-			f->have_spent = false;
-			if (now - f->last_ns > t->cfg.flow_max_idle_ns) {
-				*slot = f->hn.next;
-				t->flows.count--;
-				free(f);
-			} else {
-				slot = &f->hn.next;
-			}
-		}
-	}
+	hashtab_free_if(&t->flows, stale_flow, &s);
 }
 
 static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now);
