@@ -2,6 +2,7 @@
 #include "clock_est.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,9 +143,9 @@ static int add_exchange(struct clock_est *e, enum direction req_dir, int64_t a_t
 static struct tcp_flow *tcp_flow(struct clock_est *e, const struct match_flow_key *k, bool create)
 {
 	uint64_t h = hash_bytes(k, sizeof *k);
-	for (struct hnode *n = hashtab_chain(&e->tcp, h); n; n = n->next)
-		if (n->hash == h && memcmp(&((struct tcp_flow *)n)->key, k, sizeof *k) == 0)
-			return (struct tcp_flow *)n;
+	struct hnode *n = hashtab_find(&e->tcp, h, k, offsetof(struct tcp_flow, key), sizeof *k);
+	if (n)
+		return (struct tcp_flow *)n;
 	if (!create || e->tcp.count >= TCP_FLOWS_MAX)
 		return NULL;
 	struct tcp_flow *f = calloc(1, sizeof *f);

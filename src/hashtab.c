@@ -20,6 +20,15 @@ void hashtab_free(struct hashtab *t)
 	memset(t, 0, sizeof *t);
 }
 
+struct hnode *hashtab_find(const struct hashtab *t, uint64_t hash, const void *key, size_t key_off,
+			   size_t len)
+{
+	for (struct hnode *n = hashtab_chain(t, hash); n; n = n->next)
+		if (n->hash == hash && memcmp((const char *)n + key_off, key, len) == 0)
+			return n;
+	return NULL;
+}
+
 void hashtab_free_if(struct hashtab *t, bool (*drop)(struct hnode *n, void *ctx), void *ctx)
 {
 	for (size_t i = 0; t->b && i <= t->mask; i++) {

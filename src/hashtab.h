@@ -32,6 +32,11 @@ static inline struct hnode *hashtab_chain(const struct hashtab *t, uint64_t hash
 {
 	return t->b[hash & t->mask];
 }
+/* The first node with this hash whose key, key_off octets into the node,
+ * equals the len octets at key; NULL if none. */
+struct hnode *hashtab_find(const struct hashtab *t, uint64_t hash, const void *key, size_t key_off,
+			   size_t len);
+
 /* Inserts at the chain's tail (chains keep insertion order).  Grows the
  * table when full; returns -1 only when memory is exhausted. */
 int hashtab_insert(struct hashtab *t, struct hnode *n, uint64_t hash);

@@ -197,11 +197,9 @@ static struct flow *flow_get(struct matcher *m, enum point p, const struct match
 	if (last && memcmp(&last->key, k, sizeof *k) == 0)
 		return last;
 	uint64_t h = mp->flow_hash;
-	for (struct hnode *n = hashtab_chain(&m->flows, h); n; n = n->next) {
-		struct flow *f = (struct flow *)n;
-		if (n->hash == h && memcmp(&f->key, k, sizeof *k) == 0)
-			return m->last_flow[p] = f;
-	}
+	struct hnode *n = hashtab_find(&m->flows, h, k, offsetof(struct flow, key), sizeof *k);
+	if (n)
+		return m->last_flow[p] = (struct flow *)n;
 	struct flow *f = calloc(1, sizeof *f);
 	if (f == NULL)
 		return NULL;

@@ -1,6 +1,7 @@
 /* rtt — see rtt.h for the rules. */
 #include "rtt.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,31 +106,21 @@ static void flow_key(const struct pkt *pk, struct match_flow_key *k, bool revers
 
 static struct rflow *find_flow(struct rtt_tracker *t, const struct match_flow_key *k)
 {
-	uint64_t h = hash_bytes(k, sizeof *k);
-	for (struct hnode *n = hashtab_chain(&t->flows, h); n; n = n->next)
-		if (n->hash == h && memcmp(&((struct rflow *)n)->key, k, sizeof *k) == 0)
-			return (struct rflow *)n;
-	return NULL;
+	return (struct rflow *)hashtab_find(&t->flows, hash_bytes(k, sizeof *k), k,
+					    offsetof(struct rflow, key), sizeof *k);
 }
 
 static struct tsent *find_ts(struct rtt_tracker *t, const struct tskey *k, uint64_t *hash)
 {
-	uint64_t h = hash_bytes(k, sizeof *k);
-	*hash = h;
-	for (struct hnode *n = hashtab_chain(&t->ts, h); n; n = n->next)
-		if (n->hash == h && memcmp(&((struct tsent *)n)->key, k, sizeof *k) == 0)
-			return (struct tsent *)n;
-	return NULL;
+	*hash = hash_bytes(k, sizeof *k);
+	return (struct tsent *)hashtab_find(&t->ts, *hash, k, offsetof(struct tsent, key), sizeof *k);
 }
 
 static struct hshake *find_hs(struct rtt_tracker *t, const struct match_flow_key *k, uint64_t *hash)
 {
-	uint64_t h = hash_bytes(k, sizeof *k);
-	*hash = h;
-	for (struct hnode *n = hashtab_chain(&t->hs, h); n; n = n->next)
-		if (n->hash == h && memcmp(&((struct hshake *)n)->key, k, sizeof *k) == 0)
-			return (struct hshake *)n;
-	return NULL;
+	*hash = hash_bytes(k, sizeof *k);
+	return (struct hshake *)hashtab_find(&t->hs, *hash, k, offsetof(struct hshake, key),
+					     sizeof *k);
 }
 
 /* The three-way handshake: SYN, SYN/ACK back, the first ACK with the SYN's
@@ -195,9 +186,8 @@ static int note_no_ts(struct rtt_tracker *t, const struct pkt *pk)
 	struct match_flow_key k;
 	flow_key(pk, &k, false);
 	uint64_t h = hash_bytes(&k, sizeof k);
-	for (struct hnode *n = hashtab_chain(&t->nots, h); n; n = n->next)
-		if (n->hash == h && memcmp(&((struct nots *)n)->key, &k, sizeof k) == 0)
-			return 0;
+	if (hashtab_find(&t->nots, h, &k, offsetof(struct nots, key), sizeof k))
+		return 0;
 	if (t->nots.count >= t->cfg.max_flows)
 		return 0;
 	struct nots *x = calloc(1, sizeof *x);

@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,16 +46,19 @@ static const char *pping_flow(const struct match_flow_key *k, bool echo, char *b
 	return buf;
 }
 
+/* The flow's samples at a point, or NULL. */
+static struct fstats *flow_at(struct point_run *pr, const struct match_flow_key *k)
+{
+	return (struct fstats *)hashtab_find(&pr->flows, hash_bytes(k, sizeof *k), k,
+					     offsetof(struct fstats, key), sizeof *k);
+}
+
 static void on_sample(void *ctx, const struct rtt_sample *s)
 {
 	struct point_run *pr = ctx;
-	uint64_t h = hash_bytes(s->flow, sizeof *s->flow);
-	struct fstats *f = NULL;
-	for (struct hnode *x = hashtab_chain(&pr->flows, h); x; x = x->next)
-		if (x->hash == h && memcmp(&((struct fstats *)x)->key, s->flow, sizeof *s->flow) == 0) {
-			f = (struct fstats *)x;
-			break;
-		}
+	uint64_t h = hash_bytes(s->flow, sizeof *s->flow); /* for the lookup and the insert */
+	struct fstats *f = (struct fstats *)hashtab_find(&pr->flows, h, s->flow,
+							 offsetof(struct fstats, key), sizeof *s->flow);
 	if (f == NULL) {
 		f = calloc(1, sizeof *f);
 		if (f == NULL || hashtab_insert(&pr->flows, &f->hn, h) != 0) {
@@ -138,15 +142,6 @@ static json_t *jdist(const struct dist *d)
 			 d->mean, "sd", d->sd);
 }
 
-/* The flow's samples at a point, or NULL. */
-static struct fstats *flow_at(struct point_run *pr, const struct match_flow_key *k)
-{
-	uint64_t h = hash_bytes(k, sizeof *k);
-	for (struct hnode *x = hashtab_chain(&pr->flows, h); x; x = x->next)
-		if (x->hash == h && memcmp(&((struct fstats *)x)->key, k, sizeof *k) == 0)
-			return (struct fstats *)x;
-	return NULL;
-}
 
 static double median_of(const double *v, size_t n)
 {
