@@ -41,8 +41,10 @@ struct tsent {
 		uint32_t tsval, pad;
 	} key;
 	int64_t t_ns;
+	uint32_t seq_end; /* the first carrier's sequence number after its payload */
 	bool spent;
 	bool shared; /* seen on more than one segment */
+	bool data;   /* its first carrier had payload */
 };
 
 /* A handshake in progress, keyed by the SYN's direction. */
@@ -341,6 +343,8 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 				return -1;
 			e->key = k;
 			e->t_ns = now;
+			e->data = pk->payload > 0;
+			e->seq_end = pk->seq + pk->payload;
 			if (hashtab_insert(&t->ts, &e->hn, h) != 0) {
 				free(e);
 				return -1;
@@ -375,7 +379,16 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 		t->c.samples++;
 		if (e->shared)
 			t->c.shared_tsval++;
-		struct rtt_sample s = {RTT_TSVAL, now, rtt, f->min_ns, &e->key.flow, e->shared};
+		/* A pure ACK acknowledging exactly the one segment whose TSval it
+		 * echoes was not sent for a second segment: most likely the
+		 * receiver's delayed-ACK timer (or its quick-ACK mode) sent it. */
+		bool delayed = e->data && pk->payload == 0 &&
+			       !(pk->tcp_flags & (TCP_SYN | TCP_FIN | TCP_RST)) &&
+			       (pk->tcp_flags & TCP_ACK) && pk->ack == e->seq_end;
+		if (delayed)
+			t->c.delayed_ack++;
+		struct rtt_sample s = {RTT_TSVAL, now,      rtt,      f->min_ns,
+				       &e->key.flow, e->shared, delayed};
 		t->emit(t->ctx, &s);
 	}
 	return 1;

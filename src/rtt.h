@@ -15,6 +15,11 @@
  *  - entries are forgotten tsval_max_age after they were made, flows after
  *    flow_max_idle without packets; at most max_flows flows are tracked.
  *
+ * Samples likely inflated are flagged: the echoed TSval was on several
+ * segments (the echo may answer a later one), or the echo is a pure ACK that
+ * acknowledges exactly the one segment whose TSval it carries (a lone segment
+ * the receiver acknowledged on its delayed-ACK timer).
+ *
  * Beyond pping, the handshake (which it misses: the SYN's TSecr is 0) gives two
  * samples of their own kind, with or without timestamps: SYN to SYN/ACK (the
  * responder's side) and SYN/ACK to the first ACK (the initiator's side), both
@@ -56,6 +61,8 @@ struct rtt_sample {
 	int64_t min_ns; /* the smallest RTT of this flow so far, this one included */
 	const struct match_flow_key *flow; /* the echoed packets' direction */
 	bool shared_tsval; /* the echoed TSval was on several segments: may be inflated */
+	bool delayed_ack;  /* echoed by a pure ACK of exactly that one segment: likely the
+			    * receiver's delayed-ACK timer, so inflated by its wait */
 };
 
 typedef void (*rtt_emit_fn)(void *ctx, const struct rtt_sample *s);
@@ -63,7 +70,7 @@ typedef void (*rtt_emit_fn)(void *ctx, const struct rtt_sample *s);
 /* Why packets gave no sample, counted (pping's summary, and more). */
 struct rtt_counts {
 	uint64_t packets, not_tcp, no_ts, zero_ts, unidirectional, flows_over_cap;
-	uint64_t samples, shared_tsval, flows_seen, handshakes;
+	uint64_t samples, shared_tsval, delayed_ack, flows_seen, handshakes;
 };
 
 
