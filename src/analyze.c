@@ -81,7 +81,7 @@ static int learn_guest(struct analysis *a, struct verr *err)
  * `clock`) into matcher m.  count: keep the per-point statistics (the main
  * pass).  Returns 0, or -1 with err set. */
 static int stream(struct analysis *a, uint8_t points, const struct clock_model *clock,
-		  struct matcher *m, bool count, struct rtt_tracker *const *rtt, struct verr *err)
+		  struct matcher *m, bool count, const struct feed_taps *taps, struct verr *err)
 {
 	const struct analysis_opts *o = &a->o;
 	struct feed *fd[POINT_N] = {NULL};
@@ -100,7 +100,7 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 			a->pt[p].linktype = reader_linktype(r);
 		}
 		fp[n] = (enum point)p;
-		if ((fd[n] = feed_start(r, (enum point)p, clock, &a->guest_ips, rtt ? rtt[p] : NULL,
+		if ((fd[n] = feed_start(r, (enum point)p, clock, &a->guest_ips, taps ? &taps[p] : NULL,
 					err)) == NULL)
 			goto out;
 		n++;
@@ -175,10 +175,10 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 	rc = 0;
 out:
 	for (int i = 0; i < n; i++) {
-		bool rtt_failed = false;
-		uint64_t records = feed_finish(fd[i], &rtt_failed);
-		if (rtt_failed)
-			a->rtt_failed = true;
+		bool tap_failed = false;
+		uint64_t records = feed_finish(fd[i], &tap_failed);
+		if (tap_failed)
+			a->tap_failed = true;
 		if (count)
 			a->pt[fp[i]].records = records;
 	}
@@ -404,16 +404,35 @@ int analysis_clock(struct analysis *a, const struct analysis_opts *o, struct ver
 	return estimate_clock(a, t0, err);
 }
 
+/* The matcher's journeys go to the latency accounting and the ACK pairs. */
+static void journey(void *ctx, const struct journey_info *j)
+{
+	struct analysis *a = ctx;
+	vo_journey(&a->vo, j);
+	if (a->ack)
+		ack_journey(a->ack, j);
+}
+
 int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr *err)
 {
 	if (analysis_clock(a, o, err) != 0)
 		return -1;
-	vo_init(&a->vo, a->mask, o->csv);
-	struct matcher *m = match_create(a->mask, o->window_ns, vo_journey, &a->vo);
+	vo_init(&a->vo, a->mask, o->no_vo ? NULL : o->csv);
+	struct matcher *m = match_create(a->mask, o->window_ns, journey, a);
 	if (m == NULL)
 		return verr_set(err, VERR_INPUT, "out of memory");
-	/* TCP round trips per point, on the reader threads (rttrun.h) */
-	struct rtt_tracker *rtt[POINT_N] = {NULL};
+	/* TCP round trips and ACK streams per point, on the reader threads */
+	struct feed_taps taps[POINT_N];
+	memset(taps, 0, sizeof taps);
+	if (!o->no_ack) {
+		struct ack_cfg ac = o->ack;
+		ac.window_ns = o->window_ns;
+		if ((a->ack = ack_set_create(&ac, a->mask)) == NULL)
+			a->tap_failed = true;
+		for (int p = 0; p < POINT_N && a->ack; p++)
+			if (o->file[p] && (taps[p].ack = ack_set_tracker(a->ack, (enum point)p)) == NULL)
+				a->tap_failed = true;
+	}
 	if (!o->no_rtt) {
 		struct rtt_run_opts ro;
 		memset(&ro, 0, sizeof ro);
@@ -426,17 +445,19 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 		ro.allow_truncated = o->allow_truncated;
 		a->rtt = rtt_set_create(&ro);
 		for (int p = 0; p < POINT_N && a->rtt; p++)
-			if (o->file[p] && (rtt[p] = rtt_set_tracker(a->rtt, (enum point)p)) == NULL)
-				a->rtt_failed = true;
+			if (o->file[p] && (taps[p].rtt = rtt_set_tracker(a->rtt, (enum point)p)) == NULL)
+				a->tap_failed = true;
 		if (a->rtt == NULL)
-			a->rtt_failed = true;
+			a->tap_failed = true;
 	}
-	int rc = stream(a, a->mask, &a->clock, m, true, rtt, err);
+	int rc = stream(a, a->mask, &a->clock, m, true, taps, err);
 	for (int p = 0; p < POINT_N; p++)
 		if (a->rtt && o->file[p])
-			rtt_set_finish(a->rtt, (enum point)p, rtt[p], a->pt[p].records);
-	if (rc == 0 && a->rtt_failed)
-		rc = verr_set(err, VERR_INPUT, "out of memory while tracking round trips");
+			rtt_set_finish(a->rtt, (enum point)p, taps[p].rtt, a->pt[p].records);
+	if (a->ack && ack_set_finish(a->ack) != 0)
+		a->tap_failed = true;
+	if (rc == 0 && a->tap_failed)
+		rc = verr_set(err, VERR_INPUT, "out of memory while tracking round trips or ACKs");
 	if (rc == 0)
 		a->mc = *match_counts(m);
 	match_delete(m);
@@ -449,5 +470,7 @@ void analysis_free(struct analysis *a)
 {
 	rtt_set_delete(a->rtt);
 	a->rtt = NULL;
+	ack_set_delete(a->ack);
+	a->ack = NULL;
 	vo_free(&a->vo);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ack.h"
 #include "clock.h"
 #include "clock_est.h"
 #include "dissect.h"
@@ -29,6 +30,9 @@ struct analysis_opts {
 	enum clock_choice clock_choice; /* --clock-method; CHOOSE_AUTO: hull, else probe */
 	FILE *clock_csv;		/* per-pair clock rows (vocalc drift --csv), or NULL */
 	bool no_rtt;                /* --no-rtt: skip the TCP round trips */
+	bool no_ack;                /* --no-ack: skip the ACK streams */
+	bool no_vo;                 /* vocalc ack: the csv is the ACK rows, not the packets' */
+	struct ack_cfg ack;         /* the ACK analysis (ack.h) */
 	bool allow_truncated;
 	FILE *csv;     /* per-packet rows, or NULL */
 	bool progress; /* progress line on stderr (a terminal) */
@@ -55,7 +59,8 @@ struct analysis {
 	struct vo vo;
 	struct match_counts mc;
 	struct rtt_set *rtt;        /* round trips per point (rttrun.h), or NULL */
-	bool rtt_failed;
+	struct ack_set *ack;        /* ACK streams and pairs (ack.h), or NULL */
+	bool tap_failed;            /* a per-point tracker ran out of memory */
 };
 
 /* How long the clock pass waits for a packet's copy: the captures are only

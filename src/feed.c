@@ -23,8 +23,8 @@ struct feed {
 	enum point p;
 	const struct clock_model *clock;
 	const struct addrset *guest;
-	struct rtt_tracker *rtt;
-	bool rtt_failed;
+	struct feed_taps taps;
+	bool tap_failed;
 	pthread_t thread;
 	struct feed_item *ring;
 
@@ -121,9 +121,12 @@ static void *produce(void *arg)
 		if (it->dr == DIS_OK &&
 		    (it->dir = direction_cached(f->guest, &pk, &dir_cache)) != DIR_NONE)
 			match_prepare(&pk, &it->prep, &flow_cache);
-		if (f->rtt && it->dr == DIS_OK && pk.pclass == PROTO_TCP &&
-		    rtt_push(f->rtt, &pk, rp.ts_ns) != 0)
-			f->rtt_failed = true;
+		if (it->dr == DIS_OK && pk.pclass == PROTO_TCP) {
+			if (f->taps.rtt && rtt_push(f->taps.rtt, &pk, rp.ts_ns) != 0)
+				f->tap_failed = true;
+			if (f->taps.ack && ack_push(f->taps.ack, &pk, rp.ts_ns) != 0)
+				f->tap_failed = true;
+		}
 		t++;
 		n++;
 		if (t % BATCH == 0) {
@@ -147,7 +150,8 @@ enum direction feed_direction(const struct addrset *guest, const struct pkt *pk)
 }
 
 struct feed *feed_start(struct reader *r, enum point p, const struct clock_model *clock,
-			const struct addrset *guest, struct rtt_tracker *rtt, struct verr *err)
+			const struct addrset *guest, const struct feed_taps *taps,
+			struct verr *err)
 {
 	struct feed *f = calloc(1, sizeof *f);
 	struct feed_item *ring = malloc(RING * sizeof *ring);
@@ -162,7 +166,8 @@ struct feed *feed_start(struct reader *r, enum point p, const struct clock_model
 	f->p = p;
 	f->clock = clock;
 	f->guest = guest;
-	f->rtt = rtt;
+	if (taps)
+		f->taps = *taps;
 	f->ring = ring;
 	int rc = pthread_create(&f->thread, NULL, produce, f);
 	if (rc != 0) {
@@ -214,14 +219,14 @@ void feed_progress(struct feed *f, uint64_t *done, uint64_t *total)
 	reader_progress(f->r, done, total);
 }
 
-uint64_t feed_finish(struct feed *f, bool *rtt_failed)
+uint64_t feed_finish(struct feed *f, bool *tap_failed)
 {
 	if (f == NULL)
 		return 0;
 	atomic_store_explicit(&f->stop, 1, memory_order_relaxed);
 	pthread_join(f->thread, NULL);
-	if (rtt_failed)
-		*rtt_failed = f->rtt_failed;
+	if (tap_failed)
+		*tap_failed = f->tap_failed;
 	uint64_t n = atomic_load_explicit(&f->records, memory_order_relaxed);
 	reader_close(f->r);
 	free(f->ring);

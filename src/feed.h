@@ -14,6 +14,7 @@
 #include "match.h"
 #include "point.h"
 #include "reader.h"
+#include "ack.h"
 #include "rtt.h"
 #include "verr.h"
 
@@ -29,14 +30,21 @@ struct feed_item {
 
 struct feed;
 
+/* Trackers a reader thread feeds every packet of its capture (in capture
+ * order, with the capture's own stamps) and nobody else touches until
+ * feed_finish; each may be NULL. */
+struct feed_taps {
+	struct rtt_tracker *rtt;
+	struct ack_tracker *ack;
+};
+
 /* Starts reading r (the feed owns it from now, also on failure) captured at
  * point p; guest stamps are converted with clock, directions decided by the
- * guest addresses; both must outlive the feed.  rtt: NULL, or a tracker the
- * reader thread feeds every packet (in capture order, the capture's own
- * clock) and nobody else touches until feed_finish.  NULL with err set if
- * the thread cannot start. */
+ * guest addresses; both must outlive the feed.  taps: NULL, or the trackers
+ * to feed (copied).  NULL with err set if the thread cannot start. */
 struct feed *feed_start(struct reader *r, enum point p, const struct clock_model *clock,
-			const struct addrset *guest, struct rtt_tracker *rtt, struct verr *err);
+			const struct addrset *guest, const struct feed_taps *taps,
+			struct verr *err);
 
 /* Direction of a packet from the guest's addresses: DIR_NONE when neither
  * or both ends are the guest's. */
@@ -55,8 +63,8 @@ void feed_thread_tune(void);
 /* Octets of the file read so far and in all; records read so far. */
 void feed_progress(struct feed *f, uint64_t *done, uint64_t *total);
 /* Stops the thread (if running), joins it, closes the reader, frees f.
- * Returns the number of records read; *rtt_failed (if not NULL): the RTT
- * tracker ran out of memory. */
-uint64_t feed_finish(struct feed *f, bool *rtt_failed);
+ * Returns the number of records read; *tap_failed (if not NULL): a tracker
+ * ran out of memory. */
+uint64_t feed_finish(struct feed *f, bool *tap_failed);
 
 #endif

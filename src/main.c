@@ -20,6 +20,7 @@ static const char USAGE[] =
     "       vocalc analyze [OPTIONS] RUN_DIR\n"
     "       vocalc drift   [OPTIONS] POINT=FILE ... | RUN_DIR\n"
     "       vocalc rtt     [OPTIONS] FILE | POINT=FILE ...   (vocalc rtt --help)\n"
+    "       vocalc ack     [OPTIONS] FILE | POINT=FILE ... | RUN_DIR   (vocalc ack --help)\n"
     "       vocalc --help | --version\n"
     "\n"
     "analyze: per-hop and end-to-end (VO) latency of a VM's traffic from captures\n"
@@ -42,6 +43,7 @@ static const char USAGE[] =
     "  --allow-truncated       analyze the complete records of a capture whose last\n"
     "                          record is cut, instead of refusing it\n"
     "  --no-rtt                analyze: skip the TCP round trips per point\n"
+    "  --no-ack                analyze: skip the ACK inter-arrival analysis\n"
     "  --no-progress           no progress line on stderr\n"
     "  -h, --help              this text;  --version  the version\n"
     "\n"
@@ -60,6 +62,16 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_NO_RTT,
 	OPT_VERSION,
+	OPT_NO_ACK,
+	OPT_BIN,
+	OPT_MAX,
+	OPT_LOG_BINS,
+	OPT_LINK_RATE,
+	OPT_PACKET_BYTES,
+	OPT_TOLERANCE,
+	OPT_BURST,
+	OPT_ALL_ACKS,
+	OPT_ACK_POINT,
 };
 
 static const struct option LONG_OPTS[] = {
@@ -74,6 +86,16 @@ static const struct option LONG_OPTS[] = {
     {"allow-truncated", no_argument, NULL, OPT_ALLOW_TRUNC},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"no-rtt", no_argument, NULL, OPT_NO_RTT},
+    {"no-ack", no_argument, NULL, OPT_NO_ACK},
+    {"bin", required_argument, NULL, OPT_BIN},
+    {"max", required_argument, NULL, OPT_MAX},
+    {"log-bins", no_argument, NULL, OPT_LOG_BINS},
+    {"link-rate", required_argument, NULL, OPT_LINK_RATE},
+    {"packet-bytes", required_argument, NULL, OPT_PACKET_BYTES},
+    {"tolerance", required_argument, NULL, OPT_TOLERANCE},
+    {"burst-interval", required_argument, NULL, OPT_BURST},
+    {"all-acks", no_argument, NULL, OPT_ALL_ACKS},
+    {"point", required_argument, NULL, OPT_ACK_POINT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -344,10 +366,75 @@ out:
 	return rc;
 }
 
-enum command { CMD_ANALYZE, CMD_DRIFT };
+enum command { CMD_ANALYZE, CMD_DRIFT, CMD_ACK };
 
-/* vocalc analyze and vocalc drift: the same inputs and options; drift stops
- * after the clock, and its --csv holds the clock pairs. */
+static const char ACK_USAGE[] =
+    "usage: vocalc ack [OPTIONS] FILE | POINT=FILE ... | RUN_DIR\n"
+    "ACK inter-arrival histograms per TCP flow at each point, the compressed fraction,\n"
+    "and, for ACKs seen at two points, the compression between them.\n"
+    "  --json                  one JSON document (CONTRACT.md: points, ack, ack_compression)\n"
+    "  --csv FILE              one row per ACK: flow, point, time, inter-arrival (us), and\n"
+    "                          for ACK pairs the upstream point and the spacing ratio\n"
+    "  --bin US                histogram bin width, us (default 10)\n"
+    "  --max US                histogram upper edge, us (default 2000)\n"
+    "  --log-bins              10 bins per decade from 1 us instead\n"
+    "  --link-rate RATE        bottleneck rate, e.g. 100M: the reference spacing is one\n"
+    "                          packet's serialization time (default: the mode of the\n"
+    "                          inter-arrivals at the flow's upstream point)\n"
+    "  --packet-bytes N        one full packet on the wire, octets (default 1500)\n"
+    "  --tolerance F           compressed: below reference x (1 - F) (default 0.1)\n"
+    "  --burst-interval MS|rtt burstiness interval (default 60 ms; rtt: the flow's median\n"
+    "                          RTT at the point)\n"
+    "  --all-acks              every pure ACK, not only those that advance the ACK\n"
+    "  --point NAME            the point a bare FILE was captured at (default guest)\n"
+    "  --guest-ip, --guest-offset-us, --guest-skew-ppm, --clock-method, --window-ms,\n"
+    "  --allow-truncated       as for vocalc analyze\n";
+
+/* Parses an ACK option into o->ack; 1 if c is not one, -1 on a bad value. */
+static int ack_option(int c, const char *opt, const char *arg, struct analysis_opts *o,
+		      struct verr *err)
+{
+	double v = 0;
+	switch (c) {
+	case OPT_LOG_BINS: o->ack.log_bins = true; return 0;
+	case OPT_ALL_ACKS: o->ack.all_acks = true; return 0;
+	case OPT_LINK_RATE:
+		if (ack_parse_rate(arg, &o->ack.link_rate_bps) != 0)
+			return verr_set(err, VERR_INPUT,
+					"--link-rate: not a rate in bit/s: '%s' (e.g. 100M, 1G)", arg);
+		return 0;
+	case OPT_BURST:
+		if (strcmp(arg, "rtt") == 0) {
+			o->ack.burst_rtt = true;
+			return 0;
+		}
+		/* fall through */
+	case OPT_BIN:
+	case OPT_MAX:
+	case OPT_PACKET_BYTES:
+	case OPT_TOLERANCE:
+		if (parse_double(opt, arg, &v, err) != 0)
+			return -1;
+		if (c == OPT_TOLERANCE ? !(v >= 0 && v < 1) : !(v > 0 && v < 1e9))
+			return verr_set(err, VERR_INPUT, "%s: out of range: '%s'", opt, arg);
+		if (c == OPT_BIN)
+			o->ack.bin_us = v;
+		else if (c == OPT_MAX)
+			o->ack.max_us = v;
+		else if (c == OPT_PACKET_BYTES)
+			o->ack.packet_bytes = v;
+		else if (c == OPT_TOLERANCE)
+			o->ack.tolerance = v;
+		else
+			o->ack.burst_ms = v;
+		return 0;
+	default: return 1;
+	}
+}
+
+/* vocalc analyze, drift and ack: the same inputs and options; drift stops
+ * after the clock, and its --csv holds the clock pairs; ack reports the ACK
+ * streams only, and its --csv holds the ACK rows. */
 static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 {
 	struct analysis_opts o;
@@ -356,14 +443,20 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 		o.drops[p] = -1;
 	o.window_ns = 1000LL * 1000000;
 	o.progress = isatty(2);
+	ack_cfg_default(&o.ack);
 	bool json = false, skew_given = false, verbose = false;
-	const char *csv_path = NULL;
+	const char *csv_path = NULL, *bare_point = cmd == CMD_ACK ? "guest" : NULL;
 	struct strpool sp = {.n = 0};
 	int rc = -1, c;
 	optind = 1;
 	opterr = 0; /* our own one-line messages */
 	while ((c = getopt_long(argc, argv, ":hv", LONG_OPTS, NULL)) != -1) {
 		double v;
+		int ar = ack_option(c, argv[optind - 1], optarg, &o, err);
+		if (ar < 0)
+			goto out;
+		if (ar == 0)
+			continue;
 		switch (c) {
 		case OPT_JSON:
 			json = true;
@@ -420,11 +513,17 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 		case OPT_NO_RTT:
 			o.no_rtt = true;
 			break;
+		case OPT_NO_ACK:
+			o.no_ack = true;
+			break;
+		case OPT_ACK_POINT:
+			bare_point = optarg;
+			break;
 		case OPT_NO_PROGRESS:
 			o.progress = false;
 			break;
 		case 'h':
-			fputs(USAGE, stdout);
+			fputs(cmd == CMD_ACK ? ACK_USAGE : USAGE, stdout);
 			return 0;
 		case OPT_VERSION:
 			printf("vocalc %s\n", VOCALC_VERSION);
@@ -448,16 +547,42 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 			 cmd == CMD_DRIFT ? "drift" : "analyze");
 		goto out;
 	}
-	if (add_inputs(&o, optind, argc, argv, NULL, &sp, err) != 0)
+	if (add_inputs(&o, optind, argc, argv, bare_point, &sp, err) != 0)
 		goto out;
+	if (cmd == CMD_ACK) {
+		if (!(o.ack.max_us > o.ack.bin_us) || o.ack.max_us / o.ack.bin_us > 100000 ||
+		    (o.ack.log_bins && !(o.ack.max_us > 1))) {
+			verr_set(err, VERR_INPUT,
+				 "ack: --max must exceed --bin (and 1 us with --log-bins), with at "
+				 "most 100000 bins");
+			goto out;
+		}
+		o.no_vo = true;
+		o.no_rtt = !o.ack.burst_rtt;
+	}
 	FILE *csv = NULL;
 	if (csv_path) {
 		if ((csv = open_csv(csv_path, o.file, err)) == NULL)
 			goto out;
 		if (cmd == CMD_DRIFT)
 			o.clock_csv = csv;
+		else if (cmd == CMD_ACK)
+			o.ack.csv = csv;
 		else
 			o.csv = csv;
+		if (cmd == CMD_ACK)
+			fputs("flow,point,t,interarrival_us,ratio_from,ratio\n", csv);
+	}
+	int npts = 0;
+	for (int p = 0; p < POINT_N; p++)
+		npts += o.file[p] != NULL;
+	if (cmd == CMD_ACK && npts == 1) {
+		enum point p1 = POINT_GUEST;
+		for (int p = 0; p < POINT_N; p++)
+			if (o.file[p])
+				p1 = (enum point)p;
+		rc = ack_run_single(o.file[p1], p1, &o.ack, o.allow_truncated, stdout, json, err);
+		goto close;
 	}
 	if (cmd == CMD_DRIFT && !o.file[POINT_GUEST]) {
 		verr_set(err, VERR_INPUT, "drift: needs a guest capture (guest=FILE) and a host one");
@@ -467,7 +592,9 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 	int ran = cmd == CMD_DRIFT ? analysis_clock(&a, &o, err) : analysis_run(&a, &o, err);
 	if (ran == 0) {
 		struct report_opts ro = {.fmt = json ? REPORT_JSON : REPORT_TEXT,
-					 .kind = cmd == CMD_DRIFT ? REPORT_CLOCK : REPORT_ANALYSIS,
+					 .kind = cmd == CMD_DRIFT ? REPORT_CLOCK
+						 : cmd == CMD_ACK ? REPORT_ACK
+								  : REPORT_ANALYSIS,
 					 .verbose = verbose};
 		if (report_write(stdout, &ro, &a) != 0)
 			verr_set(err, VERR_INPUT, "writing the report failed");
@@ -475,6 +602,7 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 			rc = 0;
 	}
 	analysis_free(&a);
+close:
 	if (csv && fclose(csv) != 0 && rc == 0)
 		rc = verr_set(err, VERR_INPUT, "%s: %s", csv_path, strerror(errno));
 out:
@@ -509,8 +637,7 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "rtt") == 0) {
 		rc = cmd_rtt(argc - 1, argv + 1, &err);
 	} else if (strcmp(cmd, "ack") == 0) {
-		rc = verr_set(&err, VERR_INPUT, "%s: not available in vocalc %s yet", cmd,
-			      VOCALC_VERSION);
+		rc = cmd_run(CMD_ACK, argc - 1, argv + 1, &err);
 	} else if (cmd[0] == '-') {
 		rc = verr_set(&err, VERR_INPUT, "%s: unknown option (see vocalc --help)", cmd);
 	} else {

@@ -42,7 +42,7 @@ static json_t *num_or_null(bool ok, double v)
 	return ok ? json_real(v) : json_null();
 }
 
-static json_t *json_dist(const struct dist *d)
+json_t *report_dist_json(const struct dist *d)
 {
 	bool ok = d->n > 0;
 	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)d->n, "min",
@@ -66,7 +66,7 @@ static json_t *json_hop(const struct analysis *a, const struct hop_summary *s, e
 	    "{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:I, s:I, s:I, s:I, s:f, s:b}", "from",
 	    point_name(from), "to", point_name(to), "direction", direction_name(dir), "protocol",
 	    proto_name(pr), "matched", (json_int_t)c.matched, "unmatched", (json_int_t)c.unmatched,
-	    "observable", observable(&d), "delay_us", json_dist(&d), "coalesced",
+	    "observable", observable(&d), "delay_us", report_dist_json(&d), "coalesced",
 	    (json_int_t)c.coalesced, "split", (json_int_t)c.split, "unexpected",
 	    (json_int_t)c.unexpected, "bypass", (json_int_t)c.bypass, "loss_fraction",
 	    loss_fraction(&c), "loss_reliable", loss_reliable(a, from, to));
@@ -210,6 +210,8 @@ static int write_json(FILE *out, const struct analysis *a, enum report_kind kind
 	json_object_set_new(root, "clock", json_clock(a));
 	if (kind == REPORT_CLOCK)
 		goto dump;
+	if (kind == REPORT_ACK)
+		goto ack;
 	json_object_set_new(root, "matching",
 			    json_pack("{s:f, s:I, s:I, s:I}", "window_us", a->o.window_ns / 1e3,
 				      "packets", (json_int_t)a->mc.journeys, "peak_pending",
@@ -236,8 +238,12 @@ static int write_json(FILE *out, const struct analysis *a, enum report_kind kind
 		json_object_set_new(root, "vo", json_null());
 	if (a->rtt == NULL || rtt_set_write(a->rtt, NULL, root, false, &(struct verr){0}) != 0)
 		json_object_set_new(root, "rtt", json_array());
-	json_object_set_new(root, "ack", json_array());
-	json_object_set_new(root, "ack_compression", json_array());
+ack:
+	if (a->ack == NULL ||
+	    ack_set_write(a->ack, NULL, root, &a->guest_ips, a->rtt, &(struct verr){0}) != 0) {
+		json_object_set_new(root, "ack", json_array());
+		json_object_set_new(root, "ack_compression", json_array());
+	}
 dump:;
 	int rc =
 	    json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
@@ -490,6 +496,8 @@ static int write_text(FILE *out, const struct analysis *a)
 		if (rtt_set_write(a->rtt, out, NULL, false, &(struct verr){0}) != 0)
 			return -1;
 	}
+	if (a->ack && ack_set_write(a->ack, out, NULL, &a->guest_ips, a->rtt, &(struct verr){0}) != 0)
+		return -1;
 	for (int p = 0; p < POINT_N; p++)
 		if (a->o.drops[p] > 0) {
 			fprintf(out,
@@ -500,11 +508,25 @@ static int write_text(FILE *out, const struct analysis *a)
 	return ferror(out) ? -1 : 0;
 }
 
+/* vocalc ack: the clock in one line, then the ACK sections. */
+static int write_ack_text(FILE *out, const struct analysis *a)
+{
+	fprintf(out, "guest clock: method %s, offset %.3f us, skew %.3f ppm (pairs across points "
+		     "use corrected guest stamps)\n",
+		clock_method_name(a->clock.method), a->clock.seg[0].offset_ns / 1e3,
+		a->clock.seg[0].skew * 1e6);
+	if (a->ack && ack_set_write(a->ack, out, NULL, &a->guest_ips, a->rtt, &(struct verr){0}) != 0)
+		return -1;
+	return ferror(out) ? -1 : 0;
+}
+
 int report_write(FILE *out, const struct report_opts *ro, const struct analysis *a)
 {
 	if (ro->fmt == REPORT_JSON)
 		return write_json(out, a, ro->kind);
 	if (ro->kind == REPORT_CLOCK)
 		return write_clock_text(out, a, ro->verbose);
+	if (ro->kind == REPORT_ACK)
+		return write_ack_text(out, a);
 	return write_text(out, a);
 }

@@ -4,13 +4,14 @@
 #ifndef VOCALC_REPORT_H
 #define VOCALC_REPORT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "analyze.h"
 
 enum report_format { REPORT_TEXT, REPORT_JSON };
-enum report_kind { REPORT_ANALYSIS, REPORT_CLOCK };
+enum report_kind { REPORT_ANALYSIS, REPORT_CLOCK, REPORT_ACK };
 
 struct report_opts {
 	enum report_format fmt;
@@ -20,5 +21,8 @@ struct report_opts {
 
 /* Writes the report of a to out; -1 on allocation or write failure. */
 int report_write(FILE *out, const struct report_opts *ro, const struct analysis *a);
+
+/* A distribution as CONTRACT.md's `dist` object (values null when n == 0). */
+json_t *report_dist_json(const struct dist *d);
 
 #endif

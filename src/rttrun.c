@@ -9,6 +9,7 @@
 
 #include "hashtab.h"
 #include "reader.h"
+#include "report.h"
 #include "stats.h"
 
 /* One flow's samples at one point. */
@@ -17,7 +18,7 @@ struct fstats {
 	struct match_flow_key key;
 	double *v; /* RTT, us */
 	size_t n, cap;
-	uint64_t shared;
+	uint64_t shared, delayed;
 	double min_us;
 	double hs_resp_us, hs_init_us; /* the flow's handshake legs, if seen (first ones) */
 	bool has_resp, has_init;
@@ -93,6 +94,7 @@ static void on_sample(void *ctx, const struct rtt_sample *s)
 	}
 	f->v[f->n++] = s->rtt_ns / 1e3;
 	f->shared += s->shared_tsval;
+	f->delayed += s->delayed_ack;
 	if (o->samples) {
 		/* pping -m: capture time (epoch, us), rtt and min rtt (s), flow */
 		fprintf(o->samples, "%lld.%06lld %.6f %.6f %s", (long long)(s->t_ns / 1000000000),
@@ -106,9 +108,10 @@ csv:
 	if (o->csv) {
 		flow_str(s->flow->family, s->flow->src, s->flow->sport, s->flow->dst, s->flow->dport,
 			 fl, sizeof fl);
-		fprintf(o->csv, "%s,%lld.%09lld,%.3f,%.3f,%s,%d,%s\n", point_name(pr->p),
+		fprintf(o->csv, "%s,%lld.%09lld,%.3f,%.3f,%s,%d,%s,%d\n", point_name(pr->p),
 			(long long)(s->t_ns / 1000000000), (long long)(s->t_ns % 1000000000),
-			s->rtt_ns / 1e3, s->min_ns / 1e3, fl, s->shared_tsval, kinds[s->kind]);
+			s->rtt_ns / 1e3, s->min_ns / 1e3, fl, s->shared_tsval, kinds[s->kind],
+			s->delayed_ack);
 	}
 }
 
@@ -135,12 +138,6 @@ static struct fstats **sorted_flows(struct point_run *pr, size_t *n)
 	return v;
 }
 
-static json_t *jdist(const struct dist *d)
-{
-	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "n", (json_int_t)d->n, "min",
-			 d->min, "p50", d->p50, "p90", d->p90, "p99", d->p99, "max", d->max, "mean",
-			 d->mean, "sd", d->sd);
-}
 
 
 static double median_of(const double *v, size_t n)
@@ -369,9 +366,9 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 				fprintf(out, "  ... and %zu more flows without timestamps\n",
 					pr[p].nots - 20);
 			if (n)
-				fprintf(out, "  %-46s %8s %10s %10s %10s %10s %10s %8s %12s\n",
+				fprintf(out, "  %-46s %8s %10s %10s %10s %10s %10s %8s %8s %12s\n",
 					"flow (its packets' TSvals echoed)", "samples", "min us",
-					"p50 us", "p90 us", "mean us", "max us", "shared",
+					"p50 us", "p90 us", "mean us", "max us", "shared", "delack",
 					"handshake us");
 		}
 		for (size_t i = 0; i < n; i++) {
@@ -389,8 +386,9 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 				json_t *o1 = json_pack("{s:s, s:s, s:I, s:o, s:I}", "flow", name, "point",
 						       point_name((enum point)p), "samples",
 						       (json_int_t)f->n,
-						       "rtt_us", f->n ? jdist(&d) : json_null(),
+						       "rtt_us", f->n ? report_dist_json(&d) : json_null(),
 						       "shared_tsval", (json_int_t)f->shared);
+				json_object_set_new(o1, "delayed_ack", json_integer((json_int_t)f->delayed));
 				if (f->has_resp)
 					json_object_set_new(
 						o1, "handshake_us",
@@ -400,12 +398,13 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 								      : json_null()));
 				json_array_append_new(jr, o1);
 			} else if (f->n) {
-				fprintf(out, "  %-46s %8zu %10.1f %10.1f %10.1f %10.1f %10.1f %8llu %12s\n",
+				fprintf(out, "  %-46s %8zu %10.1f %10.1f %10.1f %10.1f %10.1f %8llu %8llu %12s\n",
 					name, f->n, d.min, d.p50, d.p90, d.mean, d.max,
-					(unsigned long long)f->shared, hs);
+					(unsigned long long)f->shared, (unsigned long long)f->delayed,
+					hs);
 			} else {
-				fprintf(out, "  %-46s %8zu %10s %10s %10s %10s %10s %8s %12s\n", name,
-					f->n, "-", "-", "-", "-", "-", "-", hs);
+				fprintf(out, "  %-46s %8zu %10s %10s %10s %10s %10s %8s %8s %12s\n", name,
+					f->n, "-", "-", "-", "-", "-", "-", "-", hs);
 			}
 		}
 		free(fl);
@@ -434,7 +433,7 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 		return verr_set(err, VERR_INPUT, "out of memory");
 	int rc = -1;
 	if (o->csv)
-		fprintf(o->csv, "point,t,rtt_us,min_rtt_us,flow,shared_tsval,kind\n");
+		fprintf(o->csv, "point,t,rtt_us,min_rtt_us,flow,shared_tsval,kind,delayed_ack\n");
 	for (int p = 0; p < POINT_N; p++)
 		if (o->file[p] && run_point(set, (enum point)p, o->file[p], err) != 0)
 			goto out;
@@ -490,4 +489,13 @@ out:
 	rtt_set_finish(set, p, t, records);
 	reader_close(r);
 	return rc;
+}
+
+int rtt_set_flow_p50(struct rtt_set *s, enum point p, const struct match_flow_key *k, double *us)
+{
+	struct fstats *f = flow_at(&s->pr[p], k);
+	if (f == NULL || f->n == 0)
+		return -1;
+	*us = median_of(f->v, f->n);
+	return 0;
 }

@@ -48,5 +48,8 @@ void rtt_set_finish(struct rtt_set *s, enum point p, struct rtt_tracker *t, uint
 /* Text to out (root NULL), or the keys "rtt", "rtt_decomposition",
  * "rtt_vo_share" (and "points" if with_points) into root.  0 or -1. */
 int rtt_set_write(struct rtt_set *s, FILE *out, json_t *root, bool with_points, struct verr *err);
+/* The median RTT (us) of flow k's samples at point p (k: the direction
+ * whose TSvals were echoed); -1 if it has none. */
+int rtt_set_flow_p50(struct rtt_set *s, enum point p, const struct match_flow_key *k, double *us);
 
 #endif

@@ -1,0 +1,88 @@
+# vocalc ack against ACK streams compressed by construction (tests/ackgen.py):
+# ACKs exactly 120 us apart at nic, handed to the guest in bursts of k spaced
+# 5 us, the guest clock 4136 us off.  The compressed fraction at guest must be
+# (k-1)/k within 0.5 % (and exactly the construction's), 0 at nic; the
+# spacing ratio's median and the pairs' compressed fraction the
+# construction's; burstiness the analytic coefficient of variation of the
+# constructed acknowledged-octets series.  Then: the reference from the
+# upstream mode instead of --link-rate, the clock estimated instead of given,
+# one point alone, log bins, the CSV rows, and bad options.
+source tests/lib.sh
+for k in 2 4 8; do
+	python3 tests/ackgen.py "$T/k$k" --k $k --acks 6000 --offset-us -4136 || fail ackgen
+	expect_exit 0 "$VOCALC" ack --json --link-rate 100M --guest-ip 10.9.0.2 --guest-offset-us -4136 \
+		nic="$T/k$k/nic.pcap" guest="$T/k$k/guest.pcap"
+	python3 - "$T/out" "$T/k$k/truth.json" <<'PY' || fail "k=$k: ACK figures differ from the construction"
+import json, sys
+r, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+k = t["k"]
+acks = {a["point"]: a for a in r["ack"] if a["flow"] == "10.9.0.1:5201>10.9.0.2:41000"}
+g, n = acks["guest"], acks["nic"]
+assert g["direction"] == "to_guest" and g["reference_us"] == 120 and g["reference_source"] == "link rate", g
+assert abs(g["compressed_fraction"] - (k - 1) / k) < 0.005, g["compressed_fraction"]
+assert abs(g["compressed_fraction"] - t["compressed_guest"]) < 1e-12, (g["compressed_fraction"], t)
+assert n["compressed_fraction"] == 0, n["compressed_fraction"]
+assert g["acks"] == n["acks"] == t["acks"]
+assert sum(g["hist"]["counts"]) + g["hist"]["over"] == t["acks"] - 1
+assert abs(g["interarrival_us"]["p50"] - 5.0) < 1e-9 and abs(n["interarrival_us"]["p50"] - 120) < 1e-9
+for p, a in (("nic", n), ("guest", g)):
+    b = a["burstiness"]
+    assert b["intervals"] == t["intervals_" + p], (p, b, t)
+    assert abs(b["cv"] - t["burstiness_" + p]) < 1e-9 * t["burstiness_" + p], (p, b, t)
+c = [x for x in r["ack_compression"] if x["flow"] == "10.9.0.1:5201>10.9.0.2:41000"]
+assert len(c) == 1 and c[0]["from"] == "nic" and c[0]["to"] == "guest", c
+c = c[0]
+assert c["pairs"] == t["acks"] - 1, c
+assert abs(c["ratio"]["p50"] - t["ratio_p50"]) < 1e-6, (c["ratio"], t["ratio_p50"])
+assert abs(c["compressed_fraction"] - t["ratio_compressed"]) < 1e-12, (c, t)
+assert c["smoothing"]["aligned_from"] == 1.0 and c["smoothing"]["aligned_to"] < 0.5, c
+print(f"k={k}: guest {100 * g['compressed_fraction']:.3f} % compressed (nic 0), ratio p50 "
+      f"{c['ratio']['p50']:.4f}, burstiness {g['burstiness']['cv']:.4f}")
+PY
+done
+K="$T/k4"
+# no --link-rate: the reference is the mode at the upstream point (nic), and
+# the clock is estimated; the fraction is unchanged
+expect_exit 0 "$VOCALC" ack --json --guest-ip 10.9.0.2 nic="$K/nic.pcap" guest="$K/guest.pcap"
+python3 - "$T/out" "$K/truth.json" <<'PY' || fail "reference from the mode, estimated clock"
+import json, sys
+r, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert r["clock"]["method"] != "manual" and abs(r["clock"]["offset_us"] + 4136) < 50, r["clock"]
+g = [a for a in r["ack"] if a["point"] == "guest" and a["flow"].startswith("10.9.0.1")][0]
+assert g["reference_source"] == "mode at nic" and 120 <= g["reference_us"] <= 130, g
+assert abs(g["compressed_fraction"] - t["compressed_guest"]) < 1e-12
+c = r["ack_compression"][0]
+assert abs(c["compressed_fraction"] - t["ratio_compressed"]) < 1e-12, c
+PY
+# one point alone: the histogram and the fraction, no pairs
+expect_exit 0 "$VOCALC" ack --json --link-rate 100M "$K/guest.pcap"
+want=$(json_get "$K/truth.json" 'round(r["compressed_guest"], 9)')
+json_get "$T/out" 'r["ack"][0]["point"], round(r["ack"][0]["compressed_fraction"], 9), len(r["ack_compression"])' \
+	| grep -qx "guest $want 0" || fail "one point: $(head -c 300 "$T/out")"
+# log bins: 10 a decade from 1 us, first bin [0, 1)
+expect_exit 0 "$VOCALC" ack --json --log-bins --max 1000 --link-rate 100M nic="$K/nic.pcap" guest="$K/guest.pcap" \
+	--guest-ip 10.9.0.2 --guest-offset-us -4136
+json_get "$T/out" '[round(x, 3) for x in r["ack"][0]["hist"]["edges_us"][:3]], r["ack"][0]["hist"]["edges_us"][-1], len(r["ack"][0]["hist"]["counts"])' \
+	| grep -qxF "[0.0, 1.0, 1.259] 1000.0 31" || fail "log bins: $(json_get "$T/out" 'r["ack"][0]["hist"]["edges_us"]')"
+# the text report shows both histograms side by side
+expect_exit 0 "$VOCALC" ack --link-rate 100M --guest-ip 10.9.0.2 --guest-offset-us -4136 nic="$K/nic.pcap" guest="$K/guest.pcap"
+grep -q "nic -> guest: 5999 pairs" "$T/out" && grep -q "inter-arrival us" "$T/out" || fail "text report: $(cat "$T/out")"
+# CSV: one row per ACK at each point, one per pair
+expect_exit 0 "$VOCALC" ack --csv "$T/a.csv" --link-rate 100M --guest-ip 10.9.0.2 --guest-offset-us -4136 \
+	nic="$K/nic.pcap" guest="$K/guest.pcap"
+python3 - "$T/a.csv" <<'PY' || fail "CSV rows"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+pairs = [r for r in rows if r["ratio_from"]]
+plain = [r for r in rows if not r["ratio_from"] and r["flow"].startswith("10.9.0.1")]
+assert len(pairs) == 5999 and len(plain) == 2 * 5999, (len(pairs), len(plain))
+assert all(r["point"] == "guest" and r["ratio_from"] == "nic" for r in pairs)
+assert abs(sum(float(r["ratio"]) < 0.9 for r in pairs) / 5999 - 0.75) < 0.001
+PY
+# bad options: one line, exit 2
+expect_exit 2 "$VOCALC" ack --link-rate fast "$K/guest.pcap"
+grep -q "link-rate" "$T/err" || fail "bad rate message: $(cat "$T/err")"
+expect_exit 2 "$VOCALC" ack --tolerance 1.5 "$K/guest.pcap"
+expect_exit 2 "$VOCALC" ack --bin 0.001 --max 2000 "$K/guest.pcap"
+expect_exit 2 "$VOCALC" ack "$T/nonexistent.pcap"
+grep -q "nonexistent.pcap" "$T/err" || fail "missing file not named"
