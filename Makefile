@@ -32,7 +32,7 @@ CFLAGS  += -DVOCALC_VERSION='"$(VERSION)"'
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
-TOOLS   := vocgen bareread
+TOOLS   := vocgen bareread vobackend
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TESTS   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -60,7 +60,8 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 
 # The Debian packages the build, the tests and the benchmarks need (idempotent).
 DEB_PKGS := build-essential pkg-config libpcap-dev libssh2-1-dev libgsl-dev libjansson-dev \
-            tcpdump tshark python3 time iproute2 iputils-ping iperf3
+            tcpdump tshark python3 time iproute2 iputils-ping iperf3 openssh-server \
+            openssh-client ethtool
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 	    grep -q '^install ok installed' || echo $$p; done); \
