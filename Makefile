@@ -82,6 +82,13 @@ check: all
 	$(MAKE) SAN=1 all
 	$(MAKE) SAN=thread all
 	tests/run.sh build build-san build-tsan
+	$(MAKE) check-e2e
+
+# End to end on the namespace testbed (tools/testbed): real traffic, injected
+# delay and descheduling; each test skips with its reason when not root or
+# without namespaces.
+check-e2e: all
+	CASES=tests/e2e tests/run.sh build
 
 bench: all
 	tests/bench.sh $(BUILD)
@@ -94,6 +101,6 @@ install: $(BUILD)/vocalc
 clean:
 	rm -rf build build-san build-tsan vocalc
 
-.PHONY: all deps demo check bench install clean
+.PHONY: all deps demo check check-e2e bench install clean
 .SECONDARY:
 -include $(wildcard build/*/*.d build-san/*/*.d build-tsan/*/*.d)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test against each build directory given (e.g. build build-san):
-# the unit test binaries, then the scripts in tests/cases/.  A script passes
+# the unit test binaries, then the scripts in tests/cases/ (or, with
+# CASES=DIR, only the scripts in DIR, e.g. tests/e2e).  A script passes
 # with exit 0, is skipped with exit 77 (it says why), fails otherwise.
 # Ends with the line "N passed, N failed, N skipped".
 set -u
@@ -18,9 +19,11 @@ for build in "$@"; do
 	tests=()
 	for t in "$build"/tests/test_*; do
 		case "$t" in *.o | *.d) continue ;; esac
-		[ -x "$t" ] && tests+=("$t")
+		[ -z "${CASES:-}" ] && [ -x "$t" ] && tests+=("$t")
 	done
-	for t in tests/cases/*.sh; do tests+=("$t"); done
+	for t in "${CASES:-tests/cases}"/*.sh; do
+		[ "$(basename "$t")" = lib.sh ] || tests+=("$t")
+	done
 	for t in "${tests[@]}"; do
 		name="$build/$(basename "$t" .sh)"
 		if [ -n "$only" ] && [[ "$name" != *$only* ]]; then continue; fi

@@ -16,8 +16,8 @@
  * joined with '+' (e.g. const:100+desched:5/20).  Frames keep their order
  * (FIFO per direction).  Every frame is logged when released: direction,
  * receive and release time (CLOCK_REALTIME ns), length, and for IPv4/IPv6
- * TCP the flags, seq, ack and payload length, so tests know the delay each
- * frame got.
+ * TCP "tcp" with the flags, seq, ack, payload length, source and destination
+ * port (else "-" for each), so tests know the delay each frame got.
  *
  * usage: vobackend --host-ns NS --host-tap IF --guest-ns NS --guest-tap IF
  *                  [--to-guest SPEC] [--from-guest SPEC] [--log FILE]
@@ -30,6 +30,7 @@
 #include <linux/if_tun.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -43,6 +44,7 @@
 #include <unistd.h>
 
 enum { SLOT = 2048, QLEN = 16384 };
+#define SPIN_NS 300000
 enum { TO_GUEST, FROM_GUEST };
 
 struct spec {
@@ -105,7 +107,8 @@ static void parse_spec(const char *text, struct spec *s)
 	free(copy);
 }
 
-static uint64_t rng_state = 88172645463325252ULL;
+static uint64_t seed = 88172645463325252ULL;
+static __thread uint64_t rng_state;
 static double uniform01(void)
 {
 	rng_state ^= rng_state << 13;
@@ -164,7 +167,7 @@ static void log_frame(FILE *log, int dir, const struct frame *f, int64_t release
 {
 	const uint8_t *p = f->data;
 	size_t n = f->len, off = 14;
-	char tcp[96] = "- - - - -";
+	char tcp[128] = "- - - - - - -";
 	if (n >= 14) {
 		unsigned et = (unsigned)p[12] << 8 | p[13];
 		if (et == 0x8100 && n >= 18) {
@@ -187,12 +190,76 @@ static void log_frame(FILE *log, int dir, const struct frame *f, int64_t release
 			size_t hl = (size_t)(t[12] >> 4) * 4;
 			uint32_t seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | t[6] << 8 | t[7];
 			uint32_t ack = (uint32_t)t[8] << 24 | (uint32_t)t[9] << 16 | t[10] << 8 | t[11];
-			snprintf(tcp, sizeof tcp, "tcp %u %u %u %zu", t[13], seq, ack,
-				 iplen > l4 + hl ? iplen - l4 - hl : 0);
+			snprintf(tcp, sizeof tcp, "tcp %u %u %u %zu %u %u", t[13], seq, ack,
+				 iplen > l4 + hl ? iplen - l4 - hl : 0, t[0] << 8 | t[1], t[2] << 8 | t[3]);
 		}
 	}
 	fprintf(log, "%s %lld %lld %u %s\n", dir == TO_GUEST ? "to_guest" : "from_guest",
 		(long long)f->recv, (long long)released, f->len, tcp);
+}
+
+static struct spec spec[2];
+static struct queue q[2];
+static int fd[2];
+static FILE *logfile;
+
+/* One direction, on its own thread (as a hypervisor has an I/O thread per
+ * queue): read frames from fd[d], release each when due into fd[1 - d]. */
+static void *run(void *arg)
+{
+	int d = (int)(intptr_t)arg;
+	struct queue *qd = &q[d];
+	rng_state = seed * (uint64_t)(d + 1) | 1;
+	while (!stop) {
+		/* release what is due, in order, back to back */
+		int64_t now = now_ns(), next = INT64_MAX;
+		while (qd->n) {
+			struct frame *f = &qd->f[qd->head];
+			if (f->due > now) {
+				next = f->due;
+				break;
+			}
+			ssize_t w = write(fd[1 - d], f->data, f->len);
+			(void)w; /* a full queue on the far side drops, as a real NIC's would */
+			if (logfile)
+				log_frame(logfile, d, f, now_ns());
+			qd->head = (qd->head + 1) % QLEN;
+			qd->n--;
+			now = now_ns();
+		}
+		struct pollfd pfd = {fd[d], POLLIN, 0};
+		/* wake early and spin the rest: a timer wakes tens of us late, and
+		 * the delay must be what was asked for; look at `stop` every 100 ms */
+		int64_t wait = next == INT64_MAX ? 100000000 : next - now_ns() - SPIN_NS;
+		if (wait < 0)
+			wait = 0;
+		struct timespec ts = {wait / 1000000000, wait % 1000000000};
+		if (ppoll(&pfd, 1, &ts, NULL) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		if (!(pfd.revents & POLLIN))
+			continue;
+		for (;;) { /* drain what is there */
+			if (qd->n == QLEN) {
+				uint8_t junk[SLOT];
+				if (read(fd[d], junk, sizeof junk) <= 0)
+					break;
+				qd->dropped++;
+				continue;
+			}
+			struct frame *f = &qd->f[(qd->head + qd->n) % QLEN];
+			ssize_t r = read(fd[d], f->data, SLOT);
+			if (r <= 0)
+				break;
+			f->len = (uint16_t)r;
+			f->recv = now_ns();
+			f->due = due_of(&spec[d], qd, f->recv);
+			qd->n++;
+		}
+	}
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -216,24 +283,21 @@ int main(int argc, char **argv)
 		case 5: spec_text[TO_GUEST] = optarg; break;
 		case 6: spec_text[FROM_GUEST] = optarg; break;
 		case 7: log_path = optarg; break;
-		case 8: rng_state = strtoull(optarg, NULL, 10) | 1; break;
+		case 8: seed = strtoull(optarg, NULL, 10) | 1; break;
 		case 9: pidfile = optarg; break;
 		default: die("%s", "usage: vobackend --host-ns NS --guest-ns NS [options] (see the source)");
 		}
 	}
 	if (!host_ns || !guest_ns)
 		die("%s", "--host-ns and --guest-ns are required");
-	struct spec spec[2];
 	parse_spec(spec_text[TO_GUEST], &spec[TO_GUEST]);
 	parse_spec(spec_text[FROM_GUEST], &spec[FROM_GUEST]);
-	int fd[2];
 	fd[TO_GUEST] = open_tap(host_ns, host_tap);    /* read: frames toward the guest */
 	fd[FROM_GUEST] = open_tap(guest_ns, guest_tap); /* read: frames the guest sends */
-	FILE *log = NULL;
-	if (log_path && (log = fopen(log_path, "w")) == NULL)
+	if (log_path && (logfile = fopen(log_path, "w")) == NULL)
 		die("cannot write the log %s", log_path);
-	if (log)
-		setvbuf(log, NULL, _IOFBF, 1 << 16);
+	if (logfile)
+		setvbuf(logfile, NULL, _IOFBF, 1 << 16);
 	if (pidfile) {
 		FILE *pf = fopen(pidfile, "w");
 		if (pf == NULL)
@@ -247,71 +311,24 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	struct queue q[2];
+	/* a hypervisor's I/O thread: ahead of the traffic it carries (best effort) */
+	struct sched_param sp = {.sched_priority = 10};
+	if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
+		fprintf(stderr, "vobackend: no real-time priority (%s); delays may jitter\n",
+			strerror(errno));
 	for (int d = 0; d < 2; d++) {
 		memset(&q[d], 0, sizeof q[d]);
 		if ((q[d].f = malloc(QLEN * sizeof *q[d].f)) == NULL)
 			die("%s", "out of memory");
 	}
 	t_start = now_ns();
-	while (!stop) {
-		/* release what is due, in order, back to back */
-		int64_t now = now_ns(), next = INT64_MAX;
-		for (int d = 0; d < 2; d++) {
-			while (q[d].n) {
-				struct frame *f = &q[d].f[q[d].head];
-				if (f->due > now) {
-					if (f->due < next)
-						next = f->due;
-					break;
-				}
-				ssize_t w = write(fd[1 - d], f->data, f->len);
-				(void)w; /* a full guest queue drops, as a real NIC's would */
-				if (log)
-					log_frame(log, d, f, now_ns());
-				q[d].head = (q[d].head + 1) % QLEN;
-				q[d].n--;
-			}
-		}
-		struct pollfd pfd[2] = {{fd[TO_GUEST], POLLIN, 0}, {fd[FROM_GUEST], POLLIN, 0}};
-		struct timespec ts, *tp = NULL;
-		if (next != INT64_MAX) {
-			int64_t wait = next - now_ns();
-			if (wait < 0)
-				wait = 0;
-			ts.tv_sec = wait / 1000000000;
-			ts.tv_nsec = wait % 1000000000;
-			tp = &ts;
-		}
-		if (ppoll(pfd, 2, tp, NULL) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("poll: %s", strerror(errno));
-		}
-		for (int d = 0; d < 2; d++) {
-			if (!(pfd[d].revents & POLLIN))
-				continue;
-			for (;;) { /* drain what is there */
-				if (q[d].n == QLEN) {
-					uint8_t junk[SLOT];
-					if (read(fd[d], junk, sizeof junk) <= 0)
-						break;
-					q[d].dropped++;
-					continue;
-				}
-				struct frame *f = &q[d].f[(q[d].head + q[d].n) % QLEN];
-				ssize_t r = read(fd[d], f->data, SLOT);
-				if (r <= 0)
-					break;
-				f->len = (uint16_t)r;
-				f->recv = now_ns();
-				f->due = due_of(&spec[d], &q[d], f->recv);
-				q[d].n++;
-			}
-		}
-	}
-	if (log)
-		fclose(log);
+	pthread_t th;
+	if (pthread_create(&th, NULL, run, (void *)(intptr_t)TO_GUEST) != 0)
+		die("%s", "cannot start a thread");
+	run((void *)(intptr_t)FROM_GUEST);
+	pthread_join(th, NULL);
+	if (logfile)
+		fclose(logfile);
 	if (q[0].dropped || q[1].dropped)
 		fprintf(stderr, "vobackend: queue full, dropped %llu to_guest, %llu from_guest\n",
 			(unsigned long long)q[0].dropped, (unsigned long long)q[1].dropped);

@@ -52,7 +52,7 @@ traffic() {
 	local srv2=$!
 	sleep 0.3
 	$TB exec client ping -q -c 200 -i 0.005 10.99.0.3 >/dev/null || fail "ping"
-	$TB exec guest iperf3 -c 10.99.0.1 -p 5201 -t ${BULK_S:-2} -b ${BULK_RATE:-100M} -M 1400 >/dev/null || fail "iperf3 tcp"
+	$TB exec guest iperf3 -c 10.99.0.1 -p 5201 -t ${BULK_S:-2} -b ${BULK_RATE:-30M} -l ${BULK_LEN:-1400} -M 1400 >/dev/null || fail "iperf3 tcp"
 	$TB exec client iperf3 -c 10.99.0.3 -p 5202 -u -b 5M -t 1 -l 1000 >/dev/null || fail "iperf3 udp"
 	wait $srv $srv2 2>/dev/null
 }

@@ -22,6 +22,7 @@ for run in base delay; do
 	P50[$run,from]=$(hop_p50 "$T/$run.json" guest vnet)
 	json_get "$T/$run.json" "[(h['from'], h['to'], h['matched'], h['unmatched']) for h in r['hops'] if h['protocol']=='all']" >"$T/$run.hops"
 	echo "$run: vnet->guest p50 ${P50[$run,to]} us, guest->vnet p50 ${P50[$run,from]} us"
+	$TB down >/dev/null # the backend writes out its log
 	# the backend log: every frame got the delay asked for
 	python3 - /run/vocalc-testbed/backend.log $run <<'PY' || fail "backend log ($run)"
 import sys
@@ -36,7 +37,6 @@ for line in open(sys.argv[1]):
 assert n > 1000, n
 PY
 done
-$TB down >/dev/null
 python3 - "${P50[base,to]}" "${P50[delay,to]}" "${P50[base,from]}" "${P50[delay,from]}" <<'PY' || fail "the injected delay is not what vocalc measured"
 import sys
 bt, dt, bf, df = map(float, sys.argv[1:])
