@@ -86,6 +86,7 @@ struct ack_tracker {
 	const struct ack_cfg *cfg;
 	enum point p;
 	struct hashtab flows;
+	struct aflow *last; /* the last packet's flow: bulk traffic repeats it */
 	int failed;
 };
 
@@ -113,8 +114,16 @@ struct pent {
 	bool pure;
 };
 
+enum { SEEN_SLOTS = 1024 };
+
 struct ack_set {
 	struct ack_cfg cfg;
+	/* per flow (by hash slot) the last ACK number handed on: segments that
+	 * neither advance it nor are pure ACKs need not wait in the heap */
+	struct {
+		uint64_t hash;
+		uint32_t ack;
+	} seen[SEEN_SLOTS];
 	uint8_t points;
 	enum point inner; /* the innermost point given */
 	struct ack_tracker tr[POINT_N];
@@ -253,10 +262,14 @@ int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t now)
 		return 0;
 	struct match_flow_key k;
 	flow_of(pk, &k);
-	uint64_t h = hash_bytes(&k, sizeof k);
-	struct aflow *f =
-	    (struct aflow *)hashtab_find(&t->flows, h, &k, offsetof(struct aflow, key), sizeof k);
+	struct aflow *f = t->last;
+	if (f == NULL || memcmp(&f->key, &k, sizeof k) != 0) {
+		uint64_t h0 = hash_bytes(&k, sizeof k);
+		f = (struct aflow *)hashtab_find(&t->flows, h0, &k, offsetof(struct aflow, key),
+						 sizeof k);
+	}
 	if (f == NULL) {
+		uint64_t h = hash_bytes(&k, sizeof k);
 		if ((f = calloc(1, sizeof *f)) == NULL || hashtab_insert(&t->flows, &f->hn, h) != 0) {
 			free(f);
 			t->failed = 1;
@@ -266,8 +279,10 @@ int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t now)
 		f->last_ack = pk->ack;
 		f->last_t = f->t_first = now;
 		f->acks = 1;
+		t->last = f;
 		return 0;
 	}
+	t->last = f;
 	int32_t adv = (int32_t)(pk->ack - f->last_ack);
 	bool pure = pk->payload == 0 && !(pk->tcp_flags & TCP_FIN);
 	if (!(adv > 0 || (t->cfg->all_acks && pure)))
@@ -385,6 +400,12 @@ void ack_journey(struct ack_set *s, const struct journey_info *j)
 	uint8_t in = (uint8_t)s->inner;
 	if (!(j->mask & (1u << in)))
 		return;
+	uint64_t fh = hash_bytes(j->key, sizeof j->key->flow);
+	size_t slot = fh % SEEN_SLOTS;
+	if (j->payload > 0 && s->seen[slot].hash == fh && s->seen[slot].ack == ack)
+		return; /* data with the same cumulative ACK: not in the ACK stream */
+	s->seen[slot].hash = fh;
+	s->seen[slot].ack = ack;
 	for (int p = 0; p < POINT_N; p++) {
 		if (p == in || !(j->mask & (1u << p)))
 			continue;
@@ -745,6 +766,7 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 				"p10 us", "p50 us", "p90 us", "compressed", "burstiness");
 		}
 		int order[POINT_N], np = 0;
+		double iqr[POINT_N] = {0}; /* interquartile range of the inter-arrivals, us */
 		for (int k = 0; k < POINT_N; k++) {
 			int p = r->toward || !guest ? k : POINT_N - 1 - k;
 			struct aflow *f = aflow_at(s, p, &r->key);
@@ -754,8 +776,10 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 			if (d == NULL)
 				goto nomem;
 			struct dist ds;
-			dist_of_doubles(&ds, d, f->ia.n);
+			dist_of_doubles(&ds, d, f->ia.n); /* sorts d */
 			double p10 = f->ia.n ? d[(size_t)(0.1 * (double)(f->ia.n - 1))] : 0;
+			iqr[p] = d[(size_t)(0.75 * (double)(f->ia.n - 1))] -
+				 d[(size_t)(0.25 * (double)(f->ia.n - 1))];
 			free(d);
 			hist_fill(&hp[p], f->ia.v, f->ia.n);
 			order[np++] = p;
@@ -839,18 +863,8 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 				struct aflow *fu = aflow_at(s, k, &r->key), *fd = aflow_at(s, m, &r->key);
 				double iu = 0, id = 0, au = 0, ad = 0;
 				if (fu && fd && fu->ia.n > 1 && fd->ia.n > 1) {
-					double *a = to_doubles(&fu->ia), *b = to_doubles(&fd->ia);
-					if (a && b) {
-						struct dist x;
-						dist_of_doubles(&x, a, fu->ia.n);
-						iu = a[(size_t)(0.75 * (fu->ia.n - 1))] -
-						     a[(size_t)(0.25 * (fu->ia.n - 1))];
-						dist_of_doubles(&x, b, fd->ia.n);
-						id = b[(size_t)(0.75 * (fd->ia.n - 1))] -
-						     b[(size_t)(0.25 * (fd->ia.n - 1))];
-					}
-					free(a);
-					free(b);
+					iu = iqr[k];
+					id = iqr[m];
 					au = aligned(&fu->ia, r->ref_us, c->tolerance);
 					ad = aligned(&fd->ia, r->ref_us, c->tolerance);
 				}

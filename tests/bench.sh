@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # make bench: vocalc analyze throughput (hops and VO with the clock given,
+# --no-ack,
 # --no-rtt: the job the 2x target is about), as packets/s and as a ratio to a
 # bare libpcap read loop over the same files (tools/bareread.c), peak RSS at
 # 1x and 4x the trace length, and a peer: tshark extracting fields from the
@@ -37,7 +38,7 @@ for scale in 1 4; do
 	cat "${files[@]}" >/dev/null
 	pk=$("$R" "${files[@]}" | cut -d' ' -f1)
 	# the target's job: hops and VO, the clock given, no RTT tracking
-	args=(analyze --json --no-rtt --guest-offset-us -4136 --guest-skew-ppm 73 "$d")
+	args=(analyze --json --no-rtt --no-ack --guest-offset-us -4136 --guest-skew-ppm 73 "$d")
 	tv=1e9 tb=1e9
 	for _ in $(seq 9); do
 		tv=$(python3 -c "print(min($(wall "$V" "${args[@]}"), $tv))")
@@ -61,7 +62,7 @@ PY
 		# the default run also estimates the guest clock (one more pass over
 		# vnet and guest) and tracks TCP round trips per point (no target)
 		ta=$(best_of 5 "$V" analyze --json "$d")
-		auto="default analyze (clock estimated, RTT tracked): $ta s at 1x, $(python3 -c "print(f'{$ta/$tb:.2f}')")x the bare read"
+		auto="default analyze (clock estimated, RTT and ACKs tracked): $ta s at 1x, $(python3 -c "print(f'{$ta/$tb:.2f}')")x the bare read"
 	fi
 	if [ "$scale" = 1 ] && command -v tshark >/dev/null; then
 		# vocalc rtt on the busiest capture, beside tshark extracting the
