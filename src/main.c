@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 #include "analyze.h"
+#include "oneshot.h"
 #include "report.h"
 #include "rttrun.h"
 #include "verr.h"
 
 static const char USAGE[] =
-    "usage: vocalc analyze [OPTIONS] POINT=FILE POINT=FILE ...\n"
+    "usage: vocalc [OPTIONS] HOST GUEST   one-shot capture over SSH (vocalc -h HOST GUEST)\n"
+    "       vocalc analyze [OPTIONS] POINT=FILE POINT=FILE ...\n"
     "       vocalc analyze [OPTIONS] RUN_DIR\n"
     "       vocalc drift   [OPTIONS] POINT=FILE ... | RUN_DIR\n"
     "       vocalc rtt     [OPTIONS] FILE | POINT=FILE ...   (vocalc rtt --help)\n"
@@ -611,6 +613,202 @@ out:
 	return rc;
 }
 
+static const char ONESHOT_USAGE[] =
+    "usage: vocalc [OPTIONS] HOST GUEST\n"
+    "Connects to HOST (the hypervisor) and GUEST (the VM) over SSH, finds the four\n"
+    "capture points, captures at all of them at once, saves captures/<run-id>/ and\n"
+    "reports the analysis (clock, hops, VO, RTT, ACK).  HOST and GUEST: [user@]host[:port]\n"
+    "or a Host of ~/.ssh/config.\n"
+    "  -d, --duration S        capture for S seconds (default 10; Ctrl-C stops early)\n"
+    "  -f, --filter EXPR       pcap filter, added to the SSH sessions' exclusion\n"
+    "  -s, --snaplen N         octets kept per packet (default 192)\n"
+    "  --probe-rate N          pings host -> guest per second for the clock (default 100)\n"
+    "  --no-probes             no pings\n"
+    "  --workload-guest CMD    run CMD on the guest during the capture (e.g. iperf3 -c ...)\n"
+    "  --workload-host CMD     run CMD on the host during the capture\n"
+    "  --nic IF, --bridge IF, --vnet IF, --guest-if IF   a point given, not discovered\n"
+    "  -o, --out DIR           save the run in DIR (new) instead of captures/<run-id>\n"
+    "  -i FILE                 identity (private key) file; repeatable\n"
+    "  --known-hosts FILE      host keys to check against (default ~/.ssh/known_hosts)\n"
+    "  --accept-new            add an unknown host key (a changed key is always refused)\n"
+    "  --ssh-config FILE       instead of ~/.ssh/config\n"
+    "  --connect-timeout S     default 10\n"
+    "  --json, --guest-ip, --guest-offset-us, --guest-skew-ppm, --window-ms, --no-rtt,\n"
+    "  --no-ack, --link-rate, ...   as for vocalc analyze and vocalc ack\n"
+    "Exit status: 0 success, 2 usage error, 3 remote or capture failure (what arrived\n"
+    "is still saved and analyzed).\n";
+
+enum {
+	OPT_DURATION = 3000,
+	OPT_FILTER,
+	OPT_SNAPLEN,
+	OPT_PROBE_RATE,
+	OPT_NO_PROBES,
+	OPT_WL_GUEST,
+	OPT_WL_HOST,
+	OPT_NIC,
+	OPT_BRIDGE,
+	OPT_VNET,
+	OPT_GUEST_IF,
+	OPT_OUT,
+	OPT_KNOWN_HOSTS,
+	OPT_ACCEPT_NEW,
+	OPT_SSH_CONFIG,
+	OPT_CONNECT_TIMEOUT,
+};
+
+static const struct option ONESHOT_OPTS[] = {
+    {"duration", required_argument, NULL, 'd'},
+    {"filter", required_argument, NULL, 'f'},
+    {"snaplen", required_argument, NULL, 's'},
+    {"probe-rate", required_argument, NULL, OPT_PROBE_RATE},
+    {"no-probes", no_argument, NULL, OPT_NO_PROBES},
+    {"workload-guest", required_argument, NULL, OPT_WL_GUEST},
+    {"workload-host", required_argument, NULL, OPT_WL_HOST},
+    {"nic", required_argument, NULL, OPT_NIC},
+    {"bridge", required_argument, NULL, OPT_BRIDGE},
+    {"vnet", required_argument, NULL, OPT_VNET},
+    {"guest-if", required_argument, NULL, OPT_GUEST_IF},
+    {"out", required_argument, NULL, 'o'},
+    {"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
+    {"accept-new", no_argument, NULL, OPT_ACCEPT_NEW},
+    {"ssh-config", required_argument, NULL, OPT_SSH_CONFIG},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"guest-ip", required_argument, NULL, OPT_GUEST_IP},
+    {"guest-offset-us", required_argument, NULL, OPT_OFFSET},
+    {"guest-skew-ppm", required_argument, NULL, OPT_SKEW},
+    {"window-ms", required_argument, NULL, OPT_WINDOW},
+    {"no-rtt", no_argument, NULL, OPT_NO_RTT},
+    {"no-ack", no_argument, NULL, OPT_NO_ACK},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"bin", required_argument, NULL, OPT_BIN},
+    {"max", required_argument, NULL, OPT_MAX},
+    {"log-bins", no_argument, NULL, OPT_LOG_BINS},
+    {"link-rate", required_argument, NULL, OPT_LINK_RATE},
+    {"packet-bytes", required_argument, NULL, OPT_PACKET_BYTES},
+    {"tolerance", required_argument, NULL, OPT_TOLERANCE},
+    {"burst-interval", required_argument, NULL, OPT_BURST},
+    {"all-acks", no_argument, NULL, OPT_ALL_ACKS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* vocalc HOST GUEST */
+static int cmd_oneshot(int argc, char **argv, bool *reported, struct verr *err)
+{
+	struct oneshot_opts o;
+	memset(&o, 0, sizeof o);
+	o.duration_s = 10;
+	o.snaplen = 192;
+	o.probe_rate = 100;
+	o.ssh.connect_timeout_s = 10;
+	o.progress = isatty(2);
+	struct analysis_opts ao;
+	memset(&ao, 0, sizeof ao);
+	for (int p = 0; p < POINT_N; p++)
+		ao.drops[p] = -1;
+	ao.window_ns = 1000LL * 1000000;
+	ack_cfg_default(&ao.ack);
+	bool skew_given = false;
+	/* the command line, for the manifest (never holds a secret: keys are files) */
+	static char cmdline[2048];
+	cmdline[0] = '\0';
+	for (int i = 0; i < argc; i++)
+		snprintf(cmdline + strlen(cmdline), sizeof cmdline - strlen(cmdline), "%s%s",
+			 i ? " " : "", argv[i]);
+	o.cmdline = cmdline;
+	int c;
+	optind = 0; /* a full reset of getopt */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hd:f:s:o:i:", ONESHOT_OPTS, NULL)) != -1) {
+		double v;
+		int ar = ack_option(c, argv[optind - 1], optarg, &ao, err);
+		if (ar < 0)
+			return -1;
+		if (ar == 0)
+			continue;
+		switch (c) {
+		case 'd':
+		case 's':
+		case OPT_PROBE_RATE:
+		case OPT_CONNECT_TIMEOUT:
+			if (parse_double(argv[optind - 1], optarg, &v, err) != 0)
+				return -1;
+			if (!(v > 0 && v <= 86400))
+				return verr_set(err, VERR_INPUT, "%s: out of range: '%s'",
+						argv[optind - 1], optarg);
+			if (c == 'd')
+				o.duration_s = v;
+			else if (c == 's')
+				o.snaplen = (int)v;
+			else if (c == OPT_PROBE_RATE)
+				o.probe_rate = v > 1000 ? 1000 : v;
+			else
+				o.ssh.connect_timeout_s = (int)(v < 1 ? 1 : v);
+			break;
+		case 'f': o.filter = optarg; break;
+		case OPT_NO_PROBES: o.probe_rate = 0; break;
+		case OPT_WL_GUEST: o.workload_guest = optarg; break;
+		case OPT_WL_HOST: o.workload_host = optarg; break;
+		case OPT_NIC: o.ifname[POINT_NIC] = optarg; break;
+		case OPT_BRIDGE: o.ifname[POINT_BRIDGE] = optarg; break;
+		case OPT_VNET: o.ifname[POINT_VNET] = optarg; break;
+		case OPT_GUEST_IF: o.ifname[POINT_GUEST] = optarg; break;
+		case 'o': o.out_dir = optarg; break;
+		case 'i':
+			if (o.ssh.nidentity == 8)
+				return verr_set(err, VERR_INPUT, "-i: at most 8 identity files");
+			o.ssh.identity[o.ssh.nidentity++] = optarg;
+			break;
+		case OPT_KNOWN_HOSTS: o.ssh.known_hosts = optarg; break;
+		case OPT_ACCEPT_NEW: o.ssh.accept_new = true; break;
+		case OPT_SSH_CONFIG: o.ssh.config = optarg; break;
+		case OPT_JSON: o.json = true; break;
+		case OPT_GUEST_IP:
+			if (add_guest_ip(&ao.guest_ips, optarg, err) != 0)
+				return -1;
+			break;
+		case OPT_OFFSET:
+			if (parse_double("--guest-offset-us", optarg, &ao.offset_us, err) != 0)
+				return -1;
+			ao.manual_clock = true;
+			break;
+		case OPT_SKEW:
+			if (parse_double("--guest-skew-ppm", optarg, &ao.skew_ppm, err) != 0)
+				return -1;
+			skew_given = true;
+			break;
+		case OPT_WINDOW:
+			if (parse_double("--window-ms", optarg, &v, err) != 0)
+				return -1;
+			if (!(v > 0 && v <= 2000))
+				return verr_set(err, VERR_INPUT, "--window-ms: must be in (0, 2000]");
+			ao.window_ns = (int64_t)(v * 1e6);
+			break;
+		case OPT_NO_RTT: ao.no_rtt = true; break;
+		case OPT_NO_ACK: ao.no_ack = true; break;
+		case OPT_NO_PROGRESS: o.progress = false; break;
+		case 'h': fputs(ONESHOT_USAGE, stdout); return 0;
+		case ':':
+			return verr_set(err, VERR_INPUT, "%s needs a value (see vocalc --help)",
+					argv[optind - 1]);
+		default:
+			return verr_set(err, VERR_INPUT, "unknown option %s (see vocalc --help)",
+					argv[optind - 1]);
+		}
+	}
+	if (skew_given && !ao.manual_clock)
+		return verr_set(err, VERR_INPUT, "--guest-skew-ppm needs --guest-offset-us");
+	if (argc - optind != 2)
+		return verr_set(err, VERR_INPUT,
+				"give HOST and GUEST (e.g. vocalc root@host1 root@vm7), or a command: "
+				"analyze, drift, rtt, ack (see vocalc --help)");
+	o.host = argv[optind];
+	o.guest = argv[optind + 1];
+	return oneshot_run(&o, &ao, stdout, reported, err);
+}
+
 int main(int argc, char **argv)
 {
 	struct verr err = {0};
@@ -638,13 +836,9 @@ int main(int argc, char **argv)
 		rc = cmd_rtt(argc - 1, argv + 1, &err);
 	} else if (strcmp(cmd, "ack") == 0) {
 		rc = cmd_run(CMD_ACK, argc - 1, argv + 1, &err);
-	} else if (cmd[0] == '-') {
-		rc = verr_set(&err, VERR_INPUT, "%s: unknown option (see vocalc --help)", cmd);
 	} else {
-		rc = verr_set(&err, VERR_INPUT,
-			      "one-shot capture (vocalc HOST GUEST) is not available in vocalc %s "
-			      "yet; use vocalc analyze on saved captures",
-			      VOCALC_VERSION);
+		bool reported = false;
+		rc = cmd_oneshot(argc, argv, &reported, &err);
 	}
 	if (rc != 0) {
 		fprintf(stderr, "vocalc: %s\n", err.msg);

@@ -1,0 +1,619 @@
+/* oneshot — see oneshot.h. */
+#include "oneshot.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "report.h"
+
+enum { HOST_SIDE, GUEST_SIDE };
+
+struct cap {
+	enum point p;
+	int side;
+	char ifname[64];
+	struct ssh_stream *st;
+	FILE *f;
+	char path[1024];
+	long pid;
+	uint64_t bytes;
+	bool listening, failed;
+	long drops;
+};
+
+struct job { /* a probe or workload left running */
+	int side;
+	struct ssh_stream *st;
+	long pid;
+	const char *what;
+};
+
+static volatile sig_atomic_t interrupted;
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted++;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The value after "key " on a line of text, into buf. */
+static const char *field(const char *text, const char *key, char *buf, size_t cap)
+{
+	size_t kl = strlen(key);
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (strncmp(l, key, kl) == 0 && l[kl] == ' ') {
+			size_t n = strcspn(l + kl + 1, "\n");
+			if (n >= cap)
+				n = cap - 1;
+			memcpy(buf, l + kl + 1, n);
+			buf[n] = '\0';
+			return buf;
+		}
+	}
+	buf[0] = '\0';
+	return NULL;
+}
+
+static bool safe_ifname(const char *s)
+{
+	if (!*s || strlen(s) > 15)
+		return false;
+	for (; *s; s++)
+		if (!(*s == '-' || *s == '_' || *s == '.' || *s == '@' || (*s >= '0' && *s <= '9') ||
+		      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+			return false;
+	return true;
+}
+
+/* The script that finds the guest's interface toward the host address $1. */
+static const char GUEST_DISCOVER[] =
+    "a=$1; dev=$(ip -o route get \"$a\" 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')\n"
+    "[ -n \"$dev\" ] || dev=$(ip -o route show default | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)\n"
+    "echo \"dev $dev\"\n"
+    "echo \"mac $(cat /sys/class/net/$dev/address 2>/dev/null)\"\n"
+    "echo \"addrs $(ip -o addr show dev \"$dev\" 2>/dev/null | awk '{sub(/\\/.*/, \"\", $4); printf \"%s \", $4}')\"\n"
+    "echo \"conn $SSH_CONNECTION\"\n"
+    "echo \"uid $(id -u)\"\n";
+
+/* The script that finds, on the host, the tap of guest MAC $1, its bridge
+ * and the NIC among the bridge's ports. */
+static const char HOST_DISCOVER[] =
+    "gm=$(echo \"$1\" | tr A-F a-f); tap=\n"
+    "for d in /sys/class/net/*; do n=${d##*/}; [ -e \"$d/tun_flags\" ] || continue\n"
+    "  a=$(cat \"$d/address\"); [ \"${a#??}\" = \"${gm#??}\" ] && tap=$n; done\n"
+    "[ -n \"$tap\" ] || tap=$(bridge fdb show 2>/dev/null | awk -v m=\"$gm\" '$1 == m && $2 == \"dev\" {print $3; exit}')\n"
+    "br=; [ -n \"$tap\" ] && [ -e \"/sys/class/net/$tap/master\" ] && br=$(basename \"$(readlink \"/sys/class/net/$tap/master\")\")\n"
+    "nic=\n"
+    "if [ -n \"$br\" ]; then\n"
+    "  for p in /sys/class/net/$br/brif/*; do n=${p##*/}; [ \"$n\" = \"$tap\" ] && continue\n"
+    "    [ -e \"/sys/class/net/$n/tun_flags\" ] && continue; [ -e \"/sys/class/net/$n/device\" ] && { nic=$n; break; }; done\n"
+    "  [ -n \"$nic\" ] || for p in /sys/class/net/$br/brif/*; do n=${p##*/}; [ \"$n\" = \"$tap\" ] && continue\n"
+    "    [ -e \"/sys/class/net/$n/tun_flags\" ] && continue; nic=$n; break; done\n"
+    "fi\n"
+    "[ -n \"$nic\" ] || nic=$(ip -o route show default | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)\n"
+    "echo \"tap $tap\"; echo \"bridge $br\"; echo \"nic $nic\"\n"
+    "echo \"conn $SSH_CONNECTION\"\n"
+    "echo \"uid $(id -u)\"\n";
+
+struct side {
+	struct ssh_conn *c;
+	const char *spec;
+	char sudo[16]; /* "" or "sudo -n " */
+	char conn[256]; /* $SSH_CONNECTION: client ip, port, server ip, port */
+};
+
+static int run_script(struct side *s, const char *script, const char *arg, char *out, size_t cap,
+		      struct verr *err)
+{
+	char qs[4096], qa[512], cmd[5000];
+	if (!sh_quote(script, qs, sizeof qs) || !sh_quote(arg, qa, sizeof qa))
+		return verr_set(err, VERR_REMOTE, "internal: script too long");
+	snprintf(cmd, sizeof cmd, "sh -c %s vocalc %s", qs, qa);
+	int st = 0;
+	if (ssh_run(s->c, cmd, out, cap, &st, 15, err) != 0)
+		return -1;
+	if (st != 0)
+		return verr_set(err, VERR_REMOTE, "%s: discovery failed (exit %d)", ssh_name(s->c),
+				st);
+	return 0;
+}
+
+/* sudo -n when not root, checked to work. */
+static int need_root(struct side *s, const char *uid, struct verr *err)
+{
+	if (strcmp(uid, "0") == 0) {
+		s->sudo[0] = '\0';
+		return 0;
+	}
+	char out[64];
+	int st = 1;
+	if (ssh_run(s->c, "sudo -n true", out, sizeof out, &st, 10, err) != 0)
+		return -1;
+	if (st != 0)
+		return verr_set(err, VERR_REMOTE,
+				"%s: capturing needs root: log in as root or allow this user "
+				"passwordless sudo for tcpdump, kill, ping (sudo -n failed)",
+				ssh_name(s->c));
+	snprintf(s->sudo, sizeof s->sudo, "sudo -n ");
+	return 0;
+}
+
+/* The clause excluding an SSH session, from its $SSH_CONNECTION. */
+static void exclude_clause(const char *conn, char *buf, size_t cap)
+{
+	char cip[64], sip[64];
+	unsigned cport, sport;
+	buf[0] = '\0';
+	if (sscanf(conn, "%63s %u %63s %u", cip, &cport, sip, &sport) == 4)
+		snprintf(buf, cap, "(host %s and port %u and host %s and port %u)", cip, cport, sip,
+			 sport);
+}
+
+/* Starts a remote command (as root when sudo is needed) under `timeout`, so
+ * that it ends by itself at the latest limit_s from now; prints its PID on
+ * stderr first ("vocalc-pid N").  A watchdog beside it writes a BEL to the
+ * channel's stderr every second and stops the command (SIGTERM, as a
+ * background job ignores SIGINT) as soon as that fails: the SSH session is
+ * gone, so nobody will read or stop the capture any more. */
+static struct ssh_stream *start_guarded(struct side *s, const char *cmd, int limit_s,
+					struct verr *err)
+{
+	char script[3500], q[4000], full[4200];
+	snprintf(script, sizeof script,
+		 "timeout -s TERM %d %s & p=$!; echo \"vocalc-pid $p\" >&2; "
+		 "(trap '' PIPE; while kill -0 $p 2>/dev/null; do sleep 1; "
+		 "printf '\\a' >&2 || { kill -TERM $p; exit 0; }; done) </dev/null >/dev/null & "
+		 "wait $p",
+		 limit_s, cmd);
+	if (!sh_quote(script, q, sizeof q)) {
+		verr_set(err, VERR_INPUT, "remote command too long");
+		return NULL;
+	}
+	snprintf(full, sizeof full, "%ssh -c %s", s->sudo, q);
+	return ssh_start(s->c, full, err);
+}
+
+static long pid_of(const struct ssh_stream *st)
+{
+	const char *e = strstr(ssh_stream_stderr(st), "vocalc-pid ");
+	return e ? strtol(e + 11, NULL, 10) : 0;
+}
+
+/* Signals the PIDs on one side; then checks they are gone, SIGKILL if not. */
+static void kill_pids(struct side *s, const long *pids, int n, const char *sig)
+{
+	if (s->c == NULL || ssh_lost(s->c) || n == 0)
+		return;
+	char cmd[1024], list[512] = "";
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			snprintf(list + strlen(list), sizeof list - strlen(list), " %ld", pids[i]);
+	if (!list[0])
+		return;
+	char out[256];
+	int st;
+	struct verr e = {0};
+	snprintf(cmd, sizeof cmd, "%skill -%s%s 2>/dev/null; true", s->sudo, sig, list);
+	ssh_run(s->c, cmd, out, sizeof out, &st, 10, &e);
+}
+
+static int verify_gone(struct side *s, const long *pids, int n)
+{
+	if (s->c == NULL || ssh_lost(s->c) || n == 0)
+		return 0;
+	char cmd[1024], list[512] = "", out[512];
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			snprintf(list + strlen(list), sizeof list - strlen(list), " %ld", pids[i]);
+	if (!list[0])
+		return 0;
+	/* wait a little, then kill what is left and say so */
+	snprintf(cmd, sizeof cmd,
+		 "for i in 1 2 3 4 5 6 7 8 9 10; do left=; for p in%s; do kill -0 $p 2>/dev/null && "
+		 "left=\"$left $p\"; done; [ -z \"$left\" ] && break; sleep 0.2; done; "
+		 "[ -n \"$left\" ] && %skill -9 $left 2>/dev/null; echo \"left$left\"",
+		 list, s->sudo);
+	int st;
+	struct verr e = {0};
+	if (ssh_run(s->c, cmd, out, sizeof out, &st, 10, &e) != 0)
+		return -1;
+	if (strncmp(out, "left ", 5) == 0) {
+		fprintf(stderr, "vocalc: %s: had to kill -9 what outlived SIGTERM:%s", ssh_name(s->c),
+			out + 4);
+	}
+	return 0;
+}
+
+static int make_run_dir(const struct oneshot_opts *o, char *dir, size_t cap, struct verr *err)
+{
+	if (o->out_dir) {
+		snprintf(dir, cap, "%s", o->out_dir);
+		if (mkdir(dir, 0755) != 0)
+			return verr_set(err, VERR_INPUT, "%s: %s (a run is never written over: give a "
+							 "new directory)",
+					dir, errno == EEXIST ? "exists" : strerror(errno));
+		return 0;
+	}
+	if (mkdir("captures", 0755) != 0 && errno != EEXIST)
+		return verr_set(err, VERR_INPUT, "captures: %s", strerror(errno));
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char stamp[32];
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	for (int i = 0; i < 100; i++) {
+		snprintf(dir, cap, i ? "captures/%s-%d" : "captures/%s", stamp, i);
+		if (mkdir(dir, 0755) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return verr_set(err, VERR_INPUT, "%s: %s", dir, strerror(errno));
+	}
+	return verr_set(err, VERR_INPUT, "captures/%s: too many runs this second", stamp);
+}
+
+static int write_manifest(const char *dir, const struct oneshot_opts *o, struct cap *caps,
+			  int ncap, const char *host_name, const char *guest_name, double t_start,
+			  double t_stop, struct verr *err)
+{
+	json_t *pts = json_array();
+	for (int i = 0; i < ncap; i++) {
+		const char *base = strrchr(caps[i].path, '/');
+		json_array_append_new(
+		    pts, json_pack("{s:s, s:s, s:s, s:s, s:o, s:I, s:b}", "name",
+				   point_name(caps[i].p), "file", base ? base + 1 : caps[i].path,
+				   "interface", caps[i].ifname, "host",
+				   caps[i].side == GUEST_SIDE ? guest_name : host_name, "drops",
+				   caps[i].drops >= 0 ? json_integer(caps[i].drops) : json_null(),
+				   "octets", (json_int_t)caps[i].bytes, "complete", !caps[i].failed));
+	}
+	json_t *m = json_pack("{s:i, s:s, s:s, s:o, s:{s:s, s:s}, s:f, s:f, s:s, s:i, s:s?}",
+			      "schema", 1, "tool", "vocalc", "version", VOCALC_VERSION, "points", pts,
+			      "hosts", "host", host_name, "guest", guest_name, "start", t_start,
+			      "stop", t_stop, "command_line", o->cmdline ? o->cmdline : "",
+			      "snaplen", o->snaplen, "filter", o->filter);
+	char path[1100];
+	snprintf(path, sizeof path, "%s/manifest.json", dir);
+	int rc = json_dump_file(m, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(m);
+	return rc == 0 ? 0 : verr_set(err, VERR_INPUT, "%s: cannot write the manifest", path);
+}
+
+int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,
+		bool *reported, struct verr *err)
+{
+	*reported = false;
+	if (strcmp(o->host, "-") == 0 || strcmp(o->host, "localhost") == 0)
+		return verr_set(err, VERR_INPUT, "local capture on this host (HOST %s) is not "
+						 "available yet: give the host's SSH name",
+				o->host);
+	struct side side[2];
+	memset(side, 0, sizeof side);
+	side[HOST_SIDE].spec = o->host;
+	side[GUEST_SIDE].spec = o->guest;
+	struct cap caps[POINT_N];
+	struct job jobs[4];
+	int ncap = 0, njob = 0, rc = -1;
+	memset(caps, 0, sizeof caps);
+	memset(jobs, 0, sizeof jobs);
+	char dir[1024] = "";
+	struct timespec wall0 = {0, 0}, wall1 = {0, 0};
+	struct sigaction sa, old_int, old_term;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	signal(SIGPIPE, SIG_IGN);
+	interrupted = 0;
+	for (int s = 0; s < 2; s++) {
+		struct ssh_target t;
+		if (ssh_target_parse(side[s].spec, &o->ssh, &t, err) != 0)
+			goto out;
+		if ((side[s].c = ssh_connect(&t, &o->ssh, err)) == NULL)
+			goto out;
+	}
+	/* discovery */
+	char hout[2048], gout[2048], buf[256], tmp[256];
+	/* the host address the client reached: the guest's route toward it */
+	if (ssh_run(side[HOST_SIDE].c, "echo \"conn $SSH_CONNECTION\"; echo \"uid $(id -u)\"", hout,
+		    sizeof hout, NULL, 10, err) != 0)
+		goto out;
+	char haddr[64] = "";
+	field(hout, "conn", buf, sizeof buf);
+	sscanf(buf, "%*s %*s %63s", haddr);
+	if (run_script(&side[GUEST_SIDE], GUEST_DISCOVER, haddr, gout, sizeof gout, err) != 0)
+		goto out;
+	char gmac[64];
+	field(gout, "mac", gmac, sizeof gmac);
+	field(gout, "conn", side[GUEST_SIDE].conn, sizeof side[GUEST_SIDE].conn);
+	if (need_root(&side[GUEST_SIDE], field(gout, "uid", tmp, sizeof tmp) ? tmp : "", err) != 0)
+		goto out;
+	if (run_script(&side[HOST_SIDE], HOST_DISCOVER, gmac, hout, sizeof hout, err) != 0)
+		goto out;
+	field(hout, "conn", side[HOST_SIDE].conn, sizeof side[HOST_SIDE].conn);
+	if (need_root(&side[HOST_SIDE], field(hout, "uid", tmp, sizeof tmp) ? tmp : "", err) != 0)
+		goto out;
+	static const char *const key[POINT_N] = {"nic", "bridge", "tap", "dev"};
+	for (int p = 0; p < POINT_N; p++) {
+		struct cap *c = &caps[ncap];
+		c->p = (enum point)p;
+		c->side = p == POINT_GUEST ? GUEST_SIDE : HOST_SIDE;
+		c->drops = -1;
+		if (o->ifname[p])
+			snprintf(c->ifname, sizeof c->ifname, "%s", o->ifname[p]);
+		else
+			field(p == POINT_GUEST ? gout : hout, key[p], c->ifname, sizeof c->ifname);
+		if (c->ifname[0] == '\0') {
+			verr_set(err, VERR_REMOTE, "%s: could not find the %s capture point (guest MAC %s)%s",
+				 ssh_name(side[c->side].c), point_name(c->p), gmac[0] ? gmac : "unknown",
+				 p == POINT_GUEST ? "" : "; give it with --nic, --bridge or --vnet");
+			goto out;
+		}
+		if (!safe_ifname(c->ifname)) {
+			verr_set(err, VERR_INPUT, "%s: not an interface name", c->ifname);
+			goto out;
+		}
+		ncap++;
+	}
+	char gaddrs[256];
+	field(gout, "addrs", gaddrs, sizeof gaddrs);
+	fprintf(stderr, "vocalc: points: nic %s, bridge %s, vnet %s on %s; guest %s (%s, %s) on %s\n",
+		caps[0].ifname, caps[1].ifname, caps[2].ifname, ssh_name(side[HOST_SIDE].c),
+		caps[3].ifname, gmac, gaddrs, ssh_name(side[GUEST_SIDE].c));
+	/* the filter: both SSH sessions out, then the user's */
+	char ex1[300], ex2[300], filt[2048], qf[2200];
+	exclude_clause(side[HOST_SIDE].conn, ex1, sizeof ex1);
+	exclude_clause(side[GUEST_SIDE].conn, ex2, sizeof ex2);
+	snprintf(filt, sizeof filt, "not (tcp and (%s%s%s))%s%s%s", ex1[0] ? ex1 : "",
+		 ex1[0] && ex2[0] ? " or " : "", ex2[0] ? ex2 : "", o->filter ? " and (" : "",
+		 o->filter ? o->filter : "", o->filter ? ")" : "");
+	if (!ex1[0] && !ex2[0])
+		snprintf(filt, sizeof filt, "%s", o->filter ? o->filter : "");
+	if (!sh_quote(filt, qf, sizeof qf)) {
+		verr_set(err, VERR_INPUT, "--filter: too long");
+		goto out;
+	}
+	if (make_run_dir(o, dir, sizeof dir, err) != 0)
+		goto out;
+	int limit = (int)o->duration_s + 60;
+	for (int i = 0; i < ncap; i++) {
+		struct cap *c = &caps[i];
+		snprintf(c->path, sizeof c->path, "%s/%s.pcap", dir, point_name(c->p));
+		if ((c->f = fopen(c->path, "wx")) == NULL) {
+			verr_set(err, VERR_INPUT, "%s: %s", c->path, strerror(errno));
+			goto stop;
+		}
+		char cmd[3000];
+		snprintf(cmd, sizeof cmd,
+			 "tcpdump -i %s --time-stamp-precision=nano --immediate-mode -s %d -U -w - %s",
+			 c->ifname, o->snaplen, qf);
+		if ((c->st = start_guarded(&side[c->side], cmd, limit, err)) == NULL)
+			goto stop;
+	}
+	/* wait until every capture listens */
+	double t_wait = mono();
+	char data[65536];
+	for (;;) {
+		int ready = 0;
+		for (int i = 0; i < ncap; i++) {
+			struct cap *c = &caps[i];
+			long n;
+			while ((n = ssh_stream_read(c->st, data, sizeof data)) > 0) {
+				fwrite(data, 1, (size_t)n, c->f);
+				c->bytes += (uint64_t)n;
+			}
+			c->pid = c->pid ? c->pid : pid_of(c->st);
+			c->listening = strstr(ssh_stream_stderr(c->st), "listening on") != NULL;
+			if (n < 0 && !c->listening) {
+				verr_set(err, VERR_REMOTE, "%s: tcpdump on %s did not start: %.300s",
+					 ssh_name(side[c->side].c), c->ifname,
+					 ssh_stream_stderr(c->st));
+				goto stop;
+			}
+			ready += c->listening;
+		}
+		if (ready == ncap)
+			break;
+		if (mono() - t_wait > 15 || interrupted) {
+			verr_set(err, VERR_REMOTE, "the captures did not all start within 15 s");
+			goto stop;
+		}
+		usleep(20000);
+	}
+	/* probes and workloads */
+	char gip[64] = "";
+	sscanf(gaddrs, "%63s", gip);
+	if (o->probe_rate > 0 && gip[0]) {
+		char cmd[256];
+		snprintf(cmd, sizeof cmd, "ping -q -i %.3f %s", 1.0 / o->probe_rate, gip);
+		jobs[njob] = (struct job){HOST_SIDE, start_guarded(&side[HOST_SIDE], cmd, limit, err), 0,
+					  "probes"};
+		if (jobs[njob++].st == NULL)
+			goto stop;
+	}
+	const char *wl[2] = {o->workload_host, o->workload_guest};
+	for (int s = 0; s < 2; s++) {
+		if (!wl[s])
+			continue;
+		char q[2100], cmd[2300], full[2400];
+		if (!sh_quote(wl[s], q, sizeof q)) {
+			verr_set(err, VERR_INPUT, "workload command too long");
+			goto stop;
+		}
+		snprintf(cmd, sizeof cmd, "sh -c %s", q);
+		/* the workload runs as the login user, not under sudo */
+		struct side plain = side[s];
+		plain.sudo[0] = '\0';
+		(void)full;
+		jobs[njob] = (struct job){s, start_guarded(&plain, cmd, limit, err), 0, "workload"};
+		if (jobs[njob++].st == NULL)
+			goto stop;
+	}
+	double t_start = mono();
+	clock_gettime(CLOCK_REALTIME, &wall0);
+	double last_shown = 0;
+	bool lost = false;
+	while (!interrupted && mono() - t_start < o->duration_s) {
+		struct pollfd pfd[2] = {{ssh_socket(side[0].c), POLLIN, 0},
+					{ssh_socket(side[1].c), POLLIN, 0}};
+		poll(pfd, 2, 50);
+		for (int i = 0; i < ncap; i++) {
+			struct cap *c = &caps[i];
+			long n;
+			while ((n = ssh_stream_read(c->st, data, sizeof data)) > 0) {
+				fwrite(data, 1, (size_t)n, c->f);
+				c->bytes += (uint64_t)n;
+			}
+			if (n < 0 && !c->failed) {
+				c->failed = true;
+				lost = true;
+				verr_set(err, VERR_REMOTE, "%s: the %s capture (%s) ended early: %s",
+					 ssh_name(side[c->side].c), point_name(c->p), c->ifname,
+					 ssh_lost(side[c->side].c) ? "connection lost"
+								   : "tcpdump exited");
+			}
+		}
+		for (int j = 0; j < njob; j++) {
+			char junk[4096];
+			while (ssh_stream_read(jobs[j].st, junk, sizeof junk) > 0)
+				;
+			jobs[j].pid = jobs[j].pid ? jobs[j].pid : pid_of(jobs[j].st);
+		}
+		for (int s = 0; s < 2; s++)
+			if (ssh_keepalive(side[s].c) != 0)
+				lost = true;
+		if (lost)
+			break;
+		if (o->progress && mono() - last_shown > 0.5) {
+			last_shown = mono();
+			fprintf(stderr, "\rvocalc: capturing, %4.0f s left; %s %.1f MB, %s %.1f MB ",
+				o->duration_s - (last_shown - t_start), point_name(caps[0].p),
+				caps[0].bytes / 1e6, point_name(caps[3].p), caps[3].bytes / 1e6);
+		}
+	}
+	if (o->progress && last_shown > 0)
+		fputc('\n', stderr);
+	if (interrupted)
+		fprintf(stderr, "vocalc: interrupted: stopping the captures, analyzing what arrived\n");
+	clock_gettime(CLOCK_REALTIME, &wall1);
+stop:
+	/* stop the jobs, then the captures (they catch the last packets) */
+	for (int s = 0; s < 2; s++) {
+		long pids[8];
+		int n = 0;
+		for (int j = 0; j < njob; j++)
+			if (jobs[j].side == s && jobs[j].st && (jobs[j].pid || (jobs[j].pid = pid_of(jobs[j].st))))
+				pids[n++] = jobs[j].pid;
+		kill_pids(&side[s], pids, n, "TERM");
+	}
+	usleep(300000);
+	for (int s = 0; s < 2; s++) {
+		long pids[8];
+		int n = 0;
+		for (int i = 0; i < ncap; i++)
+			if (caps[i].side == s && caps[i].st && (caps[i].pid || (caps[i].pid = pid_of(caps[i].st))))
+				pids[n++] = caps[i].pid;
+		kill_pids(&side[s], pids, n, "TERM");
+	}
+	double t_end = mono();
+	for (bool open = true; open && mono() - t_end < 5;) {
+		open = false;
+		for (int i = 0; i < ncap; i++) {
+			struct cap *c = &caps[i];
+			if (!c->st || ssh_stream_eof(c->st))
+				continue;
+			long n;
+			while ((n = ssh_stream_read(c->st, data, sizeof data)) > 0) {
+				fwrite(data, 1, (size_t)n, c->f);
+				c->bytes += (uint64_t)n;
+			}
+			if (n == 0)
+				open = true;
+		}
+		if (open)
+			usleep(20000);
+	}
+	for (int s = 0; s < 2; s++) {
+		long pids[12];
+		int n = 0;
+		for (int i = 0; i < ncap; i++)
+			if (caps[i].side == s && caps[i].pid)
+				pids[n++] = caps[i].pid;
+		for (int j = 0; j < njob; j++)
+			if (jobs[j].side == s && jobs[j].pid)
+				pids[n++] = jobs[j].pid;
+		verify_gone(&side[s], pids, n);
+	}
+	for (int i = 0; i < ncap; i++) {
+		struct cap *c = &caps[i];
+		if (c->st) {
+			const char *d = strstr(ssh_stream_stderr(c->st), " packets dropped by kernel");
+			if (d) {
+				const char *b = d;
+				while (b > ssh_stream_stderr(c->st) && b[-1] >= '0' && b[-1] <= '9')
+					b--;
+				c->drops = strtol(b, NULL, 10);
+			}
+		}
+		if (c->f && fclose(c->f) != 0)
+			verr_set(err, VERR_INPUT, "%s: %s", c->path, strerror(errno));
+		c->f = NULL;
+	}
+	if (dir[0] && ncap == POINT_N && caps[0].st) {
+		if (write_manifest(dir, o, caps, ncap, ssh_name(side[HOST_SIDE].c),
+				   ssh_name(side[GUEST_SIDE].c), wall0.tv_sec + wall0.tv_nsec / 1e9,
+				   wall1.tv_sec + wall1.tv_nsec / 1e9, err) != 0)
+			goto out;
+		fprintf(stderr, "vocalc: saved %s (vocalc analyze %s re-analyzes it)\n", dir, dir);
+		/* analyze what arrived, even after a failure */
+		for (int i = 0; i < ncap; i++) {
+			if (caps[i].bytes < 24)
+				continue; /* nothing arrived: not a capture */
+			ao->file[caps[i].p] = caps[i].path;
+			ao->drops[caps[i].p] = caps[i].drops;
+		}
+		ao->allow_truncated = true; /* a stream cut by a lost connection ends mid-record */
+		struct analysis a;
+		struct verr aerr = {0};
+		int npts = 0;
+		for (int p = 0; p < POINT_N; p++)
+			npts += ao->file[p] != NULL;
+		if (npts >= 2 && analysis_run(&a, ao, &aerr) == 0) {
+			struct report_opts ro = {.fmt = o->json ? REPORT_JSON : REPORT_TEXT,
+						 .kind = REPORT_ANALYSIS};
+			if (report_write(out, &ro, &a) == 0)
+				*reported = true;
+		} else if (err->status == 0) {
+			*err = aerr;
+		}
+		if (npts >= 2)
+			analysis_free(&a);
+		if (err->status == 0 && aerr.status == 0)
+			rc = 0;
+	}
+out:
+	for (int i = 0; i < ncap; i++) {
+		if (caps[i].f)
+			fclose(caps[i].f);
+		ssh_stream_free(caps[i].st);
+	}
+	for (int j = 0; j < njob; j++)
+		ssh_stream_free(jobs[j].st);
+	for (int s = 0; s < 2; s++)
+		ssh_close(side[s].c);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return rc;
+}

@@ -1,0 +1,48 @@
+/* oneshot — `vocalc HOST GUEST`: connect to both over SSH, discover the four
+ * capture points, capture at all of them at once, save the run, analyze it.
+ *
+ * Discovery: on GUEST, the interface the route toward the host's address
+ * leaves by, its MAC and addresses; on HOST, the tap whose MAC is the guest's
+ * but for the first octet (libvirt, QEMU), else the bridge port the bridge's
+ * FDB learned the guest MAC on; the bridge that tap is enslaved to; the NIC
+ * among the bridge's other ports (a physical device first, taps never), else
+ * the default route's device.  Every point can be given instead.
+ *
+ * Capture: tcpdump at each point (nanosecond stamps, immediate mode, snaplen,
+ * the user's filter), the SSH sessions' own packets excluded by filter,
+ * under `timeout` (a capture outlives vocalc by 60 s at most even if vocalc
+ * is killed) and `sudo -n` when not root; each capture's pcap streams back
+ * over its SSH channel into captures/<run-id>/<point>.pcap.  The clock
+ * starts once every tcpdump says it is listening.  Stopping: SIGINT to each
+ * remembered PID, the rest of the stream read, the kernel drop counts kept;
+ * then every PID checked gone (killed if not). */
+#ifndef VOCALC_ONESHOT_H
+#define VOCALC_ONESHOT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "analyze.h"
+#include "ssh.h"
+
+struct oneshot_opts {
+	const char *host, *guest;  /* [user@]host[:port], or localhost/- for HOST */
+	struct ssh_opts ssh;
+	const char *ifname[POINT_N]; /* --nic, --bridge, --vnet, --guest-if; NULL: discover */
+	double duration_s;         /* 10 */
+	int snaplen;               /* 192 */
+	const char *filter;        /* pcap syntax, or NULL */
+	double probe_rate;         /* pings host -> guest per second; 0: none */
+	const char *workload_guest, *workload_host;
+	const char *out_dir;       /* NULL: captures/<run-id> */
+	const char *cmdline;       /* for the manifest */
+	bool json, progress;
+};
+
+/* Runs it all and writes the report to out.  0, or -1 with err set; a run
+ * that lost a point still analyzes what arrived and returns -1 with
+ * VERR_REMOTE after writing the report (*reported set). */
+int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,
+		bool *reported, struct verr *err);
+
+#endif
