@@ -17,7 +17,7 @@
 #include "verr.h"
 
 static const char USAGE[] =
-    "usage: vocalc [OPTIONS] HOST GUEST   one-shot capture over SSH (vocalc -h HOST GUEST)\n"
+    "usage: vocalc [OPTIONS] HOST GUEST   one-shot capture over SSH (options at the end)\n"
     "       vocalc analyze [OPTIONS] POINT=FILE POINT=FILE ...\n"
     "       vocalc analyze [OPTIONS] RUN_DIR\n"
     "       vocalc drift   [OPTIONS] POINT=FILE ... | RUN_DIR\n"
@@ -822,6 +822,8 @@ int main(int argc, char **argv)
 	int rc;
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
 		fputs(USAGE, stdout);
+		fputs("\n", stdout);
+		fputs(ONESHOT_USAGE, stdout);
 		return 0;
 	}
 	if (strcmp(cmd, "--version") == 0) {

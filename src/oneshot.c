@@ -487,9 +487,19 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 		}
 		for (int j = 0; j < njob; j++) {
 			char junk[4096];
-			while (ssh_stream_read(jobs[j].st, junk, sizeof junk) > 0)
+			long n;
+			if (ssh_stream_eof(jobs[j].st))
+				continue;
+			while ((n = ssh_stream_read(jobs[j].st, junk, sizeof junk)) > 0)
 				;
 			jobs[j].pid = jobs[j].pid ? jobs[j].pid : pid_of(jobs[j].st);
+			if (n < 0 && ssh_stream_exit(jobs[j].st) > 0) {
+				/* ended by itself, and not well: say so (the run goes on) */
+				const char *e = ssh_stream_stderr(jobs[j].st), *m = strchr(e, '\n');
+				fprintf(stderr, "vocalc: %s: the %s exited with status %d: %.300s\n",
+					ssh_name(side[jobs[j].side].c), jobs[j].what,
+					ssh_stream_exit(jobs[j].st), m ? m + 1 : e);
+			}
 		}
 		for (int s = 0; s < 2; s++)
 			if (ssh_keepalive(side[s].c) != 0)

@@ -1,0 +1,120 @@
+# vocalc HOST GUEST on the namespace testbed, from the client namespace, the
+# way an operator runs it: discovery, capture at four points over SSH,
+# clock, report; the saved run re-analyzed; the SSH sessions absent from
+# every capture; host keys checked; Ctrl-C and a guest whose sshd dies
+# mid-capture leave no tcpdump behind.
+source tests/e2e/lib.sh
+command -v tshark >/dev/null || skip "needs tshark (make deps)"
+VC="$(cd "$(dirname "$VOCALC")" && pwd)/$(basename "$VOCALC")"
+WL="ping -q -c 300 -i 0.01 10.99.0.1"
+oneshot() { # RUN_DIR EXTRA...: a run from the client namespace, JSON report to $T/out
+	local d=$1; shift
+	ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 3 \
+		--no-progress -o "$d" --workload-guest "$WL" "$@" "$VOCALC_HOST" "$VOCALC_GUEST"
+}
+vo() { json_get "$1" "r['vo']['$2']['delay_us']['p50']"; }
+for run in base delay; do
+	if [ $run = base ]; then $TB up >/dev/null || fail "testbed up"
+	else $TB up --to-guest-delay 2000 --from-guest-delay 500 >/dev/null || fail "testbed up (delay)"; fi
+	eval "$($TB env)"
+	# no other flags than the SSH key files
+	expect_exit 0 oneshot "$T/$run" --json
+	cp "$T/out" "$T/$run.json"
+	grep -q "points: nic nic0, bridge br0, vnet vnet0 on root@10.99.0.2:22; guest eth0 (52:54:00:99:00:03" "$T/err" ||
+		fail "discovery: $(cat "$T/err")"
+	json_get "$T/$run/manifest.json" "' '.join(p['name'] + '=' + p['interface'] for p in r['points'])" |
+		grep -qx "nic=nic0 bridge=br0 vnet=vnet0 guest=eth0" || fail "manifest: $(cat "$T/$run/manifest.json")"
+	# the saved run gives the same numbers
+	expect_exit 0 "$VOCALC" analyze --json "$T/$run"
+	python3 - "$T/$run.json" "$T/out" <<'PY' || fail "vocalc analyze on the saved run differs"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+for k in ("clock", "hops", "vo", "rtt", "ack"):
+    assert a[k] == b[k], k
+PY
+	# the control connections are in no capture
+	for p in nic bridge vnet guest; do
+		n=$(tshark -r "$T/$run/$p.pcap" -Y "tcp.port == 22" 2>/dev/null | wc -l)
+		[ "$n" = 0 ] || fail "$n SSH packets in the $p capture"
+	done
+	# with the true clock (one kernel), per direction
+	expect_exit 0 "$VOCALC" analyze --json --guest-offset-us 0 "$T/$run"
+	cp "$T/out" "$T/$run.true.json"
+done
+python3 - "$T" <<'PY' || fail "VO latency does not match the injected delay"
+import json, sys
+t = sys.argv[1]
+def vo(name, d):
+    return json.load(open(f"{t}/{name}.json"))["vo"][d]["delay_us"]["p50"]
+# the clock estimated: an asymmetric constant delay looks like an offset,
+# the sum of both directions does not
+s = (vo("delay", "to_guest") + vo("delay", "from_guest")) - (vo("base", "to_guest") + vo("base", "from_guest"))
+print(f"estimated clock: to+from grew by {s:.1f} us (injected 2500)")
+assert abs(s - 2500) < 100, s
+c = json.load(open(f"{t}/delay.json"))["clock"]
+assert abs(c["offset_us"] - 0) <= c["error_bound_us"], c
+to = vo("delay.true", "to_guest") - vo("base.true", "to_guest")
+fr = vo("delay.true", "from_guest") - vo("base.true", "from_guest")
+print(f"true clock: to_guest +{to:.1f} us (injected 2000), from_guest +{fr:.1f} us (injected 500)")
+assert abs(to - 2000) < 50 and abs(fr - 500) < 50
+PY
+no_tcpdump() {
+	local ns
+	for ns in vtb-host vtb-guest; do
+		ip netns pids $ns 2>/dev/null | xargs -r ps -o comm= -p 2>/dev/null | grep -qE "tcpdump|timeout|ping" && return 1
+	done
+	return 0
+}
+no_tcpdump || fail "a capture survived a normal run"
+# host keys: unknown refused (fingerprint shown), --accept-new adds it, a wrong one always refused
+: >"$T/kh"
+expect_exit 3 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$T/kh" -d 1 -o "$T/k1" \
+	"$VOCALC_HOST" "$VOCALC_GUEST"
+grep -q "unknown host key (ssh-ed25519 SHA256:" "$T/err" && grep -q "10.99.0.2" "$T/err" || fail "unknown key: $(cat "$T/err")"
+[ -e "$T/k1" ] && fail "a refused run left a directory"
+expect_exit 0 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$T/kh" --accept-new -d 1 \
+	--no-progress -o "$T/k2" "$VOCALC_HOST" "$VOCALC_GUEST"
+[ "$(wc -l <"$T/kh")" = 2 ] || fail "--accept-new did not add both keys: $(cat "$T/kh")"
+ssh-keygen -q -t ed25519 -N '' -f "$T/other"
+echo "10.99.0.3 $(cut -d' ' -f1,2 "$T/other.pub")" >"$T/kh-wrong"
+grep 10.99.0.2 "$VOCALC_KNOWN_HOSTS" >>"$T/kh-wrong"
+for extra in "" --accept-new; do
+	expect_exit 3 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$T/kh-wrong" $extra \
+		-d 1 -o "$T/k3$extra" "$VOCALC_HOST" "$VOCALC_GUEST"
+	grep -q "HOST KEY MISMATCH" "$T/err" || fail "wrong key $extra: $(cat "$T/err")"
+done
+# an unreachable host fails within the connect timeout, named
+start=$(date +%s)
+expect_exit 3 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --connect-timeout 2 -d 1 root@10.99.0.77 "$VOCALC_GUEST"
+[ $(($(date +%s) - start)) -le 5 ] && grep -q "10.99.0.77" "$T/err" || fail "unreachable: $(cat "$T/err")"
+# Ctrl-C during the capture: stops, analyzes what arrived, nothing left running
+ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 60 --no-progress \
+	-o "$T/int" --json "$VOCALC_HOST" "$VOCALC_GUEST" >"$T/int.json" 2>"$T/int.err" &
+pid=$!
+sleep 4
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 0 ] || fail "SIGINT: exit $rc: $(cat "$T/int.err")"
+grep -q "interrupted" "$T/int.err" || fail "SIGINT not reported"
+json_get "$T/int.json" "r['hops'][0]['from']" >/dev/null || fail "no report after SIGINT"
+sleep 1
+no_tcpdump || fail "a capture survived SIGINT"
+# the guest's sshd killed mid-capture: exit 3, the guest point named, partial
+# results reported, no capture left on either side
+ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 60 --no-progress \
+	-o "$T/lost" --json "$VOCALC_HOST" "$VOCALC_GUEST" >"$T/lost.json" 2>"$T/lost.err" &
+pid=$!
+sleep 4
+for p in $(ip netns pids vtb-guest); do
+	[ "$(ps -o comm= -p "$p")" = sshd ] && kill -9 "$p"
+done
+wait $pid
+rc=$?
+[ $rc = 3 ] || fail "lost guest: exit $rc: $(cat "$T/lost.err")"
+grep -q "root@10.99.0.3:22: the guest capture (eth0) ended early" "$T/lost.err" || fail "lost guest: $(cat "$T/lost.err")"
+json_get "$T/lost.json" "r['points'][0]['name']" >/dev/null || fail "no partial report"
+for _ in 1 2 3 4 5; do no_tcpdump && break; sleep 1; done
+no_tcpdump || fail "a capture survived the lost connection: $(ip netns pids vtb-guest | xargs -r ps -o pid,comm,args -p)"
+$TB down >/dev/null
+echo "one-shot: discovery, capture, clock, report; host keys; SIGINT; lost guest: all clean"
