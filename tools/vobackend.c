@@ -13,7 +13,8 @@
  *                     is delivered; those due then are released together at
  *                     the end of the hold
  *
- * joined with '+' (e.g. const:100+desched:5/20).  Frames keep their order
+ * joined with '+' (e.g. const:100+desched:5/20), on top of a fixed 50 us
+ * pipeline every frame goes through.  Frames keep their order
  * (FIFO per direction).  Every frame is logged when released: direction,
  * receive and release time (CLOCK_REALTIME ns), length, and for IPv4/IPv6
  * TCP "tcp" with the flags, seq, ack, payload length, source and destination
@@ -45,6 +46,11 @@
 
 enum { SLOT = 2048, QLEN = 16384 };
 #define SPIN_NS 300000
+/* Every frame takes the same timed path, whatever the delay asked for: a
+ * fixed 50 us pipeline, then the injected delay.  So a run with zero
+ * injection and one with 2 ms differ by exactly 2 ms (a frame released at
+ * once would skip the sleep and spin that a delayed one goes through). */
+#define PIPELINE_NS 50000
 enum { TO_GUEST, FROM_GUEST };
 
 struct spec {
@@ -127,7 +133,7 @@ static int64_t due_of(const struct spec *s, struct queue *q, int64_t recv)
 		d += s->uni_lo + (s->uni_hi - s->uni_lo) * uniform01();
 	if (s->exp_mean > 0)
 		d += -s->exp_mean * log(uniform01());
-	int64_t due = recv + (int64_t)(d * 1e3);
+	int64_t due = recv + PIPELINE_NS + (int64_t)(d * 1e3);
 	if (due < q->last_due)
 		due = q->last_due;
 	if (s->period_ns > 0) {
