@@ -61,7 +61,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 # The Debian packages the build, the tests and the benchmarks need (idempotent).
 DEB_PKGS := build-essential pkg-config libpcap-dev libssh2-1-dev libgsl-dev libjansson-dev \
             tcpdump tshark python3 time iproute2 iputils-ping iperf3 openssh-server \
-            openssh-client ethtool
+            openssh-client ethtool qemu-system-x86 busybox-static dropbear-bin cpio
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 	    grep -q '^install ok installed' || echo $$p; done); \
@@ -89,6 +89,12 @@ check: all
 # without namespaces.
 check-e2e: all
 	CASES=tests/e2e tests/run.sh build
+	$(MAKE) check-vm
+
+# vocalc HOST GUEST against a real QEMU guest on the testbed (skips with its
+# reason when not root, without namespaces or without QEMU).
+check-vm: all
+	CASES=tests/vm tests/run.sh build
 
 bench: all
 	tests/bench.sh $(BUILD)
@@ -101,6 +107,6 @@ install: $(BUILD)/vocalc
 clean:
 	rm -rf build build-san build-tsan vocalc
 
-.PHONY: all deps demo check check-e2e bench install clean
+.PHONY: all deps demo demo-vm check check-e2e check-vm bench install clean
 .SECONDARY:
 -include $(wildcard build/*/*.d build-san/*/*.d build-tsan/*/*.d)
