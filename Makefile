@@ -72,11 +72,20 @@ deps:
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
 	else echo "make deps: all Debian packages present"; fi
 
-# The demo: analyze a shipped sample run.
+# The demo: analyze a shipped run of a real QEMU guest.
 demo: all
-	@echo "vocalc analyze captures/sample-netns (a real capture; the guest is a network namespace,"
-	@echo "so its clock is the host's: the estimated offset should be 0 within its bound)"
-	./$(BUILD)/vocalc analyze captures/sample-netns
+	@echo "vocalc analyze captures/vm-bulk (a real QEMU guest, virtio-net on a tap on a bridge,"
+	@echo "iperf3 from the guest; recorded with vocalc HOST GUEST on the testbed)"
+	./$(BUILD)/vocalc analyze captures/vm-bulk
+
+# The live one-shot against a QEMU guest on the testbed (root).
+demo-vm: all
+	tools/testbed up --guest qemu
+	. /run/vocalc-testbed/env && ip netns exec $$VOCALC_CLIENT_NS sh -c 'iperf3 -s -1 >/dev/null 2>&1 &' && \
+	ip netns exec $$VOCALC_CLIENT_NS ./$(BUILD)/vocalc -i $$VOCALC_SSH_KEY \
+	    --known-hosts $$VOCALC_KNOWN_HOSTS -d 6 \
+	    --workload-guest "iperf3 -c $$VOCALC_CLIENT_IP -t 4" $$VOCALC_HOST $$VOCALC_GUEST; \
+	rc=$$?; tools/testbed down; exit $$rc
 
 check: all
 	$(MAKE) SAN=1 all
