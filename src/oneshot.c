@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "localcap.h"
 #include "report.h"
 
 enum { HOST_SIDE, GUEST_SIDE };
@@ -20,6 +21,7 @@ struct cap {
 	int side;
 	char ifname[64];
 	struct ssh_stream *st;
+	struct localcap *lc; /* a host point captured here (HOST is this machine) */
 	FILE *f;
 	char path[1024];
 	long pid;
@@ -31,6 +33,7 @@ struct cap {
 struct job { /* a probe or workload left running */
 	int side;
 	struct ssh_stream *st;
+	pid_t local; /* run here instead */
 	long pid;
 	const char *what;
 };
@@ -295,10 +298,7 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 		bool *reported, struct verr *err)
 {
 	*reported = false;
-	if (strcmp(o->host, "-") == 0 || strcmp(o->host, "localhost") == 0)
-		return verr_set(err, VERR_INPUT, "local capture on this host (HOST %s) is not "
-						 "available yet: give the host's SSH name",
-				o->host);
+	bool local = strcmp(o->host, "-") == 0 || strcmp(o->host, "localhost") == 0;
 	struct side side[2];
 	memset(side, 0, sizeof side);
 	side[HOST_SIDE].spec = o->host;
@@ -319,6 +319,8 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 	interrupted = 0;
 	for (int s = 0; s < 2; s++) {
 		struct ssh_target t;
+		if (s == HOST_SIDE && local)
+			continue;
 		if (ssh_target_parse(side[s].spec, &o->ssh, &t, err) != 0)
 			goto out;
 		if ((side[s].c = ssh_connect(&t, &o->ssh, err)) == NULL)
@@ -327,12 +329,14 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 	/* discovery */
 	char hout[2048], gout[2048], buf[256], tmp[256];
 	/* the host address the client reached: the guest's route toward it */
-	if (ssh_run(side[HOST_SIDE].c, "echo \"conn $SSH_CONNECTION\"; echo \"uid $(id -u)\"", hout,
-		    sizeof hout, NULL, 10, err) != 0)
+	/* (here: the address the guest sees this host's session come from) */
+	if (ssh_run(local ? side[GUEST_SIDE].c : side[HOST_SIDE].c,
+		    "echo \"conn $SSH_CONNECTION\"; echo \"uid $(id -u)\"", hout, sizeof hout, NULL, 10,
+		    err) != 0)
 		goto out;
 	char haddr[64] = "";
 	field(hout, "conn", buf, sizeof buf);
-	sscanf(buf, "%*s %*s %63s", haddr);
+	sscanf(buf, local ? "%63s" : "%*s %*s %63s", haddr);
 	if (run_script(&side[GUEST_SIDE], GUEST_DISCOVER, haddr, gout, sizeof gout, err) != 0)
 		goto out;
 	char gmac[64];
@@ -340,11 +344,19 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 	field(gout, "conn", side[GUEST_SIDE].conn, sizeof side[GUEST_SIDE].conn);
 	if (need_root(&side[GUEST_SIDE], field(gout, "uid", tmp, sizeof tmp) ? tmp : "", err) != 0)
 		goto out;
-	if (run_script(&side[HOST_SIDE], HOST_DISCOVER, gmac, hout, sizeof hout, err) != 0)
-		goto out;
-	field(hout, "conn", side[HOST_SIDE].conn, sizeof side[HOST_SIDE].conn);
-	if (need_root(&side[HOST_SIDE], field(hout, "uid", tmp, sizeof tmp) ? tmp : "", err) != 0)
-		goto out;
+	if (local) {
+		if (local_script(HOST_DISCOVER, gmac, hout, sizeof hout, err) != 0)
+			goto out;
+		side[HOST_SIDE].conn[0] = '\0'; /* no session of its own to exclude */
+	} else {
+		if (run_script(&side[HOST_SIDE], HOST_DISCOVER, gmac, hout, sizeof hout, err) != 0)
+			goto out;
+		field(hout, "conn", side[HOST_SIDE].conn, sizeof side[HOST_SIDE].conn);
+		if (need_root(&side[HOST_SIDE], field(hout, "uid", tmp, sizeof tmp) ? tmp : "",
+			      err) != 0)
+			goto out;
+	}
+	const char *host_name = local ? "localhost" : ssh_name(side[HOST_SIDE].c);
 	static const char *const key[POINT_N] = {"nic", "bridge", "tap", "dev"};
 	for (int p = 0; p < POINT_N; p++) {
 		struct cap *c = &caps[ncap];
@@ -357,7 +369,8 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 			field(p == POINT_GUEST ? gout : hout, key[p], c->ifname, sizeof c->ifname);
 		if (c->ifname[0] == '\0') {
 			verr_set(err, VERR_REMOTE, "%s: could not find the %s capture point (guest MAC %s)%s",
-				 ssh_name(side[c->side].c), point_name(c->p), gmac[0] ? gmac : "unknown",
+				 c->side == HOST_SIDE ? host_name : ssh_name(side[c->side].c),
+				 point_name(c->p), gmac[0] ? gmac : "unknown",
 				 p == POINT_GUEST ? "" : "; give it with --nic, --bridge or --vnet");
 			goto out;
 		}
@@ -370,7 +383,7 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 	char gaddrs[256];
 	field(gout, "addrs", gaddrs, sizeof gaddrs);
 	fprintf(stderr, "vocalc: points: nic %s, bridge %s, vnet %s on %s; guest %s (%s, %s) on %s\n",
-		caps[0].ifname, caps[1].ifname, caps[2].ifname, ssh_name(side[HOST_SIDE].c),
+		caps[0].ifname, caps[1].ifname, caps[2].ifname, host_name,
 		caps[3].ifname, gmac, gaddrs, ssh_name(side[GUEST_SIDE].c));
 	/* the filter: both SSH sessions out, then the user's */
 	char ex1[300], ex2[300], filt[2048], qf[2200];
@@ -391,6 +404,12 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 	for (int i = 0; i < ncap; i++) {
 		struct cap *c = &caps[i];
 		snprintf(c->path, sizeof c->path, "%s/%s.pcap", dir, point_name(c->p));
+		if (local && c->side == HOST_SIDE) {
+			if ((c->lc = localcap_start(c->ifname, o->snaplen, filt, c->path, err)) == NULL)
+				goto stop;
+			c->listening = true;
+			continue;
+		}
 		if ((c->f = fopen(c->path, "wx")) == NULL) {
 			verr_set(err, VERR_INPUT, "%s: %s", c->path, strerror(errno));
 			goto stop;
@@ -410,6 +429,10 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 		for (int i = 0; i < ncap; i++) {
 			struct cap *c = &caps[i];
 			long n;
+			if (c->lc) {
+				ready++;
+				continue;
+			}
 			while ((n = ssh_stream_read(c->st, data, sizeof data)) > 0) {
 				fwrite(data, 1, (size_t)n, c->f);
 				c->bytes += (uint64_t)n;
@@ -438,15 +461,33 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 	if (o->probe_rate > 0 && gip[0]) {
 		char cmd[256];
 		snprintf(cmd, sizeof cmd, "ping -q -i %.3f %s", 1.0 / o->probe_rate, gip);
-		jobs[njob] = (struct job){HOST_SIDE, start_guarded(&side[HOST_SIDE], cmd, limit, err), 0,
-					  "probes"};
-		if (jobs[njob++].st == NULL)
-			goto stop;
+		if (local) {
+			char lcmd[300];
+			snprintf(lcmd, sizeof lcmd, "exec %s >/dev/null 2>&1", cmd);
+			jobs[njob] = (struct job){HOST_SIDE, NULL, local_start(lcmd), 0, "probes"};
+			if (jobs[njob++].local < 0) {
+				verr_set(err, VERR_REMOTE, "this host: cannot start ping");
+				goto stop;
+			}
+		} else {
+			jobs[njob] = (struct job){HOST_SIDE, start_guarded(&side[HOST_SIDE], cmd, limit, err),
+						  0, 0, "probes"};
+			if (jobs[njob++].st == NULL)
+				goto stop;
+		}
 	}
 	const char *wl[2] = {o->workload_host, o->workload_guest};
 	for (int s = 0; s < 2; s++) {
 		if (!wl[s])
 			continue;
+		if (local && s == HOST_SIDE) {
+			jobs[njob] = (struct job){s, NULL, local_start(wl[s]), 0, "workload"};
+			if (jobs[njob++].local < 0) {
+				verr_set(err, VERR_REMOTE, "this host: cannot start the workload");
+				goto stop;
+			}
+			continue;
+		}
 		char q[2100], cmd[2300], full[2400];
 		if (!sh_quote(wl[s], q, sizeof q)) {
 			verr_set(err, VERR_INPUT, "workload command too long");
@@ -457,7 +498,7 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 		struct side plain = side[s];
 		plain.sudo[0] = '\0';
 		(void)full;
-		jobs[njob] = (struct job){s, start_guarded(&plain, cmd, limit, err), 0, "workload"};
+		jobs[njob] = (struct job){s, start_guarded(&plain, cmd, limit, err), 0, 0, "workload"};
 		if (jobs[njob++].st == NULL)
 			goto stop;
 	}
@@ -466,12 +507,20 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 	double last_shown = 0;
 	bool lost = false;
 	while (!interrupted && mono() - t_start < o->duration_s) {
-		struct pollfd pfd[2] = {{ssh_socket(side[0].c), POLLIN, 0},
+		struct pollfd pfd[2] = {{side[0].c ? ssh_socket(side[0].c) : -1, POLLIN, 0},
 					{ssh_socket(side[1].c), POLLIN, 0}};
 		poll(pfd, 2, 50);
 		for (int i = 0; i < ncap; i++) {
 			struct cap *c = &caps[i];
 			long n;
+			if (c->lc) {
+				if (localcap_failed(c->lc) && !c->failed) {
+					c->failed = lost = true;
+					verr_set(err, VERR_REMOTE, "this host: the %s capture (%s) failed",
+						 point_name(c->p), c->ifname);
+				}
+				continue;
+			}
 			while ((n = ssh_stream_read(c->st, data, sizeof data)) > 0) {
 				fwrite(data, 1, (size_t)n, c->f);
 				c->bytes += (uint64_t)n;
@@ -488,7 +537,7 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 		for (int j = 0; j < njob; j++) {
 			char junk[4096];
 			long n;
-			if (ssh_stream_eof(jobs[j].st))
+			if (jobs[j].st == NULL || ssh_stream_eof(jobs[j].st))
 				continue;
 			while ((n = ssh_stream_read(jobs[j].st, junk, sizeof junk)) > 0)
 				;
@@ -502,7 +551,7 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 			}
 		}
 		for (int s = 0; s < 2; s++)
-			if (ssh_keepalive(side[s].c) != 0)
+			if (side[s].c && ssh_keepalive(side[s].c) != 0)
 				lost = true;
 		if (lost)
 			break;
@@ -520,6 +569,11 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 	clock_gettime(CLOCK_REALTIME, &wall1);
 stop:
 	/* stop the jobs, then the captures (they catch the last packets) */
+	for (int j = 0; j < njob; j++)
+		if (jobs[j].local > 0) {
+			local_stop(jobs[j].local);
+			jobs[j].local = 0;
+		}
 	for (int s = 0; s < 2; s++) {
 		long pids[8];
 		int n = 0;
@@ -537,6 +591,11 @@ stop:
 				pids[n++] = caps[i].pid;
 		kill_pids(&side[s], pids, n, "TERM");
 	}
+	for (int i = 0; i < ncap; i++)
+		if (caps[i].lc) {
+			localcap_stop(caps[i].lc, &caps[i].drops, &caps[i].bytes);
+			caps[i].lc = NULL;
+		}
 	double t_end = mono();
 	for (bool open = true; open && mono() - t_end < 5;) {
 		open = false;
@@ -581,8 +640,8 @@ stop:
 			verr_set(err, VERR_INPUT, "%s: %s", c->path, strerror(errno));
 		c->f = NULL;
 	}
-	if (dir[0] && ncap == POINT_N && caps[0].st) {
-		if (write_manifest(dir, o, caps, ncap, ssh_name(side[HOST_SIDE].c),
+	if (dir[0] && ncap == POINT_N && (caps[0].st || caps[0].bytes)) {
+		if (write_manifest(dir, o, caps, ncap, local ? "localhost" : ssh_name(side[HOST_SIDE].c),
 				   ssh_name(side[GUEST_SIDE].c), wall0.tv_sec + wall0.tv_nsec / 1e9,
 				   wall1.tv_sec + wall1.tv_nsec / 1e9, err) != 0)
 			goto out;
@@ -618,9 +677,14 @@ out:
 		if (caps[i].f)
 			fclose(caps[i].f);
 		ssh_stream_free(caps[i].st);
+		long d;
+		uint64_t b;
+		localcap_stop(caps[i].lc, &d, &b);
 	}
-	for (int j = 0; j < njob; j++)
+	for (int j = 0; j < njob; j++) {
 		ssh_stream_free(jobs[j].st);
+		local_stop(jobs[j].local);
+	}
 	for (int s = 0; s < 2; s++)
 		ssh_close(side[s].c);
 	sigaction(SIGINT, &old_int, NULL);

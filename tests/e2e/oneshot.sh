@@ -91,6 +91,20 @@ done
 start=$(date +%s)
 expect_exit 3 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --connect-timeout 2 -d 1 root@10.99.0.77 "$VOCALC_GUEST"
 [ $(($(date +%s) - start)) -le 5 ] && grep -q "10.99.0.77" "$T/err" || fail "unreachable: $(cat "$T/err")"
+# HOST as this machine: vocalc run on the host (its namespace) captures the
+# host points with libpcap itself and only the guest over SSH
+expect_exit 0 ip netns exec vtb-host "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 3 \
+	--no-progress -o "$T/local" --json --workload-host "ping -q -c 100 -i 0.02 10.99.0.3" - "$VOCALC_GUEST"
+grep -q "points: nic nic0, bridge br0, vnet vnet0 on localhost; guest eth0" "$T/err" || fail "local: $(cat "$T/err")"
+json_get "$T/local/manifest.json" "r['points'][2]['host'], r['points'][3]['host']" | grep -qx "localhost root@10.99.0.3:22" ||
+	fail "local manifest"
+json_get "$T/out" "[h['matched'] for h in r['hops'] if h['from'] == 'vnet' and h['to'] == 'guest' and h['protocol'] == 'icmp'][0] >= 100" |
+	grep -qx True || fail "local: the host's pings not matched vnet -> guest"
+for p in nic bridge vnet guest; do
+	n=$(tshark -r "$T/local/$p.pcap" -Y "tcp.port == 22" 2>/dev/null | wc -l)
+	[ "$n" = 0 ] || fail "local: $n SSH packets in the $p capture"
+done
+no_tcpdump || fail "local: something left running"
 # Ctrl-C during the capture: stops, analyzes what arrived, nothing left running
 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 60 --no-progress \
 	-o "$T/int" --json "$VOCALC_HOST" "$VOCALC_GUEST" >"$T/int.json" 2>"$T/int.err" &
