@@ -91,6 +91,32 @@ done
 start=$(date +%s)
 expect_exit 3 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --connect-timeout 2 -d 1 root@10.99.0.77 "$VOCALC_GUEST"
 [ $(($(date +%s) - start)) -le 5 ] && grep -q "10.99.0.77" "$T/err" || fail "unreachable: $(cat "$T/err")"
+# ~/.ssh/config style names (HostName, User, IdentityFile), and a user filter
+cat >"$T/ssh_config" <<CFG
+Host tb-host
+    HostName 10.99.0.2
+    User root
+    IdentityFile $VOCALC_SSH_KEY
+Host tb-vm
+    HostName 10.99.0.3
+    User root
+    IdentityFile $VOCALC_SSH_KEY
+Host tb-*
+    User nobody
+CFG
+expect_exit 0 ip netns exec vtb-client "$VC" --ssh-config "$T/ssh_config" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 2 \
+	--no-progress -o "$T/cfg" -f icmp tb-host tb-vm
+grep -q "on root@tb-host:22; guest eth0 (52:54:00:99:00:03, 10.99.0.3" "$T/err" || fail "ssh config: $(cat "$T/err")"
+for p in nic bridge vnet guest; do
+	n=$(tshark -r "$T/cfg/$p.pcap" -Y "not icmp" 2>/dev/null | wc -l)
+	[ "$n" = 0 ] || fail "-f icmp: $n other packets in the $p capture"
+done
+json_get "$T/cfg/manifest.json" "r['filter']" | grep -qx icmp || fail "the manifest lacks the filter"
+# as in OpenSSH, the first value found wins: a wildcard block first sets User
+printf 'Host tb-*\n    User nobody\n' | cat - "$T/ssh_config" >"$T/ssh_config2"
+expect_exit 3 ip netns exec vtb-client "$VC" --ssh-config "$T/ssh_config2" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 1 \
+	-o "$T/cfg2" tb-host tb-vm
+grep -q "nobody@tb-host:22: public-key authentication as nobody failed" "$T/err" || fail "config order: $(cat "$T/err")"
 # HOST as this machine: vocalc run on the host (its namespace) captures the
 # host points with libpcap itself and only the guest over SSH
 expect_exit 0 ip netns exec vtb-host "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 3 \
