@@ -76,27 +76,32 @@ enum {
 	OPT_ACK_POINT,
 };
 
+/* The options of the analysis that analyze, drift, ack and the one-shot run
+ * share (parsed by analysis_option). */
+#define ANALYSIS_LONG_OPTS                                                                  \
+	{"json", no_argument, NULL, OPT_JSON},                                              \
+	    {"guest-ip", required_argument, NULL, OPT_GUEST_IP},                            \
+	    {"guest-offset-us", required_argument, NULL, OPT_OFFSET},                       \
+	    {"guest-skew-ppm", required_argument, NULL, OPT_SKEW},                          \
+	    {"window-ms", required_argument, NULL, OPT_WINDOW},                             \
+	    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},                            \
+	    {"no-rtt", no_argument, NULL, OPT_NO_RTT},                                      \
+	    {"no-ack", no_argument, NULL, OPT_NO_ACK},                                      \
+	    {"bin", required_argument, NULL, OPT_BIN},                                      \
+	    {"max", required_argument, NULL, OPT_MAX},                                      \
+	    {"log-bins", no_argument, NULL, OPT_LOG_BINS},                                  \
+	    {"link-rate", required_argument, NULL, OPT_LINK_RATE},                          \
+	    {"packet-bytes", required_argument, NULL, OPT_PACKET_BYTES},                    \
+	    {"tolerance", required_argument, NULL, OPT_TOLERANCE},                          \
+	    {"burst-interval", required_argument, NULL, OPT_BURST},                         \
+	    {"all-acks", no_argument, NULL, OPT_ALL_ACKS}
+
 static const struct option LONG_OPTS[] = {
-    {"json", no_argument, NULL, OPT_JSON},
+    ANALYSIS_LONG_OPTS,
     {"clock-method", required_argument, NULL, OPT_CLOCK_METHOD},
     {"verbose", no_argument, NULL, 'v'},
     {"csv", required_argument, NULL, OPT_CSV},
-    {"guest-ip", required_argument, NULL, OPT_GUEST_IP},
-    {"guest-offset-us", required_argument, NULL, OPT_OFFSET},
-    {"guest-skew-ppm", required_argument, NULL, OPT_SKEW},
-    {"window-ms", required_argument, NULL, OPT_WINDOW},
     {"allow-truncated", no_argument, NULL, OPT_ALLOW_TRUNC},
-    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-    {"no-rtt", no_argument, NULL, OPT_NO_RTT},
-    {"no-ack", no_argument, NULL, OPT_NO_ACK},
-    {"bin", required_argument, NULL, OPT_BIN},
-    {"max", required_argument, NULL, OPT_MAX},
-    {"log-bins", no_argument, NULL, OPT_LOG_BINS},
-    {"link-rate", required_argument, NULL, OPT_LINK_RATE},
-    {"packet-bytes", required_argument, NULL, OPT_PACKET_BYTES},
-    {"tolerance", required_argument, NULL, OPT_TOLERANCE},
-    {"burst-interval", required_argument, NULL, OPT_BURST},
-    {"all-acks", no_argument, NULL, OPT_ALL_ACKS},
     {"point", required_argument, NULL, OPT_ACK_POINT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -434,6 +439,40 @@ static int ack_option(int c, const char *opt, const char *arg, struct analysis_o
 	}
 }
 
+/* Parses an option of the analysis (ANALYSIS_LONG_OPTS but --json and
+ * --no-progress) into o: 0 if it was one, 1 if not, -1 on a bad value. */
+static int analysis_option(int c, const char *opt, const char *arg, struct analysis_opts *o,
+			   bool *skew_given, struct verr *err)
+{
+	double v;
+	int ar = ack_option(c, opt, arg, o, err);
+	if (ar <= 0)
+		return ar;
+	switch (c) {
+	case OPT_GUEST_IP: return add_guest_ip(&o->guest_ips, arg, err);
+	case OPT_OFFSET:
+		if (parse_double("--guest-offset-us", arg, &o->offset_us, err) != 0)
+			return -1;
+		o->manual_clock = true;
+		return 0;
+	case OPT_SKEW:
+		if (parse_double("--guest-skew-ppm", arg, &o->skew_ppm, err) != 0)
+			return -1;
+		*skew_given = true;
+		return 0;
+	case OPT_WINDOW:
+		if (parse_double("--window-ms", arg, &v, err) != 0)
+			return -1;
+		if (!(v > 0 && v <= 2000))
+			return verr_set(err, VERR_INPUT, "--window-ms: must be in (0, 2000], got %s", arg);
+		o->window_ns = (int64_t)(v * 1e6);
+		return 0;
+	case OPT_NO_RTT: o->no_rtt = true; return 0;
+	case OPT_NO_ACK: o->no_ack = true; return 0;
+	default: return 1;
+	}
+}
+
 /* vocalc analyze, drift and ack: the same inputs and options; drift stops
  * after the clock, and its --csv holds the clock pairs; ack reports the ACK
  * streams only, and its --csv holds the ACK rows. */
@@ -453,8 +492,7 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 	optind = 1;
 	opterr = 0; /* our own one-line messages */
 	while ((c = getopt_long(argc, argv, ":hv", LONG_OPTS, NULL)) != -1) {
-		double v;
-		int ar = ack_option(c, argv[optind - 1], optarg, &o, err);
+		int ar = analysis_option(c, argv[optind - 1], optarg, &o, &skew_given, err);
 		if (ar < 0)
 			goto out;
 		if (ar == 0)
@@ -485,38 +523,8 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 		case 'v':
 			verbose = true;
 			break;
-		case OPT_GUEST_IP:
-			if (add_guest_ip(&o.guest_ips, optarg, err) != 0)
-				goto out;
-			break;
-		case OPT_OFFSET:
-			if (parse_double("--guest-offset-us", optarg, &o.offset_us, err) != 0)
-				goto out;
-			o.manual_clock = true;
-			break;
-		case OPT_SKEW:
-			if (parse_double("--guest-skew-ppm", optarg, &o.skew_ppm, err) != 0)
-				goto out;
-			skew_given = true;
-			break;
-		case OPT_WINDOW:
-			if (parse_double("--window-ms", optarg, &v, err) != 0)
-				goto out;
-			if (!(v > 0 && v <= 2000)) {
-				verr_set(err, VERR_INPUT,
-					 "--window-ms: must be in (0, 2000], got %s", optarg);
-				goto out;
-			}
-			o.window_ns = (int64_t)(v * 1e6);
-			break;
 		case OPT_ALLOW_TRUNC:
 			o.allow_truncated = true;
-			break;
-		case OPT_NO_RTT:
-			o.no_rtt = true;
-			break;
-		case OPT_NO_ACK:
-			o.no_ack = true;
 			break;
 		case OPT_ACK_POINT:
 			bare_point = optarg;
@@ -674,22 +682,7 @@ static const struct option ONESHOT_OPTS[] = {
     {"accept-new", no_argument, NULL, OPT_ACCEPT_NEW},
     {"ssh-config", required_argument, NULL, OPT_SSH_CONFIG},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"guest-ip", required_argument, NULL, OPT_GUEST_IP},
-    {"guest-offset-us", required_argument, NULL, OPT_OFFSET},
-    {"guest-skew-ppm", required_argument, NULL, OPT_SKEW},
-    {"window-ms", required_argument, NULL, OPT_WINDOW},
-    {"no-rtt", no_argument, NULL, OPT_NO_RTT},
-    {"no-ack", no_argument, NULL, OPT_NO_ACK},
-    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-    {"bin", required_argument, NULL, OPT_BIN},
-    {"max", required_argument, NULL, OPT_MAX},
-    {"log-bins", no_argument, NULL, OPT_LOG_BINS},
-    {"link-rate", required_argument, NULL, OPT_LINK_RATE},
-    {"packet-bytes", required_argument, NULL, OPT_PACKET_BYTES},
-    {"tolerance", required_argument, NULL, OPT_TOLERANCE},
-    {"burst-interval", required_argument, NULL, OPT_BURST},
-    {"all-acks", no_argument, NULL, OPT_ALL_ACKS},
+    ANALYSIS_LONG_OPTS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -723,7 +716,7 @@ static int cmd_oneshot(int argc, char **argv, bool *reported, struct verr *err)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hd:f:s:o:i:", ONESHOT_OPTS, NULL)) != -1) {
 		double v;
-		int ar = ack_option(c, argv[optind - 1], optarg, &ao, err);
+		int ar = analysis_option(c, argv[optind - 1], optarg, &ao, &skew_given, err);
 		if (ar < 0)
 			return -1;
 		if (ar == 0)
@@ -765,29 +758,6 @@ static int cmd_oneshot(int argc, char **argv, bool *reported, struct verr *err)
 		case OPT_ACCEPT_NEW: o.ssh.accept_new = true; break;
 		case OPT_SSH_CONFIG: o.ssh.config = optarg; break;
 		case OPT_JSON: o.json = true; break;
-		case OPT_GUEST_IP:
-			if (add_guest_ip(&ao.guest_ips, optarg, err) != 0)
-				return -1;
-			break;
-		case OPT_OFFSET:
-			if (parse_double("--guest-offset-us", optarg, &ao.offset_us, err) != 0)
-				return -1;
-			ao.manual_clock = true;
-			break;
-		case OPT_SKEW:
-			if (parse_double("--guest-skew-ppm", optarg, &ao.skew_ppm, err) != 0)
-				return -1;
-			skew_given = true;
-			break;
-		case OPT_WINDOW:
-			if (parse_double("--window-ms", optarg, &v, err) != 0)
-				return -1;
-			if (!(v > 0 && v <= 2000))
-				return verr_set(err, VERR_INPUT, "--window-ms: must be in (0, 2000]");
-			ao.window_ns = (int64_t)(v * 1e6);
-			break;
-		case OPT_NO_RTT: ao.no_rtt = true; break;
-		case OPT_NO_ACK: ao.no_ack = true; break;
 		case OPT_NO_PROGRESS: o.progress = false; break;
 		case 'h': fputs(ONESHOT_USAGE, stdout); return 0;
 		case ':':
