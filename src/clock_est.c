@@ -716,8 +716,11 @@ int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_
 		r->model.error_bound_ns = r->probe_bound_ns;
 		if (choice != CHOOSE_PROBE)
 			snprintf(r->note, sizeof r->note,
-				 "matched traffic flows %s only (%zu to the guest, %zu from it): "
+				 "%smatched traffic flows %s only (%zu to the guest, %zu from it): "
 				 "offset from %zu request/response exchanges",
+				 choice == CHOOSE_AUTO ? ""
+				 : choice == CHOOSE_HULL ? "--clock-method hull not possible: "
+							 : "--clock-method regression not possible: ",
 				 r->pairs_to >= r->pairs_from ? "to the guest" : "from the guest",
 				 r->pairs_to, r->pairs_from, r->probes);
 		return 0;
