@@ -626,7 +626,7 @@ static const char ONESHOT_USAGE[] =
     "Connects to HOST (the hypervisor) and GUEST (the VM) over SSH, finds the four\n"
     "capture points, captures at all of them at once, saves captures/<run-id>/ and\n"
     "reports the analysis (clock, hops, VO, RTT, ACK).  HOST and GUEST: [user@]host[:port]\n"
-    "or a Host of ~/.ssh/config.\n"
+    "or a Host of ~/.ssh/config; HOST localhost or -: this machine, captured with libpcap.\n"
     "  -d, --duration S        capture for S seconds (default 10; Ctrl-C stops early)\n"
     "  -f, --filter EXPR       pcap filter, added to the SSH sessions' exclusion\n"
     "  -s, --snaplen N         octets kept per packet (default 192)\n"
