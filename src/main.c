@@ -636,6 +636,7 @@ static const char ONESHOT_USAGE[] =
     "  --workload-host CMD     run CMD on the host during the capture\n"
     "  --nic IF, --bridge IF, --vnet IF, --guest-if IF   a point given, not discovered\n"
     "  -o, --out DIR           save the run in DIR (new) instead of captures/<run-id>\n"
+    "  --spool                 capture into /dev/shm on each machine, fetch at the end\n"
     "  -i FILE                 identity (private key) file; repeatable\n"
     "  --known-hosts FILE      host keys to check against (default ~/.ssh/known_hosts)\n"
     "  --accept-new            add an unknown host key (a changed key is always refused)\n"
@@ -663,6 +664,7 @@ enum {
 	OPT_ACCEPT_NEW,
 	OPT_SSH_CONFIG,
 	OPT_CONNECT_TIMEOUT,
+	OPT_SPOOL,
 };
 
 static const struct option ONESHOT_OPTS[] = {
@@ -682,6 +684,7 @@ static const struct option ONESHOT_OPTS[] = {
     {"accept-new", no_argument, NULL, OPT_ACCEPT_NEW},
     {"ssh-config", required_argument, NULL, OPT_SSH_CONFIG},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"spool", no_argument, NULL, OPT_SPOOL},
     ANALYSIS_LONG_OPTS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -756,6 +759,7 @@ static int cmd_oneshot(int argc, char **argv, bool *reported, struct verr *err)
 			break;
 		case OPT_KNOWN_HOSTS: o.ssh.known_hosts = optarg; break;
 		case OPT_ACCEPT_NEW: o.ssh.accept_new = true; break;
+		case OPT_SPOOL: o.spool = true; break;
 		case OPT_SSH_CONFIG: o.ssh.config = optarg; break;
 		case OPT_JSON: o.json = true; break;
 		case OPT_NO_PROGRESS: o.progress = false; break;

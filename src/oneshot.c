@@ -26,6 +26,7 @@ struct cap {
 	char path[1024];
 	long pid;
 	uint64_t bytes;
+	char spool[128]; /* --spool: the capture file on the remote tmpfs */
 	bool listening, failed;
 	long drops;
 };
@@ -414,10 +415,15 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 			verr_set(err, VERR_INPUT, "%s: %s", c->path, strerror(errno));
 			goto stop;
 		}
-		char cmd[3000];
+		char cmd[3000], target[160] = "-";
+		if (o->spool) {
+			snprintf(c->spool, sizeof c->spool, "/dev/shm/vocalc-%ld-%ld-%s.pcap",
+				 (long)getpid(), (long)time(NULL), point_name(c->p));
+			snprintf(target, sizeof target, "%s", c->spool);
+		}
 		snprintf(cmd, sizeof cmd,
-			 "tcpdump -i %s --time-stamp-precision=nano --immediate-mode -s %d -U -w - %s",
-			 c->ifname, o->snaplen, qf);
+			 "tcpdump -i %s --time-stamp-precision=nano --immediate-mode -s %d -U -w %s %s",
+			 c->ifname, o->snaplen, target, qf);
 		if ((c->st = start_guarded(&side[c->side], cmd, limit, err)) == NULL)
 			goto stop;
 	}
@@ -624,6 +630,38 @@ stop:
 			if (jobs[j].side == s && jobs[j].pid)
 				pids[n++] = jobs[j].pid;
 		verify_gone(&side[s], pids, n);
+	}
+	/* --spool: fetch each capture from the remote tmpfs, then remove it there */
+	for (int i = 0; i < ncap; i++) {
+		struct cap *c = &caps[i];
+		struct side *sd = &side[c->side];
+		if (!c->spool[0] || !c->f || !sd->c || ssh_lost(sd->c)) {
+			if (c->spool[0] && c->st)
+				fprintf(stderr, "vocalc: %s: the %s capture stays in %s there\n",
+					c->side == HOST_SIDE && local ? "localhost" : ssh_name(sd->c),
+					point_name(c->p), c->spool);
+			continue;
+		}
+		char q[200], cmd[600];
+		sh_quote(c->spool, q, sizeof q);
+		snprintf(cmd, sizeof cmd, "%scat %s && %srm -f %s", sd->sudo, q, sd->sudo, q);
+		struct verr fe = {0};
+		struct ssh_stream *fs = ssh_start(sd->c, cmd, &fe);
+		long n = 0;
+		while (fs && (n = ssh_stream_read(fs, data, sizeof data)) >= 0) {
+			if (n > 0) {
+				fwrite(data, 1, (size_t)n, c->f);
+				c->bytes += (uint64_t)n;
+			} else {
+				usleep(2000);
+			}
+		}
+		if (fs == NULL || ssh_stream_exit(fs) != 0 || ssh_lost(sd->c)) {
+			c->failed = true;
+			verr_set(err, VERR_REMOTE, "%s: could not fetch %s (the capture stays there)",
+				 ssh_name(sd->c), c->spool);
+		}
+		ssh_stream_free(fs);
 	}
 	for (int i = 0; i < ncap; i++) {
 		struct cap *c = &caps[i];

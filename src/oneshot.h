@@ -15,7 +15,9 @@
  * over its SSH channel into captures/<run-id>/<point>.pcap.  The clock
  * starts once every tcpdump says it is listening.  Stopping: SIGINT to each
  * remembered PID, the rest of the stream read, the kernel drop counts kept;
- * then every PID checked gone (killed if not). */
+ * then every PID checked gone (killed if not).  With spool, each tcpdump
+ * writes to /dev/shm on its machine instead, fetched (and removed there)
+ * after the stop: no capture traffic on the SSH links while capturing. */
 #ifndef VOCALC_ONESHOT_H
 #define VOCALC_ONESHOT_H
 
@@ -37,6 +39,7 @@ struct oneshot_opts {
 	const char *out_dir;       /* NULL: captures/<run-id> */
 	const char *cmdline;       /* for the manifest */
 	bool json, progress;
+	bool spool;                /* capture to the remote tmpfs, fetch at the end */
 };
 
 /* Runs it all and writes the report to out.  0, or -1 with err set; a run

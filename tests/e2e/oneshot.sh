@@ -117,6 +117,12 @@ printf 'Host tb-*\n    User nobody\n' | cat - "$T/ssh_config" >"$T/ssh_config2"
 expect_exit 3 ip netns exec vtb-client "$VC" --ssh-config "$T/ssh_config2" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 1 \
 	-o "$T/cfg2" tb-host tb-vm
 grep -q "nobody@tb-host:22: public-key authentication as nobody failed" "$T/err" || fail "config order: $(cat "$T/err")"
+# --spool: each capture goes to /dev/shm on its machine, fetched and removed after
+expect_exit 0 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 2 \
+	--no-progress -o "$T/spool" --json --spool "$VOCALC_HOST" "$VOCALC_GUEST"
+json_get "$T/out" "[h['matched'] for h in r['hops'] if h['from'] == 'vnet' and h['to'] == 'guest' and h['protocol'] == 'icmp'][0] >= 100" |
+	grep -qx True || fail "--spool: the probes not matched vnet -> guest"
+ls /dev/shm/vocalc-* >/dev/null 2>&1 && fail "--spool left files in /dev/shm: $(ls /dev/shm)"
 # HOST as this machine: vocalc run on the host (its namespace) captures the
 # host points with libpcap itself and only the guest over SSH
 expect_exit 0 ip netns exec vtb-host "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 3 \
