@@ -61,7 +61,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 # The Debian packages the build, the tests and the benchmarks need (idempotent).
 DEB_PKGS := build-essential pkg-config libpcap-dev libssh2-1-dev libgsl-dev libjansson-dev \
             tcpdump tshark python3 time iproute2 iputils-ping iperf3 openssh-server \
-            openssh-client ethtool qemu-system-x86 busybox-static dropbear-bin cpio
+            openssh-client ethtool qemu-system-x86 busybox-static dropbear-bin cpio sudo
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 	    grep -q '^install ok installed' || echo $$p; done); \

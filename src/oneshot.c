@@ -84,7 +84,7 @@ static bool safe_ifname(const char *s)
 
 /* The script that finds the guest's interface toward the host address $1. */
 static const char GUEST_DISCOVER[] =
-    "a=$1; dev=$(ip -o route get \"$a\" 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')\n"
+    "PATH=$PATH:/usr/sbin:/sbin; a=$1; dev=$(ip -o route get \"$a\" 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')\n"
     "[ -n \"$dev\" ] || dev=$(ip -o route show default | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)\n"
     "echo \"dev $dev\"\n"
     "echo \"mac $(cat /sys/class/net/$dev/address 2>/dev/null)\"\n"
@@ -95,6 +95,7 @@ static const char GUEST_DISCOVER[] =
 /* The script that finds, on the host, the tap of guest MAC $1, its bridge
  * and the NIC among the bridge's ports. */
 static const char HOST_DISCOVER[] =
+    "PATH=$PATH:/usr/sbin:/sbin # bridge(8) is there, off a user's PATH\n"
     "gm=$(echo \"$1\" | tr A-F a-f); tap=\n"
     "for d in /sys/class/net/*; do n=${d##*/}; [ -e \"$d/tun_flags\" ] || continue\n"
     "  a=$(cat \"$d/address\"); [ \"${a#??}\" = \"${gm#??}\" ] && tap=$n; done\n"
