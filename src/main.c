@@ -121,6 +121,20 @@ static const char *pool_add(struct strpool *sp, char *s)
 	return s;
 }
 
+/* "--name" of the option with value c in table t (argv[optind - 1] is the
+ * option's value, not its name, when the value came as a separate word). */
+static const char *opt_name(const struct option *t, int c)
+{
+	static char buf[64];
+	for (; t->name; t++)
+		if (t->val == c) {
+			snprintf(buf, sizeof buf, "--%s", t->name);
+			return buf;
+		}
+	snprintf(buf, sizeof buf, "-%c", c);
+	return buf;
+}
+
 static int parse_double(const char *opt, const char *text, double *out, struct verr *err)
 {
 	char *end;
@@ -320,10 +334,10 @@ static int cmd_rtt(int argc, char **argv, struct verr *err)
 		case OPT_TSVAL_AGE:
 		case OPT_FLOW_IDLE:
 		case OPT_MAX_FLOWS:
-			if (parse_double(argv[optind - 1], optarg, &v, err) != 0)
+			if (parse_double(opt_name(RTT_OPTS, c), optarg, &v, err) != 0)
 				goto out;
 			if (!(v > 0)) {
-				verr_set(err, VERR_INPUT, "%s: must be positive", argv[optind - 1]);
+				verr_set(err, VERR_INPUT, "%s: must be positive", opt_name(RTT_OPTS, c));
 				goto out;
 			}
 			if (c == OPT_TSVAL_AGE)
@@ -492,7 +506,7 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 	optind = 1;
 	opterr = 0; /* our own one-line messages */
 	while ((c = getopt_long(argc, argv, ":hv", LONG_OPTS, NULL)) != -1) {
-		int ar = analysis_option(c, argv[optind - 1], optarg, &o, &skew_given, err);
+		int ar = analysis_option(c, opt_name(LONG_OPTS, c), optarg, &o, &skew_given, err);
 		if (ar < 0)
 			goto out;
 		if (ar == 0)
@@ -719,7 +733,7 @@ static int cmd_oneshot(int argc, char **argv, bool *reported, struct verr *err)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hd:f:s:o:i:", ONESHOT_OPTS, NULL)) != -1) {
 		double v;
-		int ar = analysis_option(c, argv[optind - 1], optarg, &ao, &skew_given, err);
+		int ar = analysis_option(c, opt_name(ONESHOT_OPTS, c), optarg, &ao, &skew_given, err);
 		if (ar < 0)
 			return -1;
 		if (ar == 0)
@@ -729,11 +743,11 @@ static int cmd_oneshot(int argc, char **argv, bool *reported, struct verr *err)
 		case 's':
 		case OPT_PROBE_RATE:
 		case OPT_CONNECT_TIMEOUT:
-			if (parse_double(argv[optind - 1], optarg, &v, err) != 0)
+			if (parse_double(opt_name(ONESHOT_OPTS, c), optarg, &v, err) != 0)
 				return -1;
 			if (!(v > 0 && v <= 86400))
 				return verr_set(err, VERR_INPUT, "%s: out of range: '%s'",
-						argv[optind - 1], optarg);
+						opt_name(ONESHOT_OPTS, c), optarg);
 			if (c == 'd')
 				o.duration_s = v;
 			else if (c == 's')

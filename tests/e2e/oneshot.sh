@@ -14,10 +14,15 @@ oneshot() { # RUN_DIR EXTRA...: a run from the client namespace, JSON report to 
 }
 vo() { json_get "$1" "r['vo']['$2']['delay_us']['p50']"; }
 for run in base delay; do
-	if [ $run = base ]; then $TB up >/dev/null || fail "testbed up"
-	else $TB up --to-guest-delay 2000 --from-guest-delay 500 >/dev/null || fail "testbed up (delay)"; fi
+	# The baseline carries 1 ms each way, the other run 2 ms and 0.5 ms more:
+	# with zero delay a ping's reply comes back within ~100 us, and on this
+	# 2-core machine the request/reply processing overlapping the captures
+	# raised the zero-delay medians by 30-60 us (from_guest) in some runs;
+	# 1 ms apart, both runs go through the same motions.  (The zero-injection
+	# baseline itself is tests/e2e/testbed.sh's comparison.)
+	if [ $run = base ]; then $TB up --to-guest-delay 1000 --from-guest-delay 1000 >/dev/null || fail "testbed up"
+	else $TB up --to-guest-delay 3000 --from-guest-delay 1500 >/dev/null || fail "testbed up (delay)"; fi
 	eval "$($TB env)"
-	# no other flags than the SSH key files
 	expect_exit 0 oneshot "$T/$run" --json
 	cp "$T/out" "$T/$run.json"
 	grep -q "points: nic nic0, bridge br0, vnet vnet0 on root@10.99.0.2:22; guest eth0 (52:54:00:99:00:03" "$T/err" ||
@@ -56,11 +61,7 @@ assert abs(c["offset_us"] - 0) <= c["error_bound_us"], c
 to = vo("delay.true", "to_guest") - vo("base.true", "to_guest")
 fr = vo("delay.true", "from_guest") - vo("base.true", "from_guest")
 print(f"true clock: to_guest +{to:.1f} us (injected 2000), from_guest +{fr:.1f} us (injected 500)")
-# to_guest lands within 50 us as in tests/e2e/testbed.sh; from_guest reads
-# 60-90 us short of 500 in every run here, because the baseline's from_guest
-# median is that much higher with the host's probes (100/s) running: not
-# explained yet (noted in the issue), so 100 us is allowed for it
-assert abs(to - 2000) < 50 and abs(fr - 500) < 100
+assert abs(to - 2000) < 50 and abs(fr - 500) < 50
 PY
 no_tcpdump() {
 	local ns
@@ -78,6 +79,8 @@ grep -q "unknown host key (ssh-ed25519 SHA256:" "$T/err" && grep -q "10.99.0.2" 
 [ -e "$T/k1" ] && fail "a refused run left a directory"
 expect_exit 0 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$T/kh" --accept-new -d 1 \
 	--no-progress -o "$T/k2" "$VOCALC_HOST" "$VOCALC_GUEST"
+grep -q "points: nic nic0, bridge br0, vnet vnet0 on root@10.99.0.2:22; guest eth0 (52:54:00:99:00:03" "$T/err" ||
+	fail "discovery without flags: $(cat "$T/err")"
 [ "$(wc -l <"$T/kh")" = 2 ] || fail "--accept-new did not add both keys: $(cat "$T/kh")"
 ssh-keygen -q -t ed25519 -N '' -f "$T/other"
 echo "10.99.0.3 $(cut -d' ' -f1,2 "$T/other.pub")" >"$T/kh-wrong"
