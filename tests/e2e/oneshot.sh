@@ -2,7 +2,7 @@
 # way an operator runs it: discovery, capture at four points over SSH,
 # clock, report; the saved run re-analyzed; the SSH sessions absent from
 # every capture; host keys checked; Ctrl-C and a guest whose sshd dies
-# mid-capture leave no tcpdump behind.
+# (or the host's) mid-capture leave no tcpdump behind.
 source tests/e2e/lib.sh
 command -v tshark >/dev/null || skip "needs tshark (make deps)"
 VC="$(cd "$(dirname "$VOCALC")" && pwd)/$(basename "$VOCALC")"
@@ -169,5 +169,22 @@ grep -q "root@10.99.0.3:22: the guest capture (eth0) ended early" "$T/lost.err" 
 json_get "$T/lost.json" "r['points'][0]['name']" >/dev/null || fail "no partial report"
 for _ in 1 2 3 4 5; do no_tcpdump && break; sleep 1; done
 no_tcpdump || fail "a capture survived the lost connection: $(ip netns pids vtb-guest | xargs -r ps -o pid,comm,args -p)"
+# the same on the host's side: its three captures and the probes end there
+$TB up >/dev/null || fail "testbed up (again)"
+eval "$($TB env)"
+ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 60 --no-progress \
+	-o "$T/losthost" "$VOCALC_HOST" "$VOCALC_GUEST" >"$T/losthost.txt" 2>"$T/losthost.err" &
+pid=$!
+sleep 4
+for p in $(ip netns pids vtb-host); do
+	[ "$(ps -o comm= -p "$p")" = sshd ] && kill -9 "$p"
+done
+wait $pid
+rc=$?
+[ $rc = 3 ] || fail "lost host: exit $rc: $(cat "$T/losthost.err")"
+grep -q "root@10.99.0.2:22: the .* capture (.*) ended early: connection lost" "$T/losthost.err" ||
+	fail "lost host: $(cat "$T/losthost.err")"
+for _ in 1 2 3 4 5; do no_tcpdump && break; sleep 1; done
+no_tcpdump || fail "a capture survived the lost host: $(ip netns pids vtb-host | xargs -r ps -o pid,comm,args -p)"
 $TB down >/dev/null
 echo "one-shot: discovery, capture, clock, report; host keys; SIGINT; lost guest: all clean"
