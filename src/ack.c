@@ -43,14 +43,23 @@ int ack_parse_rate(const char *s, double *bps)
 	return 0;
 }
 
-/* A growable float array. */
+/* A growable float array, bounded: a uniform sample of SAMPLE_CAP values
+ * once more were seen (stats.h). */
 struct fvec {
 	float *v;
 	size_t n, cap;
+	uint64_t seen, rng;
 };
 
 static int fvec_push(struct fvec *a, float x)
 {
+	long slot = reservoir_slot(&a->seen, &a->rng, a->n, SAMPLE_CAP);
+	if (slot < 0)
+		return 0;
+	if ((size_t)slot < a->n) {
+		a->v[slot] = x;
+		return 0;
+	}
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 64;
 		float *v = realloc(a->v, cap * sizeof *v);
@@ -836,6 +845,9 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 					      isnan(cv) ? json_null() : json_real(cv), "interval_ms",
 					      interval, "interval_source", isrc, "intervals",
 					      (json_int_t)nint, "bytes_acked", (json_int_t)f->bytes));
+				if (f->ia.seen > f->ia.n) /* quantiles and counts from a sample */
+					json_object_set_new(o, "sampled_from",
+							    json_integer((json_int_t)f->ia.seen));
 				json_array_append_new(ja, o);
 			}
 		}
@@ -874,13 +886,13 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 						"p90 %.3f, %.1f%% compressed between them; aligned to the "
 						"reference %.0f%% -> %.0f%%, IQR %.1f -> %.1f us\n",
 						point_name((enum point)k), point_name((enum point)m),
-						pf->ratio.n, p10, ds.p50,
+						(size_t)pf->ratio.seen, p10, ds.p50,
 						ds.p90, 100 * cf, 100 * au, 100 * ad, iu, id);
 				if (root) {
 					json_t *o = json_pack(
 					    "{s:s, s:s, s:s, s:I, s:o, s:f, s:{s:f, s:f, s:f, s:f}}",
 					    "flow", name, "from", point_name((enum point)k), "to",
-					    point_name((enum point)m), "pairs", (json_int_t)pf->ratio.n,
+					    point_name((enum point)m), "pairs", (json_int_t)pf->ratio.seen,
 					    "ratio", report_dist_json(&ds), "compressed_fraction", cf,
 					    "smoothing", "aligned_from", au, "aligned_to", ad,
 					    "iqr_from_us", iu, "iqr_to_us", id);

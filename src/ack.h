@@ -23,8 +23,10 @@
  * (004 5.3 writes mu/sigma and calls it the coefficient of variation; vocalc
  * reports sigma/mu, which grows with burstiness as 004's figures do.)
  *
- * Inter-arrivals and ratios are kept as 4-octet floats per ACK for exact
- * quantiles; with burst_rtt, 4 octets per flow per 100 us as well. */
+ * Inter-arrivals and ratios are kept as 4-octet floats for exact quantiles,
+ * up to SAMPLE_CAP per flow and point, then a uniform sample of that many
+ * (stats.h; JSON "sampled_from" says so); with burst_rtt, 4 octets per flow
+ * per 100 us as well. */
 #ifndef VOCALC_ACK_H
 #define VOCALC_ACK_H
 

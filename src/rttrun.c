@@ -16,8 +16,9 @@
 struct fstats {
 	struct hnode hn;
 	struct match_flow_key key;
-	double *v; /* RTT, us */
+	double *v; /* RTT, us: all, or a uniform sample of SAMPLE_CAP (stats.h) */
 	size_t n, cap;
+	uint64_t seen, rng; /* samples in all */
 	uint64_t shared, delayed;
 	double min_us;
 	double hs_resp_us, hs_init_us; /* the flow's handshake legs, if seen (first ones) */
@@ -92,7 +93,12 @@ static void on_sample(void *ctx, const struct rtt_sample *s)
 		}
 		goto csv;
 	}
-	f->v[f->n++] = s->rtt_ns / 1e3;
+	long slot = reservoir_slot(&f->seen, &f->rng, f->n, SAMPLE_CAP);
+	if (slot >= 0) {
+		f->v[slot] = s->rtt_ns / 1e3;
+		if ((size_t)slot == f->n)
+			f->n++;
+	}
 	f->shared += s->shared_tsval;
 	f->delayed += s->delayed_ack;
 	if (o->samples) {
@@ -120,7 +126,7 @@ static int run_point(struct rtt_set *set, enum point p, const char *path, struct
 static int cmp_flow_samples(const void *a, const void *b)
 {
 	const struct fstats *x = *(const struct fstats *const *)a, *y = *(const struct fstats *const *)b;
-	return x->n < y->n ? 1 : x->n > y->n ? -1 : memcmp(&x->key, &y->key, sizeof x->key);
+	return x->seen < y->seen ? 1 : x->seen > y->seen ? -1 : memcmp(&x->key, &y->key, sizeof x->key);
 }
 
 /* The point's flows, most samples first, with their distributions. */
@@ -220,8 +226,8 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 			json_array_append_new(
 				arr, json_pack("{s:s, s:s, s:f, s:f, s:I, s:I, s:o}", "flow", name, "outer",
 					       point_name(outer), "rtt_guest_p50_us", mg, "rtt_outer_p50_us",
-					       mo, "samples_guest", (json_int_t)f->n, "samples_outer",
-					       (json_int_t)fo->n,
+					       mo, "samples_guest", (json_int_t)f->seen, "samples_outer",
+					       (json_int_t)fo->seen,
 					       "vo_share", isfinite(share) ? json_real(share) : json_null()));
 		} else {
 			if (nflows == 0)
@@ -385,7 +391,7 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 			if (root) {
 				json_t *o1 = json_pack("{s:s, s:s, s:I, s:o, s:I}", "flow", name, "point",
 						       point_name((enum point)p), "samples",
-						       (json_int_t)f->n,
+						       (json_int_t)f->seen,
 						       "rtt_us", f->n ? report_dist_json(&d) : json_null(),
 						       "shared_tsval", (json_int_t)f->shared);
 				json_object_set_new(o1, "delayed_ack", json_integer((json_int_t)f->delayed));
@@ -399,7 +405,7 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 				json_array_append_new(jr, o1);
 			} else if (f->n) {
 				fprintf(out, "  %-46s %8zu %10.1f %10.1f %10.1f %10.1f %10.1f %8llu %8llu %12s\n",
-					name, f->n, d.min, d.p50, d.p90, d.mean, d.max,
+					name, (size_t)f->seen, d.min, d.p50, d.p90, d.mean, d.max,
 					(unsigned long long)f->shared, (unsigned long long)f->delayed,
 					hs);
 			} else {

@@ -35,4 +35,25 @@ int dist_of(struct dist *d, const struct samples *const *sets, size_t k);
  * Sorts v in place. */
 void dist_of_doubles(struct dist *d, double *v, size_t n);
 
+/* Bounded samples for per-flow distributions (RTT, ACK spacing): every value
+ * is kept up to `cap`, then a uniform sample of `cap` of all those seen
+ * (reservoir sampling, Vitter's algorithm R, with a fixed-seed generator so
+ * runs repeat), so memory stays bounded however long the trace.  *seen
+ * counts all values; returns the slot to store the new value in (n when
+ * there is room), or -1 to drop it. */
+#define SAMPLE_CAP (1u << 20)
+static inline long reservoir_slot(uint64_t *seen, uint64_t *rng, size_t n, size_t cap)
+{
+	(*seen)++;
+	if (n < cap)
+		return (long)n;
+	if (*rng == 0)
+		*rng = 0x9e3779b97f4a7c15ULL;
+	*rng ^= *rng << 13;
+	*rng ^= *rng >> 7;
+	*rng ^= *rng << 17;
+	uint64_t j = *rng % *seen;
+	return j < cap ? (long)j : -1;
+}
+
 #endif
