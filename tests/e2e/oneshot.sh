@@ -153,38 +153,30 @@ grep -q "interrupted" "$T/int.err" || fail "SIGINT not reported"
 json_get "$T/int.json" "r['hops'][0]['from']" >/dev/null || fail "no report after SIGINT"
 sleep 1
 no_tcpdump || fail "a capture survived SIGINT"
-# the guest's sshd killed mid-capture: exit 3, the guest point named, partial
-# results reported, no capture left on either side
-ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 60 --no-progress \
-	-o "$T/lost" --json "$VOCALC_HOST" "$VOCALC_GUEST" >"$T/lost.json" 2>"$T/lost.err" &
-pid=$!
-sleep 4
-for p in $(ip netns pids vtb-guest); do
-	[ "$(ps -o comm= -p "$p")" = sshd ] && kill -9 "$p"
-done
-wait $pid
-rc=$?
-[ $rc = 3 ] || fail "lost guest: exit $rc: $(cat "$T/lost.err")"
-grep -q "root@10.99.0.3:22: the guest capture (eth0) ended early" "$T/lost.err" || fail "lost guest: $(cat "$T/lost.err")"
-json_get "$T/lost.json" "r['points'][0]['name']" >/dev/null || fail "no partial report"
-for _ in 1 2 3 4 5; do no_tcpdump && break; sleep 1; done
-no_tcpdump || fail "a capture survived the lost connection: $(ip netns pids vtb-guest | xargs -r ps -o pid,comm,args -p)"
+# lose NS NAME PATTERN: a run whose SSH server in NS is killed 4 s in: exit
+# 3, the lost point named (PATTERN on stderr), the partial report written,
+# no capture or probe left on either side
+lose() {
+	local ns=$1 name=$2 pattern=$3 pid rc p
+	ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 60 \
+		--no-progress -o "$T/$name" --json "$VOCALC_HOST" "$VOCALC_GUEST" >"$T/$name.json" 2>"$T/$name.err" &
+	pid=$!
+	sleep 4
+	for p in $(ip netns pids "$ns"); do
+		[ "$(ps -o comm= -p "$p")" = sshd ] && kill -9 "$p"
+	done
+	wait $pid
+	rc=$?
+	[ $rc = 3 ] || fail "$name: exit $rc: $(cat "$T/$name.err")"
+	grep -q "$pattern" "$T/$name.err" || fail "$name: $(cat "$T/$name.err")"
+	json_get "$T/$name.json" "r['points'][0]['name']" >/dev/null || fail "$name: no partial report"
+	for _ in 1 2 3 4 5; do no_tcpdump && break; sleep 1; done
+	no_tcpdump || fail "$name: a capture survived: $(ip netns pids "$ns" | xargs -r ps -o pid,comm,args -p)"
+}
+lose vtb-guest lostguest "root@10.99.0.3:22: the guest capture (eth0) ended early"
 # the same on the host's side: its three captures and the probes end there
 $TB up >/dev/null || fail "testbed up (again)"
 eval "$($TB env)"
-ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 60 --no-progress \
-	-o "$T/losthost" "$VOCALC_HOST" "$VOCALC_GUEST" >"$T/losthost.txt" 2>"$T/losthost.err" &
-pid=$!
-sleep 4
-for p in $(ip netns pids vtb-host); do
-	[ "$(ps -o comm= -p "$p")" = sshd ] && kill -9 "$p"
-done
-wait $pid
-rc=$?
-[ $rc = 3 ] || fail "lost host: exit $rc: $(cat "$T/losthost.err")"
-grep -q "root@10.99.0.2:22: the .* capture (.*) ended early: connection lost" "$T/losthost.err" ||
-	fail "lost host: $(cat "$T/losthost.err")"
-for _ in 1 2 3 4 5; do no_tcpdump && break; sleep 1; done
-no_tcpdump || fail "a capture survived the lost host: $(ip netns pids vtb-host | xargs -r ps -o pid,comm,args -p)"
+lose vtb-host losthost "root@10.99.0.2:22: the .* capture (.*) ended early: connection lost"
 $TB down >/dev/null
-echo "one-shot: discovery, capture, clock, report; host keys; SIGINT; lost guest: all clean"
+echo "one-shot: discovery, capture, clock, report; host keys; SIGINT; lost guest and host: all clean"
