@@ -199,32 +199,17 @@ struct ack_tracker *ack_set_tracker(struct ack_set *s, enum point p)
 	return (s->points & (1u << p)) ? &s->tr[p] : NULL;
 }
 
-static void flow_of(const struct pkt *pk, struct match_flow_key *k)
-{
-	memset(k, 0, sizeof *k);
-	memcpy(k->src, pk->src, 16);
-	memcpy(k->dst, pk->dst, 16);
-	k->sport = pk->sport;
-	k->dport = pk->dport;
-	k->family = pk->family;
-	k->ipproto = pk->ipproto;
-}
-
-static const char *flow_name(const struct match_flow_key *k, char *buf, unsigned n)
-{
-	return flow_str(k->family, k->src, k->sport, k->dst, k->dport, buf, n);
-}
 
 static void csv_row(const struct ack_cfg *c, const struct match_flow_key *k, const char *point,
 		    int64_t t, double ia_us, const char *from, double ratio)
 {
 	char fl[160];
 	if (from)
-		fprintf(c->csv, "%s,%s,%lld.%09lld,%.3f,%s,%.6f\n", flow_name(k, fl, sizeof fl),
+		fprintf(c->csv, "%s,%s,%lld.%09lld,%.3f,%s,%.6f\n", match_flow_name(k, fl, sizeof fl),
 			point, (long long)(t / 1000000000), (long long)(t % 1000000000), ia_us, from,
 			ratio);
 	else
-		fprintf(c->csv, "%s,%s,%lld.%09lld,%.3f,,\n", flow_name(k, fl, sizeof fl), point,
+		fprintf(c->csv, "%s,%s,%lld.%09lld,%.3f,,\n", match_flow_name(k, fl, sizeof fl), point,
 			(long long)(t / 1000000000), (long long)(t % 1000000000), ia_us);
 }
 
@@ -270,7 +255,7 @@ int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t now)
 	    (pk->tcp_flags & (TCP_SYN | TCP_RST)))
 		return 0;
 	struct match_flow_key k;
-	flow_of(pk, &k);
+	match_flow_key_of(pk, false, &k);
 	struct aflow *f = t->last;
 	if (f == NULL || memcmp(&f->key, &k, sizeof k) != 0) {
 		uint64_t h0 = hash_bytes(&k, sizeof k);
@@ -409,7 +394,7 @@ void ack_journey(struct ack_set *s, const struct journey_info *j)
 	uint8_t in = (uint8_t)s->inner;
 	if (!(j->mask & (1u << in)))
 		return;
-	uint64_t fh = hash_bytes(j->key, sizeof j->key->flow);
+	uint64_t fh = hash_bytes(&j->key->flow, sizeof j->key->flow);
 	size_t slot = fh % SEEN_SLOTS;
 	if (j->payload > 0 && s->seen[slot].hash == fh && s->seen[slot].ack == ack)
 		return; /* data with the same cumulative ACK: not in the ACK stream */
@@ -420,12 +405,7 @@ void ack_journey(struct ack_set *s, const struct journey_info *j)
 			continue;
 		struct pent e;
 		memset(&e, 0, sizeof e);
-		memcpy(e.k.flow.src, j->src, 16);
-		memcpy(e.k.flow.dst, j->dst, 16);
-		e.k.flow.sport = j->sport;
-		e.k.flow.dport = j->dport;
-		e.k.flow.family = j->family;
-		e.k.flow.ipproto = j->ipproto;
+		e.k.flow = j->key->flow;
 		bool toward_inner = j->dir == DIR_TO_GUEST;
 		e.k.up = toward_inner ? (uint8_t)p : in;
 		e.k.down = toward_inner ? in : (uint8_t)p;
@@ -763,7 +743,7 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 	for (size_t j = 0; j < nf; j++) {
 		struct flowrep *r = &fr[j];
 		char name[160];
-		flow_name(&r->key, name, sizeof name);
+		match_flow_name(&r->key, name, sizeof name);
 		double thr = r->ref_us * (1 - c->tolerance);
 		bool text = !root && shown < 4 && r->acks >= 10;
 		if (text) {
@@ -795,11 +775,8 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 			double interval = c->burst_ms;
 			const char *isrc = "fixed";
 			if (c->burst_rtt) {
-				struct match_flow_key dk = r->key; /* the data the ACKs answer */
-				memcpy(dk.src, r->key.dst, 16);
-				memcpy(dk.dst, r->key.src, 16);
-				dk.sport = r->key.dport;
-				dk.dport = r->key.sport;
+				struct match_flow_key dk; /* the data the ACKs answer */
+				match_flow_key_reverse(&r->key, &dk);
 				double us;
 				if (rtt && rtt_set_flow_p50(rtt, (enum point)p, &dk, &us) == 0) {
 					interval = us / 1e3;

@@ -113,26 +113,47 @@ static uint64_t key_hash(uint64_t flow_hash, const struct match_key *k)
 	return hash_bytes_seeded(flow_hash, &k->kind, sizeof *k - offsetof(struct match_key, kind));
 }
 
+void match_flow_key_of(const struct pkt *pk, bool reverse, struct match_flow_key *k)
+{
+	memset(k, 0, sizeof *k);
+	memcpy(k->src, reverse ? pk->dst : pk->src, 16);
+	memcpy(k->dst, reverse ? pk->src : pk->dst, 16);
+	k->sport = reverse ? pk->dport : pk->sport;
+	k->dport = reverse ? pk->sport : pk->dport;
+	k->family = pk->family;
+	k->ipproto = pk->ipproto;
+}
+
+void match_flow_key_reverse(const struct match_flow_key *k, struct match_flow_key *r)
+{
+	*r = *k;
+	memcpy(r->src, k->dst, 16);
+	memcpy(r->dst, k->src, 16);
+	r->sport = k->dport;
+	r->dport = k->sport;
+}
+
+const char *match_flow_name(const struct match_flow_key *k, char *buf, unsigned n)
+{
+	return flow_str(k->family, k->src, k->sport, k->dst, k->dport, buf, n);
+}
+
 void match_prepare(const struct pkt *pk, struct match_prep *mp, struct match_flow_cache *cache)
 {
 	struct match_key *k = &mp->key;
 	memset(k, 0, sizeof *k);
-	memcpy(k->flow.src, pk->src, 16);
-	memcpy(k->flow.dst, pk->dst, 16);
-	k->flow.family = pk->family;
-	k->flow.ipproto = pk->ipproto;
+	match_flow_key_of(pk, false, &k->flow);
 	uint32_t frag = pk->frag_off | (pk->more_frags ? 1u << 16 : 0);
 	uint32_t v4id = pk->family == 4 ? pk->ip_id : 0;
 	if (!pk->has_l4) {
 		/* A later fragment: only the IP layer identifies it. */
+		k->flow.sport = k->flow.dport = 0;
 		k->kind = K_FRAG;
 		k->a = pk->ip_id;
 		k->b = frag;
 		k->c = pk->l4_len;
 	} else {
 		/* ports: the dissector sets them for TCP and UDP only */
-		k->flow.sport = pk->sport;
-		k->flow.dport = pk->dport;
 		switch (pk->pclass) {
 		case PROTO_TCP:
 			/* Not the length: segmentation changes it (FIELD-NOTES 3).

@@ -24,6 +24,7 @@
 #ifndef VOCALC_MATCH_H
 #define VOCALC_MATCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dissect.h"
@@ -36,6 +37,12 @@ struct match_flow_key {
 	uint16_t sport, dport;
 	uint8_t family, ipproto, pad[2];
 };
+
+/* The flow of a packet (reverse: of the packets going the other way), and
+ * its name as flow_str writes it (CONTRACT.md "SRC:PORT>DST:PORT"). */
+void match_flow_key_of(const struct pkt *pk, bool reverse, struct match_flow_key *k);
+void match_flow_key_reverse(const struct match_flow_key *k, struct match_flow_key *r);
+const char *match_flow_name(const struct match_flow_key *k, char *buf, unsigned n);
 
 /* A packet's identity: its flow, then per-protocol words (match.c). */
 struct match_key {

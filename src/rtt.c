@@ -95,16 +95,6 @@ void rtt_delete(struct rtt_tracker *t)
 
 const struct rtt_counts *rtt_counts(const struct rtt_tracker *t) { return &t->c; }
 
-static void flow_key(const struct pkt *pk, struct match_flow_key *k, bool reverse)
-{
-	memset(k, 0, sizeof *k);
-	memcpy(k->src, reverse ? pk->dst : pk->src, 16);
-	memcpy(k->dst, reverse ? pk->src : pk->dst, 16);
-	k->sport = reverse ? pk->dport : pk->sport;
-	k->dport = reverse ? pk->sport : pk->dport;
-	k->family = pk->family;
-	k->ipproto = pk->ipproto;
-}
 
 static struct rflow *find_flow(struct rtt_tracker *t, const struct match_flow_key *k)
 {
@@ -135,7 +125,7 @@ static int handshake(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 	struct match_flow_key k;
 	uint64_t h;
 	if (f == TCP_SYN) {
-		flow_key(pk, &k, false);
+		match_flow_key_of(pk, false, &k);
 		struct hshake *x = find_hs(t, &k, &h);
 		if (x == NULL) {
 			if (t->hs.count >= t->cfg.max_flows || (x = calloc(1, sizeof *x)) == NULL)
@@ -152,7 +142,7 @@ static int handshake(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 		return 0;
 	}
 	if (f == (TCP_SYN | TCP_ACK)) {
-		flow_key(pk, &k, true);
+		match_flow_key_of(pk, true, &k);
 		struct hshake *x = find_hs(t, &k, &h);
 		if (x && x->t_synack == 0 && pk->ack == x->isn + 1) {
 			x->t_synack = now;
@@ -163,7 +153,7 @@ static int handshake(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 		return 0;
 	}
 	if (f == TCP_ACK) {
-		flow_key(pk, &k, false);
+		match_flow_key_of(pk, false, &k);
 		struct hshake *x = find_hs(t, &k, &h);
 		if (x && x->t_synack != 0 && pk->seq == x->isn + 1) {
 			struct rtt_sample s = {RTT_HANDSHAKE_INIT, now, now - x->t_synack,
@@ -186,7 +176,7 @@ struct nots {
 static int note_no_ts(struct rtt_tracker *t, const struct pkt *pk)
 {
 	struct match_flow_key k;
-	flow_key(pk, &k, false);
+	match_flow_key_of(pk, false, &k);
 	uint64_t h = hash_bytes(&k, sizeof k);
 	if (hashtab_find(&t->nots, h, &k, offsetof(struct nots, key), sizeof k))
 		return 0;
@@ -294,8 +284,8 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 		return 0;
 	}
 	struct match_flow_key fk, rk;
-	flow_key(pk, &fk, false);
-	flow_key(pk, &rk, true);
+	match_flow_key_of(pk, false, &fk);
+	match_flow_key_of(pk, true, &rk);
 	struct rflow *f = t->last_flow;
 	if (f == NULL || memcmp(&f->key, &fk, sizeof fk) != 0)
 		f = find_flow(t, &fk);

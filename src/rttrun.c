@@ -112,8 +112,7 @@ static void on_sample(void *ctx, const struct rtt_sample *s)
 	}
 csv:
 	if (o->csv) {
-		flow_str(s->flow->family, s->flow->src, s->flow->sport, s->flow->dst, s->flow->dport,
-			 fl, sizeof fl);
+		match_flow_name(s->flow, fl, sizeof fl);
 		fprintf(o->csv, "%s,%lld.%09lld,%.3f,%.3f,%s,%d,%s,%d\n", point_name(pr->p),
 			(long long)(s->t_ns / 1000000000), (long long)(s->t_ns % 1000000000),
 			s->rtt_ns / 1e3, s->min_ns / 1e3, fl, s->shared_tsval, kinds[s->kind],
@@ -220,8 +219,7 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 		memcpy(vo + ko, fo->v, fo->n * sizeof *vo);
 		ko += fo->n;
 		char name[160];
-		flow_str(f->key.family, f->key.src, f->key.sport, f->key.dst, f->key.dport, name,
-			 sizeof name);
+		match_flow_name(&f->key, name, sizeof name);
 		if (arr) {
 			json_array_append_new(
 				arr, json_pack("{s:s, s:s, s:f, s:f, s:I, s:I, s:o}", "flow", name, "outer",
@@ -337,9 +335,7 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 			for (size_t i = 0; i < pr[p].nots && i < 20; i++) {
 				char nm[160];
 				const struct match_flow_key *k = &pr[p].nots_list[i];
-				json_array_append_new(nl, json_string(flow_str(k->family, k->src, k->sport,
-									       k->dst, k->dport, nm,
-									       sizeof nm)));
+				json_array_append_new(nl, json_string(match_flow_name(k, nm, sizeof nm)));
 			}
 			json_t *po = json_pack(
 				"{s:i}", "flows_without_timestamps", (int)pr[p].nots);
@@ -365,8 +361,7 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 				char nm[160];
 				const struct match_flow_key *k = &pr[p].nots_list[i];
 				fprintf(out, "  without timestamps: %s\n",
-					flow_str(k->family, k->src, k->sport, k->dst, k->dport, nm,
-						 sizeof nm));
+					match_flow_name(k, nm, sizeof nm));
 			}
 			if (pr[p].nots > 20)
 				fprintf(out, "  ... and %zu more flows without timestamps\n",
@@ -382,8 +377,7 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 			struct dist d;
 			dist_of_doubles(&d, f->v, f->n);
 			char name[160], hs[64] = "-";
-			flow_str(f->key.family, f->key.src, f->key.sport, f->key.dst, f->key.dport, name,
-				 sizeof name);
+			match_flow_name(&f->key, name, sizeof name);
 			if (f->has_resp && f->has_init)
 				snprintf(hs, sizeof hs, "%.1f+%.1f", f->hs_resp_us, f->hs_init_us);
 			else if (f->has_resp)
