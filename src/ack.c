@@ -615,6 +615,12 @@ struct flowrep {
 	bool toward;
 };
 
+static int cmp_flowrep_key(const void *a, const void *b)
+{
+	const struct flowrep *x = a, *y = b;
+	return memcmp(&x->key, &y->key, sizeof x->key);
+}
+
 static int cmp_flowrep(const void *a, const void *b)
 {
 	const struct flowrep *x = a, *y = b;
@@ -630,22 +636,15 @@ static double burstiness(const struct ack_set *s, const struct aflow *f, double 
 		size_t k = (size_t)llround(interval_ms * 1e6 / FINE_NS);
 		if (k < 1)
 			k = 1;
-		for (size_t i = 0; i + k <= f->nfine; i += k) {
+		/* the intervals wholly before the one holding the last ACK (in
+		 * bin nfine - 1), as the fixed-interval series counts them */
+		for (size_t i = 0; i + k < f->nfine; i += k) {
 			double b = 0;
 			for (size_t j = i; j < i + k; j++)
 				b += f->fine[j];
 			n++;
 			sum += b;
 			sumsq += b * b;
-		}
-		/* the last interval holds the last ACK: partial unless it ends exactly there */
-		if (n > 0 && f->nfine % k == 0) {
-			double b = 0;
-			for (size_t j = f->nfine - k; j < f->nfine; j++)
-				b += f->fine[j];
-			n--;
-			sum -= b;
-			sumsq -= b * b;
 		}
 	} else {
 		n = (double)f->nint;
@@ -669,9 +668,15 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 	memset(hp, 0, sizeof hp);
 	int rc = -1;
 	json_t *ja = NULL, *jc = NULL;
-	/* the ACK flows at any point, with their references */
-	size_t nf = 0, capf = 0;
-	struct flowrep *fr = NULL;
+	/* the ACK flows at any point (each point's, sorted by key and merged),
+	 * busiest first, with their references */
+	size_t nf = 0;
+	for (int p = 0; p < POINT_N; p++)
+		nf += (s->points & (1u << p)) ? s->tr[p].flows.count : 0;
+	struct flowrep *fr = calloc(nf ? nf : 1, sizeof *fr);
+	if (fr == NULL)
+		goto nomem;
+	nf = 0;
 	for (int p = 0; p < POINT_N; p++) {
 		if (!(s->points & (1u << p)))
 			continue;
@@ -679,28 +684,22 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 		for (size_t i = 0; i <= t->mask; i++)
 			for (struct hnode *x = t->b[i]; x; x = x->next) {
 				struct aflow *f = (struct aflow *)x;
-				if (f->ia.n == 0)
-					continue;
-				size_t j;
-				for (j = 0; j < nf; j++)
-					if (memcmp(&fr[j].key, &f->key, sizeof f->key) == 0)
-						break;
-				if (j == nf) {
-					if (nf == capf) {
-						capf = capf ? capf * 2 : 64;
-						struct flowrep *v = realloc(fr, capf * sizeof *v);
-						if (v == NULL)
-							goto nomem;
-						fr = v;
-					}
-					memset(&fr[nf], 0, sizeof fr[nf]);
-					fr[nf].key = f->key;
-					nf++;
-				}
-				if (f->acks > fr[j].acks)
-					fr[j].acks = f->acks;
+				if (f->ia.n > 0)
+					fr[nf++] = (struct flowrep){.key = f->key, .acks = f->acks};
 			}
 	}
+	if (nf > 1)
+		qsort(fr, nf, sizeof *fr, cmp_flowrep_key);
+	size_t u = 0;
+	for (size_t j = 0; j < nf; j++) {
+		if (u > 0 && memcmp(&fr[u - 1].key, &fr[j].key, sizeof fr[j].key) == 0) {
+			if (fr[j].acks > fr[u - 1].acks)
+				fr[u - 1].acks = fr[j].acks;
+		} else {
+			fr[u++] = fr[j];
+		}
+	}
+	nf = u;
 	if (nf > 1)
 		qsort(fr, nf, sizeof *fr, cmp_flowrep);
 	if (hist_init(c, &h) != 0)

@@ -54,6 +54,19 @@ assert abs(g["compressed_fraction"] - t["compressed_guest"]) < 1e-12
 c = r["ack_compression"][0]
 assert abs(c["compressed_fraction"] - t["ratio_compressed"]) < 1e-12, c
 PY
+# --burst-interval rtt keeps the octets per 100 us and groups them at the end;
+# without RTT samples it falls back to 60 ms and must give the same series
+expect_exit 0 "$VOCALC" ack --json --burst-interval rtt --link-rate 100M --guest-ip 10.9.0.2 \
+	--guest-offset-us -4136 nic="$K/nic.pcap" guest="$K/guest.pcap"
+python3 - "$T/out" "$K/truth.json" <<'PY' || fail "burstiness from the 100 us series"
+import json, sys
+r, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for a in r["ack"]:
+    if a["flow"].startswith("10.9.0.1:5201>"):
+        b = a["burstiness"]
+        assert b["interval_source"] == "fixed (no RTT samples)" and b["intervals"] == t["intervals_" + a["point"]], b
+        assert abs(b["cv"] - t["burstiness_" + a["point"]]) < 1e-9 * t["burstiness_" + a["point"]], b
+PY
 # one point alone: the histogram and the fraction, no pairs
 expect_exit 0 "$VOCALC" ack --json --link-rate 100M "$K/guest.pcap"
 want=$(json_get "$K/truth.json" 'round(r["compressed_guest"], 9)')
