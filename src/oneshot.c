@@ -197,16 +197,38 @@ static long pid_of(const struct ssh_stream *st)
 	return e ? strtol(e + 11, NULL, 10) : 0;
 }
 
-/* Signals the PIDs on one side; then checks they are gone, SIGKILL if not. */
-static void kill_pids(struct side *s, const long *pids, int n, const char *sig)
+/* The PIDs on side s of the captures and the jobs given (learned from
+ * their streams when not yet known), into out (POINT_N + 4 at most). */
+static int pids_on(int s, struct cap *caps, int ncap, struct job *jobs, int njob, long *out)
 {
-	if (s->c == NULL || ssh_lost(s->c) || n == 0)
-		return;
-	char cmd[1024], list[512] = "";
+	int n = 0;
+	for (int i = 0; i < ncap; i++)
+		if (caps[i].side == s && caps[i].st && (caps[i].pid || (caps[i].pid = pid_of(caps[i].st))))
+			out[n++] = caps[i].pid;
+	for (int j = 0; j < njob; j++)
+		if (jobs[j].side == s && jobs[j].st && (jobs[j].pid || (jobs[j].pid = pid_of(jobs[j].st))))
+			out[n++] = jobs[j].pid;
+	return n;
+}
+
+/* " 12 34" for a shell command line, from side s's PIDs; false if there is
+ * nothing to do there (none, or the side is gone). */
+static bool pid_words(const struct side *s, const long *pids, int n, char *list, size_t cap)
+{
+	list[0] = '\0';
+	if (s->c == NULL || ssh_lost(s->c))
+		return false;
 	for (int i = 0; i < n; i++)
 		if (pids[i] > 0)
-			snprintf(list + strlen(list), sizeof list - strlen(list), " %ld", pids[i]);
-	if (!list[0])
+			snprintf(list + strlen(list), cap - strlen(list), " %ld", pids[i]);
+	return list[0] != '\0';
+}
+
+/* Signals the PIDs on one side. */
+static void kill_pids(struct side *s, const long *pids, int n, const char *sig)
+{
+	char cmd[1024], list[512];
+	if (!pid_words(s, pids, n, list, sizeof list))
 		return;
 	char out[256];
 	int st;
@@ -215,15 +237,11 @@ static void kill_pids(struct side *s, const long *pids, int n, const char *sig)
 	ssh_run(s->c, cmd, out, sizeof out, &st, 10, &e);
 }
 
+/* Checks the PIDs on one side are gone, SIGKILL to those that are not. */
 static int verify_gone(struct side *s, const long *pids, int n)
 {
-	if (s->c == NULL || ssh_lost(s->c) || n == 0)
-		return 0;
-	char cmd[1024], list[512] = "", out[512];
-	for (int i = 0; i < n; i++)
-		if (pids[i] > 0)
-			snprintf(list + strlen(list), sizeof list - strlen(list), " %ld", pids[i]);
-	if (!list[0])
+	char cmd[1024], list[512], out[512];
+	if (!pid_words(s, pids, n, list, sizeof list))
 		return 0;
 	/* wait a little, then kill what is left and say so */
 	snprintf(cmd, sizeof cmd,
@@ -240,6 +258,18 @@ static int verify_gone(struct side *s, const long *pids, int n)
 			out + 4);
 	}
 	return 0;
+}
+
+/* Appends what st has now to c's capture file: the last read's result
+ * (0: nothing more for now, -1: the stream ended). */
+static long take(struct cap *c, struct ssh_stream *st, char *data, size_t cap)
+{
+	long n;
+	while ((n = ssh_stream_read(st, data, cap)) > 0) {
+		fwrite(data, 1, (size_t)n, c->f);
+		c->bytes += (uint64_t)n;
+	}
+	return n;
 }
 
 static int make_run_dir(const struct oneshot_opts *o, char *dir, size_t cap, struct verr *err)
@@ -440,10 +470,7 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 				ready++;
 				continue;
 			}
-			while ((n = ssh_stream_read(c->st, data, sizeof data)) > 0) {
-				fwrite(data, 1, (size_t)n, c->f);
-				c->bytes += (uint64_t)n;
-			}
+			n = take(c, c->st, data, sizeof data);
 			c->pid = c->pid ? c->pid : pid_of(c->st);
 			c->listening = strstr(ssh_stream_stderr(c->st), "listening on") != NULL;
 			if (n < 0 && !c->listening) {
@@ -528,10 +555,7 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 				}
 				continue;
 			}
-			while ((n = ssh_stream_read(c->st, data, sizeof data)) > 0) {
-				fwrite(data, 1, (size_t)n, c->f);
-				c->bytes += (uint64_t)n;
-			}
+			n = take(c, c->st, data, sizeof data);
 			if (n < 0 && !c->failed) {
 				c->failed = true;
 				lost = true;
@@ -581,23 +605,12 @@ stop:
 			local_stop(jobs[j].local);
 			jobs[j].local = 0;
 		}
-	for (int s = 0; s < 2; s++) {
-		long pids[8];
-		int n = 0;
-		for (int j = 0; j < njob; j++)
-			if (jobs[j].side == s && jobs[j].st && (jobs[j].pid || (jobs[j].pid = pid_of(jobs[j].st))))
-				pids[n++] = jobs[j].pid;
-		kill_pids(&side[s], pids, n, "TERM");
-	}
+	long pids[POINT_N + 4];
+	for (int s = 0; s < 2; s++)
+		kill_pids(&side[s], pids, pids_on(s, caps, 0, jobs, njob, pids), "TERM");
 	usleep(300000);
-	for (int s = 0; s < 2; s++) {
-		long pids[8];
-		int n = 0;
-		for (int i = 0; i < ncap; i++)
-			if (caps[i].side == s && caps[i].st && (caps[i].pid || (caps[i].pid = pid_of(caps[i].st))))
-				pids[n++] = caps[i].pid;
-		kill_pids(&side[s], pids, n, "TERM");
-	}
+	for (int s = 0; s < 2; s++)
+		kill_pids(&side[s], pids, pids_on(s, caps, ncap, jobs, 0, pids), "TERM");
 	for (int i = 0; i < ncap; i++)
 		if (caps[i].lc) {
 			localcap_stop(caps[i].lc, &caps[i].drops, &caps[i].bytes);
@@ -610,28 +623,14 @@ stop:
 			struct cap *c = &caps[i];
 			if (!c->st || ssh_stream_eof(c->st))
 				continue;
-			long n;
-			while ((n = ssh_stream_read(c->st, data, sizeof data)) > 0) {
-				fwrite(data, 1, (size_t)n, c->f);
-				c->bytes += (uint64_t)n;
-			}
-			if (n == 0)
+			if (take(c, c->st, data, sizeof data) == 0)
 				open = true;
 		}
 		if (open)
 			usleep(20000);
 	}
-	for (int s = 0; s < 2; s++) {
-		long pids[12];
-		int n = 0;
-		for (int i = 0; i < ncap; i++)
-			if (caps[i].side == s && caps[i].pid)
-				pids[n++] = caps[i].pid;
-		for (int j = 0; j < njob; j++)
-			if (jobs[j].side == s && jobs[j].pid)
-				pids[n++] = jobs[j].pid;
-		verify_gone(&side[s], pids, n);
-	}
+	for (int s = 0; s < 2; s++)
+		verify_gone(&side[s], pids, pids_on(s, caps, ncap, jobs, njob, pids));
 	/* --spool: fetch each capture from the remote tmpfs, then remove it there */
 	for (int i = 0; i < ncap; i++) {
 		struct cap *c = &caps[i];
@@ -648,15 +647,8 @@ stop:
 		snprintf(cmd, sizeof cmd, "%scat %s && %srm -f %s", sd->sudo, q, sd->sudo, q);
 		struct verr fe = {0};
 		struct ssh_stream *fs = ssh_start(sd->c, cmd, &fe);
-		long n = 0;
-		while (fs && (n = ssh_stream_read(fs, data, sizeof data)) >= 0) {
-			if (n > 0) {
-				fwrite(data, 1, (size_t)n, c->f);
-				c->bytes += (uint64_t)n;
-			} else {
-				usleep(2000);
-			}
-		}
+		while (fs && take(c, fs, data, sizeof data) == 0)
+			usleep(2000);
 		if (fs == NULL || ssh_stream_exit(fs) != 0 || ssh_lost(sd->c)) {
 			c->failed = true;
 			verr_set(err, VERR_REMOTE, "%s: could not fetch %s (the capture stays there)",
