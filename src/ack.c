@@ -562,13 +562,22 @@ static double hist_mode(const struct hist *h, bool log_bins)
 	return log_bins && a > 0 ? sqrt(a * b) : (a + b) / 2;
 }
 
-static double *to_doubles(const struct fvec *a)
+/* The distribution of a's values (n > 0), its 10th percentile and its
+ * interquartile range (the order statistics at floor(q (n - 1))); -1 when
+ * memory is exhausted. */
+static int fvec_dist(const struct fvec *a, struct dist *ds, double *p10, double *iqr)
 {
-	double *d = malloc((a->n ? a->n : 1) * sizeof *d);
-	if (d)
-		for (size_t i = 0; i < a->n; i++)
-			d[i] = a->v[i];
-	return d;
+	double *d = malloc(a->n * sizeof *d);
+	if (d == NULL)
+		return -1;
+	for (size_t i = 0; i < a->n; i++)
+		d[i] = a->v[i];
+	dist_of_doubles(ds, d, a->n); /* sorts d */
+	double last = (double)(a->n - 1);
+	*p10 = d[(size_t)(0.1 * last)];
+	*iqr = d[(size_t)(0.75 * last)] - d[(size_t)(0.25 * last)];
+	free(d);
+	return 0;
 }
 
 static double frac_below(const struct fvec *a, double thr)
@@ -760,15 +769,10 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 			struct aflow *f = aflow_at(s, p, &r->key);
 			if (f == NULL || f->ia.n == 0)
 				continue;
-			double *d = to_doubles(&f->ia);
-			if (d == NULL)
-				goto nomem;
 			struct dist ds;
-			dist_of_doubles(&ds, d, f->ia.n); /* sorts d */
-			double p10 = f->ia.n ? d[(size_t)(0.1 * (double)(f->ia.n - 1))] : 0;
-			iqr[p] = d[(size_t)(0.75 * (double)(f->ia.n - 1))] -
-				 d[(size_t)(0.25 * (double)(f->ia.n - 1))];
-			free(d);
+			double p10;
+			if (fvec_dist(&f->ia, &ds, &p10, &iqr[p]) != 0)
+				goto nomem;
 			hist_fill(&hp[p], f->ia.v, f->ia.n);
 			order[np++] = p;
 			double interval = c->burst_ms;
@@ -840,13 +844,10 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 				    offsetof(struct pflow, k), sizeof pk);
 				if (pf == NULL || pf->ratio.n == 0)
 					continue;
-				double *d = to_doubles(&pf->ratio);
-				if (d == NULL)
-					goto nomem;
 				struct dist ds;
-				dist_of_doubles(&ds, d, pf->ratio.n);
-				double p10 = d[(size_t)(0.1 * (double)(pf->ratio.n - 1))];
-				free(d);
+				double p10, riqr;
+				if (fvec_dist(&pf->ratio, &ds, &p10, &riqr) != 0)
+					goto nomem;
 				double cf = frac_below(&pf->ratio, 1 - c->tolerance);
 				struct aflow *fu = aflow_at(s, k, &r->key), *fd = aflow_at(s, m, &r->key);
 				double iu = 0, id = 0, au = 0, ad = 0;
