@@ -1,67 +1,77 @@
-# vocalc — one plain Makefile.  `make`, `make check`, `make bench`, `make install`.
-# SAN=1 builds an AddressSanitizer+UBSan variant into build-san/, SAN=thread
-# a ThreadSanitizer one into build-tsan/ (the reader threads and their rings).
+# vocalc — one plain Makefile.  `make`, `make deps`, `make check`, `make bench`,
+# `make install`.  SAN=1 builds an AddressSanitizer+UBSan variant into
+# build-san/, SAN=thread a ThreadSanitizer one into build-tsan/ (the reader
+# threads and their rings).
+#
+# Flags: what vocalc needs (the language, warnings, sanitizers) is in VOCALC_*;
+# CFLAGS, CPPFLAGS and LDFLAGS are the user's and are added after them, so
+# `CFLAGS=-O0 make check` still builds its sanitizer variants with -fsanitize.
 
 PREFIX  ?= /usr/local
-CC      ?= cc
 PKGS    := libpcap libssh2 gsl jansson
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# pkg-config runs when a recipe needs it, never when make reads this file:
+# `make deps demo` installs the packages first and only then asks for them.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 ifeq ($(SAN),1)
-BUILD   := build-san
-OPT     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-SANFLAGS := -fsanitize=address,undefined
+BUILD    := build-san
+OPT      := -O1 -g
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else ifeq ($(SAN),thread)
-BUILD   := build-tsan
-OPT     := -O1 -g -fsanitize=thread
-SANFLAGS := -fsanitize=thread
+BUILD    := build-tsan
+OPT      := -O1 -g
+SAN_FLAGS := -fsanitize=thread
 else
-BUILD   := build
-OPT     := -O2 -g
+BUILD    := build
+OPT      := -O2 -g
+SAN_FLAGS :=
 endif
 
-CFLAGS  ?= $(OPT)
-CFLAGS  += -pthread -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
-           -MMD -MP -Isrc $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lm -pthread
-LDFLAGS += $(SANFLAGS)
+CFLAGS ?= $(OPT)
+VOCALC_CFLAGS  := -pthread -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
+                  -Wno-missing-field-initializers -MMD -MP -Isrc $(SAN_FLAGS)
+VOCALC_LDFLAGS := $(SAN_FLAGS)
+COMPILE = $(CC) $(VOCALC_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+LINK    = $(CC) $(VOCALC_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS) -lm -pthread
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-CFLAGS  += -DVOCALC_VERSION='"$(VERSION)"'
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
 TOOLS   := vocgen bareread vobackend
-TEST_SRC := $(wildcard tests/unit/test_*.c)
-TESTS   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_TESTS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-all: $(BUILD)/vocalc $(TOOLS:%=$(BUILD)/tools/%) $(TESTS)
+all: $(BUILD)/vocalc $(TOOLS:%=$(BUILD)/tools/%) $(UNIT_TESTS)
 	@[ "$(BUILD)" != build ] || ln -sf build/vocalc vocalc
 
 $(BUILD)/vocalc: $(BUILD)/src/main.o $(LIB_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
+	$(LINK)
 $(BUILD)/tools/%: $(BUILD)/tools/%.o $(LIB_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
+	$(LINK)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK)
 
-$(BUILD)/src/%.o: src/%.c
+$(BUILD)/src/%.o: src/%.c | pkgcheck
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
-$(BUILD)/tools/%.o: tools/%.c
+	$(COMPILE) -c -o $@ $<
+$(BUILD)/src/version.o: src/version.c VERSION | pkgcheck
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
-$(BUILD)/tests/%.o: tests/unit/%.c
+	$(COMPILE) -DVOCALC_VERSION='"$(VERSION)"' -c -o $@ $<
+$(BUILD)/tools/%.o: tools/%.c | pkgcheck
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit -c -o $@ $<
+	$(COMPILE) -c -o $@ $<
+$(BUILD)/tests/%.o: tests/unit/%.c | pkgcheck
+	@mkdir -p $(@D)
+	$(COMPILE) -Itests/unit -c -o $@ $<
 
 # The Debian packages the build, the tests and the benchmarks need (idempotent).
 DEB_PKGS := build-essential pkg-config libpcap-dev libssh2-1-dev libgsl-dev libjansson-dev \
             tcpdump tshark python3 time iproute2 iputils-ping iperf3 openssh-server \
-            openssh-client ethtool qemu-system-x86 busybox-static dropbear-bin cpio sudo
+            openssh-client ethtool qemu-system-x86 busybox-static dropbear-bin cpio sudo \
+            mmdebstrap
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 	    grep -q '^install ok installed' || echo $$p; done); \
@@ -71,6 +81,19 @@ deps:
 	    $$SUDO apt-get update -q && \
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
 	else echo "make deps: all Debian packages present"; fi
+print-deb-pkgs:
+	@echo $(DEB_PKGS)
+
+# Before anything compiles: the libraries are there (after `deps` when that is
+# also a goal, so `make -j2 deps demo` cannot race), else one line naming the
+# -dev packages to install.
+pkgcheck: | $(filter deps,$(MAKECMDGOALS))
+	@command -v pkg-config >/dev/null 2>&1 || \
+	    { echo "vocalc: pkg-config is not installed: run 'make deps' (Debian packages pkg-config and the -dev libraries)" >&2; exit 1; }; \
+	missing=; for p in $(PKGS); do pkg-config --exists $$p && continue; \
+	    case $$p in libpcap) d=libpcap-dev;; libssh2) d=libssh2-1-dev;; gsl) d=libgsl-dev;; \
+	    jansson) d=libjansson-dev;; *) d=$$p;; esac; missing="$$missing $$d"; done; \
+	[ -z "$$missing" ] || { echo "vocalc: missing$$missing: run 'make deps' (or apt-get install$$missing)" >&2; exit 1; }
 
 # The demo: analyze a shipped run of a real QEMU guest.
 demo: all
@@ -87,23 +110,29 @@ demo-vm: all
 	    --workload-guest "iperf3 -c $$VOCALC_CLIENT_IP -t 4" $$VOCALC_HOST $$VOCALC_GUEST; \
 	rc=$$?; tools/testbed down; exit $$rc
 
+# Every test, in one run of tests/run.sh so that TESTS=name selects across all
+# of them (and a TESTS that matches nothing fails): unit and case tests in the
+# three builds, then with the normal build the namespace testbed (tests/e2e),
+# the QEMU guest (tests/vm) and a fresh Debian root (tests/fresh).
 check: all
 	$(MAKE) SAN=1 all
 	$(MAKE) SAN=thread all
-	tests/run.sh build build-san build-tsan
-	$(MAKE) check-e2e
+	tests/run.sh build build-san build-tsan build:tests/e2e build:tests/vm build:tests/fresh
 
 # End to end on the namespace testbed (tools/testbed): real traffic, injected
-# delay and descheduling; each test skips with its reason when not root or
-# without namespaces.
+# delay and descheduling, and the one-shot against a real QEMU guest; each
+# test skips with its reason when not root or without namespaces or QEMU.
 check-e2e: all
-	CASES=tests/e2e tests/run.sh build
-	$(MAKE) check-vm
+	tests/run.sh build:tests/e2e build:tests/vm
 
-# vocalc HOST GUEST against a real QEMU guest on the testbed (skips with its
-# reason when not root, without namespaces or without QEMU).
 check-vm: all
-	CASES=tests/vm tests/run.sh build
+	tests/run.sh build:tests/vm
+
+# The README's first command and the unit and case tests in a minimal Debian
+# 12 root made by mmdebstrap (tests/fresh/fresh.sh): a missing install step
+# fails here even on a machine that has every package.
+check-fresh: all
+	tests/run.sh build:tests/fresh
 
 bench: all
 	tests/bench.sh $(BUILD)
@@ -116,6 +145,6 @@ install: $(BUILD)/vocalc
 clean:
 	rm -rf build build-san build-tsan vocalc
 
-.PHONY: all deps demo demo-vm check check-e2e check-vm bench install clean
+.PHONY: all deps print-deb-pkgs pkgcheck demo demo-vm check check-e2e check-vm check-fresh bench install clean
 .SECONDARY:
 -include $(wildcard build/*/*.d build-san/*/*.d build-tsan/*/*.d)

@@ -12,6 +12,7 @@
 #include "report.h"
 #include "rttrun.h"
 #include "stats.h"
+#include "version.h"
 
 static const char *const BAR = "############################################################";
 
@@ -931,7 +932,7 @@ int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg,
 		root = json_object();
 		json_object_set_new(root, "schema", json_integer(1));
 		json_object_set_new(root, "tool", json_string("vocalc"));
-		json_object_set_new(root, "version", json_string(VOCALC_VERSION));
+		json_object_set_new(root, "version", json_string(vocalc_version));
 		json_t *pts = json_array();
 		json_array_append_new(pts, json_pack("{s:s, s:s, s:I, s:n}", "name", point_name(p),
 						     "file", path, "packets", (json_int_t)records,

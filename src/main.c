@@ -15,6 +15,7 @@
 #include "report.h"
 #include "rttrun.h"
 #include "verr.h"
+#include "version.h"
 
 static const char USAGE[] =
     "usage: vocalc [OPTIONS] HOST GUEST   one-shot capture over SSH (options at the end)\n"
@@ -550,7 +551,7 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 			fputs(cmd == CMD_ACK ? ACK_USAGE : USAGE, stdout);
 			return 0;
 		case OPT_VERSION:
-			printf("vocalc %s\n", VOCALC_VERSION);
+			printf("vocalc %s\n", vocalc_version);
 			return 0;
 		case ':':
 			verr_set(err, VERR_INPUT, "analyze: %s needs a value (see vocalc --help)",
@@ -815,7 +816,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "--version") == 0) {
-		printf("vocalc %s\n", VOCALC_VERSION);
+		printf("vocalc %s\n", vocalc_version);
 		return 0;
 	}
 	if (strcmp(cmd, "analyze") == 0) {

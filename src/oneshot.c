@@ -13,6 +13,7 @@
 
 #include "localcap.h"
 #include "report.h"
+#include "version.h"
 
 enum { HOST_SIDE, GUEST_SIDE };
 
@@ -315,7 +316,7 @@ static int write_manifest(const char *dir, const struct oneshot_opts *o, struct 
 				   "octets", (json_int_t)caps[i].bytes, "complete", !caps[i].failed));
 	}
 	json_t *m = json_pack("{s:i, s:s, s:s, s:o, s:{s:s, s:s}, s:f, s:f, s:s, s:i, s:s?}",
-			      "schema", 1, "tool", "vocalc", "version", VOCALC_VERSION, "points", pts,
+			      "schema", 1, "tool", "vocalc", "version", vocalc_version, "points", pts,
 			      "hosts", "host", host_name, "guest", guest_name, "start", t_start,
 			      "stop", t_stop, "command_line", o->cmdline ? o->cmdline : "",
 			      "snaplen", o->snaplen, "filter", o->filter);

@@ -8,6 +8,7 @@
 
 #include "reader.h"
 #include "rttrun.h"
+#include "version.h"
 
 static const char *const NOT_OBSERVABLE_NOTE =
     "every delay is exactly 0: both points carry the same kernel receive stamp, so this "
@@ -194,7 +195,7 @@ static int write_json(FILE *out, const struct analysis *a, enum report_kind kind
 	json_t *root = json_object();
 	json_object_set_new(root, "schema", json_integer(1));
 	json_object_set_new(root, "tool", json_string("vocalc"));
-	json_object_set_new(root, "version", json_string(VOCALC_VERSION));
+	json_object_set_new(root, "version", json_string(vocalc_version));
 	json_object_set_new(root, "points",
 			    json_points(a, kind == REPORT_CLOCK ? clock_points(a) : a->mask));
 	json_t *ips = json_array();

@@ -11,6 +11,7 @@
 #include "reader.h"
 #include "report.h"
 #include "stats.h"
+#include "version.h"
 
 /* One flow's samples at one point. */
 struct fstats {
@@ -442,7 +443,7 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 		root = json_object();
 		json_object_set_new(root, "schema", json_integer(1));
 		json_object_set_new(root, "tool", json_string("vocalc"));
-		json_object_set_new(root, "version", json_string(VOCALC_VERSION));
+		json_object_set_new(root, "version", json_string(vocalc_version));
 	}
 	if (rtt_set_write(set, out, root, true, err) != 0) {
 		json_decref(root);

@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# Runs every test against each build directory given (e.g. build build-san):
-# the unit test binaries, then the scripts in tests/cases/ (or, with
-# CASES=DIR, only the scripts in DIR, e.g. tests/e2e).  A script passes
-# with exit 0, is skipped with exit 77 (it says why), fails otherwise.
-# Ends with the line "N passed, N failed, N skipped".
+# tests/run.sh SUITE... — runs tests and ends with "N passed, N failed, N skipped".
+#
+# A SUITE is BUILD (the build's unit test binaries and the scripts in
+# tests/cases/, run against BUILD/vocalc) or BUILD:DIR[,DIR...] (only the
+# scripts in those directories, e.g. build:tests/e2e).  A script passes with
+# exit 0, is skipped with exit 77 (its last line says why), fails otherwise.
+#
+# TESTS=PATTERN runs only the tests whose name (BUILD/NAME, e.g.
+# build-san/rtt_sim) contains PATTERN; when it matches no test at all the run
+# fails, so a mistyped name never passes.
 set -u
 cd "$(dirname "$0")/.."
-pass=0 fail=0 skip=0 failed=()
+pass=0 fail=0 skip=0 failed=() skipped=()
 only=${TESTS:-}
-for build in "$@"; do
+[ $# -gt 0 ] || { echo "usage: tests/run.sh BUILD[:DIR,...]..." >&2; exit 2; }
+for suite in "$@"; do
+	build=${suite%%:*}
+	dirs=unit,tests/cases
+	[ "$build" = "$suite" ] || dirs=${suite#*:}
+	[ -x "$build/vocalc" ] || { echo "tests/run.sh: $build/vocalc is not built (make SAN=... all)" >&2; exit 2; }
 	out="tests/out/$build"
 	mkdir -p "$out"
 	export VOCALC="$PWD/$build/vocalc" VOCGEN="$PWD/$build/tools/vocgen" BUILD="$build"
@@ -17,16 +27,23 @@ for build in "$@"; do
 	export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	export TSAN_OPTIONS=halt_on_error=1
 	tests=()
-	for t in "$build"/tests/test_*; do
-		case "$t" in *.o | *.d) continue ;; esac
-		[ -z "${CASES:-}" ] && [ -x "$t" ] && tests+=("$t")
-	done
-	for t in "${CASES:-tests/cases}"/*.sh; do
-		[ "$(basename "$t")" = lib.sh ] || tests+=("$t")
+	IFS=, read -r -a dirlist <<<"$dirs"
+	for d in "${dirlist[@]}"; do
+		if [ "$d" = unit ]; then
+			for t in "$build"/tests/test_*; do
+				case "$t" in *.o | *.d) continue ;; esac
+				[ -x "$t" ] && tests+=("$t")
+			done
+			continue
+		fi
+		[ -d "$d" ] || { echo "tests/run.sh: no test directory $d" >&2; exit 2; }
+		for t in "$d"/*.sh; do
+			[ "$(basename "$t")" = lib.sh ] || tests+=("$t")
+		done
 	done
 	for t in "${tests[@]}"; do
 		name="$build/$(basename "$t" .sh)"
-		if [ -n "$only" ] && [[ "$name" != *$only* ]]; then continue; fi
+		if [ -n "$only" ] && [[ "$name" != *"$only"* ]]; then continue; fi
 		log="$out/$(basename "$t" .sh).log"
 		start=$(date +%s)
 		case "$t" in
@@ -40,6 +57,7 @@ for build in "$@"; do
 			printf 'PASS  %-40s %4ss\n' "$name" "$secs"
 		elif [ $rc -eq 77 ]; then
 			skip=$((skip + 1))
+			skipped+=("$name: $(tail -n 1 "$log")")
 			printf 'SKIP  %-40s %s\n' "$name" "$(tail -n 1 "$log")"
 		else
 			fail=$((fail + 1))
@@ -49,6 +67,12 @@ for build in "$@"; do
 		fi
 	done
 done
+if [ -n "$only" ] && [ $((pass + fail + skip)) -eq 0 ]; then
+	echo "tests/run.sh: no test name contains '$only' (in: $*)" >&2
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+[ ${#skipped[@]} -eq 0 ] || printf 'skipped: %s\n' "${skipped[@]}"
 [ ${#failed[@]} -eq 0 ] || printf 'failed: %s\n' "${failed[*]}"
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
