@@ -41,10 +41,12 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
 TOOLS   := vocgen bareread vobackend
+# static programs for the QEMU guest's initramfs (no libraries there, no sanitizers)
+STATIC_TOOLS := clockstep
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-all: $(BUILD)/vocalc $(TOOLS:%=$(BUILD)/tools/%) $(UNIT_TESTS)
+all: $(BUILD)/vocalc $(TOOLS:%=$(BUILD)/tools/%) $(STATIC_TOOLS:%=$(BUILD)/tools/%) $(UNIT_TESTS)
 	@[ "$(BUILD)" != build ] || ln -sf build/vocalc vocalc
 
 $(BUILD)/vocalc: $(BUILD)/src/main.o $(LIB_OBJ)
@@ -53,6 +55,9 @@ $(BUILD)/tools/%: $(BUILD)/tools/%.o $(LIB_OBJ)
 	$(LINK)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
 	$(LINK)
+$(STATIC_TOOLS:%=$(BUILD)/tools/%): $(BUILD)/tools/%: tools/%.c
+	@mkdir -p $(@D)
+	$(CC) -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra $(CFLAGS) -o $@ $<
 
 $(BUILD)/src/%.o: src/%.c | pkgcheck
 	@mkdir -p $(@D)

@@ -259,6 +259,42 @@ static size_t thin(struct xy *v, size_t most)
 
 enum { REGRESSION_POINTS = 4000 };
 
+/* The figures that follow from a segment's two envelopes and its time span
+ * [start_ns, end_ns]: skew, offset at t0, minimum round trip, bound. */
+static void seg_derive(const struct clock_est *e, struct clock_seg_report *s)
+{
+	/* offset = coarse + (to - from)/2; round trip = to + from */
+	s->hull_skew = (s->to.b - s->from.b) / 2 * 1e-9;
+	double ta = secs(e, s->start_ns), tb = secs(e, s->end_ns);
+	/* The envelopes' sum is the minimum round trip.  Their slopes are fitted
+	 * apart, so on a short capture the sum can tilt: the bound takes the
+	 * larger end, the minimum round trip is read in the middle. */
+	double rtt_a = fit_at(&s->to, ta) + fit_at(&s->from, ta);
+	double rtt_b = fit_at(&s->to, tb) + fit_at(&s->from, tb);
+	double tmid = (ta + tb) / 2;
+	s->min_rtt_ns = fit_at(&s->to, tmid) + fit_at(&s->from, tmid);
+	s->error_bound_ns = (rtt_a > rtt_b ? rtt_a : rtt_b) / 2;
+	s->hull_offset_ns = (s->to.a - s->from.a) / 2;
+}
+
+/* The host-time span of the pairs with records in [lo, hi), minus [ex_lo,
+ * ex_hi); INT64_MAX/INT64_MIN when there are none. */
+static void span(const struct clock_est *e, uint64_t lo, uint64_t hi, uint64_t ex_lo,
+		 uint64_t ex_hi, int64_t *start, int64_t *end)
+{
+	*start = INT64_MAX;
+	*end = INT64_MIN;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct pair *p = &e->p[i];
+		if (p->rec >= lo && p->rec < hi && !(p->rec >= ex_lo && p->rec < ex_hi)) {
+			if (p->t < *start)
+				*start = p->t;
+			if (p->t > *end)
+				*end = p->t;
+		}
+	}
+}
+
 /* Fits one segment: records [lo, hi), minus the uncertain records
  * [ex_lo, ex_hi) around a step; with_regressions: also the comparison fits.
  * Returns -1 on memory exhaustion. */
@@ -273,17 +309,8 @@ static int fit_segment(const struct clock_est *e, uint64_t lo, uint64_t hi, uint
 	s->first_record = lo;
 	s->n_to = to.n;
 	s->n_from = from.n;
-	s->start_ns = INT64_MAX;
-	s->end_ns = INT64_MIN;
-	for (size_t i = 0; i < e->n; i++) {
-		const struct pair *p = &e->p[i];
-		if (p->rec >= lo && p->rec < hi && !(p->rec >= ex_lo && p->rec < ex_hi)) {
-			if (p->t < s->start_ns)
-				s->start_ns = p->t;
-			if (p->t > s->end_ns)
-				s->end_ns = p->t;
-		}
-	}
+	s->fit = CLOCK_FIT_HULL;
+	span(e, lo, hi, ex_lo, ex_hi, &s->start_ns, &s->end_ns);
 	rc = 0;
 	if (to.n == 0 || from.n == 0)
 		goto out;
@@ -292,18 +319,7 @@ static int fit_segment(const struct clock_est *e, uint64_t lo, uint64_t hi, uint
 		rc = -1;
 		goto out;
 	}
-	/* offset = coarse + (to - from)/2; round trip = to + from */
-	s->hull_skew = (s->to.b - s->from.b) / 2 * 1e-9;
-	double ta = secs(e, s->start_ns), tb = secs(e, s->end_ns);
-	/* The envelopes' sum is the minimum round trip.  Their slopes are fitted
-	 * apart, so on a short capture the sum can tilt: the bound takes the
-	 * larger end, the minimum round trip is read in the middle. */
-	double rtt_a = fit_at(&s->to, ta) + fit_at(&s->from, ta);
-	double rtt_b = fit_at(&s->to, tb) + fit_at(&s->from, tb);
-	double tmid = (ta + tb) / 2;
-	s->min_rtt_ns = fit_at(&s->to, tmid) + fit_at(&s->from, tmid);
-	s->error_bound_ns = (rtt_a > rtt_b ? rtt_a : rtt_b) / 2;
-	s->hull_offset_ns = (s->to.a - s->from.a) / 2;
+	seg_derive(e, s);
 	if (!with_regressions)
 		goto out;
 	thin(&to, REGRESSION_POINTS);
@@ -325,6 +341,58 @@ out:
 	xy_free(&to);
 	xy_free(&from);
 	return rc;
+}
+
+/* A segment too thin for envelopes of its own (fewer than THICK pairs one
+ * way) borrows the slopes of its neighbour nb: each direction's envelope is
+ * the lowest line of nb's slope under the segment's own pairs.  With pairs
+ * one way only, the other envelope is nb's moved by the same offset step
+ * (the minimum delays are assumed to be nb's): s->fit says which. */
+enum { THICK = 3 };
+
+static void fit_borrowed(const struct clock_est *e, uint64_t lo, uint64_t hi,
+			 const struct clock_seg_report *nb, struct clock_seg_report *s)
+{
+	double a_to = INFINITY, a_from = INFINITY;
+	s->n_to = s->n_from = 0;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct pair *p = &e->p[i];
+		if (p->rec < lo || p->rec >= hi)
+			continue;
+		double t = secs(e, p->t), y = (double)p->y;
+		if (p->dir == DIR_TO_GUEST) {
+			a_to = fmin(a_to, y - nb->to.b * t);
+			s->n_to++;
+		} else {
+			a_from = fmin(a_from, y - nb->from.b * t);
+			s->n_from++;
+		}
+	}
+	span(e, lo, hi, 0, 0, &s->start_ns, &s->end_ns);
+	s->first_record = lo;
+	s->to = nb->to;
+	s->from = nb->from;
+	s->have_ols = s->have_robust = false;
+	if (isfinite(a_to) && isfinite(a_from)) {
+		s->to.a = a_to;
+		s->from.a = a_from;
+		s->fit = CLOCK_FIT_SLOPE;
+	} else if (isfinite(a_to)) { /* offset step d: to envelope up by d, from down */
+		s->from.a = nb->from.a - (a_to - nb->to.a);
+		s->to.a = a_to;
+		s->fit = CLOCK_FIT_SHIFTED;
+	} else if (isfinite(a_from)) {
+		s->to.a = nb->to.a - (a_from - nb->from.a);
+		s->from.a = a_from;
+		s->fit = CLOCK_FIT_SHIFTED;
+	}
+	if (s->start_ns == INT64_MAX) { /* no pairs: the neighbour's span */
+		s->start_ns = nb->start_ns;
+		s->end_ns = nb->end_ns;
+	}
+	seg_derive(e, s);
+	if (s->fit == CLOCK_FIT_SHIFTED && s->error_bound_ns < nb->error_bound_ns)
+		s->error_bound_ns = nb->error_bound_ns;
 }
 
 /* ---- clock steps ------------------------------------------------------- */
@@ -612,6 +680,190 @@ static int place_step(const struct clock_est *e, const struct clock_seg_report *
 	return 0;
 }
 
+/* The offset step d = offset(segment) - offset(nb) shown by those pairs of
+ * records [lo, hi) that nb's envelopes cannot hold: a to_guest pair more
+ * than STEP_TOL below nb's to envelope says d < 0 (the least queued of them
+ * says how much), a from_guest pair below nb's from envelope says d > 0.
+ * False when no pair disagrees with nb: no step there. */
+enum { STEP_TOL_NS = 5000 };
+
+static bool step_shown(const struct clock_est *e, const struct clock_seg_report *nb, uint64_t lo,
+		       uint64_t hi, double *d)
+{
+	double low_to = 0, low_from = 0;
+	size_t n_to = 0, n_from = 0;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct pair *p = &e->p[i];
+		if (p->rec < lo || p->rec >= hi)
+			continue;
+		double t = secs(e, p->t);
+		double r = (double)p->y - fit_at(p->dir == DIR_TO_GUEST ? &nb->to : &nb->from, t);
+		if (r >= -STEP_TOL_NS)
+			continue;
+		if (p->dir == DIR_TO_GUEST) {
+			low_to = fmin(low_to, r);
+			n_to++;
+		} else {
+			low_from = fmin(low_from, r);
+			n_from++;
+		}
+	}
+	if (n_to == 0 && n_from == 0)
+		return false;
+	/* both at once cannot be one step; the side with more evidence wins */
+	*d = n_to >= n_from ? low_to : -low_from;
+	return true;
+}
+
+/* nb's envelopes moved by an offset step d. */
+static void shifted(const struct clock_seg_report *nb, double d, struct clock_seg_report *s)
+{
+	*s = *nb;
+	s->to.a += d;
+	s->from.a -= d;
+	s->fit = CLOCK_FIT_SHIFTED;
+}
+
+/* The lowest corrected delay per direction of the pairs with records in
+ * [lo, hi) under segment s's envelopes: reading minus the offset line. */
+static void min_delays(const struct clock_est *e, uint64_t lo, uint64_t hi,
+		       struct clock_seg_report *s)
+{
+	s->min_delay_to_ns = s->min_delay_from_ns = INFINITY;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct pair *p = &e->p[i];
+		if (p->rec < lo || p->rec >= hi)
+			continue;
+		double t = secs(e, p->t);
+		double off = (fit_at(&s->to, t) - fit_at(&s->from, t)) / 2;
+		if (p->dir == DIR_TO_GUEST)
+			s->min_delay_to_ns = fmin(s->min_delay_to_ns, (double)p->y - off);
+		else
+			s->min_delay_from_ns = fmin(s->min_delay_from_ns, (double)p->y + off);
+	}
+}
+
+/* Removes step k of n (its uncertain records join the segments' ranges). */
+static void drop_step(uint64_t *ex_lo, uint64_t *ex_hi, int *n, int k)
+{
+	memmove(ex_lo + k, ex_lo + k + 1, (size_t)(*n - k - 1) * sizeof *ex_lo);
+	memmove(ex_hi + k, ex_hi + k + 1, (size_t)(*n - k - 1) * sizeof *ex_hi);
+	(*n)--;
+}
+
+/* Segments, their envelopes and the steps between them.  Steps found from
+ * windowed offsets (find_steps) are placed between the envelopes of the
+ * segments on their two sides; a segment with too few pairs for envelopes of
+ * its own (a step in the first or last moments of a capture) takes its
+ * neighbour's moved by the step its pairs show, so a step is found wherever
+ * it falls.  Every segment's fit is then checked against all the pairs it
+ * applies to.  Returns -1 on memory exhaustion. */
+static int solve_envelopes(struct clock_est *e, struct clock_report *r)
+{
+	uint64_t ex_lo[CLOCK_MAX_SEGMENTS], ex_hi[CLOCK_MAX_SEGMENTS];
+	int ncut = find_steps(e, ex_lo, ex_hi, CLOCK_MAX_SEGMENTS - 1);
+	struct clock_seg_report env[CLOCK_MAX_SEGMENTS];
+	bool thick[CLOCK_MAX_SEGMENTS];
+retry:
+	for (int k = 0; k <= ncut; k++) {
+		uint64_t lo = k == 0 ? 0 : ex_hi[k - 1], hi = k == ncut ? UINT64_MAX : ex_lo[k];
+		memset(&env[k], 0, sizeof env[k]);
+		if (fit_segment(e, lo, hi, 0, 0, false, &env[k]) != 0)
+			return -1;
+		thick[k] = env[k].n_to >= THICK && env[k].n_from >= THICK;
+	}
+	for (int k = 0; k <= ncut; k++) {
+		if (thick[k])
+			continue;
+		/* the thick neighbour across a step, and the records that may show it */
+		int nb = k < ncut && thick[k + 1] ? k + 1 : k > 0 && thick[k - 1] ? k - 1 : -1;
+		int step = nb > k ? k : k - 1; /* the step between k and nb */
+		if (nb < 0) {
+			if (ncut == 0)
+				break;
+			drop_step(ex_lo, ex_hi, &ncut, k < ncut ? k : k - 1);
+			goto retry;
+		}
+		uint64_t lo = nb > k ? (k == 0 ? 0 : ex_hi[k - 1]) : ex_lo[step];
+		uint64_t hi = nb > k ? ex_hi[step] : (k == ncut ? UINT64_MAX : ex_lo[k]);
+		double d;
+		if (!step_shown(e, &env[nb], lo, hi, &d)) {
+			drop_step(ex_lo, ex_hi, &ncut, step);
+			goto retry;
+		}
+		shifted(&env[nb], d, &env[k]);
+	}
+	if (ncut == 0 && !thick[0])
+		return 0; /* too few pairs for envelopes at all */
+	uint64_t first[CLOCK_MAX_SEGMENTS] = {0}, lo[CLOCK_MAX_SEGMENTS] = {0};
+	uint64_t hi[CLOCK_MAX_SEGMENTS];
+	for (int k = 0; k < ncut; k++) {
+		uint64_t alo, ahi, at;
+		bool ok;
+		/* a thin side's uncertain records reach to its end of the capture */
+		uint64_t plo = thick[k] ? ex_lo[k] : (k == 0 ? 0 : ex_hi[k - 1]);
+		uint64_t phi = thick[k + 1] ? ex_hi[k] : (k + 1 == ncut ? UINT64_MAX : ex_lo[k + 1]);
+		if (place_step(e, &env[k], &env[k + 1], plo, phi, &at, &alo, &ahi, &ok) != 0)
+			return -1;
+		if (!ok)
+			snprintf(r->note, sizeof r->note,
+				 "a clock step could not be placed exactly; its window is "
+				 "left out of the fits");
+		hi[k] = alo;
+		lo[k + 1] = ahi;
+		first[k + 1] = at;
+	}
+	hi[ncut] = UINT64_MAX;
+	/* a step placed before the first pair or after the last leaves a
+	 * segment that applies to no pair: no step */
+	for (int k = 0; k < ncut; k++) {
+		int64_t a, b;
+		span(e, first[k], first[k + 1], 0, 0, &a, &b);
+		if (a == INT64_MAX || first[k + 1] == UINT64_MAX) {
+			drop_step(ex_lo, ex_hi, &ncut, k);
+			goto retry;
+		}
+	}
+	span(e, first[ncut], UINT64_MAX, 0, 0, &r->seg[0].start_ns, &r->seg[0].end_ns);
+	if (ncut > 0 && r->seg[0].start_ns == INT64_MAX) {
+		drop_step(ex_lo, ex_hi, &ncut, ncut - 1);
+		goto retry;
+	}
+	r->nseg = ncut + 1;
+	/* the thick segments' own fits first: the thin ones borrow from them */
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k <= ncut; k++) {
+			struct clock_seg_report *s = &r->seg[k];
+			size_t nto = 0, nfrom = 0;
+			for (size_t i = 0; i < e->n; i++)
+				if (e->p[i].rec >= lo[k] && e->p[i].rec < hi[k])
+					*(e->p[i].dir == DIR_TO_GUEST ? &nto : &nfrom) += 1;
+			bool own = nto >= THICK && nfrom >= THICK;
+			if (own != (pass == 0))
+				continue;
+			memset(s, 0, sizeof *s);
+			if (own) {
+				if (fit_segment(e, lo[k], hi[k], 0, 0, true, s) != 0)
+					return -1;
+			} else {
+				/* the nearer neighbour with a fit of its own */
+				int nb = -1;
+				for (int j = 1; j <= ncut && nb < 0; j++) {
+					if (k + j <= ncut && thick[k + j])
+						nb = k + j;
+					else if (k - j >= 0 && thick[k - j])
+						nb = k - j;
+				}
+				fit_borrowed(e, lo[k], hi[k], &r->seg[nb], s);
+			}
+			s->first_record = first[k];
+		}
+	/* every segment against all the pairs it applies to */
+	for (int k = 0; k <= ncut; k++)
+		min_delays(e, first[k], k < ncut ? first[k + 1] : UINT64_MAX, &r->seg[k]);
+	return 0;
+}
+
 /* Fills the model's segment k from r->seg[k] by the method chosen. */
 static void model_segment(const struct clock_est *e, struct clock_report *r, int k,
 			  enum clock_method m)
@@ -647,42 +899,10 @@ int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_
 		return -1;
 	bool envelopes = r->pairs_to >= 10 && r->pairs_from >= 10;
 	if (choice != CHOOSE_PROBE && envelopes) {
-		uint64_t ex_lo[CLOCK_MAX_SEGMENTS], ex_hi[CLOCK_MAX_SEGMENTS];
-		int ncut = find_steps(e, ex_lo, ex_hi, CLOCK_MAX_SEGMENTS - 1);
-		struct clock_seg_report clean[CLOCK_MAX_SEGMENTS];
-		for (int k = 0; k <= ncut; k++) {
-			uint64_t lo = k == 0 ? 0 : ex_hi[k - 1], hi = k == ncut ? UINT64_MAX : ex_lo[k];
-			memset(&clean[k], 0, sizeof clean[k]);
-			if (fit_segment(e, lo, hi, 0, 0, false, &clean[k]) != 0)
-				return -1;
-			if (clean[k].n_to < 3 || clean[k].n_from < 3)
-				ncut = 0; /* a "segment" too thin to stand alone: no steps */
-		}
-		if (ncut == 0 && fit_segment(e, 0, UINT64_MAX, 0, 0, false, &clean[0]) != 0)
+		if (solve_envelopes(e, r) != 0)
 			return -1;
-		uint64_t first[CLOCK_MAX_SEGMENTS] = {0}, lo[CLOCK_MAX_SEGMENTS] = {0};
-		uint64_t hi[CLOCK_MAX_SEGMENTS];
-		for (int k = 0; k < ncut; k++) {
-			uint64_t alo, ahi, at;
-			bool ok;
-			if (place_step(e, &clean[k], &clean[k + 1], ex_lo[k], ex_hi[k], &at, &alo,
-				       &ahi, &ok) != 0)
-				return -1;
-			if (!ok)
-				snprintf(r->note, sizeof r->note,
-					 "a clock step could not be placed exactly; its window is "
-					 "left out of the fits");
-			hi[k] = alo;
-			lo[k + 1] = ahi;
-			first[k + 1] = at;
-		}
-		hi[ncut] = UINT64_MAX;
-		r->nseg = ncut + 1;
-		for (int k = 0; k <= ncut; k++) {
-			if (fit_segment(e, lo[k], hi[k], 0, 0, true, &r->seg[k]) != 0)
-				return -1;
-			r->seg[k].first_record = first[k];
-		}
+	}
+	if (choice != CHOOSE_PROBE && r->nseg > 0) {
 		/* values at each segment's own reference time */
 		for (int k = 0; k < r->nseg; k++) {
 			struct clock_seg_report *s = &r->seg[k];

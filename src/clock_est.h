@@ -33,6 +33,12 @@
 
 enum clock_choice { CHOOSE_AUTO = 0, CHOOSE_HULL, CHOOSE_PROBE, CHOOSE_REGRESSION };
 
+/* How a segment's envelopes were had: its own lower hulls; too few pairs for
+ * that, so its neighbour's slopes under its own pairs both ways; or pairs one
+ * way only, so the neighbour's envelopes moved by the offset step those pairs
+ * show (its minimum delays assumed the neighbour's). */
+enum clock_fit_kind { CLOCK_FIT_HULL = 0, CLOCK_FIT_SLOPE, CLOCK_FIT_SHIFTED };
+
 struct clock_seg_report {
 	uint64_t first_record;     /* guest capture record the segment starts at */
 	int64_t start_ns, end_ns;  /* host time of its first and last pair */
@@ -44,6 +50,10 @@ struct clock_seg_report {
 	bool have_ols, have_robust;
 	double ols_offset_ns, ols_skew, robust_offset_ns, robust_skew;
 	double hull_offset_ns, hull_skew;
+	enum clock_fit_kind fit;
+	/* after correction, the lowest delay of the pairs the segment applies to
+	 * (ns, per direction): below -error_bound_ns the model does not hold */
+	double min_delay_to_ns, min_delay_from_ns;
 };
 
 struct clock_report {

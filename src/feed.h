@@ -31,8 +31,8 @@ struct feed_item {
 struct feed;
 
 /* Trackers a reader thread feeds every packet of its capture (in capture
- * order, with the capture's own stamps) and nobody else touches until
- * feed_finish; each may be NULL. */
+ * order, stamped in host time: guest stamps corrected by the clock model)
+ * and nobody else touches until feed_finish; each may be NULL. */
 struct feed_taps {
 	struct rtt_tracker *rtt;
 	struct ack_tracker *ack;

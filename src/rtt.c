@@ -62,6 +62,7 @@ struct rtt_tracker {
 	struct hashtab flows, ts, hs, nots;
 	struct rflow *last_flow; /* cleared at every sweep */
 	int64_t next_sweep;
+	int64_t last_ns; /* the previous packet's stamp */
 	struct rtt_counts c;
 };
 
@@ -74,6 +75,7 @@ struct rtt_tracker *rtt_create(const struct rtt_cfg *cfg, rtt_emit_fn emit, void
 	t->emit = emit;
 	t->ctx = ctx;
 	t->next_sweep = INT64_MIN;
+	t->last_ns = INT64_MIN;
 	if (hashtab_init(&t->flows, 1 << 8) != 0 || hashtab_init(&t->ts, 1 << 10) != 0 ||
 	    hashtab_init(&t->hs, 1 << 6) != 0 || hashtab_init(&t->nots, 1 << 6) != 0) {
 		rtt_delete(t);
@@ -144,7 +146,11 @@ static int handshake(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 	if (f == (TCP_SYN | TCP_ACK)) {
 		match_flow_key_of(pk, true, &k);
 		struct hshake *x = find_hs(t, &k, &h);
-		if (x && x->t_synack == 0 && pk->ack == x->isn + 1) {
+		if (x && x->t_synack == 0 && pk->ack == x->isn + 1 && now < x->t_syn) {
+			t->c.negative_rtt++; /* the clock stepped back: no sample */
+			hashtab_remove(&t->hs, &x->hn);
+			free(x);
+		} else if (x && x->t_synack == 0 && pk->ack == x->isn + 1) {
 			x->t_synack = now;
 			struct rtt_sample s = {RTT_HANDSHAKE_RESP, now, now - x->t_syn, now - x->t_syn,
 					       &x->key, false};
@@ -155,7 +161,11 @@ static int handshake(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 	if (f == TCP_ACK) {
 		match_flow_key_of(pk, false, &k);
 		struct hshake *x = find_hs(t, &k, &h);
-		if (x && x->t_synack != 0 && pk->seq == x->isn + 1) {
+		if (x && x->t_synack != 0 && pk->seq == x->isn + 1 && now < x->t_synack) {
+			t->c.negative_rtt++;
+			hashtab_remove(&t->hs, &x->hn);
+			free(x);
+		} else if (x && x->t_synack != 0 && pk->seq == x->isn + 1) {
 			struct rtt_sample s = {RTT_HANDSHAKE_INIT, now, now - x->t_synack,
 					       now - x->t_synack, &x->key, false};
 			t->emit(t->ctx, &s);
@@ -253,6 +263,12 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now);
 int rtt_push(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 {
 	t->c.packets++;
+	if (now < t->last_ns) {
+		t->c.backwards++;
+		if (t->last_ns - now > t->c.backwards_max_ns)
+			t->c.backwards_max_ns = t->last_ns - now;
+	}
+	t->last_ns = now;
 	int rc = process(t, pk, now);
 	/* pping's schedule: its clock moves only with packets that pass the
 	 * timestamp checks, and it cleans up after such a packet every
@@ -359,7 +375,11 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 		f->spent_tsecr = pk->tsecr;
 		f->have_spent = true;
 	}
-	if (e && !e->spent) {
+	if (e && !e->spent && now < e->t_ns) {
+		/* the clock stepped back between the TSval and its echo */
+		e->spent = true;
+		t->c.negative_rtt++;
+	} else if (e && !e->spent) {
 		int64_t rtt = now - e->t_ns;
 		if (rtt < f->min_ns)
 			f->min_ns = rtt;

@@ -13,7 +13,10 @@
  *    the entry is then spent (kept as a tombstone, so a repeat of the TSval
  *    cannot re-arm it and match a later echo);
  *  - entries are forgotten tsval_max_age after they were made, flows after
- *    flow_max_idle without packets; at most max_flows flows are tracked.
+ *    flow_max_idle without packets; at most max_flows flows are tracked;
+ *  - time going backwards (a clock stepped back between the two packets) is
+ *    counted, and an echo stamped before its TSval gives no sample: a round
+ *    trip is never negative (ePPing's rule).
  *
  * Samples likely inflated are flagged: the echoed TSval was on several
  * segments (the echo may answer a later one), or the echo is a pure ACK that
@@ -71,6 +74,9 @@ typedef void (*rtt_emit_fn)(void *ctx, const struct rtt_sample *s);
 struct rtt_counts {
 	uint64_t packets, not_tcp, no_ts, zero_ts, unidirectional, flows_over_cap;
 	uint64_t samples, shared_tsval, delayed_ack, flows_seen, handshakes;
+	uint64_t backwards;        /* packets stamped before the one before them */
+	int64_t backwards_max_ns;  /* the largest such jump back */
+	uint64_t negative_rtt;     /* echoes stamped before their TSval: no sample */
 };
 
 
