@@ -1,8 +1,10 @@
 /* analyze — see analyze.h. */
 #include "analyze.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +50,10 @@ static void show_progress(struct feed **fd, int n, bool done)
 			t / 1e6);
 }
 
-/* Tries the captures nearest the guest first; the first that tells wins. */
+/* Tries the captures nearest the guest first; the first that tells wins.
+ * When none tells, but one shows only a guest and its one peer, its first
+ * labelling is taken for now and causality decides later
+ * (guest_by_causality; the capture whose labellings cover most addresses). */
 static int learn_guest(struct analysis *a, struct verr *err)
 {
 	a->guest_ips = a->o.guest_ips;
@@ -56,12 +61,15 @@ static int learn_guest(struct analysis *a, struct verr *err)
 		return 0;
 	static const enum point order[POINT_N] = {POINT_GUEST, POINT_VNET, POINT_BRIDGE, POINT_NIC};
 	struct verr first = {0};
+	struct guest_ends ends = {0};
 	for (int i = 0; i < POINT_N; i++) {
 		enum point p = order[i];
 		if (!a->o.file[p])
 			continue;
 		struct verr e = {0};
-		int rc = guestaddr_learn(a->o.file[p], p, a->o.allow_truncated, &a->guest_ips, &e);
+		struct guest_ends here;
+		int rc = guestaddr_learn(a->o.file[p], p, a->o.allow_truncated, &a->guest_ips, &here,
+					 &e);
 		if (rc == 0) {
 			a->guest_ips_learned = true;
 			return 0;
@@ -72,9 +80,72 @@ static int learn_guest(struct analysis *a, struct verr *err)
 		}
 		if (first.status == VERR_OK)
 			first = e; /* the nearest capture's reason is the one to show */
+		if (here.n > 0 && (ends.n == 0 || here.cand[0].n > ends.cand[0].n))
+			ends = here;
+	}
+	if (ends.n > 0) {
+		a->guest_by_causality = true;
+		a->guest_ips_learned = true;
+		a->guest_cand = ends;
+		a->guest_cand_i = 0;
+		a->guest_ips = ends.cand[0];
+		return 0;
 	}
 	*err = first;
 	return -1;
+}
+
+/* The next labelling causality may choose; false when all were tried. */
+static bool next_labelling(struct analysis *a)
+{
+	if (a->guest_cand_i + 1 >= a->guest_cand.n)
+		return false;
+	a->guest_ips = a->guest_cand.cand[++a->guest_cand_i];
+	return true;
+}
+
+/* Every point its own capture: one file given for two points (or two
+ * identical copies) would read 0 at every hop between them. */
+static bool same_content(const char *x, const char *y)
+{
+	struct stat sx, sy;
+	if (stat(x, &sx) != 0 || stat(y, &sy) != 0)
+		return false;
+	if (sx.st_dev == sy.st_dev && sx.st_ino == sy.st_ino)
+		return true;
+	if (!S_ISREG(sx.st_mode) || !S_ISREG(sy.st_mode) || sx.st_size != sy.st_size)
+		return false;
+	enum { CHUNK = 1 << 16 };
+	FILE *fx = fopen(x, "rb"), *fy = fopen(y, "rb");
+	char *bx = malloc(CHUNK), *by = malloc(CHUNK);
+	bool same = fx && fy && bx && by;
+	while (same) { /* files of one size only; the first difference ends it */
+		size_t nx = fread(bx, 1, CHUNK, fx), ny = fread(by, 1, CHUNK, fy);
+		if (nx != ny || memcmp(bx, by, nx) != 0)
+			same = false;
+		if (nx < CHUNK)
+			break;
+	}
+	free(bx);
+	free(by);
+	if (fx)
+		fclose(fx);
+	if (fy)
+		fclose(fy);
+	return same;
+}
+
+static int check_distinct_files(const struct analysis *a, struct verr *err)
+{
+	for (int p = 0; p < POINT_N; p++)
+		for (int q = p + 1; q < POINT_N; q++)
+			if (a->o.file[p] && a->o.file[q] && same_content(a->o.file[p], a->o.file[q]))
+				return verr_set(err, VERR_INPUT,
+						"%s and %s are the same capture (%s, %s): give each "
+						"point the file captured there",
+						point_name((enum point)p), point_name((enum point)q),
+						a->o.file[p], a->o.file[q]);
+	return 0;
 }
 
 /* Streams the captures of `points` in host time order (guest stamps by
@@ -378,6 +449,38 @@ static int host_t0(struct analysis *a, int64_t *t0, struct verr *err)
 	return 0;
 }
 
+/* A round trip is never negative.  True when every segment of the
+ * estimated clock has envelopes whose sum (its minimum round trip) is below
+ * zero beyond what the fit's tilt explains: the captures of its two points
+ * are the other way round (or the two ends are).  *worst: the most negative. */
+enum { CAUSAL_TOL_NS = 5000 };
+
+static bool clock_negative(const struct analysis *a, double *worst)
+{
+	const struct clock_report *cr = &a->clock_rep;
+	*worst = INFINITY;
+	if (!a->clock_estimated || cr->nseg == 0 ||
+	    (a->clock.method != CLOCK_HULL && a->clock.method != CLOCK_REGRESSION))
+		return false;
+	int neg = 0;
+	for (int k = 0; k < cr->nseg; k++) {
+		*worst = fmin(*worst, cr->seg[k].min_rtt_ns);
+		neg += cr->seg[k].min_rtt_ns < -CAUSAL_TOL_NS;
+	}
+	return neg == cr->nseg;
+}
+
+/* Refuses captures whose round trip between points x and y is negative
+ * (rt_ns, what): they look swapped. */
+static int swapped(const struct analysis *a, enum point x, enum point y, double rt_ns,
+		   const char *what, struct verr *err)
+{
+	return verr_set(err, VERR_INPUT,
+			"%s=%s and %s=%s look swapped: their %s is %.1f us, and a round trip "
+			"cannot be negative (check which file was captured where)",
+			point_name(x), a->o.file[x], point_name(y), a->o.file[y], what, rt_ns / 1e3);
+}
+
 int analysis_clock(struct analysis *a, const struct analysis_opts *o, struct verr *err)
 {
 	memset(a, 0, sizeof *a);
@@ -387,6 +490,8 @@ int analysis_clock(struct analysis *a, const struct analysis_opts *o, struct ver
 			a->mask |= (uint8_t)(1u << p);
 	if (__builtin_popcount(a->mask) < 2)
 		return verr_set(err, VERR_INPUT, "analysis needs captures of at least two points");
+	if (check_distinct_files(a, err) != 0)
+		return -1;
 	if (learn_guest(a, err) != 0)
 		return -1;
 	clock_model_none(&a->clock);
@@ -401,7 +506,30 @@ int analysis_clock(struct analysis *a, const struct analysis_opts *o, struct ver
 	}
 	if (!(a->mask & (1u << POINT_GUEST)))
 		return 0; /* host points only: one clock */
-	return estimate_clock(a, t0, err);
+	if (estimate_clock(a, t0, err) != 0)
+		return -1;
+	double worst;
+	bool negative = clock_negative(a, &worst);
+	while (negative && a->guest_by_causality && next_labelling(a)) {
+		/* another labelling's round trips may be positive */
+		if (estimate_clock(a, t0, err) != 0)
+			return -1;
+		negative = clock_negative(a, &worst);
+	}
+	if (negative && a->guest_by_causality)
+		return verr_set(err, VERR_INPUT,
+				"%s: no labelling of its two ends as guest and peer gives a "
+				"round trip that is not negative; give --guest-ip (and check "
+				"which file was captured where)",
+				a->o.file[POINT_GUEST]);
+	if (negative)
+		return swapped(a, a->clock_rep.host_point, POINT_GUEST, worst, "minimum round trip",
+			       err);
+	/* envelopes whose round trips are positive settle the labelling */
+	a->guest_by_causality_decided =
+	    a->guest_by_causality &&
+	    (a->clock.method == CLOCK_HULL || a->clock.method == CLOCK_REGRESSION);
+	return 0;
 }
 
 /* The matcher's journeys go to the latency accounting and the ACK pairs. */
@@ -413,10 +541,11 @@ static void journey(void *ctx, const struct journey_info *j)
 		ack_journey(a->ack, j);
 }
 
-int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr *err)
+/* The main pass: every capture through the matcher, the latency accounting,
+ * the RTT and ACK trackers. */
+static int run_main(struct analysis *a, struct verr *err)
 {
-	if (analysis_clock(a, o, err) != 0)
-		return -1;
+	const struct analysis_opts *o = &a->o;
 	vo_init(&a->vo, a->mask, o->no_vo ? NULL : o->csv);
 	struct matcher *m = match_create(a->mask, o->window_ns, journey, a);
 	if (m == NULL)
@@ -463,6 +592,108 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 	match_delete(m);
 	if (rc == 0 && (a->vo.failed || vo_summarize(&a->vo, 2) != 0))
 		rc = verr_set(err, VERR_INPUT, "out of memory while recording delays");
+	return rc;
+}
+
+/* The most negative round trip (to + from medians: on one clock, or across
+ * the guest's, whose offset cancels in the sum) of any hop or end to end,
+ * if one is below -ROUND_TRIP_TOL_NS; a bridge device stamped late reads a
+ * few us negative one way, which this tolerates. */
+enum { ROUND_TRIP_TOL_NS = 20000, ROUND_TRIP_MIN_N = 5 };
+
+static bool negative_round_trip(const struct analysis *a, enum point *x, enum point *y,
+				double *rt_ns)
+{
+	const struct vo *v = &a->vo;
+	*rt_ns = -ROUND_TRIP_TOL_NS;
+	bool found = false;
+	for (int i = 0; i <= v->npts - 1; i++) {
+		bool e2e = i == v->npts - 1;
+		if (e2e && !v->has_vo)
+			break;
+		const struct dist *to = e2e ? &v->sum_e2e[DIR_TO_GUEST][PROTO_ALL].d
+					    : &v->sum_hop[i][DIR_TO_GUEST][PROTO_ALL].d;
+		const struct dist *from = e2e ? &v->sum_e2e[DIR_FROM_GUEST][PROTO_ALL].d
+					      : &v->sum_hop[i][DIR_FROM_GUEST][PROTO_ALL].d;
+		if (to->n < ROUND_TRIP_MIN_N || from->n < ROUND_TRIP_MIN_N)
+			continue;
+		double rt = (to->p50 + from->p50) * 1e3;
+		if (rt < *rt_ns) {
+			*rt_ns = rt;
+			*x = e2e ? v->pt[0] : v->pt[i];
+			*y = e2e ? POINT_GUEST : v->pt[i + 1];
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* Two adjacent points that share no packet at all, though both saw the
+ * guest's traffic, are not two views of one path: captures of different
+ * times or hosts, or a --guest-offset-us off by more than the window. */
+static int check_overlap(const struct analysis *a, struct verr *err)
+{
+	const struct vo *v = &a->vo;
+	for (int i = 0; i + 1 < v->npts; i++) {
+		uint64_t matched = 0, other = 0;
+		for (int d = 0; d < DIR_N; d++) {
+			const struct hop_counts *c = &v->sum_hop[i][d][PROTO_ALL].c;
+			matched += c->matched;
+			other += c->unmatched + c->unexpected;
+		}
+		if (matched == 0 && other >= 10)
+			return verr_set(err, VERR_INPUT,
+					"%s=%s and %s=%s have no packet in common (%llu seen at one "
+					"only): captures of different times or paths, or a guest "
+					"clock offset (--guest-offset-us) off by more than the "
+					"matching window",
+					point_name(v->pt[i]), a->o.file[v->pt[i]],
+					point_name(v->pt[i + 1]), a->o.file[v->pt[i + 1]],
+					(unsigned long long)other);
+	}
+	return 0;
+}
+
+/* Causality per address family: with a family's guest address and its peer's
+ * the wrong way round, nearly every packet arrives before it left.  True
+ * if some family (of 10 packets or more) has most delays negative; *known:
+ * some family had that many. */
+static bool labelling_wrong(const struct analysis *a, bool *known)
+{
+	*known = false;
+	for (int f = 0; f < 2; f++) {
+		if (a->vo.span_n[f] < 10)
+			continue;
+		*known = true;
+		if (a->vo.span_neg[f] * 2 > a->vo.span_n[f])
+			return true;
+	}
+	return false;
+}
+
+int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr *err)
+{
+	if (analysis_clock(a, o, err) != 0)
+		return -1;
+	int rc = run_main(a, err);
+	enum point x = POINT_NIC, y = POINT_GUEST;
+	double rt;
+	bool known;
+	while (rc == 0 && a->guest_by_causality && !a->guest_by_causality_decided &&
+	       labelling_wrong(a, &known) && next_labelling(a)) {
+		/* another labelling: its delays may be the positive ones */
+		analysis_free(a);
+		if ((a->mask & (1u << POINT_GUEST)) && !o->manual_clock &&
+		    estimate_clock(a, a->clock.seg[0].t0_ns, err) != 0)
+			return -1;
+		rc = run_main(a, err);
+	}
+	if (rc == 0 && a->guest_by_causality && !a->guest_by_causality_decided)
+		a->guest_by_causality_decided = !labelling_wrong(a, &known) && known;
+	if (rc == 0 && negative_round_trip(a, &x, &y, &rt))
+		rc = swapped(a, x, y, rt, "median round trip (to + from)", err);
+	if (rc == 0)
+		rc = check_overlap(a, err);
 	return rc;
 }
 

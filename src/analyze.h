@@ -52,6 +52,13 @@ struct analysis {
 	uint8_t mask;		  /* points given */
 	struct addrset guest_ips; /* in force */
 	bool guest_ips_learned;
+	/* A capture that shows only two ends (a guest and its one peer) does not
+	 * say which is the guest: the labellings are tried in turn, and the one
+	 * whose round trips are not negative is kept (causality). */
+	bool guest_by_causality;
+	bool guest_by_causality_decided; /* a round trip settled it */
+	struct guest_ends guest_cand;     /* the labellings (guestaddr.h) */
+	int guest_cand_i;                 /* the one in force */
 	struct clock_model clock;
 	bool clock_estimated;       /* clock_rep holds the estimator's report */
 	struct clock_report clock_rep;

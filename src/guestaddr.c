@@ -116,9 +116,11 @@ static int distinct_sources(const struct tally *src_by_mac, const uint8_t *mac)
 
 /* The guest's MAC: the one in most frames; among MACs in nearly as many
  * (within 10 %), a hypervisor prefix wins, then fewer source addresses (a
- * router fronts many hosts).  -1 if still undecided. */
-static int pick_guest_mac(const struct tally *macs, const struct tally *src_by_mac)
+ * router fronts many hosts).  -1 if still undecided; then, if exactly two
+ * MACs were left, their indexes in tie[]. */
+static int pick_guest_mac(const struct tally *macs, const struct tally *src_by_mac, int tie2[2])
 {
+	tie2[0] = tie2[1] = -1;
 	int best = 0;
 	for (int i = 1; i < macs->n; i++)
 		if (macs->v[i].count > macs->v[best].count)
@@ -136,6 +138,10 @@ static int pick_guest_mac(const struct tally *macs, const struct tally *src_by_m
 		return best;
 	if (nvm == 1)
 		return vm;
+	if (nc == 2) {
+		tie2[0] = cand[0];
+		tie2[1] = cand[1];
+	}
 	int fewest = -1, fewest_n = 1 << 30, tie = 0;
 	for (int k = 0; k < nc; k++) {
 		int d = distinct_sources(src_by_mac, macs->v[cand[k]].key);
@@ -165,9 +171,21 @@ __attribute__((format(printf, 2, 3))) static int undecided(struct verr *err, con
 	return GUESTADDR_UNDECIDED;
 }
 
-int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct addrset *out,
-		    struct verr *err)
+/* The source addresses seen with MAC m. */
+static void addrs_of_mac(const struct tally *src_by_mac, const uint8_t *m, struct addrset *out)
 {
+	for (int i = 0; i < src_by_mac->n; i++)
+		if (memcmp(src_by_mac->v[i].key, m, 6) == 0)
+			addrset_add(out, src_by_mac->v[i].key[6], src_by_mac->v[i].key + 7);
+}
+
+int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct addrset *out,
+		    struct guest_ends *ends, struct verr *err)
+{
+	struct guest_ends scratch;
+	if (ends == NULL)
+		ends = &scratch;
+	memset(ends, 0, sizeof *ends);
 	static struct tally macs, src_by_mac, sll, part; /* large: not on the stack */
 	memset(&macs, 0, sizeof macs);
 	memset(&src_by_mac, 0, sizeof src_by_mac);
@@ -225,44 +243,81 @@ int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct
 				 "--guest-ip",
 				 path);
 
+	/* Two MACs in every frame: each MAC's addresses are one end, for
+	 * causality to decide if no rule below does (a hypervisor's MAC prefix
+	 * first). */
+	int tie2[2] = {-1, -1};
+	int best = with_mac * 2 > n ? pick_guest_mac(&macs, &src_by_mac, tie2) : -1;
+	if (tie2[0] >= 0) {
+		int first = best == tie2[1] ? 1 : 0;
+		addrs_of_mac(&src_by_mac, macs.v[tie2[first]].key, &ends->cand[0]);
+		addrs_of_mac(&src_by_mac, macs.v[tie2[1 - first]].key, &ends->cand[1]);
+		ends->n = ends->cand[0].n && ends->cand[1].n ? 2 : 0;
+	}
 	if (with_sll > 0 && p == POINT_GUEST) {
 		/* Cooked capture on the guest: outgoing packets are the guest's own. */
 		for (int i = 0; i < sll.n; i++)
 			addrset_add(out, sll.v[i].key[0], sll.v[i].key + 1);
 	} else if (with_mac * 2 > n && (p == POINT_GUEST || p == POINT_VNET)) {
-		int best = pick_guest_mac(&macs, &src_by_mac);
 		if (best < 0)
 			return undecided(err,
 					 "%s: two MACs are in every frame and nothing tells "
 					 "which is the guest's; give --guest-ip",
 					 path);
-		for (int i = 0; i < src_by_mac.n; i++)
-			if (memcmp(src_by_mac.v[i].key, macs.v[best].key, 6) == 0)
-				addrset_add(out, src_by_mac.v[i].key[6], src_by_mac.v[i].key + 7);
+		addrs_of_mac(&src_by_mac, macs.v[best].key, out);
 	} else if (with_sll > 0 && p == POINT_VNET) {
 		/* On the tap, the host's outgoing packets go to the guest. */
 		for (int i = 0; i < sll.n; i++)
 			addrset_add(out, sll.v[i].key[0], sll.v[i].key + 1);
 	} else {
+		/* per family, the address in over half the packets; two such
+		 * (a guest and its one peer) tie, and then each is one end */
+		uint8_t end[2][2][17];
+		int nends = 0;
+		bool many = false; /* a family with three or more such: no ends */
 		for (int fam = 4; fam <= 6; fam += 2) {
-			int best = -1, ties = 0;
+			int top = -1, ties = 0, other = -1;
 			for (int i = 0; i < part.n; i++)
 				if (part.v[i].key[0] == fam &&
-				    (best < 0 || part.v[i].count > part.v[best].count))
-					best = i;
-			if (best < 0 || part.v[best].count * 2 <= fam_count[fam == 6])
+				    (top < 0 || part.v[i].count > part.v[top].count))
+					top = i;
+			if (top < 0 || part.v[top].count * 2 <= fam_count[fam == 6])
 				continue;
 			for (int i = 0; i < part.n; i++)
-				if (i != best && part.v[i].key[0] == fam &&
-				    part.v[i].count * 10 >= part.v[best].count * 9)
+				if (i != top && part.v[i].key[0] == fam &&
+				    part.v[i].count * 10 >= part.v[top].count * 9) {
 					ties++;
-			if (ties)
-				return undecided(err,
-						 "%s: several addresses are in nearly every "
-						 "packet and nothing tells which is the guest's; "
-						 "give --guest-ip",
-						 path);
-			addrset_add(out, fam, part.v[best].key + 1);
+					other = i;
+				}
+			if (ties == 1) {
+				memcpy(end[nends][0], part.v[top].key, 17);
+				memcpy(end[nends][1], part.v[other].key, 17);
+				nends++;
+			}
+			if (ties) {
+				many = many || ties > 1;
+				continue;
+			}
+			addrset_add(out, fam, part.v[top].key + 1);
+		}
+		if (nends > 0 || many) {
+			if (!many && ends->n == 0) {
+				/* a decided family stays; the same side of every tied
+				 * family first, then mixed */
+				static const int pick[4][2] = {{0, 0}, {1, 1}, {0, 1}, {1, 0}};
+				ends->n = nends == 1 ? 2 : 4;
+				for (int c = 0; c < ends->n; c++) {
+					ends->cand[c] = *out;
+					for (int k = 0; k < nends; k++)
+						addrset_add(&ends->cand[c], end[k][pick[c][k]][0],
+							    end[k][pick[c][k]] + 1);
+				}
+			}
+			memset(out, 0, sizeof *out);
+			return undecided(err,
+					 "%s: several addresses are in nearly every packet and "
+					 "nothing tells which is the guest's; give --guest-ip",
+					 path);
 		}
 	}
 	if (out->n == 0)

@@ -33,12 +33,23 @@ bool addrset_has(const struct addrset *s, int family, const uint8_t a[16]);
 int addrset_add_str(struct addrset *s, const char *text);
 int addrset_add(struct addrset *s, int family, const uint8_t a[16]);
 
+/* When a capture shows a guest and one peer only (both MACs, or both
+ * addresses of a family, in every frame), it cannot say which end is the
+ * guest; causality can: the wrong choice makes every round trip negative.
+ * The labellings worth trying, likeliest first: two (by MAC, or one
+ * family's two addresses), or four (two families, each either way). */
+struct guest_ends {
+	int n;
+	struct addrset cand[4];
+};
+
 /* Learns from the first packets of path (captured at point p).  Returns 0
  * with out filled (n >= 1); GUESTADDR_UNDECIDED when this capture cannot
  * tell (err says why: another point's capture may); -1 when the file cannot
- * be read (err names it and why). */
+ * be read (err names it and why).  ends (may be NULL): on GUESTADDR_UNDECIDED
+ * the labellings causality may choose from (n 0 if none); else n 0. */
 enum { GUESTADDR_UNDECIDED = 1 };
 int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct addrset *out,
-		    struct verr *err);
+		    struct guest_ends *ends, struct verr *err);
 
 #endif

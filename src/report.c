@@ -36,6 +36,20 @@ static double loss_fraction(const struct hop_counts *c)
 	return tot ? (double)c->unmatched / (double)tot : 0;
 }
 
+/* Why the guest's addresses are these: the captures show two ends only. */
+static const char *causality_note(const struct analysis *a)
+{
+	if (!a->guest_by_causality_decided)
+		return "the captures show only the guest and one peer and nothing told which "
+		       "is which; this labelling was kept, but no round trip confirmed it: "
+		       "give --guest-ip to be sure";
+	if (a->guest_cand_i == 0)
+		return "the captures show only the guest and one peer; with these as the "
+		       "guest's, round trips are positive (the other way they are negative)";
+	return "the captures show only the guest and one peer; the other labelling made the "
+	       "round trips negative, so these are the guest's";
+}
+
 /* ---- JSON ---------------------------------------------------------------- */
 
 static json_t *num_or_null(bool ok, double v)
@@ -207,7 +221,11 @@ static int write_json(FILE *out, const struct analysis *a, enum report_kind kind
 	}
 	json_object_set_new(root, "guest_ips", ips);
 	json_object_set_new(root, "guest_ips_source",
-			    json_string(a->guest_ips_learned ? "learned" : "given"));
+			    json_string(a->guest_by_causality ? "causality"
+					: a->guest_ips_learned ? "learned"
+							       : "given"));
+	if (a->guest_by_causality)
+		json_object_set_new(root, "guest_ips_note", json_string(causality_note(a)));
 	json_object_set_new(root, "clock", json_clock(a));
 	if (kind == REPORT_CLOCK)
 		goto dump;
@@ -427,7 +445,10 @@ static int write_text(FILE *out, const struct analysis *a)
 		    out, " %s",
 		    pkt_addr_str(a->guest_ips.v[i].family, a->guest_ips.v[i].a, buf, sizeof buf));
 	}
-	fprintf(out, " (%s)\n\n", a->guest_ips_learned ? "learned from the captures" : "given");
+	if (a->guest_by_causality)
+		fprintf(out, " (%s)\n\n", causality_note(a));
+	else
+		fprintf(out, " (%s)\n\n", a->guest_ips_learned ? "learned from the captures" : "given");
 
 	fprintf(out, "%-7s %10s %10s %10s %10s  %s\n", "point", "records", "guest", "other",
 		"skipped", "file");

@@ -173,7 +173,7 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 		return 0;
 	struct addrset g = o->guest_ips;
 	if (g.n == 0) {
-		int rc = guestaddr_learn(o->file[POINT_GUEST], POINT_GUEST, o->allow_truncated, &g, err);
+		int rc = guestaddr_learn(o->file[POINT_GUEST], POINT_GUEST, o->allow_truncated, &g, NULL, err);
 		if (rc < 0)
 			return -1;
 		if (rc > 0) { /* undecided: no decomposition, said so */

@@ -123,6 +123,13 @@ void vo_journey(void *ctx, const struct journey_info *j)
 		else
 			account(v, &v->e2e[d][j->pclass], j, POINT_GUEST, outer);
 	}
+	enum point first = v->pt[0], last = v->pt[v->npts - 1];
+	if ((j->mask & (1u << first)) && (j->mask & (1u << last)) && v->npts >= 2) {
+		int64_t dt = j->t[last] - j->t[first];
+		int fam = j->family == 6;
+		v->span_n[fam]++;
+		v->span_neg[fam] += d == DIR_TO_GUEST ? dt < 0 : dt > 0;
+	}
 	if (v->csv && __builtin_popcount(j->mask) >= 2)
 		csv_row(v, j);
 }

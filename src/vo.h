@@ -48,6 +48,10 @@ struct vo {
 	struct hop_acc hop[POINT_N - 1][DIR_N][PROTO_N];
 	struct hop_acc e2e[DIR_N][PROTO_N];
 	uint8_t protos_seen; /* bit (1 << enum proto) */
+	/* Per address family (0 IPv4, 1 IPv6), packets seen at the outermost and
+	 * innermost points given, and those whose delay across them was
+	 * negative: with the guest's addresses the wrong way round, nearly all. */
+	uint64_t span_n[2], span_neg[2];
 	FILE *csv;	     /* one row per matched packet, or NULL */
 	int failed;	     /* allocation failure while recording */
 	/* Filled by vo_summarize, every protocol class including PROTO_ALL. */
