@@ -795,6 +795,22 @@ retry:
 	}
 	if (ncut == 0 && !thick[0])
 		return 0; /* too few pairs for envelopes at all */
+	/* A real step moves one envelope down: pairs on one side lie below the
+	 * other side's envelope.  Queueing only raises delays: a stretch of
+	 * queued packets (a vCPU descheduled for a while) moves the windowed
+	 * offsets but puts no pair below an envelope, and is no step. */
+	for (int k = 0; k < ncut; k++) {
+		if (!thick[k] || !thick[k + 1])
+			continue;
+		uint64_t lo_a = k == 0 ? 0 : ex_hi[k - 1];
+		uint64_t hi_b = k + 1 == ncut ? UINT64_MAX : ex_lo[k + 1];
+		double d;
+		if (!step_shown(e, &env[k + 1], lo_a, ex_hi[k], &d) &&
+		    !step_shown(e, &env[k], ex_lo[k], hi_b, &d)) {
+			drop_step(ex_lo, ex_hi, &ncut, k);
+			goto retry;
+		}
+	}
 	uint64_t first[CLOCK_MAX_SEGMENTS] = {0}, lo[CLOCK_MAX_SEGMENTS] = {0};
 	uint64_t hi[CLOCK_MAX_SEGMENTS];
 	for (int k = 0; k < ncut; k++) {
