@@ -697,6 +697,26 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 	return rc;
 }
 
+void analysis_clock_span(const struct analysis *a, struct clock_span *cs)
+{
+	memset(cs, 0, sizeof *cs);
+	const struct point_stats *g = &a->pt[POINT_GUEST];
+	if (!a->o.file[POINT_GUEST] || a->clock.method == CLOCK_NONE || g->first_ns > g->last_ns)
+		return;
+	cs->known = true;
+	cs->t[0] = g->first_ns;
+	cs->t[2] = g->last_ns;
+	cs->t[1] = g->first_ns + (g->last_ns - g->first_ns) / 2;
+	for (int i = 0; i < 3; i++) {
+		/* the segment in force then: the last to start before */
+		const struct clock_segment *s = &a->clock.seg[0];
+		for (int k = 1; k < a->clock.nseg; k++)
+			if (a->clock.seg[k].start_ns <= cs->t[i])
+				s = &a->clock.seg[k];
+		cs->offset_ns[i] = clock_segment_offset(s, cs->t[i]);
+	}
+}
+
 void analysis_free(struct analysis *a)
 {
 	rtt_set_delete(a->rtt);

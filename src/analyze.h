@@ -78,6 +78,17 @@ struct analysis {
  * model or the estimate.  0 or -1 with err set. */
 int analysis_clock(struct analysis *a, const struct analysis_opts *o, struct verr *err);
 
+/* Where the guest's clock stood while the guest was captured: at the start,
+ * the middle and the end of the guest capture (host time), guest - host (ns)
+ * by the model in force.  The middle is the figure to quote: the host points
+ * may start seconds before the guest's (FIELD-NOTES 11). */
+struct clock_span {
+	bool known; /* a guest capture with packets, and a model */
+	int64_t t[3];
+	double offset_ns[3];
+};
+void analysis_clock_span(const struct analysis *a, struct clock_span *cs);
+
 /* Runs the analysis (analysis_clock, then matching); 0 or -1 with err set
  * (VERR_INPUT: bad file). */
 int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr *err);

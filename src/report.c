@@ -36,6 +36,54 @@ static double loss_fraction(const struct hop_counts *c)
 	return tot ? (double)c->unmatched / (double)tot : 0;
 }
 
+/* Fewer packets than this under a median: said beside it. */
+enum { FEW_PACKETS = 20 };
+
+enum where_state { WHERE_OK = 0, WHERE_NOT_OBSERVABLE, WHERE_NEGATIVE, WHERE_NO_PACKETS };
+
+struct where_row {
+	enum point from, to;
+	double p50_us, share;
+	size_t n;
+	enum where_state state;
+};
+
+static const char *const WHERE_REASON[] = {
+    [WHERE_NOT_OBSERVABLE] = "not observable: both points carry the same kernel stamp",
+    [WHERE_NEGATIVE] = "negative median on one clock (a bridge device stamps its copy late)",
+    [WHERE_NO_PACKETS] = "no packet matched at this hop",
+};
+
+/* The hops of direction d in path order, each with its median and its
+ * share of the sum of the medians of the hops that count (observable, not
+ * negative on one clock).  Returns the number of rows; *sum_us that sum. */
+static int where_rows(const struct analysis *a, enum direction d, struct where_row *rows,
+		      double *sum_us)
+{
+	const struct vo *v = &a->vo;
+	int n = 0;
+	*sum_us = 0;
+	for (int k = 0; k + 1 < v->npts; k++) {
+		int i = d == DIR_TO_GUEST ? k : v->npts - 2 - k;
+		struct where_row *r = &rows[n++];
+		vo_hop_ends(v, i, d, &r->from, &r->to);
+		const struct dist *x = &v->sum_hop[i][d][PROTO_ALL].d;
+		r->n = x->n;
+		r->p50_us = x->p50;
+		r->share = 0;
+		r->state = x->n == 0		       ? WHERE_NO_PACKETS
+			   : !observable(x)		       ? WHERE_NOT_OBSERVABLE
+			   : negative_on_host(x, r->from, r->to) ? WHERE_NEGATIVE
+							       : WHERE_OK;
+		if (r->state == WHERE_OK)
+			*sum_us += r->p50_us;
+	}
+	for (int k = 0; k < n; k++)
+		if (rows[k].state == WHERE_OK && *sum_us > 0)
+			rows[k].share = rows[k].p50_us / *sum_us;
+	return n;
+}
+
 /* Why the guest's addresses are these: the captures show two ends only. */
 static const char *causality_note(const struct analysis *a)
 {
@@ -160,6 +208,19 @@ static json_t *json_clock(const struct analysis *a)
 				      ? json_null()
 				      : json_real(c->error_bound_ns / 1e3),
 			      "segments", c->nseg, "segment_list", segs);
+	struct clock_span cs;
+	analysis_clock_span(a, &cs);
+	static const char *const span_key[3][2] = {
+	    {"offset_start_us", "t_start"}, {"offset_mid_us", "t_mid"}, {"offset_end_us", "t_end"}};
+	for (int i = 0; i < 3; i++) {
+		json_object_set_new(o, span_key[i][0],
+				    cs.known ? json_real(cs.offset_ns[i] / 1e3) : json_null());
+		json_object_set_new(o, span_key[i][1], cs.known ? json_real(cs.t[i] / 1e9) : json_null());
+	}
+	if (!cs.known)
+		json_object_set_new(o, "offset_mid_us_reason",
+				    json_string(c->method == CLOCK_NONE ? "no clock model"
+									 : "no guest packets"));
 	if (cr) {
 		json_object_set_new(o, "host_point", json_string(point_name(cr->host_point)));
 		json_object_set_new(o, "pairs_to_guest", json_integer((json_int_t)cr->pairs_to));
@@ -193,6 +254,46 @@ static json_t *json_vo_dir(const struct analysis *a, enum direction d)
 			    by, json_hop(a, &v->sum_e2e[d][p], (enum proto)p, from, to, d));
 	json_object_set_new(o, "by_protocol", by);
 	return o;
+}
+
+/* vo_round_trip and vo_where (CONTRACT.md "Schema 1 additions"). */
+static void json_vo_headline(json_t *root, const struct analysis *a)
+{
+	const struct vo *v = &a->vo;
+	const struct dist *to = &v->sum_e2e[DIR_TO_GUEST][PROTO_ALL].d;
+	const struct dist *from = &v->sum_e2e[DIR_FROM_GUEST][PROTO_ALL].d;
+	json_t *rt = json_object();
+	bool both = to->n && from->n;
+	json_object_set_new(rt, "p50_us", both ? json_real(to->p50 + from->p50) : json_null());
+	json_object_set_new(rt, "clock_free", json_true());
+	if (!both)
+		json_object_set_new(rt, "p50_us_reason",
+				    json_string("no packet matched end to end in one direction"));
+	json_object_set_new(root, "vo_round_trip", rt);
+	json_t *where = json_array();
+	for (int d = 0; d < DIR_N; d++) {
+		struct where_row rows[POINT_N];
+		double sum;
+		int n = where_rows(a, (enum direction)d, rows, &sum);
+		for (int k = 0; k < n; k++) {
+			const struct where_row *r = &rows[k];
+			json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "from", point_name(r->from), "to",
+					      point_name(r->to), "direction",
+					      direction_name((enum direction)d), "n", (json_int_t)r->n);
+			bool p50 = r->state == WHERE_OK || r->state == WHERE_NEGATIVE;
+			json_object_set_new(o, "observable", json_boolean(r->state != WHERE_NOT_OBSERVABLE));
+			json_object_set_new(o, "p50_us", p50 ? json_real(r->p50_us) : json_null());
+			bool share = r->state == WHERE_OK && sum > 0;
+			json_object_set_new(o, "share", share ? json_real(r->share) : json_null());
+			if (!share)
+				json_object_set_new(
+				    o, "share_reason",
+				    json_string(r->state == WHERE_OK ? "the hops' medians sum to 0 or less"
+								       : WHERE_REASON[r->state]));
+			json_array_append_new(where, o);
+		}
+	}
+	json_object_set_new(root, "vo_where", where);
 }
 
 /* The points a clock-only run read: the host point it used and the guest. */
@@ -248,13 +349,15 @@ static int write_json(FILE *out, const struct analysis *a, enum report_kind kind
 							   up, down, (enum direction)d));
 		}
 	json_object_set_new(root, "hops", hops);
-	if (v->has_vo)
+	if (v->has_vo) {
 		json_object_set_new(root, "vo",
 				    json_pack("{s:o, s:o}", "to_guest",
 					      json_vo_dir(a, DIR_TO_GUEST), "from_guest",
 					      json_vo_dir(a, DIR_FROM_GUEST)));
-	else
+		json_vo_headline(root, a);
+	} else {
 		json_object_set_new(root, "vo", json_null());
+	}
 	if (a->rtt == NULL || rtt_set_write(a->rtt, NULL, root, false, &(struct verr){0}) != 0)
 		json_object_set_new(root, "rtt", json_array());
 ack:
@@ -324,12 +427,28 @@ static void text_time(FILE *out, int64_t ns)
 	fprintf(out, "%s.%06lld UTC", buf, (long long)(ns % 1000000000) / 1000);
 }
 
-/* "guest - host = X us at T, skew S ppm[, error bound +-B us]" */
-static void text_clock_values(FILE *out, const struct clock_model *ck)
+/* "guest - host = X us at T (the middle of the guest capture; ...), skew S
+ * ppm[, error bound +-B us]" */
+static void text_clock_values(FILE *out, const struct analysis *a)
 {
-	fprintf(out, "guest - host = %+.3f us at ", ck->seg[0].offset_ns / 1e3);
-	text_time(out, ck->seg[0].t0_ns);
-	fprintf(out, ", skew %+.3f ppm", ck->seg[0].skew * 1e6);
+	const struct clock_model *ck = &a->clock;
+	struct clock_span cs;
+	analysis_clock_span(a, &cs);
+	const struct clock_segment *s = &ck->seg[0];
+	for (int k = 1; cs.known && k < ck->nseg; k++)
+		if (ck->seg[k].start_ns <= cs.t[1])
+			s = &ck->seg[k];
+	if (cs.known) {
+		fprintf(out, "guest - host = %+.3f us at ", cs.offset_ns[1] / 1e3);
+		text_time(out, cs.t[1]);
+		fprintf(out, " (the middle of the guest capture; %+.3f us at its start, %+.3f at its "
+			     "end)",
+			cs.offset_ns[0] / 1e3, cs.offset_ns[2] / 1e3);
+	} else {
+		fprintf(out, "guest - host = %+.3f us at ", s->offset_ns / 1e3);
+		text_time(out, s->t0_ns);
+	}
+	fprintf(out, ", skew %+.3f ppm", s->skew * 1e6);
 	if (ck->method != CLOCK_MANUAL)
 		fprintf(out, ", error bound +-%.1f us", ck->error_bound_ns / 1e3);
 }
@@ -348,15 +467,17 @@ static void text_clock_line(FILE *out, const struct analysis *a, bool with_value
 	} else {
 		if (with_values) {
 			fputs(", ", out);
-			text_clock_values(out, ck);
+			text_clock_values(out, a);
 		}
 		fprintf(out, ", %d segment%s\n", ck->nseg, ck->nseg == 1 ? "" : "s");
 		for (int i = 1; i < ck->nseg; i++) {
-			fprintf(out, "  clock step: from guest record %llu (",
-				(unsigned long long)ck->seg[i].first_record);
-			text_time(out, ck->seg[i].start_ns);
-			fprintf(out, ") guest - host = %+.3f us, skew %+.3f ppm\n",
-				ck->seg[i].offset_ns / 1e3, ck->seg[i].skew * 1e6);
+			const struct clock_segment *g = &ck->seg[i];
+			double before = clock_segment_offset(&ck->seg[i - 1], g->start_ns);
+			fprintf(out, "  clock step of %+.3f us at guest record %llu (",
+				(g->offset_ns - before) / 1e3, (unsigned long long)g->first_record);
+			text_time(out, g->start_ns);
+			fprintf(out, "): guest - host = %+.3f us from then, skew %+.3f ppm\n",
+				g->offset_ns / 1e3, g->skew * 1e6);
 		}
 	}
 	if (cr && cr->note[0])
@@ -372,7 +493,7 @@ static int write_clock_text(FILE *out, const struct analysis *a, bool verbose)
 	if (ck->method == CLOCK_NONE)
 		fputs("not estimated", out);
 	else
-		text_clock_values(out, ck);
+		text_clock_values(out, a);
 	fputs("\n\n", out);
 	text_clock_line(out, a, false);
 	if (!cr)
@@ -414,27 +535,82 @@ static int write_clock_text(FILE *out, const struct analysis *a, bool verbose)
 	return ferror(out) ? -1 : 0;
 }
 
+/* ---- the answer first: VO per direction with its uncertainty, the round
+ * trip no clock offset changes, and where along the path it arises ---- */
+
+/* The clock's uncertainty on a one-way figure across the guest, as text. */
+static void bound_text(const struct analysis *a, char *buf, size_t n)
+{
+	switch (a->clock.method) {
+	case CLOCK_NONE:
+		snprintf(buf, n, "(guest clock not corrected)");
+		break;
+	case CLOCK_MANUAL:
+		snprintf(buf, n, "(clock given: its error is yours)");
+		break;
+	default:
+		snprintf(buf, n, "+-%.1f us (the clock's bound)", a->clock.error_bound_ns / 1e3);
+	}
+}
+
+static void text_headline_dir(FILE *out, const char *label, const struct dist *d,
+			      const char *bound)
+{
+	if (d->n == 0) {
+		fprintf(out, "  %-10s  no matched packets\n", label);
+		return;
+	}
+	fprintf(out, "  %-10s  p50 %9.1f us %s, %zu packets%s\n", label, d->p50, bound, d->n,
+		d->n < FEW_PACKETS ? " (few: not a stable median)" : "");
+}
+
+static void text_headline(FILE *out, const struct analysis *a)
+{
+	const struct vo *v = &a->vo;
+	const struct dist *to = &v->sum_e2e[DIR_TO_GUEST][PROTO_ALL].d;
+	const struct dist *from = &v->sum_e2e[DIR_FROM_GUEST][PROTO_ALL].d;
+	char bound[64];
+	bound_text(a, bound, sizeof bound);
+	fprintf(out, "VO latency (%s <-> guest, all protocols):\n", point_name(v->pt[0]));
+	text_headline_dir(out, "to guest", to, bound);
+	text_headline_dir(out, "from guest", from, bound);
+	if (to->n && from->n)
+		fprintf(out, "  %-10s      %9.1f us (the two medians summed: no clock offset changes it)\n",
+			"round trip", to->p50 + from->p50);
+	for (int d = 0; d < DIR_N; d++) {
+		struct where_row rows[POINT_N];
+		double sum;
+		int n = where_rows(a, (enum direction)d, rows, &sum);
+		fprintf(out, "  %-10s  %s:", d == 0 ? "where" : "", direction_name((enum direction)d));
+		const char *sep = " ";
+		for (int k = 0; k < n; k++) {
+			const struct where_row *r = &rows[k];
+			fprintf(out, "%s%s -> %s ", sep, point_name(r->from), point_name(r->to));
+			if (r->state == WHERE_OK && sum > 0)
+				fprintf(out, "%.0f %% (%.1f us)", 100 * r->share, r->p50_us);
+			else if (r->state == WHERE_OK)
+				fprintf(out, "%.1f us", r->p50_us);
+			else if (r->state == WHERE_NOT_OBSERVABLE)
+				fputs("not observable", out);
+			else if (r->state == WHERE_NEGATIVE)
+				fprintf(out, "%.1f us (!)", r->p50_us);
+			else
+				fputs("no packets", out);
+			sep = ", ";
+		}
+		fputc('\n', out);
+	}
+	if (a->clock.method == CLOCK_NONE)
+		fprintf(out, "  warning: guest clock not corrected (method none): "
+			     "host<->guest delays include the guest clock offset\n");
+}
+
 static int write_text(FILE *out, const struct analysis *a)
 {
 	const struct vo *v = &a->vo;
 	bool unobs = false, neg = false;
-	if (v->has_vo) {
-		const struct dist to = v->sum_e2e[DIR_TO_GUEST][PROTO_ALL].d;
-		const struct dist from = v->sum_e2e[DIR_FROM_GUEST][PROTO_ALL].d;
-		fprintf(out, "VO latency (%s <-> guest, all protocols): ", point_name(v->pt[0]));
-		if (to.n)
-			fprintf(out, "to guest p50 %.1f us", to.p50);
-		else
-			fprintf(out, "to guest: no matched packets");
-		if (from.n)
-			fprintf(out, ", from guest p50 %.1f us", from.p50);
-		else
-			fprintf(out, ", from guest: no matched packets");
-		fputc('\n', out);
-		if (a->clock.method == CLOCK_NONE)
-			fprintf(out, "  warning: guest clock not corrected (method none): "
-				     "host<->guest delays include the guest clock offset\n");
-	}
+	if (v->has_vo)
+		text_headline(out, a);
 	fputc('\n', out);
 
 	text_clock_line(out, a, true);
