@@ -296,9 +296,13 @@ static int cmp_str(const void *a, const void *b)
  * vnet.pcapng, guest.pcap.gz ...) are taken, and stderr says so.  When the
  * names do not decide (two files for a point, or none named by point), the
  * error gives the POINT=FILE command to use instead. */
-static int load_dir_by_name(struct analysis_opts *o, const char *dir, const char *cmd,
+static int load_dir_by_name(struct analysis_opts *o, const char *dir_given, const char *cmd,
 			    struct strpool *sp, struct verr *err)
 {
+	char dir[1024]; /* without trailing slashes: the paths printed read plainly */
+	snprintf(dir, sizeof dir, "%s", dir_given);
+	for (size_t l = strlen(dir); l > 1 && dir[l - 1] == '/'; l--)
+		dir[l - 1] = '\0';
 	DIR *d = opendir(dir);
 	if (d == NULL)
 		return verr_set(err, VERR_INPUT, "%s: %s", dir, strerror(errno));

@@ -419,10 +419,13 @@ struct reader *reader_open(const char *path, bool allow_truncated, struct verr *
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (p == NULL) {
-		const char *gzwhy = r->ck && r->ck->why[0] ? r->ck->why : NULL;
-		fclose(f); /* not taken over on failure */
+		char gzwhy[sizeof r->ck->why] = "";
+		if (r->ck)
+			snprintf(gzwhy, sizeof gzwhy, "%s", r->ck->why);
+		fclose(f); /* not taken over on failure; frees the cookie */
+		r->ck = NULL;
 		/* libpcap's "unknown file format" reads better with the hint. */
-		if (gzwhy)
+		if (gzwhy[0])
 			verr_set(err, VERR_INPUT, "%s: %s", name, gzwhy);
 		else if (strstr(ebuf, "unknown file format") != NULL)
 			verr_set(err, VERR_INPUT, "%s: not a pcap or pcapng capture%s (%s)", name,
