@@ -82,12 +82,12 @@ static const char *gz_why(gzFile g)
 }
 
 struct cookie {
-	gzFile gz;		  /* SRC_GZIP */
-	int fd;			  /* SRC_SPOOL: the spool, shared, read with pread */
-	off_t pos;		  /* SRC_SPOOL: this reader's position */
-	_Atomic uint64_t done;	  /* compressed octets consumed (progress, other thread) */
-	char why[160];		  /* zlib's message when the data is damaged */
-	bool cut;		  /* gzip data ended before its trailer */
+	gzFile gz;	       /* SRC_GZIP */
+	int fd;		       /* SRC_SPOOL: the spool, shared, read with pread */
+	off_t pos;	       /* SRC_SPOOL: this reader's position */
+	_Atomic uint64_t done; /* compressed octets consumed (progress, other thread) */
+	char why[160];	       /* zlib's message when the data is damaged */
+	bool cut;	       /* gzip data ended before its trailer */
 };
 
 static ssize_t gz_read(void *c, char *buf, size_t n)
@@ -336,8 +336,8 @@ static FILE *source_open(const char *path, struct reader *r, struct verr *err)
 		r->src = SRC_SPOOL;
 		r->size = sp->size;
 		r->ck = ck;
-		FILE *f = fopencookie(ck, "rb",
-				      (cookie_io_functions_t){spool_read, NULL, spool_seek, spool_close});
+		FILE *f = fopencookie(
+		    ck, "rb", (cookie_io_functions_t){spool_read, NULL, spool_seek, spool_close});
 		if (f == NULL) {
 			free(ck);
 			verr_set(err, VERR_INPUT, "%s: out of memory", name);
@@ -366,7 +366,8 @@ static FILE *source_open(const char *path, struct reader *r, struct verr *err)
 	}
 	fclose(f);
 	if ((ck->gz = gzopen(path, "rb")) == NULL) {
-		verr_set(err, VERR_INPUT, "%s: %s", name, errno ? strerror(errno) : "out of memory");
+		verr_set(err, VERR_INPUT, "%s: %s", name,
+			 errno ? strerror(errno) : "out of memory");
 		free(ck);
 		return NULL;
 	}
@@ -472,14 +473,16 @@ static int cut_short(struct reader *r, const char *why, struct verr *err)
 {
 	if (r->allow_truncated) {
 		if (first_warning(r->path))
-			fprintf(stderr, "vocalc: warning: %s: %s; analyzing the %llu complete records\n",
+			fprintf(stderr,
+				"vocalc: warning: %s: %s; analyzing the %llu complete records\n",
 				r->path, why, (unsigned long long)r->count);
 		return 0;
 	}
-	return verr_set(err, VERR_INPUT,
-			"%s: damaged after record %llu: %s (--allow-truncated analyzes the complete "
-			"records)",
-			r->path, (unsigned long long)r->count, why);
+	return verr_set(
+	    err, VERR_INPUT,
+	    "%s: damaged after record %llu: %s (--allow-truncated analyzes the complete "
+	    "records)",
+	    r->path, (unsigned long long)r->count, why);
 }
 
 int reader_next(struct reader *r, struct rpacket *pkt, struct verr *err)

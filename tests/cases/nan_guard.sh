@@ -33,7 +33,7 @@ done
 printf '"$VOCALC" csv --csv "$TESTS_OUT/x.csv" >/dev/null\nexit 0\n' >"$T/cases/planted_csv.sh"
 printf '"$VOCALC" text >/dev/null 2>&1\nexit 77\n' >"$T/cases/planted_skip.sh"
 printf 'echo $%s/vocalc >/dev/null\nexit 0\n' BUILD >"$T/cases/bypass.sh"
-TESTS_OUT_ROOT="$T/out" bash tests/run.sh "$F:$T/cases" >"$T/run.log" 2>&1
+TESTS= TESTS_OUT_ROOT="$T/out" bash tests/run.sh "$F:$T/cases" >"$T/run.log" 2>&1
 rc=$?
 cat "$T/run.log"
 [ $rc -eq 1 ] || fail "planted nan: run.sh exited $rc, expected 1"
