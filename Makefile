@@ -8,7 +8,7 @@
 # `CFLAGS=-O0 make check` still builds its sanitizer variants with -fsanitize.
 
 PREFIX  ?= /usr/local
-PKGS    := libpcap libssh2 gsl jansson
+PKGS    := libpcap libssh2 gsl jansson zlib
 
 # pkg-config runs when a recipe needs it, never when make reads this file:
 # `make deps demo` installs the packages first and only then asks for them.
@@ -40,7 +40,7 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
-TOOLS   := vocgen bareread vobackend
+TOOLS   := vocgen bareread vobackend vocaudit
 # static programs for the QEMU guest's initramfs (no libraries there, no sanitizers)
 STATIC_TOOLS := clockstep
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -73,7 +73,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c | pkgcheck
 	$(COMPILE) -Itests/unit -c -o $@ $<
 
 # The Debian packages the build, the tests and the benchmarks need (idempotent).
-DEB_PKGS := build-essential pkg-config libpcap-dev libssh2-1-dev libgsl-dev libjansson-dev \
+DEB_PKGS := build-essential pkg-config libpcap-dev libssh2-1-dev libgsl-dev libjansson-dev zlib1g-dev \
             tcpdump tshark python3 time iproute2 iputils-ping iperf3 openssh-server \
             openssh-client ethtool qemu-system-x86 busybox-static dropbear-bin cpio sudo \
             mmdebstrap
@@ -97,7 +97,7 @@ pkgcheck: | $(filter deps,$(MAKECMDGOALS))
 	    { echo "vocalc: pkg-config is not installed: run 'make deps' (Debian packages pkg-config and the -dev libraries)" >&2; exit 1; }; \
 	missing=; for p in $(PKGS); do pkg-config --exists $$p && continue; \
 	    case $$p in libpcap) d=libpcap-dev;; libssh2) d=libssh2-1-dev;; gsl) d=libgsl-dev;; \
-	    jansson) d=libjansson-dev;; *) d=$$p;; esac; missing="$$missing $$d"; done; \
+	    jansson) d=libjansson-dev;; zlib) d=zlib1g-dev;; *) d=$$p;; esac; missing="$$missing $$d"; done; \
 	[ -z "$$missing" ] || { echo "vocalc: missing$$missing: run 'make deps' (or apt-get install$$missing)" >&2; exit 1; }
 
 # The demo: analyze a shipped run of a real QEMU guest.

@@ -121,14 +121,16 @@ static void *produce(void *arg)
 		if (it->dr == DIS_OK &&
 		    (it->dir = direction_cached(f->guest, &pk, &dir_cache)) != DIR_NONE)
 			match_prepare(&pk, &it->prep, &flow_cache);
-		/* the trackers see host time too: a guest clock step, corrected,
-		 * is no jump in a round trip or an inter-arrival */
-		if (it->dr == DIS_OK && pk.pclass == PROTO_TCP) {
-			if (f->taps.rtt && rtt_push(f->taps.rtt, &pk, it->t_host) != 0)
-				f->tap_failed = true;
-			if (f->taps.ack && ack_push(f->taps.ack, &pk, it->t_host) != 0)
-				f->tap_failed = true;
-		}
+		/* the RTT tracker counts every record (rtt.h), as vocalc rtt's does;
+		 * the trackers see host time: a guest clock step, corrected, is no
+		 * jump in a round trip or an inter-arrival */
+		if (f->taps.rtt && it->dr != DIS_OK)
+			rtt_skip(f->taps.rtt, (enum dis_result)it->dr);
+		else if (f->taps.rtt && rtt_push(f->taps.rtt, &pk, it->t_host) != 0)
+			f->tap_failed = true;
+		if (it->dr == DIS_OK && pk.pclass == PROTO_TCP && f->taps.ack &&
+		    ack_push(f->taps.ack, &pk, it->t_host) != 0)
+			f->tap_failed = true;
 		t++;
 		n++;
 		if (t % BATCH == 0) {

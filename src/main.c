@@ -1,7 +1,9 @@
 /* vocalc — how much latency virtualization adds to a VM's traffic, and where.
  * main: command line (CONTRACT.md "Commands"), exit status mapping. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <gsl/gsl_errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -12,46 +14,77 @@
 
 #include "analyze.h"
 #include "oneshot.h"
+#include "reader.h"
 #include "report.h"
 #include "rttrun.h"
 #include "verr.h"
 #include "version.h"
 
 static const char USAGE[] =
-    "usage: vocalc [OPTIONS] HOST GUEST   one-shot capture over SSH (options at the end)\n"
-    "       vocalc analyze [OPTIONS] POINT=FILE POINT=FILE ...\n"
-    "       vocalc analyze [OPTIONS] RUN_DIR\n"
+    "usage: vocalc [OPTIONS] HOST GUEST   one-shot capture over SSH (options below)\n"
+    "       vocalc analyze [OPTIONS] POINT=FILE POINT=FILE ... | RUN_DIR\n"
     "       vocalc drift   [OPTIONS] POINT=FILE ... | RUN_DIR\n"
-    "       vocalc rtt     [OPTIONS] FILE | POINT=FILE ...   (vocalc rtt --help)\n"
-    "       vocalc ack     [OPTIONS] FILE | POINT=FILE ... | RUN_DIR   (vocalc ack --help)\n"
+    "       vocalc rtt     [OPTIONS] FILE | POINT=FILE ... | RUN_DIR\n"
+    "       vocalc ack     [OPTIONS] FILE | POINT=FILE ... | RUN_DIR\n"
+    "       vocalc COMMAND --help   the options of one command\n"
     "       vocalc --help | --version\n"
     "\n"
     "analyze: per-hop and end-to-end (VO) latency of a VM's traffic from captures\n"
     "taken at up to four points: nic -> bridge -> vnet -> guest (any two or more).\n"
     "drift: the guest clock's offset and skew against the host's only.\n"
+    "rtt: TCP-timestamp round trips per flow at each point (pping's rules).\n"
+    "ack: ACK inter-arrival histograms and compression per flow and point.\n"
     "\n"
-    "  POINT=FILE              a pcap or pcapng capture taken at POINT (nic, bridge,\n"
-    "                          vnet, guest); RUN_DIR: a saved run with manifest.json\n"
-    "  --json                  one JSON document on stdout (CONTRACT.md schema 1)\n"
-    "  --csv FILE              analyze: one row per matched packet (stamps, per-hop\n"
-    "                          delays); drift: one row per packet pair (offset readings\n"
-    "                          and the fitted offset)\n"
-    "  --guest-ip ADDR         a guest address, v4 or v6 (repeatable); default: learned\n"
-    "                          from the guest (else vnet) capture\n"
-    "  --guest-offset-us X     guest clock minus host clock, us (manual clock: no estimate)\n"
-    "  --guest-skew-ppm Y      guest clock skew, ppm (with --guest-offset-us)\n"
-    "  --clock-method M        auto (default: hull, else probe), hull, probe, regression\n"
-    "  -v, --verbose           drift: every method's offset and skew, for comparison\n"
-    "  --window-ms N           matching window, ms (default 1000)\n"
-    "  --allow-truncated       analyze the complete records of a capture whose last\n"
-    "                          record is cut, instead of refusing it\n"
-    "  --no-rtt                analyze: skip the TCP round trips per point\n"
-    "  --no-ack                analyze: skip the ACK inter-arrival analysis\n"
-    "  --no-progress           no progress line on stderr\n"
-    "  -h, --help              this text;  --version  the version\n"
+    "  POINT=FILE   a capture taken at POINT (nic, bridge, vnet, guest): pcap or\n"
+    "               pcapng, gzip'd or not; FILE - is standard input\n"
+    "  RUN_DIR      a saved run with manifest.json, or a directory of captures\n"
+    "               named by point (nic.pcap, guest.pcapng.gz ...)\n"
     "\n"
     "Exit status: 0 success, 2 usage or input error, 3 remote/capture failure.\n"
     "See vocalc(1).\n";
+
+/* The options analyze and drift share (ANALYZE_USAGE, DRIFT_USAGE). */
+#define INPUT_HELP                                                                          \
+	"  POINT=FILE              a pcap or pcapng capture taken at POINT (nic, bridge,\n"    \
+	"                          vnet, guest), gzip'd or not; FILE - is standard input\n"    \
+	"  RUN_DIR                 a saved run (manifest.json), or a directory of captures\n"  \
+	"                          named by point: nic.pcap, vnet.pcapng, guest.pcap.gz ...\n"
+#define CLOCK_HELP                                                                          \
+	"  --guest-ip ADDR         a guest address, v4 or v6 (repeatable); default: learned\n" \
+	"                          from the guest (else vnet) capture\n"                       \
+	"  --guest-offset-us X     guest clock minus host clock, us (manual clock: no estimate)\n" \
+	"  --guest-skew-ppm Y      guest clock skew, ppm (with --guest-offset-us)\n"           \
+	"  --clock-method M        auto (default: hull, else probe), hull, probe, regression\n" \
+	"  --allow-truncated       analyze the complete records of a capture whose last\n"     \
+	"                          record is cut, instead of refusing it\n"                    \
+	"  --no-progress           no progress line on stderr\n"
+
+static const char ANALYZE_USAGE[] =
+    "usage: vocalc analyze [OPTIONS] POINT=FILE POINT=FILE ... | RUN_DIR\n"
+    "Per-hop and end-to-end (VO) latency of a VM's traffic from captures taken at\n"
+    "two or more points: nic -> bridge -> vnet -> guest; the guest clock estimated.\n"
+    INPUT_HELP
+    "  --json                  one JSON document on stdout (CONTRACT.md schema 1)\n"
+    "  --csv FILE              one row per matched packet (stamps, per-hop delays)\n"
+    CLOCK_HELP
+    "  --window-ms N           matching window, ms (default 1000)\n"
+    "  --no-rtt                skip the TCP round trips per point (see vocalc rtt)\n"
+    "  --no-ack                skip the ACK inter-arrival analysis (see vocalc ack; its\n"
+    "                          options apply here too)\n"
+    "  -h, --help              this text\n"
+    "Exit status: 0 success, 2 usage or input error.\n";
+
+static const char DRIFT_USAGE[] =
+    "usage: vocalc drift [OPTIONS] POINT=FILE ... | RUN_DIR\n"
+    "The guest clock only: offset, skew, steps and error bound, from the guest\n"
+    "capture and the host point nearest it (guest=FILE and vnet, bridge or nic).\n"
+    INPUT_HELP
+    "  --json                  one JSON document (CONTRACT.md: points, clock)\n"
+    "  --csv FILE              one row per packet pair: offset readings and the fit\n"
+    "  -v, --verbose           every method's offset and skew, for comparison\n"
+    CLOCK_HELP
+    "  -h, --help              this text\n"
+    "Exit status: 0 success, 2 usage or input error.\n";
 
 enum {
 	OPT_JSON = 1000,
@@ -162,6 +195,16 @@ static int add_point(struct analysis_opts *o, const char *name, unsigned len, co
 		return verr_set(err, VERR_INPUT,
 				"%s: unknown point '%.*s' (points are nic, bridge, vnet, guest)",
 				file, (int)len, name);
+	if (*file == '\0')
+		return verr_set(err, VERR_INPUT, "%.*s=: no file named (FILE - is standard input)",
+				(int)len, name);
+	/* standard input is one stream: one point can have it */
+	for (int q = 0; q < POINT_N; q++)
+		if (strcmp(file, "-") == 0 && o->file[q] && strcmp(o->file[q], "-") == 0 && q != p)
+			return verr_set(err, VERR_INPUT,
+					"-: standard input given for both %s and %s; it holds one "
+					"capture",
+					point_name((enum point)q), point_name((enum point)p));
 	if (o->file[p])
 		return verr_set(err, VERR_INPUT, "%s: two files for point %s (%s and %s)", file,
 				point_name((enum point)p), o->file[p], file);
@@ -170,14 +213,21 @@ static int add_point(struct analysis_opts *o, const char *name, unsigned len, co
 	return 0;
 }
 
-/* RUN_DIR/manifest.json: {"points": [{"name": ..., "file": ..., "drops": n|null}]}. */
-static int load_manifest(struct analysis_opts *o, const char *dir, struct strpool *sp,
-			 struct verr *err)
+static int load_dir_by_name(struct analysis_opts *o, const char *dir, const char *cmd,
+			    struct strpool *sp, struct verr *err);
+
+/* RUN_DIR/manifest.json: {"points": [{"name": ..., "file": ..., "drops": n|null}]};
+ * a directory without one: its captures named by point. */
+static int load_manifest(struct analysis_opts *o, const char *dir, const char *cmd,
+			 struct strpool *sp, struct verr *err)
 {
 	char *path;
 	if (asprintf(&path, "%s/manifest.json", dir) < 0)
 		return verr_set(err, VERR_INPUT, "out of memory");
 	pool_add(sp, path);
+	struct stat st;
+	if (stat(path, &st) != 0 && errno == ENOENT)
+		return load_dir_by_name(o, dir, cmd, sp, err);
 	json_error_t je;
 	json_t *root = json_load_file(path, 0, &je);
 	if (root == NULL && je.line < 1)
@@ -221,6 +271,114 @@ out:
 	return rc;
 }
 
+/* Capture names a directory without a manifest is read by: POINT + one of
+ * these (gzip'd ones are decompressed as they are read). */
+static const char *const CAPTURE_EXT[] = {".pcap", ".pcapng", ".pcap.gz", ".pcapng.gz"};
+enum { N_CAPTURE_EXT = sizeof CAPTURE_EXT / sizeof CAPTURE_EXT[0] };
+
+static bool has_capture_ext(const char *name)
+{
+	size_t n = strlen(name);
+	for (int k = 0; k < N_CAPTURE_EXT; k++) {
+		size_t e = strlen(CAPTURE_EXT[k]);
+		if (n > e && strcmp(name + n - e, CAPTURE_EXT[k]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory without manifest.json: its captures named by point (nic.pcap,
+ * vnet.pcapng, guest.pcap.gz ...) are taken, and stderr says so.  When the
+ * names do not decide (two files for a point, or none named by point), the
+ * error gives the POINT=FILE command to use instead. */
+static int load_dir_by_name(struct analysis_opts *o, const char *dir_given, const char *cmd,
+			    struct strpool *sp, struct verr *err)
+{
+	char dir[1024]; /* without trailing slashes: the paths printed read plainly */
+	snprintf(dir, sizeof dir, "%s", dir_given);
+	for (size_t l = strlen(dir); l > 1 && dir[l - 1] == '/'; l--)
+		dir[l - 1] = '\0';
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return verr_set(err, VERR_INPUT, "%s: %s", dir, strerror(errno));
+	char *names[256];
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL && n < 256;)
+		if (e->d_name[0] != '.' && has_capture_ext(e->d_name) &&
+		    (names[n] = strdup(e->d_name)) != NULL)
+			n++;
+	closedir(d);
+	qsort(names, (size_t)n, sizeof names[0], cmp_str);
+	const char *by_point[POINT_N][N_CAPTURE_EXT] = {{NULL}};
+	int count[POINT_N] = {0}, npoints = 0, rc = -1;
+	for (int i = 0; i < n; i++)
+		for (int p = 0; p < POINT_N; p++) {
+			const char *pn = point_name((enum point)p);
+			size_t l = strlen(pn);
+			for (int k = 0; k < N_CAPTURE_EXT; k++)
+				if (strncmp(names[i], pn, l) == 0 &&
+				    strcmp(names[i] + l, CAPTURE_EXT[k]) == 0)
+					by_point[p][count[p]++] = names[i];
+		}
+	char cmdline[512], ambiguous[256] = "";
+	int len = snprintf(cmdline, sizeof cmdline, "vocalc %s", cmd);
+	for (int p = 0; p < POINT_N; p++) {
+		if (count[p] == 0)
+			continue;
+		npoints++;
+		if (count[p] > 1 && ambiguous[0] == '\0')
+			snprintf(ambiguous, sizeof ambiguous, "%s and %s could both be point %s",
+				 by_point[p][0], by_point[p][1], point_name((enum point)p));
+		if (len < (int)sizeof cmdline)
+			len += snprintf(cmdline + len, sizeof cmdline - (size_t)len, " %s=%s/%s",
+					point_name((enum point)p), dir, by_point[p][0]);
+	}
+	if (n == 0) {
+		verr_set(err, VERR_INPUT,
+			 "%s: no manifest.json and no captures (*.pcap, *.pcapng, with or without .gz)",
+			 dir);
+	} else if (ambiguous[0]) {
+		verr_set(err, VERR_INPUT, "%s: no manifest.json, and %s: say which, e.g. %s", dir,
+			 ambiguous, cmdline);
+	} else if (npoints == 0) {
+		len = snprintf(cmdline, sizeof cmdline, "vocalc %s", cmd);
+		for (int i = 0; i < n && i < 4 && len < (int)sizeof cmdline; i++)
+			len += snprintf(cmdline + len, sizeof cmdline - (size_t)len, " POINT=%s/%s", dir,
+					names[i]);
+		verr_set(err, VERR_INPUT,
+			 "%s: no manifest.json, and no capture is named by its point (nic, bridge, "
+			 "vnet, guest + .pcap or .pcapng, .gz or not): give them as %s (POINT: nic, "
+			 "bridge, vnet or guest)",
+			 dir, cmdline);
+	} else {
+		rc = 0;
+		for (int p = 0; p < POINT_N && rc == 0; p++) {
+			if (count[p] == 0)
+				continue;
+			char *full;
+			if (asprintf(&full, "%s/%s", dir, by_point[p][0]) < 0) {
+				rc = verr_set(err, VERR_INPUT, "out of memory");
+				break;
+			}
+			pool_add(sp, full);
+			rc = add_point(o, point_name((enum point)p), (unsigned)strlen(point_name((enum point)p)),
+				       full, -1, err);
+		}
+		if (rc == 0)
+			fprintf(stderr, "vocalc: %s has no manifest.json: reading the captures named by "
+					"point:%s\n",
+				dir, cmdline + strlen("vocalc ") + strlen(cmd));
+	}
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	return rc;
+}
+
 static bool same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
@@ -231,13 +389,14 @@ static bool same_file(const char *a, const char *b)
 /* The inputs after the options: POINT=FILE, run directories, and (when
  * bare_point is not NULL) bare FILEs taken as captured at bare_point. */
 static int add_inputs(struct analysis_opts *o, int first, int argc, char **argv,
-		      const char *bare_point, struct strpool *sp, struct verr *err)
+		      const char *bare_point, const char *cmd, struct strpool *sp,
+		      struct verr *err)
 {
 	for (int i = first; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');
 		struct stat st;
 		if (eq == NULL && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (load_manifest(o, argv[i], sp, err) != 0)
+			if (load_manifest(o, argv[i], cmd, sp, err) != 0)
 				return -1;
 		} else if (eq == NULL && bare_point) {
 			if (add_point(o, bare_point, (unsigned)strlen(bare_point), argv[i], -1, err) != 0)
@@ -245,10 +404,30 @@ static int add_inputs(struct analysis_opts *o, int first, int argc, char **argv,
 		} else if (eq == NULL) {
 			return verr_set(err, VERR_INPUT,
 					"%s: expected POINT=FILE (e.g. guest=%s) or a run directory",
-					argv[i], argv[i]);
+					reader_display_name(argv[i]), argv[i]);
 		} else if (add_point(o, argv[i], (unsigned)(eq - argv[i]), eq + 1, -1, err) != 0) {
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* Every capture given has a record: a header-only capture (tcpdump stopped
+ * before a packet came, a filter that matched nothing) is refused by name
+ * rather than reported as an empty analysis. */
+static int check_has_records(const char *const file[POINT_N], bool allow_truncated,
+			     struct verr *err)
+{
+	for (int p = 0; p < POINT_N; p++) {
+		if (!file[p])
+			continue;
+		int rc = reader_has_records(file[p], allow_truncated, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return verr_set(err, VERR_INPUT,
+					"no packets at %s (%s): the capture holds no complete record",
+					point_name((enum point)p), reader_display_name(file[p]));
 	}
 	return 0;
 }
@@ -269,8 +448,10 @@ static FILE *open_csv(const char *path, const char *const file[POINT_N], struct 
 }
 
 static const char RTT_USAGE[] =
-    "usage: vocalc rtt [OPTIONS] FILE | POINT=FILE ...\n"
+    "usage: vocalc rtt [OPTIONS] FILE | POINT=FILE ... | RUN_DIR\n"
     "TCP-timestamp RTT per flow at each capture point, by pping's rules.\n"
+    "  FILE                    a pcap or pcapng capture, gzip'd or not; - is standard\n"
+    "                          input; a bare FILE is point guest (--point)\n"
     "  --samples               one line per sample on stdout, pping -m layout: capture\n"
     "                          time, rtt, min rtt (s), flow as pping names it (+ point)\n"
     "  --json                  one JSON document (CONTRACT.md: points, rtt)\n"
@@ -366,7 +547,8 @@ static int cmd_rtt(int argc, char **argv, struct verr *err)
 		verr_set(err, VERR_INPUT, "rtt: give a capture FILE or POINT=FILE arguments");
 		goto out;
 	}
-	if (add_inputs(&ao, optind, argc, argv, bare_point, &sp, err) != 0)
+	if (add_inputs(&ao, optind, argc, argv, bare_point, "rtt", &sp, err) != 0 ||
+	    check_has_records(ao.file, o.allow_truncated, err) != 0)
 		goto out;
 	int npts = 0;
 	for (int p = 0; p < POINT_N; p++) {
@@ -491,8 +673,11 @@ static int analysis_option(int c, const char *opt, const char *arg, struct analy
 /* vocalc analyze, drift and ack: the same inputs and options; drift stops
  * after the clock, and its --csv holds the clock pairs; ack reports the ACK
  * streams only, and its --csv holds the ACK rows. */
+static const char *const COMMAND_NAME[] = {"analyze", "drift", "ack"};
+
 static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 {
+	const char *name = COMMAND_NAME[cmd];
 	struct analysis_opts o;
 	memset(&o, 0, sizeof o);
 	for (int p = 0; p < POINT_N; p++)
@@ -548,18 +733,21 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 			o.progress = false;
 			break;
 		case 'h':
-			fputs(cmd == CMD_ACK ? ACK_USAGE : USAGE, stdout);
+			fputs(cmd == CMD_ACK	 ? ACK_USAGE
+			      : cmd == CMD_DRIFT ? DRIFT_USAGE
+						 : ANALYZE_USAGE,
+			      stdout);
 			return 0;
 		case OPT_VERSION:
 			printf("vocalc %s\n", vocalc_version);
 			return 0;
 		case ':':
-			verr_set(err, VERR_INPUT, "analyze: %s needs a value (see vocalc --help)",
-				 argv[optind - 1]);
+			verr_set(err, VERR_INPUT, "%s: %s needs a value (see vocalc %s --help)", name,
+				 argv[optind - 1], name);
 			goto out;
 		default:
-			verr_set(err, VERR_INPUT, "analyze: unknown option %s (see vocalc --help)",
-				 argv[optind - 1]);
+			verr_set(err, VERR_INPUT, "%s: unknown option %s (see vocalc %s --help)", name,
+				 argv[optind - 1], name);
 			goto out;
 		}
 	}
@@ -568,11 +756,11 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 		goto out;
 	}
 	if (optind >= argc) {
-		verr_set(err, VERR_INPUT, "%s: give POINT=FILE arguments or a run directory",
-			 cmd == CMD_DRIFT ? "drift" : "analyze");
+		verr_set(err, VERR_INPUT, "%s: give POINT=FILE arguments or a run directory", name);
 		goto out;
 	}
-	if (add_inputs(&o, optind, argc, argv, bare_point, &sp, err) != 0)
+	if (add_inputs(&o, optind, argc, argv, bare_point, name, &sp, err) != 0 ||
+	    check_has_records(o.file, o.allow_truncated, err) != 0)
 		goto out;
 	if (cmd == CMD_ACK) {
 		if (!(o.ack.max_us > o.ack.bin_us) || o.ack.max_us / o.ack.bin_us > 100000 ||
@@ -705,6 +893,82 @@ static const struct option ONESHOT_OPTS[] = {
     {NULL, 0, NULL, 0},
 };
 
+static const char *const COMMANDS[] = {"analyze", "drift", "rtt", "ack"};
+
+/* Levenshtein distance of two short words (at most 31 octets used). */
+static int edit_distance(const char *a, const char *b)
+{
+	int la = (int)strnlen(a, 31), lb = (int)strnlen(b, 31), d[32][32];
+	for (int i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (int j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (int i = 1; i <= la; i++)
+		for (int j = 1; j <= lb; j++) {
+			int sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+			d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+	return d[la][lb];
+}
+
+/* Could spec be a machine to log into: HOST - or localhost, a user@ given,
+ * a Host of the ssh config with a HostName, or a name or address that
+ * resolves?  A malformed spec counts as one: the one-shot says what is wrong. */
+static bool is_host(const char *spec, const struct ssh_opts *so)
+{
+	if (strcmp(spec, "-") == 0 || strcmp(spec, "localhost") == 0 || strchr(spec, '@'))
+		return true;
+	struct ssh_target t;
+	struct verr e = {0};
+	if (ssh_target_parse(spec, so, &t, &e) != 0)
+		return true;
+	if (strcmp(t.hostname, t.host) != 0)
+		return true; /* the ssh config names the machine */
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	if (getaddrinfo(t.hostname, NULL, &hints, &res) != 0)
+		return false;
+	freeaddrinfo(res);
+	return true;
+}
+
+/* An input of the offline commands: an existing path or POINT=FILE. */
+static bool is_local_input(const char *s)
+{
+	struct stat st;
+	const char *eq = strchr(s, '=');
+	return stat(s, &st) == 0 || (eq && point_from_name(s, (unsigned)(eq - s)) >= 0);
+}
+
+/* `vocalc analyse DIR`: a first word that is no host, followed by what the
+ * offline commands read (or by anything but one GUEST), is a mistyped
+ * command, not a one-shot run to a host named "analyse".  True with err set. */
+static bool mistyped_command(const char *word, int nwords, char **rest, const struct ssh_opts *so,
+			     struct verr *err)
+{
+	if (nwords == 2 && !is_local_input(rest[0]))
+		return false; /* HOST GUEST: the one-shot says if HOST cannot be reached */
+	if (is_host(word, so))
+		return false;
+	const char *best = NULL;
+	int bd = 3;
+	for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++) {
+		int dist = edit_distance(word, COMMANDS[i]);
+		if (dist < bd) {
+			bd = dist;
+			best = COMMANDS[i];
+		}
+	}
+	char hint[64] = "";
+	if (best)
+		snprintf(hint, sizeof hint, "; did you mean '%s'?", best);
+	verr_set(err, VERR_INPUT,
+		 "unknown command '%s' (commands: analyze, drift, rtt, ack; or HOST GUEST for a "
+		 "one-shot capture; see vocalc --help)%s",
+		 word, hint);
+	return true;
+}
+
 /* vocalc HOST GUEST */
 static int cmd_oneshot(int argc, char **argv, bool *reported, struct verr *err)
 {
@@ -789,6 +1053,9 @@ static int cmd_oneshot(int argc, char **argv, bool *reported, struct verr *err)
 	}
 	if (skew_given && !ao.manual_clock)
 		return verr_set(err, VERR_INPUT, "--guest-skew-ppm needs --guest-offset-us");
+	if (argc - optind >= 1 && mistyped_command(argv[optind], argc - optind, argv + optind + 1,
+						   &o.ssh, err))
+		return -1;
 	if (argc - optind != 2)
 		return verr_set(err, VERR_INPUT,
 				"give HOST and GUEST (e.g. vocalc root@host1 root@vm7), or a command: "

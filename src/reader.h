@@ -1,6 +1,18 @@
 /* reader — libpcap offline reading of pcap and pcapng files with nanosecond
- * stamps kept (pcap_open_offline_with_tstamp_precision).  One reader per
- * capture point; no shared state. */
+ * stamps kept (pcap_fopen_offline_with_tstamp_precision).  One reader per
+ * capture point.
+ *
+ * Sources, as users store and pipe captures (FIELD-NOTES 12):
+ *  - a regular file, read where it lies;
+ *  - gzip data (magic 1f 8b, whatever the name: x.pcap.gz, x.pcapng.gz),
+ *    decompressed by zlib as it is read;
+ *  - "-" (standard input) and anything that can be read only once (a pipe,
+ *    a FIFO, `<(zcat x.gz)`): copied on its first open into an unlinked
+ *    temporary file (decompressed if gzip), which later opens read again,
+ *    since an analysis reads a capture several times.  Each such source is
+ *    read once per process: this spool is the one state shared between
+ *    readers, as stdin itself is the process's.
+ * Messages name standard input "stdin". */
 #ifndef VOCALC_READER_H
 #define VOCALC_READER_H
 
@@ -18,10 +30,12 @@ struct rpacket {
 	const uint8_t *data; /* owned by the reader, valid until the next reader_next */
 };
 
-/* Opens path for reading.  Fails (returns NULL, err set with status
- * VERR_INPUT naming the file) on a missing, empty or non-pcap file and on a
- * link type the dissector cannot read.  allow_truncated: a truncated last
- * record ends the file with a warning instead of an error. */
+/* Opens path ("-": standard input) for reading.  Fails (returns NULL, err
+ * set with status VERR_INPUT naming the file) on a missing, empty or
+ * non-pcap file, damaged gzip data and a link type the dissector cannot
+ * read.  allow_truncated: a truncated last record (or gzip data cut short)
+ * ends the file with a warning instead of an error, printed once per file
+ * per process however often the file is read. */
 struct reader *reader_open(const char *path, bool allow_truncated, struct verr *err);
 void reader_close(struct reader *r);
 
@@ -29,8 +43,15 @@ void reader_close(struct reader *r);
  * a damaged file (err set, naming the file and libpcap's reason). */
 int reader_next(struct reader *r, struct rpacket *pkt, struct verr *err);
 
+/* 1 if path holds at least one record, 0 if it is a valid capture with none
+ * (a header only), -1 with err set if it cannot be read. */
+int reader_has_records(const char *path, bool allow_truncated, struct verr *err);
+
+/* The name messages use for path: "stdin" for "-", else path itself. */
+const char *reader_display_name(const char *path);
+
 int reader_linktype(const struct reader *r); /* DLT_* */
-const char *reader_path(const struct reader *r);
+const char *reader_path(const struct reader *r); /* its display name */
 uint64_t reader_count(const struct reader *r); /* records read so far */
 /* Octets of the file consumed so far and in all (0 if unknown). */
 void reader_progress(const struct reader *r, uint64_t *done, uint64_t *total);

@@ -260,6 +260,15 @@ static void sweep(struct rtt_tracker *t, int64_t now)
 
 static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now);
 
+void rtt_skip(struct rtt_tracker *t, enum dis_result why)
+{
+	t->c.packets++;
+	if (why == DIS_NOT_IP)
+		t->c.not_ip++;
+	else
+		t->c.unreadable++;
+}
+
 int rtt_push(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 {
 	t->c.packets++;
@@ -283,17 +292,25 @@ int rtt_push(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 /* 1 if the packet passed the timestamp checks, 0 if not, -1 on no memory. */
 static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 {
-	if (pk->pclass != PROTO_TCP || !pk->has_l4) {
+	if (pk->pclass != PROTO_TCP) {
 		t->c.not_tcp++;
+		return 0;
+	}
+	if (!pk->has_l4) { /* a later fragment of a TCP packet: no header */
+		t->c.unreadable++;
 		return 0;
 	}
 	if (handshake(t, pk, now) != 0)
 		return -1;
 	if (!pk->has_ts) {
+		/* options cut by the snaplen (tcpdump -s 64 keeps 10 of a data
+		 * segment's 12 option octets) are not "no timestamps": unknown */
+		if (!pk->opts_complete) {
+			t->c.opts_cut++;
+			return 0;
+		}
 		t->c.no_ts++;
-		if (pk->opts_complete)
-			return note_no_ts(t, pk);
-		return 0;
+		return note_no_ts(t, pk);
 	}
 	if (pk->tsval == 0 || (pk->tsecr == 0 && pk->tcp_flags != TCP_SYN)) {
 		t->c.zero_ts++;

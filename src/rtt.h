@@ -70,9 +70,21 @@ struct rtt_sample {
 
 typedef void (*rtt_emit_fn)(void *ctx, const struct rtt_sample *s);
 
-/* Why packets gave no sample, counted (pping's summary, and more). */
+/* Why packets gave no sample, counted (pping's summary, and more).  Every
+ * record of the capture is in exactly one of not_ip, unreadable, not_tcp, or
+ * is a TCP packet (no_ts, opts_cut, zero_ts, unidirectional, flows_over_cap,
+ * or one that passed the timestamp checks): vocalc rtt and analyze's rtt
+ * section feed the tracker every record, so they count alike. */
 struct rtt_counts {
-	uint64_t packets, not_tcp, no_ts, zero_ts, unidirectional, flows_over_cap;
+	uint64_t packets;    /* records given (rtt_push and rtt_skip) */
+	uint64_t not_ip;     /* frames that are not IPv4 or IPv6 (ARP, LLDP, STP ...) */
+	uint64_t unreadable; /* no TCP header to read: link or IP header cut by the snaplen
+			      * or malformed, transport header cut, a later IP fragment */
+	uint64_t not_tcp;    /* IP packets of another protocol (UDP, ICMP ...) */
+	uint64_t no_ts;      /* TCP, every option captured, no timestamp option */
+	uint64_t opts_cut;   /* TCP whose options the snaplen cut before a timestamp option
+			      * was found: whether it had one is unknown */
+	uint64_t zero_ts, unidirectional, flows_over_cap;
 	uint64_t samples, shared_tsval, delayed_ack, flows_seen, handshakes;
 	uint64_t backwards;        /* packets stamped before the one before them */
 	int64_t backwards_max_ns;  /* the largest such jump back */
@@ -85,9 +97,11 @@ struct rtt_tracker;
 struct rtt_tracker *rtt_create(const struct rtt_cfg *cfg, rtt_emit_fn emit, void *ctx);
 void rtt_delete(struct rtt_tracker *t);
 
-/* One packet in capture order at this point, at t_ns.  -1 when memory is
- * exhausted. */
+/* One packet in capture order at this point, at t_ns (pk dissected with
+ * DIS_OK, of any protocol).  -1 when memory is exhausted. */
 int rtt_push(struct rtt_tracker *t, const struct pkt *pk, int64_t t_ns);
+/* A record that did not dissect (why != DIS_OK): counted, nothing else. */
+void rtt_skip(struct rtt_tracker *t, enum dis_result why);
 
 const struct rtt_counts *rtt_counts(const struct rtt_tracker *t);
 

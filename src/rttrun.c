@@ -146,18 +146,89 @@ static struct fstats **sorted_flows(struct point_run *pr, size_t *n)
 
 
 
-static double median_of(const double *v, size_t n)
+/* The median of v[0..n) into *m; false when there is none (n == 0, or no
+ * memory): the caller says so, never prints a NaN. */
+static bool median_of(const double *v, size_t n, double *m)
 {
-	double *c = malloc(n * sizeof *c);
-	if (c == NULL || n == 0) {
-		free(c);
-		return NAN;
-	}
+	double *c = n ? malloc(n * sizeof *c) : NULL;
+	if (c == NULL)
+		return false;
 	memcpy(c, v, n * sizeof *c);
 	struct dist d;
 	dist_of_doubles(&d, c, n);
 	free(c);
-	return d.p50;
+	*m = d.p50;
+	return isfinite(d.p50);
+}
+
+/* CONTRACT.md: a figure that does not exist is null, its reason beside it. */
+static void json_fig(json_t *o, const char *key, bool ok, double v, const char *why)
+{
+	if (ok) {
+		json_object_set_new(o, key, json_real(v));
+		return;
+	}
+	char rk[96];
+	snprintf(rk, sizeof rk, "%s_reason", key);
+	json_object_set_new(o, key, json_null());
+	json_object_set_new(o, rk, json_string(why));
+}
+
+/* Why a flow has no RTT sample at a point: timestamps the snaplen hid, or
+ * none echoed (a handshake alone). */
+static const char *no_samples_why(const struct point_run *pr, char *buf, size_t cap)
+{
+	if (pr->counts.opts_cut > 0)
+		snprintf(buf, cap,
+			 "no RTT samples at %s: the snaplen cut the TCP options of %llu packets "
+			 "there, so their timestamps are unknown (capture with -s 128 or more)",
+			 point_name(pr->p), (unsigned long long)pr->counts.opts_cut);
+	else
+		snprintf(buf, cap, "no RTT samples at %s: no timestamp was echoed there",
+			 point_name(pr->p));
+	return buf;
+}
+
+/* A cell of the text tables: the figure, or "-" when it does not exist. */
+static const char *cell(char *buf, size_t cap, bool ok, double v, const char *fmt)
+{
+	if (ok)
+		snprintf(buf, cap, fmt, v);
+	else
+		snprintf(buf, cap, "-");
+	return buf;
+}
+
+/* The reasons of the "-" cells of a table, each said once under it. */
+struct notes {
+	char v[4][256];
+	int n;
+};
+
+static void note_add(struct notes *nt, const char *why)
+{
+	for (int i = 0; i < nt->n; i++)
+		if (strcmp(nt->v[i], why) == 0)
+			return;
+	if (nt->n < 4)
+		snprintf(nt->v[nt->n++], sizeof nt->v[0], "%s", why);
+}
+
+/* The VO share from the two medians: false (why set) when it does not exist. */
+static bool vo_share(bool ok_g, double mg, const struct point_run *pg, bool ok_o, double mo,
+		     const struct point_run *po, double *share, char *why, size_t cap)
+{
+	if (!ok_g)
+		no_samples_why(pg, why, cap);
+	else if (!ok_o)
+		no_samples_why(po, why, cap);
+	else if (!(mg > 0))
+		snprintf(why, cap, "the median RTT at guest is 0: no share of it exists");
+	else {
+		*share = (mg - mo) / mg;
+		return true;
+	}
+	return false;
 }
 
 /* Decomposition: guest-sourced flows seen at guest and at the outermost host
@@ -203,52 +274,72 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 		free(vg);
 		free(vo);
 		free(fl);
+		json_decref(arr);
 		return verr_set(err, VERR_INPUT, "out of memory");
 	}
 	size_t kg = 0, ko = 0, nflows = 0;
+	struct notes nt = {.n = 0};
+	struct point_run *pg = &pr[POINT_GUEST], *po = &pr[outer];
 	for (size_t i = 0; i < n; i++) {
 		struct fstats *f = fl[i];
 		if (!addrset_has(&g, f->key.family, f->key.src))
 			continue;
-		struct fstats *fo = flow_at(&pr[outer], &f->key);
+		struct fstats *fo = flow_at(po, &f->key);
 		if (fo == NULL)
 			continue;
-		double mg = median_of(f->v, f->n), mo = median_of(fo->v, fo->n);
-		double share = mg > 0 ? (mg - mo) / mg : NAN;
+		double mg = 0, mo = 0, share = 0;
+		char why[256];
+		bool ok_g = median_of(f->v, f->n, &mg), ok_o = median_of(fo->v, fo->n, &mo);
+		bool ok_s = vo_share(ok_g, mg, pg, ok_o, mo, po, &share, why, sizeof why);
 		memcpy(vg + kg, f->v, f->n * sizeof *vg);
 		kg += f->n;
 		memcpy(vo + ko, fo->v, fo->n * sizeof *vo);
 		ko += fo->n;
-		char name[160];
+		char name[160], why_g[256], why_o[256];
 		match_flow_name(&f->key, name, sizeof name);
 		if (arr) {
-			json_array_append_new(
-				arr, json_pack("{s:s, s:s, s:f, s:f, s:I, s:I, s:o}", "flow", name, "outer",
-					       point_name(outer), "rtt_guest_p50_us", mg, "rtt_outer_p50_us",
-					       mo, "samples_guest", (json_int_t)f->seen, "samples_outer",
-					       (json_int_t)fo->seen,
-					       "vo_share", isfinite(share) ? json_real(share) : json_null()));
+			json_t *e = json_pack("{s:s, s:s}", "flow", name, "outer", point_name(outer));
+			json_fig(e, "rtt_guest_p50_us", ok_g, mg, no_samples_why(pg, why_g, sizeof why_g));
+			json_fig(e, "rtt_outer_p50_us", ok_o, mo, no_samples_why(po, why_o, sizeof why_o));
+			json_object_set_new(e, "samples_guest", json_integer((json_int_t)f->seen));
+			json_object_set_new(e, "samples_outer", json_integer((json_int_t)fo->seen));
+			json_fig(e, "vo_share", ok_s, share, why);
+			json_array_append_new(arr, e);
 		} else {
 			if (nflows == 0)
 				fprintf(out, "\nVO share of RTT (flows the guest sends; medians; %s vs guest):\n"
 					     "  %-46s %12s %12s %9s\n",
 					point_name(outer), "flow", "guest us", "outer us", "VO share");
-			fprintf(out, "  %-46s %12.1f %12.1f %8.1f%%\n", name, mg, mo, 100 * share);
+			char c1[32], c2[32], c3[32];
+			fprintf(out, "  %-46s %12s %12s %9s\n", name, cell(c1, sizeof c1, ok_g, mg, "%.1f"),
+				cell(c2, sizeof c2, ok_o, mo, "%.1f"),
+				cell(c3, sizeof c3, ok_s, 100 * share, "%.1f%%"));
+			if (!ok_s)
+				note_add(&nt, why);
 		}
 		nflows++;
 	}
 	if (nflows) {
-		double mg = median_of(vg, kg), mo = median_of(vo, ko);
-		double share = mg > 0 ? (mg - mo) / mg : NAN;
+		double mg = 0, mo = 0, share = 0;
+		char why[256], why_g[256], why_o[256];
+		bool ok_g = median_of(vg, kg, &mg), ok_o = median_of(vo, ko, &mo);
+		bool ok_s = vo_share(ok_g, mg, pg, ok_o, mo, po, &share, why, sizeof why);
 		if (root) {
 			json_object_set_new(root, "rtt_decomposition", arr);
-			json_object_set_new(
-				root, "rtt_vo_share",
-				json_pack("{s:s, s:f, s:f, s:o}", "outer", point_name(outer),
-					  "rtt_guest_p50_us", mg, "rtt_outer_p50_us", mo, "vo_share",
-					  isfinite(share) ? json_real(share) : json_null()));
+			json_t *e = json_pack("{s:s}", "outer", point_name(outer));
+			json_fig(e, "rtt_guest_p50_us", ok_g, mg, no_samples_why(pg, why_g, sizeof why_g));
+			json_fig(e, "rtt_outer_p50_us", ok_o, mo, no_samples_why(po, why_o, sizeof why_o));
+			json_fig(e, "vo_share", ok_s, share, why);
+			json_object_set_new(root, "rtt_vo_share", e);
 		} else {
-			fprintf(out, "  %-46s %12.1f %12.1f %8.1f%%\n", "all of them", mg, mo, 100 * share);
+			char c1[32], c2[32], c3[32];
+			fprintf(out, "  %-46s %12s %12s %9s\n", "all of them",
+				cell(c1, sizeof c1, ok_g, mg, "%.1f"), cell(c2, sizeof c2, ok_o, mo, "%.1f"),
+				cell(c3, sizeof c3, ok_s, 100 * share, "%.1f%%"));
+			if (!ok_s)
+				note_add(&nt, why);
+			for (int i = 0; i < nt.n; i++)
+				fprintf(out, "  -: %s\n", nt.v[i]);
 		}
 	} else if (arr) {
 		json_object_set_new(root, "rtt_decomposition", arr);
@@ -341,23 +432,35 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 			json_t *po = json_pack(
 				"{s:i}", "flows_without_timestamps", (int)pr[p].nots);
 			json_object_set_new(po, "flows_without_timestamps_first", nl);
-			json_array_append_new(
-				jp, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "name",
-					      point_name((enum point)p), "file", o->file[p], "packets",
-					      (json_int_t)pr[p].records, "drops",
-					      o->drops[p] >= 0 ? json_integer(o->drops[p]) : json_null(),
-					      "rtt_samples", (json_int_t)c->samples, "no_timestamps",
-					      (json_int_t)c->no_ts, "unidirectional",
-					      (json_int_t)c->unidirectional, "not_tcp",
-					      (json_int_t)c->not_tcp, "flows_over_cap",
-					      (json_int_t)c->flows_over_cap, "without_timestamps", po));
+			json_t *pt = json_pack(
+				"{s:s, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+				"name", point_name((enum point)p), "file", o->file[p], "packets",
+				(json_int_t)pr[p].records, "drops",
+				o->drops[p] >= 0 ? json_integer(o->drops[p]) : json_null(), "rtt_samples",
+				(json_int_t)c->samples, "no_timestamps", (json_int_t)c->no_ts,
+				"options_cut", (json_int_t)c->opts_cut, "unidirectional",
+				(json_int_t)c->unidirectional, "not_tcp", (json_int_t)c->not_tcp, "not_ip",
+				(json_int_t)c->not_ip, "unreadable", (json_int_t)c->unreadable,
+				"flows_over_cap", (json_int_t)c->flows_over_cap, "handshakes",
+				(json_int_t)c->handshakes, "without_timestamps", po);
+			json_array_append_new(jp, pt);
 		} else {
 			fprintf(out, "%s: %s: %llu packets, %llu RTT samples in %zu flows",
-				point_name((enum point)p), o->file[p],
+				point_name((enum point)p), reader_display_name(o->file[p]),
 				(unsigned long long)pr[p].records, (unsigned long long)c->samples, n);
-			fprintf(out, "; %llu without timestamps, %llu one-way, %llu not TCP; %llu handshakes\n",
-				(unsigned long long)c->no_ts, (unsigned long long)c->unidirectional,
-				(unsigned long long)c->not_tcp, (unsigned long long)c->handshakes);
+			fprintf(out,
+				"; %llu without timestamps, %llu options cut by snaplen, %llu one-way, "
+				"%llu not TCP, %llu not IP, %llu unreadable; %llu handshakes\n",
+				(unsigned long long)c->no_ts, (unsigned long long)c->opts_cut,
+				(unsigned long long)c->unidirectional, (unsigned long long)c->not_tcp,
+				(unsigned long long)c->not_ip, (unsigned long long)c->unreadable,
+				(unsigned long long)c->handshakes);
+			if (c->opts_cut > 0)
+				fprintf(out,
+					"  options cut by snaplen: %llu TCP packets lost their options to the "
+					"capture's snaplen, so whether they carried timestamps is unknown; "
+					"capture with -s 128 or more\n",
+					(unsigned long long)c->opts_cut);
 			for (size_t i = 0; i < pr[p].nots && i < 20; i++) {
 				char nm[160];
 				const struct match_flow_key *k = &pr[p].nots_list[i];
@@ -384,11 +487,17 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 			else if (f->has_resp)
 				snprintf(hs, sizeof hs, "%.1f+?", f->hs_resp_us);
 			if (root) {
-				json_t *o1 = json_pack("{s:s, s:s, s:I, s:o, s:I}", "flow", name, "point",
+				json_t *o1 = json_pack("{s:s, s:s, s:I, s:o}", "flow", name, "point",
 						       point_name((enum point)p), "samples",
-						       (json_int_t)f->seen,
-						       "rtt_us", f->n ? report_dist_json(&d) : json_null(),
-						       "shared_tsval", (json_int_t)f->shared);
+						       (json_int_t)f->seen, "rtt_us",
+						       f->n ? report_dist_json(&d) : json_null());
+				if (f->n == 0) {
+					char why[256];
+					json_object_set_new(
+						o1, "rtt_us_reason",
+						json_string(no_samples_why(&pr[p], why, sizeof why)));
+				}
+				json_object_set_new(o1, "shared_tsval", json_integer((json_int_t)f->shared));
 				json_object_set_new(o1, "delayed_ack", json_integer((json_int_t)f->delayed));
 				if (f->has_resp)
 					json_object_set_new(
@@ -411,10 +520,8 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 		free(fl);
 	}
 	if (root) {
-		if (with_points)
-			json_object_set_new(root, "points", jp);
-		else
-			json_decref(jp);
+		/* analyze's "points" are its own: the RTT counts go beside them */
+		json_object_set_new(root, with_points ? "points" : "rtt_points", jp);
 		json_object_set_new(root, "rtt", jr);
 		jp = jr = NULL;
 	}
@@ -477,8 +584,12 @@ static int run_point(struct rtt_set *set, enum point p, const char *path, struct
 	while ((got = reader_next(r, &rp, err)) == 1) {
 		struct pkt pk;
 		records++;
-		if (dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk) != DIS_OK)
+		enum dis_result dr =
+		    dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk);
+		if (dr != DIS_OK) {
+			rtt_skip(t, dr); /* counted, as analyze's reader threads do */
 			continue;
+		}
 		if (rtt_push(t, &pk, rp.ts_ns) != 0 || set->pr[p].failed) {
 			verr_set(err, VERR_INPUT, "out of memory");
 			goto out;
@@ -495,8 +606,7 @@ out:
 int rtt_set_flow_p50(struct rtt_set *s, enum point p, const struct match_flow_key *k, double *us)
 {
 	struct fstats *f = flow_at(&s->pr[p], k);
-	if (f == NULL || f->n == 0)
+	if (f == NULL || !median_of(f->v, f->n, us))
 		return -1;
-	*us = median_of(f->v, f->n);
 	return 0;
 }

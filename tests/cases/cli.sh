@@ -145,3 +145,23 @@ assert r["vo"]["to_guest"]["loss_reliable"] is False
 PY
 expect_exit 0 "$VOCALC" analyze --guest-offset-us 0 "$T/drops"
 grep -q "Loss figures at hops touching guest are unreliable: its capture dropped 7 packets" "$T/out" || fail "drops text"
+
+# each command has its own --help (ack and drift printed the global one)
+for c in analyze drift rtt ack; do
+	expect_exit 0 "$VOCALC" $c --help
+	head -n 1 "$T/out" | grep -q "^usage: vocalc $c " || { head -n 2 "$T/out"; fail "$c --help"; }
+done
+grep -q -- "--verbose" <("$VOCALC" drift --help) || fail "drift --help lacks -v"
+! grep -q -- "--verbose" <("$VOCALC" analyze --help) || fail "analyze --help shows drift's -v"
+expect_exit 0 "$VOCALC" --help
+grep -q "^usage: vocalc \[OPTIONS\] HOST GUEST" "$T/out" && grep -q "vocalc COMMAND --help" "$T/out" || fail "global help"
+
+# a first word that is a host keeps the one-shot, even before a local path:
+# an address, an ssh config Host, HOST - (each fails to connect here: exit 3,
+# never "unknown command")
+printf 'Host myvm\n  HostName 127.0.0.1\n  Port 1\n' >"$T/ssh_config"
+for h in 127.0.0.1:1 myvm -; do
+	expect_exit 3 "$VOCALC" --ssh-config "$T/ssh_config" --connect-timeout 1 -d 1 "$h" "$T/run"
+	! grep -q "unknown command" "$T/err" || fail "host $h taken for a command"
+	grep -q "cannot connect" "$T/err" || { cat "$T/err"; fail "host $h: no connection attempt"; }
+done

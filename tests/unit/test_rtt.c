@@ -173,8 +173,52 @@ static void test_handshake(void)
 	rtt_delete(t);
 }
 
+/* Every record lands in one count: options cut by the snaplen are not "no
+ * timestamps", frames that did not dissect are counted by rtt_skip, and
+ * neither is a flow without timestamps. */
+static void test_counts(void)
+{
+	struct rtt_tracker *t = fresh(false);
+	push(t, seg(true, 100, 1, 1000, 0x18), 0);
+	push(t, seg(false, 200, 100, 0, 0x10), 1 * MS);
+	struct pkt cut = seg(true, 0, 0, 1000, 0x18); /* -s 64: 10 of 12 option octets */
+	cut.has_ts = false;
+	cut.opts_complete = false;
+	push(t, cut, 2 * MS);
+	push(t, cut, 3 * MS);
+	struct pkt none = seg(false, 0, 0, 0, 0x10); /* all options there, no timestamp */
+	none.has_ts = false;
+	none.sport = 1234; /* a flow of its own: B:5201 -> A carried timestamps */
+	push(t, none, 4 * MS);
+	struct pkt udp = seg(true, 0, 0, 100, 0);
+	udp.ipproto = 17;
+	udp.pclass = PROTO_UDP;
+	udp.has_ts = false;
+	push(t, udp, 5 * MS);
+	struct pkt frag = seg(true, 0, 0, 100, 0); /* a later fragment of TCP */
+	frag.has_l4 = false;
+	frag.has_ts = false;
+	push(t, frag, 6 * MS);
+	rtt_skip(t, DIS_NOT_IP);
+	rtt_skip(t, DIS_SHORT_IP);
+	rtt_skip(t, DIS_SHORT_L4);
+	const struct rtt_counts *c = rtt_counts(t);
+	CHECK_EQ(c->packets, 10);
+	CHECK_EQ(c->opts_cut, 2);
+	CHECK_EQ(c->no_ts, 1);
+	CHECK_EQ(c->not_tcp, 1);
+	CHECK_EQ(c->not_ip, 1);
+	CHECK_EQ(c->unreadable, 3);
+	struct match_flow_key k[4];
+	/* only the flow that showed all its options without a timestamp */
+	CHECK_EQ(rtt_flows_without_ts(t, k, 4), 1);
+	CHECK(k[0].src[0] == 192);
+	rtt_delete(t);
+}
+
 int main(void)
 {
+	test_counts();
 	test_basic_rules();
 	test_syn_and_wrap();
 	test_data_only();
