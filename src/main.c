@@ -558,10 +558,27 @@ static int cmd_rtt(int argc, char **argv, struct verr *err)
 	}
 	o.multi = npts > 1;
 	o.samples = samples ? stdout : NULL;
+	/* guest and a host point: the guest clock estimated, as analyze does, so
+	 * that a step in it is found and no round trip at guest spans it */
+	struct analysis clk;
+	bool have_clock = false;
+	if (o.file[POINT_GUEST] && npts > 1) {
+		ao.window_ns = 1000LL * 1000000;
+		ao.guest_ips = o.guest_ips;
+		ao.allow_truncated = o.allow_truncated;
+		ao.no_rtt = ao.no_ack = true;
+		if (analysis_clock(&clk, &ao, err) != 0)
+			goto out;
+		have_clock = true;
+		if (clk.clock.method != CLOCK_NONE)
+			o.clock = &clk;
+	}
 	if (csv_path && (o.csv = open_csv(csv_path, o.file, err)) == NULL)
 		goto out;
 	/* with --samples the summary goes to stderr: stdout holds the samples */
 	rc = rtt_run(&o, samples ? stderr : stdout, err);
+	if (have_clock)
+		analysis_free(&clk);
 	if (o.csv && fclose(o.csv) != 0 && rc == 0)
 		rc = verr_set(err, VERR_INPUT, "%s: %s", csv_path, strerror(errno));
 out:

@@ -484,6 +484,10 @@ static void text_clock_line(FILE *out, const struct analysis *a, bool with_value
 		fprintf(out, "  note: %s\n", cr->note);
 }
 
+void report_clock_text(FILE *out, const struct analysis *a) { text_clock_line(out, a, true); }
+
+json_t *report_clock_json(const struct analysis *a) { return json_clock(a); }
+
 /* vocalc drift: the clock, its segments and, verbose, the other methods. */
 static int write_clock_text(FILE *out, const struct analysis *a, bool verbose)
 {

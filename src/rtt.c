@@ -42,6 +42,7 @@ struct tsent {
 	} key;
 	int64_t t_ns;
 	uint32_t seq_end; /* the first carrier's sequence number after its payload */
+	uint32_t epoch; /* the tracker's epoch when it was recorded */
 	bool spent;
 	bool shared; /* seen on more than one segment */
 	bool data;   /* its first carrier had payload */
@@ -53,6 +54,7 @@ struct hshake {
 	struct match_flow_key key;
 	int64_t t_syn, t_synack;
 	uint32_t isn;   /* the SYN's sequence number */
+	uint32_t epoch;
 };
 
 struct rtt_tracker {
@@ -63,6 +65,7 @@ struct rtt_tracker {
 	struct rflow *last_flow; /* cleared at every sweep */
 	int64_t next_sweep;
 	int64_t last_ns; /* the previous packet's stamp */
+	uint32_t epoch;  /* steps back so far: entries of an earlier one are not echoed */
 	struct rtt_counts c;
 };
 
@@ -141,12 +144,14 @@ static int handshake(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 		x->t_syn = now;
 		x->t_synack = 0;
 		x->isn = pk->seq;
+		x->epoch = t->epoch;
 		return 0;
 	}
 	if (f == (TCP_SYN | TCP_ACK)) {
 		match_flow_key_of(pk, true, &k);
 		struct hshake *x = find_hs(t, &k, &h);
-		if (x && x->t_synack == 0 && pk->ack == x->isn + 1 && now < x->t_syn) {
+		if (x && x->t_synack == 0 && pk->ack == x->isn + 1 &&
+		    (now < x->t_syn || x->epoch != t->epoch)) {
 			t->c.negative_rtt++; /* the clock stepped back: no sample */
 			hashtab_remove(&t->hs, &x->hn);
 			free(x);
@@ -161,7 +166,8 @@ static int handshake(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 	if (f == TCP_ACK) {
 		match_flow_key_of(pk, false, &k);
 		struct hshake *x = find_hs(t, &k, &h);
-		if (x && x->t_synack != 0 && pk->seq == x->isn + 1 && now < x->t_synack) {
+		if (x && x->t_synack != 0 && pk->seq == x->isn + 1 &&
+		    (now < x->t_synack || x->epoch != t->epoch)) {
 			t->c.negative_rtt++;
 			hashtab_remove(&t->hs, &x->hn);
 			free(x);
@@ -273,6 +279,7 @@ int rtt_push(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 {
 	t->c.packets++;
 	if (now < t->last_ns) {
+		t->epoch++;
 		t->c.backwards++;
 		if (t->last_ns - now > t->c.backwards_max_ns)
 			t->c.backwards_max_ns = t->last_ns - now;
@@ -366,6 +373,7 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 				return -1;
 			e->key = k;
 			e->t_ns = now;
+			e->epoch = t->epoch;
 			e->data = pk->payload > 0;
 			e->seq_end = pk->seq + pk->payload;
 			if (hashtab_insert(&t->ts, &e->hn, h) != 0) {
@@ -392,7 +400,7 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 		f->spent_tsecr = pk->tsecr;
 		f->have_spent = true;
 	}
-	if (e && !e->spent && now < e->t_ns) {
+	if (e && !e->spent && (now < e->t_ns || e->epoch != t->epoch)) {
 		/* the clock stepped back between the TSval and its echo */
 		e->spent = true;
 		t->c.negative_rtt++;

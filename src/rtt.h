@@ -14,9 +14,10 @@
  *    cannot re-arm it and match a later echo);
  *  - entries are forgotten tsval_max_age after they were made, flows after
  *    flow_max_idle without packets; at most max_flows flows are tracked;
- *  - time going backwards (a clock stepped back between the two packets) is
- *    counted, and an echo stamped before its TSval gives no sample: a round
- *    trip is never negative (ePPing's rule).
+ *  - time going backwards (the capturing clock stepped back) is counted, and
+ *    no sample spans it: an echo stamped before its TSval (ePPing's rule: a
+ *    round trip is never negative), or after a step back that came after
+ *    its TSval (it would be short by the step), gives none.
  *
  * Samples likely inflated are flagged: the echoed TSval was on several
  * segments (the echo may answer a later one), or the echo is a pure ACK that
@@ -88,7 +89,7 @@ struct rtt_counts {
 	uint64_t samples, shared_tsval, delayed_ack, flows_seen, handshakes;
 	uint64_t backwards;        /* packets stamped before the one before them */
 	int64_t backwards_max_ns;  /* the largest such jump back */
-	uint64_t negative_rtt;     /* echoes stamped before their TSval: no sample */
+	uint64_t negative_rtt;     /* echoes across a step back: no sample */
 };
 
 

@@ -443,6 +443,11 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 				(json_int_t)c->not_ip, "unreadable", (json_int_t)c->unreadable,
 				"flows_over_cap", (json_int_t)c->flows_over_cap, "handshakes",
 				(json_int_t)c->handshakes, "without_timestamps", po);
+			json_object_set_new(pt, "time_backwards", json_integer((json_int_t)c->backwards));
+			json_object_set_new(pt, "time_backwards_max_us",
+					    json_real(c->backwards_max_ns / 1e3));
+			json_object_set_new(pt, "negative_rtt_refused",
+					    json_integer((json_int_t)c->negative_rtt));
 			json_array_append_new(jp, pt);
 		} else {
 			fprintf(out, "%s: %s: %llu packets, %llu RTT samples in %zu flows",
@@ -455,6 +460,17 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 				(unsigned long long)c->unidirectional, (unsigned long long)c->not_tcp,
 				(unsigned long long)c->not_ip, (unsigned long long)c->unreadable,
 				(unsigned long long)c->handshakes);
+			if (c->backwards > 0 || c->negative_rtt > 0)
+				fprintf(out,
+					"  time went backwards %llu times (by up to %.1f us): the "
+					"capturing clock stepped; %llu echoes across such a step gave no "
+					"sample%s\n",
+					(unsigned long long)c->backwards, c->backwards_max_ns / 1e3,
+					(unsigned long long)c->negative_rtt,
+					p == POINT_GUEST && !o->clock
+					    ? " (give a host capture too: vocalc rtt guest=... vnet=... "
+					      "finds and corrects the step)"
+					    : "");
 			if (c->opts_cut > 0)
 				fprintf(out,
 					"  options cut by snaplen: %llu TCP packets lost their options to the "
@@ -551,6 +567,11 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 		json_object_set_new(root, "schema", json_integer(1));
 		json_object_set_new(root, "tool", json_string("vocalc"));
 		json_object_set_new(root, "version", json_string(vocalc_version));
+		if (o->clock)
+			json_object_set_new(root, "clock", report_clock_json(o->clock));
+	} else if (o->clock) {
+		report_clock_text(out, o->clock);
+		fputc('\n', out);
 	}
 	if (rtt_set_write(set, out, root, true, err) != 0) {
 		json_decref(root);
@@ -590,7 +611,10 @@ static int run_point(struct rtt_set *set, enum point p, const char *path, struct
 			rtt_skip(t, dr); /* counted, as analyze's reader threads do */
 			continue;
 		}
-		if (rtt_push(t, &pk, rp.ts_ns) != 0 || set->pr[p].failed) {
+		int64_t ts = p == POINT_GUEST && set->o.clock
+				 ? clock_guest_to_host(&set->o.clock->clock, rp.ts_ns, records - 1)
+				 : rp.ts_ns;
+		if (rtt_push(t, &pk, ts) != 0 || set->pr[p].failed) {
 			verr_set(err, VERR_INPUT, "out of memory");
 			goto out;
 		}

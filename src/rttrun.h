@@ -16,6 +16,8 @@
 #include <stdio.h>
 
 #include "guestaddr.h"
+
+struct analysis;
 #include "point.h"
 #include "rtt.h"
 #include "verr.h"
@@ -30,6 +32,10 @@ struct rtt_run_opts {
 	bool json;
 	bool multi;                /* several points: sample lines name the point */
 	struct addrset guest_ips;  /* --guest-ip; empty: learned (for the decomposition) */
+	/* vocalc rtt with guest and a host point: the guest clock estimated, so
+	 * that a step in it is found, said, and no round trip spans it; NULL:
+	 * every point's own stamps */
+	const struct analysis *clock;
 };
 
 /* Runs and writes the report to out; 0, or -1 with err set. */
