@@ -628,20 +628,26 @@ static bool negative_round_trip(const struct analysis *a, enum point *x, enum po
 	return found;
 }
 
-/* Two adjacent points that share no packet at all, though both saw the
- * guest's traffic, are not two views of one path: captures of different
- * times or hosts, or a --guest-offset-us off by more than the window. */
+/* Two adjacent points that share no packet at all, though each direction
+ * has packets that should have crossed from one to the other (unmatched:
+ * seen upstream, its flow seen downstream too), are not two views of one
+ * path: captures of different times or hosts, or a --guest-offset-us off by
+ * more than the window.  (Traffic that starts or ends between the points,
+ * like the host's own pings to the guest, is not counted against them.) */
+enum { OVERLAP_MIN = 10 };
+
 static int check_overlap(const struct analysis *a, struct verr *err)
 {
 	const struct vo *v = &a->vo;
 	for (int i = 0; i + 1 < v->npts; i++) {
-		uint64_t matched = 0, other = 0;
+		uint64_t matched = 0, other = 0, lost[DIR_N];
 		for (int d = 0; d < DIR_N; d++) {
 			const struct hop_counts *c = &v->sum_hop[i][d][PROTO_ALL].c;
 			matched += c->matched;
-			other += c->unmatched + c->unexpected;
+			lost[d] = c->unmatched;
+			other += c->unmatched;
 		}
-		if (matched == 0 && other >= 10)
+		if (matched == 0 && lost[DIR_TO_GUEST] >= OVERLAP_MIN && lost[DIR_FROM_GUEST] >= OVERLAP_MIN)
 			return verr_set(err, VERR_INPUT,
 					"%s=%s and %s=%s have no packet in common (%llu seen at one "
 					"only): captures of different times or paths, or a guest "

@@ -350,6 +350,12 @@ out:
  * (the minimum delays are assumed to be nb's): s->fit says which. */
 enum { THICK = 3 };
 
+/* Clocks drift by tens of ppm (NTP slews at most 500): a segment's own fit
+ * steeper than this came from too few pairs over too short a time. */
+#define MAX_SKEW 1e-3
+
+static bool plausible(const struct clock_seg_report *s) { return fabs(s->hull_skew) <= MAX_SKEW; }
+
 static void fit_borrowed(const struct clock_est *e, uint64_t lo, uint64_t hi,
 			 const struct clock_seg_report *nb, struct clock_seg_report *s)
 {
@@ -400,6 +406,7 @@ static void fit_borrowed(const struct clock_est *e, uint64_t lo, uint64_t hi,
 struct window {
 	int64_t t;      /* start, host time */
 	double theta;   /* (min to - min from) / 2, ns */
+	double rtt;     /* min to + min from: the offset is within theta +- rtt / 2 */
 	uint64_t rec_min, rec_max;
 };
 
@@ -460,7 +467,7 @@ static int find_steps(const struct clock_est *e, uint64_t *ex_lo, uint64_t *ex_h
 	for (size_t i = 0; i < nw; i++)
 		if (isfinite(mt[i]) && isfinite(mf[i]))
 			w[n++] = (struct window){t_first + (int64_t)(i * wd * 1e9), (mt[i] - mf[i]) / 2,
-						 rlo[i], rhi[i]};
+						 mt[i] + mf[i], rlo[i], rhi[i]};
 	if (n < 4)
 		goto out;
 	/* jumps between windows, less the drift the median jump rate says */
@@ -474,8 +481,15 @@ static int find_steps(const struct clock_est *e, uint64_t *ex_lo, uint64_t *ex_h
 	double thr = 10 * 1.4826 * median(dd, n - 1);
 	if (thr < 20000)
 		thr = 20000; /* steps under 20 us are not told from queueing */
-	/* A step inside a window splits over the jumps on both sides of it:
-	 * a run of flagged jumps of one sign is one step. */
+	/* A jump is a step only if it is bigger than what queueing in the two
+	 * windows allows: each window's offset lies within theta +- rtt / 2 (no
+	 * delay is negative), and a step is where those ranges part.  A window
+	 * with a step inside has a small or negative rtt, so its jumps count.
+	 * A step inside a window splits over the jumps on both sides of it: a
+	 * run of flagged jumps of one sign is one step. */
+	for (size_t i = 0; i + 1 < n; i++)
+		if (fabs(d[i]) <= (w[i].rtt + w[i + 1].rtt) / 2)
+			d[i] = copysign(fmin(fabs(d[i]), thr), d[i]); /* within queueing */
 	for (size_t i = 0; i + 1 < n && ncut < maxcut;) {
 		if (fabs(d[i]) <= thr) {
 			i++;
@@ -770,7 +784,8 @@ retry:
 		memset(&env[k], 0, sizeof env[k]);
 		if (fit_segment(e, lo, hi, 0, 0, false, &env[k]) != 0)
 			return -1;
-		thick[k] = env[k].n_to >= THICK && env[k].n_from >= THICK;
+		thick[k] = env[k].n_to >= THICK && env[k].n_from >= THICK &&
+			   (ncut == 0 || plausible(&env[k]));
 	}
 	for (int k = 0; k <= ncut; k++) {
 		if (thick[k])
@@ -847,33 +862,46 @@ retry:
 	}
 	r->nseg = ncut + 1;
 	/* the thick segments' own fits first: the thin ones borrow from them */
+	bool owned[CLOCK_MAX_SEGMENTS] = {false};
 	for (int pass = 0; pass < 2; pass++)
 		for (int k = 0; k <= ncut; k++) {
 			struct clock_seg_report *s = &r->seg[k];
-			size_t nto = 0, nfrom = 0;
-			for (size_t i = 0; i < e->n; i++)
-				if (e->p[i].rec >= lo[k] && e->p[i].rec < hi[k])
-					*(e->p[i].dir == DIR_TO_GUEST ? &nto : &nfrom) += 1;
-			bool own = nto >= THICK && nfrom >= THICK;
-			if (own != (pass == 0))
-				continue;
-			memset(s, 0, sizeof *s);
-			if (own) {
+			if (pass == 0) {
+				memset(s, 0, sizeof *s);
 				if (fit_segment(e, lo[k], hi[k], 0, 0, true, s) != 0)
 					return -1;
-			} else {
+				owned[k] = s->n_to >= THICK && s->n_from >= THICK &&
+					   (ncut == 0 || plausible(s));
+			} else if (!owned[k]) {
 				/* the nearer neighbour with a fit of its own */
 				int nb = -1;
 				for (int j = 1; j <= ncut && nb < 0; j++) {
-					if (k + j <= ncut && thick[k + j])
+					if (k + j <= ncut && owned[k + j])
 						nb = k + j;
-					else if (k - j >= 0 && thick[k - j])
+					else if (k - j >= 0 && owned[k - j])
 						nb = k - j;
 				}
+				if (nb < 0) { /* no segment stands alone: no steps */
+					ncut = 0;
+					goto retry;
+				}
+				memset(s, 0, sizeof *s);
 				fit_borrowed(e, lo[k], hi[k], &r->seg[nb], s);
 			}
 			s->first_record = first[k];
 		}
+	/* A step no bigger than the two segments' bounds is none: one clock
+	 * fits both within them. */
+	for (int k = 0; k < ncut; k++) {
+		const struct clock_seg_report *sa = &r->seg[k], *sb = &r->seg[k + 1];
+		double tb = secs(e, sb->start_ns);
+		double oa = (fit_at(&sa->to, tb) - fit_at(&sa->from, tb)) / 2;
+		double ob = (fit_at(&sb->to, tb) - fit_at(&sb->from, tb)) / 2;
+		if (fabs(ob - oa) <= sa->error_bound_ns + sb->error_bound_ns) {
+			drop_step(ex_lo, ex_hi, &ncut, k);
+			goto retry;
+		}
+	}
 	/* every segment against all the pairs it applies to */
 	for (int k = 0; k <= ncut; k++)
 		min_delays(e, first[k], k < ncut ? first[k + 1] : UINT64_MAX, &r->seg[k]);
