@@ -949,18 +949,18 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 			const struct ack_tracker *t = &s->tr[p];
 			if (!(s->points & (1u << p)) || !t->steps_back)
 				continue;
-			fprintf(out,
-				"  %s: %llu TCP packet%s stamped before the one before (largest step "
-				"back %.1f us)",
+			fprintf(out, "  %s: %llu TCP packet%s stamped before the packet before (largest "
+				     "%.1f us back)",
 				point_name((enum point)p), (unsigned long long)t->steps_back,
 				t->steps_back == 1 ? "" : "s", (double)t->largest_back_ns / 1e3);
 			if (t->restarts)
-				fprintf(out, "; %llu beyond %.0f us: the clock stepped, every flow's "
-					     "series restarted there\n",
-					(unsigned long long)t->restarts, ACK_STEP_NS / 1e3);
+				fprintf(out, ": the clock stepped back %llu time%s by more than %.0f us, "
+					     "every flow's series restarted there\n",
+					(unsigned long long)t->restarts, t->restarts == 1 ? "" : "s",
+					ACK_STEP_NS / 1e3);
 			else
-				fprintf(out, "; none beyond %.0f us: reordered in capture, only a flow "
-					     "whose own ACKs went back restarted\n",
+				fprintf(out, ": reordered in capture (less than %.0f us), a flow restarts "
+					     "only where its own ACKs go back\n",
 					ACK_STEP_NS / 1e3);
 		}
 		if (nf == 0)

@@ -27,6 +27,8 @@ writes DIR/<point>.pcap and DIR/truth.json:
   compressed_guest, compressed_nic  with --link-rate 100M (below 108 us)
   link, b2b      per definition: threshold and the compressed fraction at
                  each point (b2b: no --link-rate, below 1/4 of nic's p10)
+  b2b_self       the same with each point's own p10 (one point alone)
+  interarrivals, restart_guest  per point; whether the guest's series restart
   pairs          per two points along the ACKs' way: ratios, fraction < 0.5
   ratio_p50, ratio_compressed  nic -> guest
   burstiness_P, intervals_P    per 60 ms
@@ -215,15 +217,28 @@ def main():
                            frac={p: sum(x < link_thr for x in ia[p]) / len(ia[p]) for p in points}),
                  b2b=dict(ref_us=ref, thr_us=b2b_thr, source="p10 at " + up,
                           frac={p: sum(x < b2b_thr for x in ia[p]) / len(ia[p]) for p in points}))
+    # one point alone: its own p10 is the reference
+    truth["b2b_self"] = {}
+    for p in points:
+        r = quantile_floor(ia[p], 0.1)
+        truth["b2b_self"][p] = dict(ref_us=r, thr_us=r * 0.25,
+                                    frac=sum(x < r * 0.25 for x in ia[p]) / len(ia[p]))
+    truth["interarrivals"] = {p: len(ia[p]) for p in points}
+    truth["restart_guest"] = restart
     truth["compressed_guest"] = truth["link"]["frac"].get("guest", 0.0)
     truth["compressed_nic"] = truth["link"]["frac"].get("nic", 0.0)
     pairs = {}
     for x in range(len(points)):
         for y in range(x + 1, len(points)):
             u, d = t[points[x]], t[points[y]]
-            r = [f32((d[i] - d[i - 1]) / (u[i] - u[i - 1])) for i in range(1, n)]
+            if points[y] == "guest" and t_step is not None:
+                # host time as a clock model blind to the step makes it
+                d = d[:step_at] + [v + step for v in d[step_at:]]
+            r = [f32((d[i] - d[i - 1]) / (u[i] - u[i - 1])) for i in range(1, n)
+                 if d[i] >= d[i - 1]]
             pairs[points[x] + ">" + points[y]] = dict(
-                n=len(r), compressed=sum(v < 0.5 for v in r) / len(r), p50=p50(r),
+                n=len(r), out_of_order=n - 1 - len(r),
+                compressed=sum(v < 0.5 for v in r) / len(r), p50=p50(r),
                 old_compressed=sum(v < 0.9 for v in r) / len(r))
     truth["pairs"] = pairs
     if "nic>guest" in pairs:
