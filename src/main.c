@@ -495,6 +495,7 @@ static int analysis_option(int c, const char *opt, const char *arg, struct analy
  * streams only, and its --csv holds the ACK rows. */
 static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 {
+	const char *name = cmd == CMD_ACK ? "ack" : cmd == CMD_DRIFT ? "drift" : "analyze";
 	struct analysis_opts o;
 	memset(&o, 0, sizeof o);
 	for (int p = 0; p < POINT_N; p++)
@@ -556,12 +557,12 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 			printf("vocalc %s\n", vocalc_version);
 			return 0;
 		case ':':
-			verr_set(err, VERR_INPUT, "analyze: %s needs a value (see vocalc --help)",
-				 argv[optind - 1]);
+			verr_set(err, VERR_INPUT, "%s: %s needs a value (see vocalc %s --help)",
+				 name, argv[optind - 1], name);
 			goto out;
 		default:
-			verr_set(err, VERR_INPUT, "analyze: unknown option %s (see vocalc --help)",
-				 argv[optind - 1]);
+			verr_set(err, VERR_INPUT, "%s: unknown option %s (see vocalc %s --help)",
+				 name, argv[optind - 1], name);
 			goto out;
 		}
 	}
@@ -570,8 +571,7 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 		goto out;
 	}
 	if (optind >= argc) {
-		verr_set(err, VERR_INPUT, "%s: give POINT=FILE arguments or a run directory",
-			 cmd == CMD_DRIFT ? "drift" : "analyze");
+		verr_set(err, VERR_INPUT, "%s: give POINT=FILE arguments or a run directory", name);
 		goto out;
 	}
 	if (add_inputs(&o, optind, argc, argv, bare_point, &sp, err) != 0)

@@ -143,3 +143,10 @@ expect_exit 2 "$VOCALC" ack --tolerance 1.5 "$K/guest.pcap"
 expect_exit 2 "$VOCALC" ack --bin 0.001 --max 2000 "$K/guest.pcap"
 expect_exit 2 "$VOCALC" ack "$T/nonexistent.pcap"
 grep -q "nonexistent.pcap" "$T/err" || fail "missing file not named"
+# errors name the command they came from (they said "analyze")
+expect_exit 2 "$VOCALC" ack --bogus "$K/guest.pcap"
+grep -q "^vocalc: ack: unknown option --bogus (see vocalc ack --help)$" "$T/err" || fail "ack error: $(cat "$T/err")"
+expect_exit 2 "$VOCALC" ack
+grep -q "^vocalc: ack: give POINT=FILE" "$T/err" || fail "ack error: $(cat "$T/err")"
+expect_exit 0 "$VOCALC" ack --help
+grep -q "^usage: vocalc ack" "$T/out" && grep -q "1/4 of" "$T/out" || fail "ack --help: $(head -3 "$T/out")"
