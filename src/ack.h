@@ -117,17 +117,19 @@ void ack_journey(struct ack_set *s, const struct journey_info *j);
 /* Ends the pairs; -1 if memory ran out at any time. */
 int ack_set_finish(struct ack_set *s);
 
-/* Writes text to out (root NULL) or the keys "ack" and "ack_compression"
- * into root.  guest: to say which ACKs travel toward the guest (may be
- * NULL); rtt: the round trips per point when burst_rtt (may be NULL). */
 /* The CSV header of the rows cfg->csv gets (one line). */
 void ack_csv_header(FILE *csv);
 
+/* Writes text to out (root NULL) or the keys "ack", "ack_compression" and
+ * "ack_points" into root.  guest: to say which ACKs travel toward the guest
+ * (may be NULL); rtt: the round trips per point when burst_rtt (may be
+ * NULL). */
 int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrset *guest,
 		  struct rtt_set *rtt, struct verr *err);
 
-/* vocalc ack on one capture (no pairs): reads path as point p and writes
- * the report (text, or JSON with schema, tool, version, points). */
+/* vocalc ack on one capture (no pairs): reads path as point p (with
+ * burst_rtt, its round trips too) and writes the report (text, or JSON with
+ * schema, tool, version, points). */
 int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg,
 		   bool allow_truncated, FILE *out, bool json, struct verr *err);
 
