@@ -1006,7 +1006,10 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 					"    compressed: below %.1f us, 1/4 of the 10th percentile at %s "
 					"(%.1f us; no --link-rate%s)\n",
 					ar.thr_us, point_name((enum point)order[0]), ar.ref_us,
-					npoints == 1 ? ", one point: its own" : "");
+					npoints == 1 ? "; one point, its own: compression of more than "
+						       "10 % of the ACKs hides in it, give an upstream "
+						       "point or --link-rate"
+						     : "");
 			if (!thr_ok)
 				fprintf(out, "    (the reference is 0: more than 10 %% of the ACKs at %s "
 					     "share a stamp; no compressed fraction)\n",
