@@ -73,23 +73,115 @@ static int fvec_push(struct fvec *a, float x)
 	return 0;
 }
 
-enum { FINE_NS = 100000 }; /* burst_rtt resolution: 100 us */
+/* ---- burstiness ---- */
+
+/* burst_rtt: the interval ladder, in 100 us bins: 1..16, then 8 an octave
+ * (18, 20, ..., 32, 36, 40, ..., 64, ...) up to 2^24 bins (1678 s). */
+enum { FINE_NS = 100000, LADDER_N = 16 + 8 * 20 };
+
+static int64_t ladder_k(size_t j)
+{
+	if (j < 16)
+		return (int64_t)j + 1;
+	size_t o = (j - 16) / 8, m = (j - 16) % 8;
+	return (int64_t)(16 + 2 * (m + 1)) << o;
+}
+
+/* The candidate whose interval is nearest k bins (by ratio). */
+static size_t ladder_nearest(double k)
+{
+	size_t j = 0;
+	while (j + 1 < LADDER_N && (double)ladder_k(j) < k)
+		j++;
+	if (j > 0 && (double)ladder_k(j) / k > k / (double)ladder_k(j - 1))
+		j--;
+	return j;
+}
+
+/* One candidate interval: its next boundary (bin), the octets closed
+ * before its last boundary, and the sums over its complete intervals. */
+struct lcand {
+	int64_t next;
+	uint64_t b_last, n;
+	double sum, sumsq;
+};
+
+/* Octets acknowledged per 100 us bin, folded into every candidate's sums
+ * as its boundaries pass: nothing is kept per bin.  A candidate exists once
+ * the series reached its first boundary (a short flow holds few). */
+struct ladder {
+	struct lcand *c;
+	uint32_t nc, capc;
+	int64_t t0, bin;		/* the series' start (ns) and the current bin */
+	uint64_t b_closed, b_bin, b_epoch; /* octets before the bin, in it, before t0 */
+};
+
+static int ladder_add(struct ladder *l, int64_t t, uint32_t bytes)
+{
+	int64_t b = (t - l->t0) / FINE_NS; /* t >= t0: a restart follows any step back */
+	if (b > l->bin) {
+		l->b_closed += l->b_bin;
+		l->b_bin = 0;
+		l->bin = b;
+		while (l->nc < LADDER_N && ladder_k(l->nc) <= b) {
+			if (l->nc == l->capc) {
+				uint32_t cap = l->capc ? l->capc * 2 : 16;
+				struct lcand *v = realloc(l->c, cap * sizeof *v);
+				if (v == NULL)
+					return -1;
+				l->c = v;
+				l->capc = cap;
+			}
+			l->c[l->nc] = (struct lcand){.next = ladder_k(l->nc), .b_last = l->b_epoch};
+			l->nc++;
+		}
+		for (uint32_t j = 0; j < l->nc; j++) {
+			struct lcand *c = &l->c[j];
+			if (c->next > b)
+				continue;
+			/* the first interval closed holds the octets since its
+			 * last boundary; any further ones (a pause) hold none */
+			int64_t k = ladder_k(j), m = (b - c->next) / k + 1;
+			double x = (double)(l->b_closed - c->b_last);
+			c->sum += x;
+			c->sumsq += x * x;
+			c->n += (uint64_t)m;
+			c->next += m * k;
+			c->b_last = l->b_closed;
+		}
+	}
+	l->b_bin += bytes;
+	return 0;
+}
+
+/* A new series from t on: the partial intervals are dropped. */
+static void ladder_restart(struct ladder *l, int64_t t)
+{
+	l->b_closed += l->b_bin;
+	l->b_bin = 0;
+	l->b_epoch = l->b_closed;
+	l->t0 = t;
+	l->bin = 0;
+	for (uint32_t j = 0; j < l->nc; j++) {
+		l->c[j].next = ladder_k(j);
+		l->c[j].b_last = l->b_epoch;
+	}
+}
 
 /* One ACK direction at one point. */
 struct aflow {
 	struct hnode hn;
 	struct match_flow_key key;
 	uint32_t last_ack;
-	int64_t last_t, t_first;
-	uint64_t acks, bytes;
+	uint32_t epoch; /* the tracker's epoch this flow's series belongs to */
+	int64_t last_t;
+	uint64_t acks, bytes, restarts;
 	struct fvec ia; /* inter-arrivals, us */
-	/* burstiness, fixed interval: complete intervals so far */
-	int64_t cur;
+	/* burstiness, fixed interval from t0: complete intervals so far */
+	int64_t t0, cur;
 	uint64_t cur_bytes, nint;
 	double sum, sumsq;
-	/* burst_rtt: octets acknowledged per 100 us */
-	uint32_t *fine;
-	size_t nfine, capfine;
+	struct ladder lad; /* burst_rtt */
 };
 
 struct ack_tracker {
@@ -97,30 +189,78 @@ struct ack_tracker {
 	enum point p;
 	struct hashtab flows;
 	struct aflow *last; /* the last packet's flow: bulk traffic repeats it */
+	int64_t last_now;   /* the latest stamp (INT64_MIN before the first) */
+	uint32_t epoch;	    /* + 1 each time the capture's time went backwards */
+	uint64_t steps_back, restarts; /* all steps back; those beyond ACK_STEP_NS */
+	int64_t largest_back_ns;
 	int failed;
 };
 
-/* A pair stream: one ACK direction between two points. */
-struct pkey {
-	struct match_flow_key flow;
-	uint8_t up, down, pad[2];
-};
+/* Octets acknowledged at t (t >= the series' start), into the series. */
+static int acked(const struct ack_cfg *c, struct aflow *f, int64_t t, uint32_t bytes)
+{
+	f->bytes += bytes;
+	if (c->burst_rtt && ladder_add(&f->lad, t, bytes) != 0)
+		return -1;
+	int64_t len = (int64_t)(c->burst_ms * 1e6);
+	int64_t idx = (t - f->t0) / len;
+	if (idx > f->cur) {
+		double b = (double)f->cur_bytes;
+		f->sum += b;
+		f->sumsq += b * b;
+		f->nint += (uint64_t)(idx - f->cur); /* the empty ones between add 0 */
+		f->cur = idx;
+		f->cur_bytes = 0;
+	}
+	f->cur_bytes += bytes;
+	return 0;
+}
 
-struct pflow {
-	struct hnode hn;
-	struct pkey k;
+/* The series start again at t (after the capture's time went backwards). */
+static void series_restart(struct aflow *f, int64_t t)
+{
+	f->t0 = t;
+	f->cur = 0;
+	f->cur_bytes = 0;
+	ladder_restart(&f->lad, t);
+	f->restarts++;
+}
+
+/* ---- pairs across points ---- */
+
+enum { NPAIRS = POINT_N * (POINT_N - 1) / 2 };
+
+/* The pair of the i-th and j-th points along the ACKs' way (i < j). */
+static int pair_index(int i, int j) { return i * (2 * POINT_N - i - 1) / 2 + (j - i - 1); }
+
+/* The point at position i along the ACKs' way, and back. */
+static int along(int i, bool toward) { return toward ? i : POINT_N - 1 - i; }
+
+/* One ACK direction between two points. */
+struct pstream {
+	int64_t lu, ld;
 	uint32_t last_ack;
 	bool have;
-	int64_t lu, ld;
+	uint64_t out_of_order;
 	struct fvec ratio;
 };
 
-/* An ACK seen at both points of a pair, waiting to be ordered by its
- * downstream stamp. */
+/* An ACK flow's pair streams, one per two points along its way. */
+struct pgroup {
+	struct hnode hn;
+	struct match_flow_key flow;
+	bool toward; /* toward the guest: nic first */
+	struct pstream s[NPAIRS];
+};
+
+/* An ACK seen at two points or more, waiting to be ordered by its stamp at
+ * the first of them along its way. */
 struct pent {
-	struct pkey k;
-	int64_t tu, td;
+	struct pgroup *g;
+	int64_t key;
+	int64_t t[POINT_N];
 	uint32_t ack;
+	uint8_t mask;
 	bool pure;
 };
 
@@ -135,12 +275,11 @@ struct ack_set {
 		uint32_t ack;
 	} seen[SEEN_SLOTS];
 	uint8_t points;
-	enum point inner; /* the innermost point given */
 	struct ack_tracker tr[POINT_N];
-	struct hashtab pairs;
-	struct pent *heap; /* min-heap by td */
+	struct hashtab pairs; /* struct pgroup */
+	struct pent *heap;    /* min-heap by key */
 	size_t nheap, capheap;
-	int64_t max_td;
+	int64_t max_key;
 	int failed;
 };
 
@@ -151,10 +290,7 @@ struct ack_set *ack_set_create(const struct ack_cfg *cfg, uint8_t points)
 		return NULL;
 	s->cfg = *cfg;
 	s->points = points;
-	s->max_td = INT64_MIN;
-	for (int p = 0; p < POINT_N; p++)
-		if (points & (1u << p))
-			s->inner = (enum point)p;
+	s->max_key = INT64_MIN;
 	if (hashtab_init(&s->pairs, 1 << 6) != 0) {
 		free(s);
 		return NULL;
@@ -162,6 +298,7 @@ struct ack_set *ack_set_create(const struct ack_cfg *cfg, uint8_t points)
 	for (int p = 0; p < POINT_N; p++) {
 		s->tr[p].cfg = &s->cfg;
 		s->tr[p].p = (enum point)p;
+		s->tr[p].last_now = INT64_MIN;
 		if ((points & (1u << p)) && hashtab_init(&s->tr[p].flows, 1 << 6) != 0) {
 			ack_set_delete(s);
 			return NULL;
@@ -176,7 +313,7 @@ static void free_aflows(struct hashtab *t)
 		for (struct hnode *x = t->b[i]; x; x = x->next) {
 			struct aflow *f = (struct aflow *)x;
 			free(f->ia.v);
-			free(f->fine);
+			free(f->lad.c);
 		}
 	hashtab_free_nodes(t);
 }
@@ -189,7 +326,8 @@ void ack_set_delete(struct ack_set *s)
 		free_aflows(&s->tr[p].flows);
 	for (size_t i = 0; s->pairs.b && i <= s->pairs.mask; i++)
 		for (struct hnode *x = s->pairs.b[i]; x; x = x->next)
-			free(((struct pflow *)x)->ratio.v);
+			for (int k = 0; k < NPAIRS; k++)
+				free(((struct pgroup *)x)->s[k].ratio.v);
 	hashtab_free_nodes(&s->pairs);
 	free(s->heap);
 	free(s);
@@ -200,60 +338,43 @@ struct ack_tracker *ack_set_tracker(struct ack_set *s, enum point p)
 	return (s->points & (1u << p)) ? &s->tr[p] : NULL;
 }
 
-
-static void csv_row(const struct ack_cfg *c, const struct match_flow_key *k, const char *point,
-		    int64_t t, double ia_us, const char *from, double ratio)
+/* The per-point rows carry the capture's own stamp (the guest's clock at
+ * guest), the pair rows host time (guest stamps corrected): t_clock says
+ * which. */
+void ack_csv_header(FILE *csv)
 {
-	char fl[160];
-	if (from)
-		fprintf(c->csv, "%s,%s,%lld.%09lld,%.3f,%s,%.6f\n", match_flow_name(k, fl, sizeof fl),
-			point, (long long)(t / 1000000000), (long long)(t % 1000000000), ia_us, from,
-			ratio);
-	else
-		fprintf(c->csv, "%s,%s,%lld.%09lld,%.3f,,\n", match_flow_name(k, fl, sizeof fl), point,
-			(long long)(t / 1000000000), (long long)(t % 1000000000), ia_us);
+	fputs("flow,point,t,interarrival_us,ratio_from,ratio,t_clock\n", csv);
 }
 
-/* Octets acknowledged at t, into the burstiness series. */
-static int acked(const struct ack_cfg *c, struct aflow *f, int64_t t, uint32_t bytes)
+/* One row, written by one call: reader threads and the matcher share the
+ * file, and stdio locks it per call. */
+static void csv_row(const struct ack_cfg *c, const struct match_flow_key *k, enum point p,
+		    int64_t t, double ia_us, int from, double ratio)
 {
-	f->bytes += bytes;
-	if (c->burst_rtt) {
-		size_t i = (size_t)((t - f->t_first) / FINE_NS);
-		if (i >= f->capfine) {
-			size_t cap = f->capfine ? f->capfine : 256;
-			while (cap <= i)
-				cap *= 2;
-			uint32_t *v = realloc(f->fine, cap * sizeof *v);
-			if (v == NULL)
-				return -1;
-			memset(v + f->capfine, 0, (cap - f->capfine) * sizeof *v);
-			f->fine = v;
-			f->capfine = cap;
-		}
-		f->fine[i] += bytes;
-		if (i + 1 > f->nfine)
-			f->nfine = i + 1;
-		return 0;
-	}
-	int64_t len = (int64_t)(c->burst_ms * 1e6);
-	int64_t idx = (t - f->t_first) / len;
-	if (idx > f->cur) {
-		double b = (double)f->cur_bytes;
-		f->sum += b;
-		f->sumsq += b * b;
-		f->nint += (uint64_t)(idx - f->cur); /* the empty ones between add 0 */
-		f->cur = idx;
-		f->cur_bytes = 0;
-	}
-	f->cur_bytes += bytes;
-	return 0;
+	char fl[160], tail[64];
+	if (from >= 0)
+		snprintf(tail, sizeof tail, "%s,%.6f,host", point_name((enum point)from), ratio);
+	else
+		snprintf(tail, sizeof tail, ",,%s", p == POINT_GUEST ? "guest" : "host");
+	fprintf(c->csv, "%s,%s,%lld.%09lld,%.3f,%s\n", match_flow_name(k, fl, sizeof fl),
+		point_name(p), (long long)(t / 1000000000), (long long)(t % 1000000000), ia_us, tail);
 }
 
 int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t now)
 {
-	if (pk->pclass != PROTO_TCP || !pk->has_l4 || !(pk->tcp_flags & TCP_ACK) ||
-	    (pk->tcp_flags & (TCP_SYN | TCP_RST)))
+	if (pk->pclass != PROTO_TCP)
+		return 0;
+	if (now < t->last_now) { /* the capture's time went backwards */
+		t->steps_back++;
+		if (t->last_now - now > t->largest_back_ns)
+			t->largest_back_ns = t->last_now - now;
+		if (t->last_now - now > ACK_STEP_NS) {
+			t->epoch++; /* a clock step: every flow's series restarts */
+			t->restarts++;
+		}
+	}
+	t->last_now = now;
+	if (!pk->has_l4 || !(pk->tcp_flags & TCP_ACK) || (pk->tcp_flags & (TCP_SYN | TCP_RST)))
 		return 0;
 	struct match_flow_key k;
 	match_flow_key_of(pk, false, &k);
@@ -272,7 +393,8 @@ int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t now)
 		}
 		f->key = k;
 		f->last_ack = pk->ack;
-		f->last_t = f->t_first = now;
+		f->epoch = t->epoch;
+		f->last_t = f->t0 = f->lad.t0 = now;
 		f->acks = 1;
 		t->last = f;
 		return 0;
@@ -282,14 +404,26 @@ int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t now)
 	bool pure = pk->payload == 0 && !(pk->tcp_flags & TCP_FIN);
 	if (!(adv > 0 || (t->cfg->all_acks && pure)))
 		return 0;
-	double ia = (double)(now - f->last_t) / 1e3;
-	if (fvec_push(&f->ia, (float)ia) != 0 ||
-	    acked(t->cfg, f, now, adv > 0 ? (uint32_t)adv : 0) != 0) {
+	uint32_t got = adv > 0 ? (uint32_t)adv : 0;
+	if (f->epoch != t->epoch || now < f->last_t) {
+		/* the clock stepped back since this flow's last ACK, or its own
+		 * ACKs are stamped out of order: no inter-arrival across it,
+		 * the series start again here */
+		f->epoch = t->epoch;
+		series_restart(f, now);
+	} else {
+		double ia = (double)(now - f->last_t) / 1e3;
+		if (fvec_push(&f->ia, (float)ia) != 0) {
+			t->failed = 1;
+			return -1;
+		}
+		if (t->cfg->csv)
+			csv_row(t->cfg, &k, t->p, now, ia, -1, 0);
+	}
+	if (acked(t->cfg, f, now, got) != 0) {
 		t->failed = 1;
 		return -1;
 	}
-	if (t->cfg->csv)
-		csv_row(t->cfg, &k, point_name(t->p), now, ia, NULL, 0);
 	f->acks++;
 	f->last_t = now;
 	if (adv > 0)
@@ -297,9 +431,7 @@ int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t now)
 	return 0;
 }
 
-/* ---- pairs across points ---- */
-
-static bool pent_less(const struct pent *a, const struct pent *b) { return a->td < b->td; }
+static bool pent_less(const struct pent *a, const struct pent *b) { return a->key < b->key; }
 
 static int heap_push(struct ack_set *s, const struct pent *e)
 {
@@ -340,47 +472,56 @@ static void heap_pop(struct ack_set *s, struct pent *out)
 		s->heap[i] = last;
 }
 
-/* One ACK of a pair stream, in downstream order. */
+/* One ACK of a pair stream, in order along the way (up, down: points). */
+static void pair_step(struct ack_set *s, struct pgroup *g, struct pstream *ps, const struct pent *e,
+		      int up, int down)
+{
+	int64_t tu = e->t[up], td = e->t[down];
+	if (!ps->have) {
+		ps->have = true;
+		ps->last_ack = e->ack;
+		ps->lu = tu;
+		ps->ld = td;
+		return;
+	}
+	int32_t adv = (int32_t)(e->ack - ps->last_ack);
+	if (!(adv > 0 || (s->cfg.all_acks && e->pure)))
+		return;
+	int64_t du = tu - ps->lu, dd = td - ps->ld;
+	if (du <= 0 || dd < 0) {
+		/* reordered between the points, or a clock step the model did
+		 * not see: no ratio, the stream goes on from this ACK */
+		ps->out_of_order++;
+	} else {
+		double r = (double)dd / (double)du;
+		if (fvec_push(&ps->ratio, (float)r) != 0)
+			s->failed = 1;
+		if (s->cfg.csv)
+			csv_row(&s->cfg, &g->flow, (enum point)down, td, (double)dd / 1e3, up, r);
+	}
+	if (adv > 0)
+		ps->last_ack = e->ack;
+	ps->lu = tu;
+	ps->ld = td;
+}
+
 static void pair_ack(struct ack_set *s, const struct pent *e)
 {
-	uint64_t h = hash_bytes(&e->k, sizeof e->k);
-	struct pflow *f = (struct pflow *)hashtab_find(&s->pairs, h, &e->k,
-						       offsetof(struct pflow, k), sizeof e->k);
-	if (f == NULL) {
-		if ((f = calloc(1, sizeof *f)) == NULL || hashtab_insert(&s->pairs, &f->hn, h) != 0) {
-			free(f);
-			s->failed = 1;
-			return;
-		}
-		f->k = e->k;
-	}
-	if (f->have) {
-		int32_t adv = (int32_t)(e->ack - f->last_ack);
-		if (!(adv > 0 || (s->cfg.all_acks && e->pure)))
-			return;
-		int64_t du = e->tu - f->lu, dd = e->td - f->ld;
-		if (du > 0) {
-			double r = (double)dd / (double)du;
-			if (fvec_push(&f->ratio, (float)r) != 0)
-				s->failed = 1;
-			if (s->cfg.csv)
-				csv_row(&s->cfg, &e->k.flow, point_name((enum point)e->k.down), e->td,
-					dd / 1e3, point_name((enum point)e->k.up), r);
-		}
-		if (adv > 0)
-			f->last_ack = e->ack;
-	} else {
-		f->last_ack = e->ack;
-		f->have = true;
-	}
-	f->lu = e->tu;
-	f->ld = e->td;
+	struct pgroup *g = e->g;
+	int pos[POINT_N], n = 0; /* positions along the way of the points that saw it */
+	for (int i = 0; i < POINT_N; i++)
+		if (e->mask & (1u << along(i, g->toward)))
+			pos[n++] = i;
+	for (int a = 0; a < n; a++)
+		for (int b = a + 1; b < n; b++)
+			pair_step(s, g, &g->s[pair_index(pos[a], pos[b])], e,
+				  along(pos[a], g->toward), along(pos[b], g->toward));
 }
 
 static void flush(struct ack_set *s, int64_t before)
 {
 	struct pent e;
-	while (s->nheap && s->heap[0].td < before) {
+	while (s->nheap && s->heap[0].key < before) {
 		heap_pop(s, &e);
 		pair_ack(s, &e);
 	}
@@ -392,37 +533,48 @@ void ack_journey(struct ack_set *s, const struct journey_info *j)
 	bool syn;
 	if (j->pclass != PROTO_TCP || !match_key_tcp(j->key, &seq, &ack, &syn) || syn)
 		return;
-	uint8_t in = (uint8_t)s->inner;
-	if (!(j->mask & (1u << in)))
-		return;
+	uint8_t mask = j->mask & s->points;
+	if ((mask & (mask - 1)) == 0)
+		return; /* one point: no pair */
 	uint64_t fh = hash_bytes(&j->key->flow, sizeof j->key->flow);
 	size_t slot = fh % SEEN_SLOTS;
 	if (j->payload > 0 && s->seen[slot].hash == fh && s->seen[slot].ack == ack)
 		return; /* data with the same cumulative ACK: not in the ACK stream */
 	s->seen[slot].hash = fh;
 	s->seen[slot].ack = ack;
-	for (int p = 0; p < POINT_N; p++) {
-		if (p == in || !(j->mask & (1u << p)))
-			continue;
-		struct pent e;
-		memset(&e, 0, sizeof e);
-		e.k.flow = j->key->flow;
-		bool toward_inner = j->dir == DIR_TO_GUEST;
-		e.k.up = toward_inner ? (uint8_t)p : in;
-		e.k.down = toward_inner ? in : (uint8_t)p;
-		e.tu = j->t[e.k.up];
-		e.td = j->t[e.k.down];
-		e.ack = ack;
-		e.pure = j->payload == 0;
-		if (heap_push(s, &e) != 0) {
+	struct pgroup *g = (struct pgroup *)hashtab_find(
+	    &s->pairs, fh, &j->key->flow, offsetof(struct pgroup, flow), sizeof j->key->flow);
+	if (g == NULL) {
+		if ((g = calloc(1, sizeof *g)) == NULL || hashtab_insert(&s->pairs, &g->hn, fh) != 0) {
+			free(g);
 			s->failed = 1;
 			return;
 		}
-		if (e.td > s->max_td)
-			s->max_td = e.td;
+		g->flow = j->key->flow;
+		g->toward = j->dir == DIR_TO_GUEST;
 	}
-	if (s->max_td > INT64_MIN + 2 * s->cfg.window_ns)
-		flush(s, s->max_td - 2 * s->cfg.window_ns);
+	struct pent e;
+	memset(&e, 0, sizeof e);
+	e.g = g;
+	e.mask = mask;
+	e.ack = ack;
+	e.pure = j->payload == 0;
+	e.key = INT64_MAX;
+	for (int i = POINT_N - 1; i >= 0; i--) {
+		int p = along(i, g->toward);
+		if (mask & (1u << p)) {
+			e.t[p] = j->t[p];
+			e.key = j->t[p];
+		}
+	}
+	if (heap_push(s, &e) != 0) {
+		s->failed = 1;
+		return;
+	}
+	if (e.key > s->max_key)
+		s->max_key = e.key;
+	if (s->max_key > INT64_MIN + 2 * s->cfg.window_ns)
+		flush(s, s->max_key - 2 * s->cfg.window_ns);
 }
 
 int ack_set_finish(struct ack_set *s)
@@ -442,8 +594,6 @@ struct hist {
 	uint64_t *count; /* nb */
 	uint64_t over;
 };
-
-enum { MAX_BINS = 100000 };
 
 static void hist_free(struct hist *h)
 {
@@ -478,30 +628,55 @@ static int hist_init(const struct ack_cfg *c, struct hist *h)
 	return 0;
 }
 
-static void hist_fill(struct hist *h, const float *v, size_t n)
+/* Counts the sorted values v into h. */
+static void hist_fill(struct hist *h, const double *v, size_t n)
 {
 	memset(h->count, 0, h->nb * sizeof *h->count);
 	h->over = 0;
-	for (size_t i = 0; i < n; i++) {
-		double x = v[i];
-		if (x >= h->edge[h->nb]) {
-			h->over++;
-			continue;
+	size_t i = 0;
+	for (size_t b = 0; b < h->nb; b++)
+		while (i < n && v[i] < h->edge[b + 1]) {
+			h->count[b]++;
+			i++;
 		}
-		size_t lo = 0, hi = h->nb; /* edge[lo] <= x < edge[hi] */
-		while (hi - lo > 1) {
-			size_t mid = (lo + hi) / 2;
-			if (x >= h->edge[mid])
-				lo = mid;
-			else
-				hi = mid;
-		}
-		h->count[lo]++;
-	}
+	h->over = n - i;
 }
 
-/* Two points' histograms side by side, as bars, in at most 24 rows: a
- * person sees compression at a glance. */
+/* The end of the text row starting at bin a: one bin for the first row,
+ * then the first edge at or beyond the next value of 1, 1.5, 2, 3, 5, 7 x
+ * 10^k (1 % slack, so that log edges like 1.995 count as 2): rows are fine
+ * near zero, where compression lives, about 6 a decade beyond, and adjacent
+ * rows share their edge, so no range goes missing. */
+static size_t row_end(const struct hist *h, size_t a)
+{
+	if (a == 0)
+		return 1;
+	static const double NICE[] = {1, 1.5, 2, 3, 5, 7};
+	double e = h->edge[a], v = 0;
+	for (double dec = pow(10, floor(log10(e)) - 1); v == 0; dec *= 10)
+		for (size_t i = 0; i < sizeof NICE / sizeof NICE[0]; i++)
+			if (NICE[i] * dec > e * 1.01) {
+				v = NICE[i] * dec;
+				break;
+			}
+	size_t b = a + 1;
+	while (b < h->nb && h->edge[b] < v * 0.99)
+		b++;
+	while (b < h->nb && fabs(h->edge[b + 1] - v) < fabs(h->edge[b] - v))
+		b++; /* linear bins: 1000, not 990 */
+	return b;
+}
+
+/* A row edge, us: 3 significant digits below 100 (log edges 1.58, 2, 3.16),
+ * whole us above. */
+static const char *edge_label(char b[16], double v)
+{
+	snprintf(b, 16, v >= 100 ? "%.0f" : "%.3g", v);
+	return b;
+}
+
+/* Two points' histograms side by side, as bars of one scale (the overflow
+ * row too): a person sees compression at a glance. */
 static void draw(FILE *out, const struct hist *a, const struct hist *b, int pa, int pb)
 {
 	size_t last = 0; /* the last bin with anything in it */
@@ -514,11 +689,12 @@ static void draw(FILE *out, const struct hist *a, const struct hist *b, int pa, 
 	}
 	if (na == 0 || nb == 0)
 		return;
-	size_t group = (last + 24) / 24, rows = (last + group) / group;
-	double top = 0;
-	for (size_t r = 0; r < rows; r++) {
+	if (a->over || b->over)
+		last = a->nb - 1; /* the rows reach the overflow's edge */
+	double top = fmax((double)a->over / (double)na, (double)b->over / (double)nb);
+	for (size_t r = 0; r <= last; r = row_end(a, r)) {
 		uint64_t ca = 0, cb = 0;
-		for (size_t i = r * group; i < (r + 1) * group && i < a->nb; i++) {
+		for (size_t i = r; i < row_end(a, r); i++) {
 			ca += a->count[i];
 			cb += b->count[i];
 		}
@@ -526,80 +702,75 @@ static void draw(FILE *out, const struct hist *a, const struct hist *b, int pa, 
 	}
 	fprintf(out, "    %-17s  %-34s  %-34s\n", "inter-arrival us", point_name((enum point)pa),
 		point_name((enum point)pb));
-	for (size_t r = 0; r <= rows; r++) {
+	for (size_t r = 0;; r = row_end(a, r)) {
 		uint64_t ca = 0, cb = 0;
-		char range[32];
-		if (r < rows) {
-			size_t hi = (r + 1) * group < a->nb ? (r + 1) * group : a->nb;
-			for (size_t i = r * group; i < hi; i++) {
+		char range[48];
+		if (r <= last) {
+			size_t e = row_end(a, r);
+			for (size_t i = r; i < e; i++) {
 				ca += a->count[i];
 				cb += b->count[i];
 			}
-			snprintf(range, sizeof range, "%7.1f - %-7.1f", a->edge[r * group], a->edge[hi]);
+			char lo[16], hi[16];
+			snprintf(range, sizeof range, "%7s - %-7s", edge_label(lo, a->edge[r]),
+				 edge_label(hi, a->edge[e]));
 		} else {
 			ca = a->over;
 			cb = b->over;
 			if (ca == 0 && cb == 0)
 				break;
-			snprintf(range, sizeof range, "%7.1f and more", a->edge[a->nb]);
+			char lo[16];
+			snprintf(range, sizeof range, "%7s and more", edge_label(lo, a->edge[a->nb]));
 		}
 		double fa = (double)ca / (double)na, fb = (double)cb / (double)nb;
 		int wa = (int)lround(fa / top * 26), wb = (int)lround(fb / top * 26);
 		fprintf(out, "    %-17s %5.1f%% %-26.*s  %5.1f%% %-26.*s\n", range, 100 * fa, wa, BAR,
 			100 * fb, wb, BAR);
+		if (r > last)
+			break;
 	}
 }
 
-/* The centre of the fullest bin (arithmetic or geometric), or 0. */
-static double hist_mode(const struct hist *h, bool log_bins)
-{
-	size_t best = 0;
-	for (size_t i = 1; i < h->nb; i++)
-		if (h->count[i] > h->count[best])
-			best = i;
-	if (h->count[best] == 0)
-		return 0;
-	double a = h->edge[best], b = h->edge[best + 1];
-	return log_bins && a > 0 ? sqrt(a * b) : (a + b) / 2;
-}
-
-/* The distribution of a's values (n > 0), its 10th percentile and its
- * interquartile range (the order statistics at floor(q (n - 1))); -1 when
- * memory is exhausted. */
-static int fvec_dist(const struct fvec *a, struct dist *ds, double *p10, double *iqr)
+/* A sorted copy of a's values (n > 0) and their distribution, 10th
+ * percentile and interquartile range (order statistics at floor(q (n - 1)));
+ * NULL when memory is exhausted. */
+static double *fvec_sorted(const struct fvec *a, struct dist *ds, double *p10, double *iqr)
 {
 	double *d = malloc(a->n * sizeof *d);
 	if (d == NULL)
-		return -1;
+		return NULL;
 	for (size_t i = 0; i < a->n; i++)
 		d[i] = a->v[i];
 	dist_of_doubles(ds, d, a->n); /* sorts d */
 	double last = (double)(a->n - 1);
-	*p10 = d[(size_t)(0.1 * last)];
+	*p10 = d[(size_t)(ACK_REF_QUANTILE * last)];
 	*iqr = d[(size_t)(0.75 * last)] - d[(size_t)(0.25 * last)];
-	free(d);
-	return 0;
+	return d;
 }
 
-static double frac_below(const struct fvec *a, double thr)
+/* Share of the sorted values below thr. */
+static double frac_below(const double *v, size_t n, double thr)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < a->n; i++)
-		k += a->v[i] < thr;
-	return a->n ? (double)k / (double)a->n : 0;
+	size_t lo = 0, hi = n; /* the first index with v >= thr */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v[mid] < thr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return n ? (double)lo / (double)n : 0;
 }
 
 /* Share of inter-arrivals within tolerance of a whole multiple of ref. */
-static double aligned(const struct fvec *a, double ref, double tol)
+static double aligned(const double *v, size_t n, double ref, double tol)
 {
-	if (a->n == 0 || !(ref > 0))
-		return 0;
 	size_t k = 0;
-	for (size_t i = 0; i < a->n; i++) {
-		double m = round(a->v[i] / ref);
-		k += m >= 1 && fabs(a->v[i] - m * ref) <= tol * ref;
+	for (size_t i = 0; i < n; i++) {
+		double m = round(v[i] / ref);
+		k += m >= 1 && fabs(v[i] - m * ref) <= tol * ref;
 	}
-	return (double)k / (double)a->n;
+	return n ? (double)k / (double)n : 0;
 }
 
 /* The ACK flow at a point, or NULL. */
@@ -620,9 +791,6 @@ static bool toward_guest(const struct match_flow_key *k, const struct addrset *g
 struct flowrep {
 	struct match_flow_key key;
 	uint64_t acks; /* most at any point */
-	double ref_us;
-	char ref_src[48];
-	bool toward;
 };
 
 static int cmp_flowrep_key(const void *a, const void *b)
@@ -637,30 +805,25 @@ static int cmp_flowrep(const void *a, const void *b)
 	return x->acks < y->acks ? 1 : x->acks > y->acks ? -1 : memcmp(&x->key, &y->key, sizeof x->key);
 }
 
-/* Burstiness at a point: coefficient of variation and the intervals used. */
-static double burstiness(const struct ack_set *s, const struct aflow *f, double interval_ms,
-			 uint64_t *nint)
+/* Burstiness at a point: the coefficient of variation (NAN when there is
+ * none), the intervals it used and, for the ladder, the interval's length. */
+static double burstiness(const struct ack_set *s, const struct aflow *f, bool ladder,
+			 double *interval_ms, uint64_t *nint)
 {
-	double n = 0, sum = 0, sumsq = 0;
-	if (s->cfg.burst_rtt) {
-		size_t k = (size_t)llround(interval_ms * 1e6 / FINE_NS);
-		if (k < 1)
-			k = 1;
-		/* the intervals wholly before the one holding the last ACK (in
-		 * bin nfine - 1), as the fixed-interval series counts them */
-		for (size_t i = 0; i + k < f->nfine; i += k) {
-			double b = 0;
-			for (size_t j = i; j < i + k; j++)
-				b += f->fine[j];
-			n++;
-			sum += b;
-			sumsq += b * b;
-		}
+	double n, sum, sumsq;
+	if (ladder) {
+		size_t j = ladder_nearest(*interval_ms * 1e6 / FINE_NS);
+		*interval_ms = (double)ladder_k(j) * FINE_NS / 1e6;
+		const struct lcand *c = j < f->lad.nc ? &f->lad.c[j] : NULL;
+		n = c ? (double)c->n : 0;
+		sum = c ? c->sum : 0;
+		sumsq = c ? c->sumsq : 0;
 	} else {
 		n = (double)f->nint;
 		sum = f->sum;
 		sumsq = f->sumsq;
 	}
+	(void)s;
 	*nint = (uint64_t)n;
 	if (n < 2 || !(sum > 0))
 		return NAN;
@@ -668,18 +831,66 @@ static double burstiness(const struct ack_set *s, const struct aflow *f, double 
 	return sqrt(var > 0 ? var : 0) / mean;
 }
 
+/* The reference of one flow: threshold, reference, its source and why. */
+struct aref {
+	double ref_us, thr_us;
+	char src[48], why[200];
+};
+
+static void reference_of(const struct ack_cfg *c, int up, bool one_point, double up_p10,
+			 struct aref *a)
+{
+	if (c->link_rate_bps > 0) {
+		a->ref_us = c->packet_bytes * 8 / c->link_rate_bps * 1e6;
+		a->thr_us = a->ref_us * (1 - c->tolerance);
+		snprintf(a->src, sizeof a->src, "link rate");
+		snprintf(a->why, sizeof a->why,
+			 "--link-rate %g bit/s: below one %g-octet packet's serialization time, "
+			 "less the --tolerance margin of %g",
+			 c->link_rate_bps, c->packet_bytes, c->tolerance);
+		return;
+	}
+	a->ref_us = up_p10;
+	a->thr_us = up_p10 * ACK_B2B_FRACTION;
+	snprintf(a->src, sizeof a->src, "p10 at %s", point_name((enum point)up));
+	if (one_point)
+		snprintf(a->why, sizeof a->why,
+			 "no --link-rate, one point: back to back, below 1/4 of its own 10th "
+			 "percentile (compression of more than 10 %% of the ACKs hides in it: give an "
+			 "upstream point or --link-rate)");
+	else
+		snprintf(a->why, sizeof a->why,
+			 "no --link-rate: back to back, below 1/4 of the 10th percentile of the "
+			 "inter-arrivals at %s, the first point along the ACKs' way",
+			 point_name((enum point)up));
+}
+
+/* Text: "12.3%", or "-" where the figure does not exist. */
+static const char *pct(char *b, size_t n, double x)
+{
+	if (isnan(x))
+		snprintf(b, n, "-");
+	else
+		snprintf(b, n, "%.1f%%", 100 * x);
+	return b;
+}
+
+static json_t *real_or_null(double x) { return isnan(x) ? json_null() : json_real(x); }
 
 int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrset *guest,
 		  struct rtt_set *rtt, struct verr *err)
 {
 	const struct ack_cfg *c = &s->cfg;
-	struct hist h, hp[POINT_N];
-	memset(&h, 0, sizeof h);
+	struct hist hp[POINT_N];
 	memset(hp, 0, sizeof hp);
+	double *sorted[POINT_N] = {0};
 	int rc = -1;
-	json_t *ja = NULL, *jc = NULL;
+	json_t *ja = NULL, *jc = NULL, *jp = NULL;
+	int npoints = 0;
+	for (int p = 0; p < POINT_N; p++)
+		npoints += (s->points >> p) & 1;
 	/* the ACK flows at any point (each point's, sorted by key and merged),
-	 * busiest first, with their references */
+	 * busiest first */
 	size_t nf = 0;
 	for (int p = 0; p < POINT_N; p++)
 		nf += (s->points & (1u << p)) ? s->tr[p].flows.count : 0;
@@ -712,93 +923,128 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 	nf = u;
 	if (nf > 1)
 		qsort(fr, nf, sizeof *fr, cmp_flowrep);
-	if (hist_init(c, &h) != 0)
-		goto nomem;
 	for (int p = 0; p < POINT_N; p++)
 		if ((s->points & (1u << p)) && hist_init(c, &hp[p]) != 0)
 			goto nomem;
-	for (size_t j = 0; j < nf; j++) {
-		struct flowrep *r = &fr[j];
-		r->toward = toward_guest(&r->key, guest);
-		if (c->link_rate_bps > 0) {
-			r->ref_us = c->packet_bytes * 8 / c->link_rate_bps * 1e6;
-			snprintf(r->ref_src, sizeof r->ref_src, "link rate");
-			continue;
-		}
-		/* the first point along the ACKs' way that saw them */
-		for (int k = 0; k < POINT_N; k++) {
-			int p = r->toward ? k : POINT_N - 1 - k;
-			struct aflow *f = aflow_at(s, p, &r->key);
-			if (f && f->ia.n) {
-				hist_fill(&h, f->ia.v, f->ia.n);
-				r->ref_us = hist_mode(&h, c->log_bins);
-				snprintf(r->ref_src, sizeof r->ref_src, "mode at %s",
-					 point_name((enum point)p));
-				break;
-			}
-		}
-	}
 	if (root) {
 		ja = json_array();
 		jc = json_array();
+		jp = json_array();
+		for (int p = 0; p < POINT_N; p++) {
+			const struct ack_tracker *t = &s->tr[p];
+			if (!(s->points & (1u << p)))
+				continue;
+			json_array_append_new(
+			    jp, json_pack("{s:s, s:I, s:I, s:f, s:I}", "point",
+					  point_name((enum point)p), "flows",
+					  (json_int_t)t->flows.count, "time_steps_back",
+					  (json_int_t)t->steps_back, "largest_step_back_us",
+					  (double)t->largest_back_ns / 1e3, "series_restarts",
+					  (json_int_t)t->restarts));
+		}
 	} else {
-		fprintf(out, "\nACK inter-arrival (ACKs advancing the cumulative ACK%s; compressed: "
-			     "below the reference x %.2f)\n",
-			c->all_acks ? ", and every pure ACK" : "", 1 - c->tolerance);
+		fprintf(out, "\nACK inter-arrival (ACKs advancing the cumulative ACK%s)\n",
+			c->all_acks ? ", and every pure ACK" : "");
+		for (int p = 0; p < POINT_N; p++) {
+			const struct ack_tracker *t = &s->tr[p];
+			if (!(s->points & (1u << p)) || !t->steps_back)
+				continue;
+			fprintf(out, "  %s: %llu TCP packet%s stamped before the packet before (largest "
+				     "%.1f us back)",
+				point_name((enum point)p), (unsigned long long)t->steps_back,
+				t->steps_back == 1 ? "" : "s", (double)t->largest_back_ns / 1e3);
+			if (t->restarts)
+				fprintf(out, ": the clock stepped back %llu time%s by more than %.0f us, "
+					     "every flow's series restarted there\n",
+					(unsigned long long)t->restarts, t->restarts == 1 ? "" : "s",
+					ACK_STEP_NS / 1e3);
+			else
+				fprintf(out, ": reordered in capture (less than %.0f us), a flow restarts "
+					     "only where its own ACKs go back\n",
+					ACK_STEP_NS / 1e3);
+		}
 		if (nf == 0)
 			fprintf(out, "  no TCP flow with two ACKs or more\n");
 	}
 	size_t shown = 0;
 	for (size_t j = 0; j < nf; j++) {
 		struct flowrep *r = &fr[j];
-		char name[160];
+		char name[160], b1[16], b2[16];
 		match_flow_name(&r->key, name, sizeof name);
-		double thr = r->ref_us * (1 - c->tolerance);
+		bool toward = toward_guest(&r->key, guest) || !guest;
 		bool text = !root && shown < 4 && r->acks >= 10;
-		if (text) {
-			shown++;
-			fprintf(out, "\n  %s  (ACKs %s; reference %.1f us, %s)\n", name,
-				!guest ? "" : r->toward ? "toward the guest" : "from the guest",
-				r->ref_us, r->ref_src);
-			fprintf(out, "    %-7s %8s %10s %10s %10s %11s %11s\n", "point", "acks",
-				"p10 us", "p50 us", "p90 us", "compressed", "burstiness");
-		}
+		/* each point's distribution, in order along the ACKs' way */
 		int order[POINT_N], np = 0;
-		double iqr[POINT_N] = {0}; /* interquartile range of the inter-arrivals, us */
+		struct dist ds[POINT_N];
+		double p10[POINT_N] = {0}, iqr[POINT_N] = {0};
+		struct aflow *fa[POINT_N] = {0};
 		for (int k = 0; k < POINT_N; k++) {
-			int p = r->toward || !guest ? k : POINT_N - 1 - k;
+			int p = along(k, toward);
 			struct aflow *f = aflow_at(s, p, &r->key);
 			if (f == NULL || f->ia.n == 0)
 				continue;
-			struct dist ds;
-			double p10;
-			if (fvec_dist(&f->ia, &ds, &p10, &iqr[p]) != 0)
+			if ((sorted[p] = fvec_sorted(&f->ia, &ds[p], &p10[p], &iqr[p])) == NULL)
 				goto nomem;
-			hist_fill(&hp[p], f->ia.v, f->ia.n);
+			hist_fill(&hp[p], sorted[p], f->ia.n);
+			fa[p] = f;
 			order[np++] = p;
-			double interval = c->burst_ms;
+		}
+		struct aref ar;
+		reference_of(c, order[0], npoints == 1, p10[order[0]], &ar);
+		bool thr_ok = ar.thr_us > 0;
+		if (text) {
+			shown++;
+			fprintf(out, "\n  %s%s\n", name,
+				!guest ? "" : toward ? "  (ACKs toward the guest)" : "  (ACKs from the guest)");
+			if (c->link_rate_bps > 0)
+				fprintf(out,
+					"    compressed: below %.1f us, the serialization time at the "
+					"link rate (%.1f us) less %g %%\n",
+					ar.thr_us, ar.ref_us, 100 * c->tolerance);
+			else
+				fprintf(out,
+					"    compressed: below %.1f us, 1/4 of the 10th percentile at %s "
+					"(%.1f us; no --link-rate%s)\n",
+					ar.thr_us, point_name((enum point)order[0]), ar.ref_us,
+					npoints == 1 ? "; one point, its own: compression of more than "
+						       "10 % of the ACKs hides in it, give an upstream "
+						       "point or --link-rate"
+						     : "");
+			if (!thr_ok)
+				fprintf(out, "    (the reference is 0: more than 10 %% of the ACKs at %s "
+					     "share a stamp; no compressed fraction)\n",
+					point_name((enum point)order[0]));
+			fprintf(out, "    %-7s %8s %10s %10s %10s %11s %11s\n", "point", "acks",
+				"p10 us", "p50 us", "p90 us", "compressed", "burstiness");
+		}
+		for (int k = 0; k < np; k++) {
+			int p = order[k];
+			struct aflow *f = fa[p];
+			double interval = c->burst_ms, rtt_ms = NAN;
 			const char *isrc = "fixed";
+			bool ladder = false;
 			if (c->burst_rtt) {
 				struct match_flow_key dk; /* the data the ACKs answer */
 				match_flow_key_reverse(&r->key, &dk);
 				double us;
 				if (rtt && rtt_set_flow_p50(rtt, (enum point)p, &dk, &us) == 0) {
-					interval = us / 1e3;
+					interval = rtt_ms = us / 1e3;
 					isrc = "rtt";
+					ladder = true;
 				} else {
 					isrc = "fixed (no RTT samples)";
 				}
 			}
 			uint64_t nint;
-			double cv = burstiness(s, f, interval, &nint);
-			double cf = frac_below(&f->ia, thr);
+			double cv = burstiness(s, f, ladder, &interval, &nint);
+			double cf = thr_ok ? frac_below(sorted[p], f->ia.n, ar.thr_us) : NAN;
 			if (text) {
 				char b[32] = "-";
 				if (!isnan(cv))
 					snprintf(b, sizeof b, "%.3f", cv);
-				fprintf(out, "    %-7s %8llu %10.1f %10.1f %10.1f %10.1f%% %11s\n",
-					point_name((enum point)p), (unsigned long long)f->acks, p10,
-					ds.p50, ds.p90, 100 * cf, b);
+				fprintf(out, "    %-7s %8llu %10.1f %10.1f %10.1f %11s %11s\n",
+					point_name((enum point)p), (unsigned long long)f->acks, p10[p],
+					ds[p].p50, ds[p].p90, pct(b1, sizeof b1, cf), b);
 			}
 			if (root) {
 				json_t *edges = json_array(), *counts = json_array(), *cdf = json_array();
@@ -813,80 +1059,131 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 									     (double)f->ia.n));
 				}
 				json_t *o = json_pack(
-				    "{s:s, s:s, s:s, s:I, s:o, s:f, s:f, s:s, s:f, s:{s:o, s:o, s:I, s:o}}",
-				    "flow", name, "point", point_name((enum point)p), "direction",
-				    !guest ? "unknown" : r->toward ? "to_guest" : "from_guest", "acks",
-				    (json_int_t)f->acks, "interarrival_us", report_dist_json(&ds),
-				    "threshold_us", thr, "reference_us", r->ref_us, "reference_source",
-				    r->ref_src, "compressed_fraction", cf, "hist", "edges_us", edges,
-				    "counts", counts, "over", (json_int_t)hp[p].over, "cdf", cdf);
-				json_object_set_new(
-				    o, "burstiness",
-				    json_pack("{s:o, s:f, s:s, s:I, s:I}", "cv",
-					      isnan(cv) ? json_null() : json_real(cv), "interval_ms",
-					      interval, "interval_source", isrc, "intervals",
-					      (json_int_t)nint, "bytes_acked", (json_int_t)f->bytes));
+				    "{s:s, s:s, s:s, s:I, s:o, s:f, s:f, s:s, s:s, s:o}", "flow", name,
+				    "point", point_name((enum point)p), "direction",
+				    !guest ? "unknown" : toward ? "to_guest" : "from_guest", "acks",
+				    (json_int_t)f->acks, "interarrival_us", report_dist_json(&ds[p]),
+				    "threshold_us", ar.thr_us, "reference_us", ar.ref_us,
+				    "reference_source", ar.src, "reference_reason", ar.why,
+				    "compressed_fraction", real_or_null(cf));
+				if (!thr_ok)
+					json_object_set_new(
+					    o, "compressed_reason",
+					    json_string("the reference is 0: more than 10 % of the ACKs "
+							"upstream share a stamp"));
+				json_object_set_new(o, "hist",
+						    json_pack("{s:o, s:o, s:I, s:o}", "edges_us", edges,
+							      "counts", counts, "over",
+							      (json_int_t)hp[p].over, "cdf", cdf));
+				json_t *jb = json_pack(
+				    "{s:o, s:f, s:s, s:I, s:I}", "cv", real_or_null(cv), "interval_ms",
+				    interval, "interval_source", isrc, "intervals", (json_int_t)nint,
+				    "bytes_acked", (json_int_t)f->bytes);
+				if (isnan(cv))
+					json_object_set_new(jb, "cv_reason",
+							    json_string("fewer than 2 complete intervals "
+									"with octets acknowledged"));
+				if (c->burst_rtt)
+					json_object_set_new(jb, "rtt_ms", real_or_null(rtt_ms));
+				json_object_set_new(o, "burstiness", jb);
+				json_object_set_new(o, "restarts", json_integer((json_int_t)f->restarts));
 				if (f->ia.seen > f->ia.n) /* quantiles and counts from a sample */
 					json_object_set_new(o, "sampled_from",
 							    json_integer((json_int_t)f->ia.seen));
 				json_array_append_new(ja, o);
 			}
 		}
-		/* pairs of this flow */
-		for (int k = 0; k < POINT_N; k++) {
-			for (int m = 0; m < POINT_N; m++) {
-				struct pkey pk;
-				memset(&pk, 0, sizeof pk);
-				pk.flow = r->key;
-				pk.up = (uint8_t)k;
-				pk.down = (uint8_t)m;
-				struct pflow *pf = (struct pflow *)hashtab_find(
-				    &s->pairs, hash_bytes(&pk, sizeof pk), &pk,
-				    offsetof(struct pflow, k), sizeof pk);
-				if (pf == NULL || pf->ratio.n == 0)
+		/* pairs of this flow: every two points, along the ACKs' way */
+		struct pgroup *g = (struct pgroup *)hashtab_find(
+		    &s->pairs, hash_bytes(&r->key, sizeof r->key), &r->key,
+		    offsetof(struct pgroup, flow), sizeof r->key);
+		bool head = false;
+		for (int pi = 0; g && pi < POINT_N; pi++) {
+			for (int pj = pi + 1; pj < POINT_N; pj++) {
+				struct pstream *ps = &g->s[pair_index(pi, pj)];
+				if (ps->ratio.n == 0)
 					continue;
-				struct dist ds;
-				double p10, riqr;
-				if (fvec_dist(&pf->ratio, &ds, &p10, &riqr) != 0)
+				int k = along(pi, g->toward), m = along(pj, g->toward);
+				struct dist rd;
+				double rp10, riqr;
+				double *rv = fvec_sorted(&ps->ratio, &rd, &rp10, &riqr);
+				if (rv == NULL)
 					goto nomem;
-				double cf = frac_below(&pf->ratio, 1 - c->tolerance);
-				struct aflow *fu = aflow_at(s, k, &r->key), *fd = aflow_at(s, m, &r->key);
-				double iu = 0, id = 0, au = 0, ad = 0;
-				if (fu && fd && fu->ia.n > 1 && fd->ia.n > 1) {
-					iu = iqr[k];
-					id = iqr[m];
-					au = aligned(&fu->ia, r->ref_us, c->tolerance);
-					ad = aligned(&fd->ia, r->ref_us, c->tolerance);
+				double cf = frac_below(rv, ps->ratio.n, ACK_RATIO_COMPRESSED);
+				free(rv);
+				double au = NAN, ad = NAN;
+				if (c->link_rate_bps > 0 && sorted[k] && sorted[m]) {
+					au = aligned(sorted[k], fa[k]->ia.n, ar.ref_us, c->tolerance);
+					ad = aligned(sorted[m], fa[m]->ia.n, ar.ref_us, c->tolerance);
 				}
-				if (text)
-					fprintf(out,
-						"    %s -> %s: %zu pairs, spacing ratio p10 %.3f p50 %.3f "
-						"p90 %.3f, %.1f%% compressed between them; aligned to the "
-						"reference %.0f%% -> %.0f%%, IQR %.1f -> %.1f us\n",
-						point_name((enum point)k), point_name((enum point)m),
-						(size_t)pf->ratio.seen, p10, ds.p50,
-						ds.p90, 100 * cf, 100 * au, 100 * ad, iu, id);
+				if (text) {
+					if (!head)
+						fprintf(out,
+							"    between points (ACKs seen at both; compressed: "
+							"spacing ratio below %.1f)\n"
+							"      %-16s %7s %7s %7s %7s %11s %15s %21s\n",
+							ACK_RATIO_COMPRESSED, "from -> to", "pairs",
+							"p10", "p50", "p90", "compressed",
+							"aligned", "IQR us");
+					head = true;
+					char pr[40], al[40] = "-", iq[48];
+					snprintf(pr, sizeof pr, "%s -> %s", point_name((enum point)k),
+						 point_name((enum point)m));
+					if (!isnan(au))
+						snprintf(al, sizeof al, "%s -> %s",
+							 pct(b1, sizeof b1, au), pct(b2, sizeof b2, ad));
+					snprintf(iq, sizeof iq, "%.1f -> %.1f", iqr[k], iqr[m]);
+					fprintf(out, "      %-16s %7llu %7.3f %7.3f %7.3f %11s %15s %21s\n",
+						pr, (unsigned long long)ps->ratio.seen, rp10, rd.p50,
+						rd.p90, pct(b1, sizeof b1, cf), al, iq);
+					if (ps->out_of_order)
+						fprintf(out, "      %-16s (%llu out of order: reordered, or "
+							     "time stepped)\n", "",
+							(unsigned long long)ps->out_of_order);
+				}
 				if (root) {
 					json_t *o = json_pack(
-					    "{s:s, s:s, s:s, s:I, s:o, s:f, s:{s:f, s:f, s:f, s:f}}",
-					    "flow", name, "from", point_name((enum point)k), "to",
-					    point_name((enum point)m), "pairs", (json_int_t)pf->ratio.seen,
-					    "ratio", report_dist_json(&ds), "compressed_fraction", cf,
-					    "smoothing", "aligned_from", au, "aligned_to", ad,
-					    "iqr_from_us", iu, "iqr_to_us", id);
+					    "{s:s, s:s, s:s, s:I, s:o, s:f, s:f, s:I}", "flow", name,
+					    "from", point_name((enum point)k), "to",
+					    point_name((enum point)m), "pairs",
+					    (json_int_t)ps->ratio.seen, "ratio", report_dist_json(&rd),
+					    "ratio_threshold", ACK_RATIO_COMPRESSED,
+					    "compressed_fraction", cf, "out_of_order",
+					    (json_int_t)ps->out_of_order);
+					json_t *sm = json_pack(
+					    "{s:o, s:o, s:f, s:f}", "aligned_from", real_or_null(au),
+					    "aligned_to", real_or_null(ad), "iqr_from_us", iqr[k],
+					    "iqr_to_us", iqr[m]);
+					if (isnan(au))
+						json_object_set_new(
+						    sm, "aligned_reason",
+						    json_string(c->link_rate_bps > 0
+								    ? "no inter-arrivals at a point"
+								    : "needs --link-rate (the bottleneck's "
+								      "clock)"));
+					json_object_set_new(o, "smoothing", sm);
+					if (ps->ratio.seen > ps->ratio.n)
+						json_object_set_new(
+						    o, "sampled_from",
+						    json_integer((json_int_t)ps->ratio.seen));
 					json_array_append_new(jc, o);
 				}
 			}
 		}
 		if (text && np >= 2)
 			draw(out, &hp[order[0]], &hp[order[np - 1]], order[0], order[np - 1]);
+		for (int p = 0; p < POINT_N; p++) {
+			free(sorted[p]);
+			sorted[p] = NULL;
+		}
 	}
 	if (!root && nf > shown)
 		fprintf(out, "\n  (%zu more ACK flows: --json lists them all)\n", nf - shown);
 	if (root) {
 		json_object_set_new(root, "ack", ja);
 		json_object_set_new(root, "ack_compression", jc);
-		ja = jc = NULL;
+		json_object_set_new(root, "ack_points", jp);
+		ja = jc = jp = NULL;
 	}
 	rc = 0;
 	goto out;
@@ -895,9 +1192,11 @@ nomem:
 out:
 	json_decref(ja);
 	json_decref(jc);
-	hist_free(&h);
-	for (int p = 0; p < POINT_N; p++)
+	json_decref(jp);
+	for (int p = 0; p < POINT_N; p++) {
 		hist_free(&hp[p]);
+		free(sorted[p]);
+	}
 	free(fr);
 	return rc;
 }
@@ -911,9 +1210,22 @@ int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg,
 	int rc = -1, got;
 	uint64_t records = 0;
 	json_t *root = NULL;
+	struct rtt_set *rs = NULL; /* burst_rtt: the round trips at this point */
+	struct rtt_tracker *rt = NULL;
 	struct reader *r = reader_open(path, allow_truncated, err);
 	if (r == NULL)
 		goto out;
+	if (cfg->burst_rtt) {
+		struct rtt_run_opts ro;
+		memset(&ro, 0, sizeof ro);
+		ro.file[p] = path;
+		ro.allow_truncated = allow_truncated;
+		rtt_cfg_default(&ro.cfg);
+		if ((rs = rtt_set_create(&ro)) == NULL || (rt = rtt_set_tracker(rs, p)) == NULL) {
+			verr_set(err, VERR_INPUT, "out of memory");
+			goto out;
+		}
+	}
 	struct rpacket rp;
 	while ((got = reader_next(r, &rp, err)) == 1) {
 		struct pkt pk;
@@ -921,10 +1233,15 @@ int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg,
 		if (dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk) !=
 		    DIS_OK)
 			continue;
-		if (ack_push(&s->tr[p], &pk, rp.ts_ns) != 0) {
+		if (ack_push(&s->tr[p], &pk, rp.ts_ns) != 0 ||
+		    (rt && pk.pclass == PROTO_TCP && rtt_push(rt, &pk, rp.ts_ns) != 0)) {
 			verr_set(err, VERR_INPUT, "out of memory");
 			goto out;
 		}
+	}
+	if (rt) {
+		rtt_set_finish(rs, p, rt, records); /* deletes rt */
+		rt = NULL;
 	}
 	if (got != 0 || ack_set_finish(s) != 0)
 		goto out;
@@ -942,7 +1259,7 @@ int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg,
 		fprintf(out, "%s: %s: %llu packets\n", point_name(p), path,
 			(unsigned long long)records);
 	}
-	if (ack_set_write(s, out, root, NULL, NULL, err) != 0)
+	if (ack_set_write(s, out, root, NULL, rs, err) != 0)
 		goto out;
 	if (root) {
 		json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
@@ -952,6 +1269,9 @@ int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg,
 out:
 	json_decref(root);
 	reader_close(r);
+	if (rt)
+		rtt_set_finish(rs, p, rt, records);
+	rtt_set_delete(rs);
 	ack_set_delete(s);
 	return rc;
 }

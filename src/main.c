@@ -595,15 +595,17 @@ static const char ACK_USAGE[] =
     "and, for ACKs seen at two points, the compression between them.\n"
     "  --json                  one JSON document (CONTRACT.md: points, ack, ack_compression)\n"
     "  --csv FILE              one row per ACK: flow, point, time, inter-arrival (us), and\n"
-    "                          for ACK pairs the upstream point and the spacing ratio\n"
+    "                          for ACK pairs the upstream point and the spacing ratio;\n"
+    "                          t_clock: the time's clock (guest rows: the guest's own)\n"
     "  --bin US                histogram bin width, us (default 10)\n"
     "  --max US                histogram upper edge, us (default 2000)\n"
     "  --log-bins              10 bins per decade from 1 us instead\n"
-    "  --link-rate RATE        bottleneck rate, e.g. 100M: the reference spacing is one\n"
-    "                          packet's serialization time (default: the mode of the\n"
-    "                          inter-arrivals at the flow's upstream point)\n"
+    "  --link-rate RATE        bottleneck rate, e.g. 100M: compressed is below one packet's\n"
+    "                          serialization time (default: back to back, below 1/4 of\n"
+    "                          the 10th percentile at the flow's upstream point)\n"
     "  --packet-bytes N        one full packet on the wire, octets (default 1500)\n"
-    "  --tolerance F           compressed: below reference x (1 - F) (default 0.1)\n"
+    "  --tolerance F           with --link-rate, compressed: below the serialization time\n"
+    "                          x (1 - F) (default 0.1; 0: seed 004's strict count)\n"
     "  --burst-interval MS|rtt burstiness interval (default 60 ms; rtt: the flow's median\n"
     "                          RTT at the point)\n"
     "  --all-acks              every pure ACK, not only those that advance the ACK\n"
@@ -801,7 +803,7 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 		else
 			o.csv = csv;
 		if (cmd == CMD_ACK)
-			fputs("flow,point,t,interarrival_us,ratio_from,ratio\n", csv);
+			ack_csv_header(csv);
 	}
 	int npts = 0;
 	for (int p = 0; p < POINT_N; p++)
