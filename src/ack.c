@@ -338,9 +338,9 @@ struct ack_tracker *ack_set_tracker(struct ack_set *s, enum point p)
 	return (s->points & (1u << p)) ? &s->tr[p] : NULL;
 }
 
-/* The per-point rows carry the capture's own stamp (the guest's clock at
- * guest), the pair rows host time (guest stamps corrected): t_clock says
- * which. */
+/* Every row's stamp is host time (guest stamps corrected) when the trackers
+ * are fed it (cfg host_time: several points, a clock model); a guest
+ * capture read alone has only its own clock: t_clock says which. */
 void ack_csv_header(FILE *csv)
 {
 	fputs("flow,point,t,interarrival_us,ratio_from,ratio,t_clock\n", csv);
@@ -355,7 +355,7 @@ static void csv_row(const struct ack_cfg *c, const struct match_flow_key *k, enu
 	if (from >= 0)
 		snprintf(tail, sizeof tail, "%s,%.6f,host", point_name((enum point)from), ratio);
 	else
-		snprintf(tail, sizeof tail, ",,%s", p == POINT_GUEST ? "guest" : "host");
+		snprintf(tail, sizeof tail, ",,%s", p == POINT_GUEST && !c->host_time ? "guest" : "host");
 	fprintf(c->csv, "%s,%s,%lld.%09lld,%.3f,%s\n", match_flow_name(k, fl, sizeof fl),
 		point_name(p), (long long)(t / 1000000000), (long long)(t % 1000000000), ia_us, tail);
 }

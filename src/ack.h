@@ -92,6 +92,7 @@ struct ack_cfg {
 	bool all_acks;         /* every pure ACK, not only those advancing */
 	int64_t window_ns;     /* the matching window (pairs are ordered within 2 windows) */
 	FILE *csv;             /* per-ACK rows, or NULL */
+	bool host_time;        /* the trackers are fed host time (guest stamps corrected) */
 };
 
 void ack_cfg_default(struct ack_cfg *c);

@@ -547,6 +547,10 @@ static int run_main(struct analysis *a, struct verr *err)
 {
 	const struct analysis_opts *o = &a->o;
 	vo_init(&a->vo, a->mask, o->no_vo ? NULL : o->csv);
+	a->vo.impossible_ns = a->clock.method == CLOCK_HULL || a->clock.method == CLOCK_PROBE ||
+				      a->clock.method == CLOCK_REGRESSION
+				  ? (int64_t)a->clock.error_bound_ns + 1000
+				  : 0;
 	struct matcher *m = match_create(a->mask, o->window_ns, journey, a);
 	if (m == NULL)
 		return verr_set(err, VERR_INPUT, "out of memory");
@@ -556,6 +560,7 @@ static int run_main(struct analysis *a, struct verr *err)
 	if (!o->no_ack) {
 		struct ack_cfg ac = o->ack;
 		ac.window_ns = o->window_ns;
+		ac.host_time = true; /* feed.c hands the trackers host time */
 		if ((a->ack = ack_set_create(&ac, a->mask)) == NULL)
 			a->tap_failed = true;
 		for (int p = 0; p < POINT_N && a->ack; p++)
@@ -596,9 +601,11 @@ static int run_main(struct analysis *a, struct verr *err)
 }
 
 /* The most negative round trip (to + from medians: on one clock, or across
- * the guest's, whose offset cancels in the sum) of any hop or end to end,
- * if one is below -ROUND_TRIP_TOL_NS; a bridge device stamped late reads a
- * few us negative one way, which this tolerates. */
+ * the guest's, whose offset cancels in the sum) of any hop or end to end
+ * whose medians are both negative, if one is below -ROUND_TRIP_TOL_NS: the
+ * mark of captures given to the wrong points.  A bridge device stamped late
+ * reads a few us negative one way, which this tolerates; a clock given that
+ * misses a step makes one direction negative only, which the report says. */
 enum { ROUND_TRIP_TOL_NS = 20000, ROUND_TRIP_MIN_N = 5 };
 
 static bool negative_round_trip(const struct analysis *a, enum point *x, enum point *y,
@@ -618,7 +625,7 @@ static bool negative_round_trip(const struct analysis *a, enum point *x, enum po
 		if (to->n < ROUND_TRIP_MIN_N || from->n < ROUND_TRIP_MIN_N)
 			continue;
 		double rt = (to->p50 + from->p50) * 1e3;
-		if (rt < *rt_ns) {
+		if (rt < *rt_ns && to->p50 < 0 && from->p50 < 0) {
 			*rt_ns = rt;
 			*x = e2e ? v->pt[0] : v->pt[i];
 			*y = e2e ? POINT_GUEST : v->pt[i + 1];

@@ -247,6 +247,7 @@ static json_t *json_vo_dir(const struct analysis *a, enum direction d)
 	enum point from = d == DIR_TO_GUEST ? outer : POINT_GUEST;
 	enum point to = d == DIR_TO_GUEST ? POINT_GUEST : outer;
 	json_t *o = json_hop(a, &v->sum_e2e[d][PROTO_ALL], PROTO_ALL, from, to, d);
+	json_object_set_new(o, "below_minus_bound", json_integer((json_int_t)v->e2e_impossible[d]));
 	json_t *by = json_array();
 	for (int p = PROTO_TCP; p < PROTO_N; p++)
 		if (v->protos_seen & (1u << p))
@@ -607,6 +608,20 @@ static void text_headline(FILE *out, const struct analysis *a)
 	if (a->clock.method == CLOCK_NONE)
 		fprintf(out, "  warning: guest clock not corrected (method none): "
 			     "host<->guest delays include the guest clock offset\n");
+	for (int d = 0; d < DIR_N; d++) {
+		const struct dist *x = &v->sum_e2e[d][PROTO_ALL].d;
+		uint64_t bad = v->e2e_impossible[d];
+		if (x->n > 0 && bad * 200 > x->n) /* over 0.5 % */
+			fprintf(out,
+				"  warning: %.1f %% of the packets %s arrived before they left "
+				"(below minus the clock's bound): %s\n",
+				100.0 * (double)bad / (double)x->n, direction_name((enum direction)d),
+				a->clock.method == CLOCK_MANUAL
+				    ? "the clock given is off, or the guest clock stepped (let vocalc "
+				      "estimate it: no --guest-offset-us)"
+				    : "the clock estimate does not hold here; its figures are not "
+				      "bounded");
+	}
 }
 
 static int write_text(FILE *out, const struct analysis *a)

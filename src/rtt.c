@@ -279,7 +279,10 @@ int rtt_push(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 {
 	t->c.packets++;
 	if (now < t->last_ns) {
-		t->epoch++;
+		/* a step back, not the few us by which a capture's stamps reorder
+		 * across CPUs: no sample may span it */
+		if (t->last_ns - now > RTT_STEP_NS)
+			t->epoch++;
 		t->c.backwards++;
 		if (t->last_ns - now > t->c.backwards_max_ns)
 			t->c.backwards_max_ns = t->last_ns - now;

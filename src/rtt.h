@@ -14,10 +14,11 @@
  *    cannot re-arm it and match a later echo);
  *  - entries are forgotten tsval_max_age after they were made, flows after
  *    flow_max_idle without packets; at most max_flows flows are tracked;
- *  - time going backwards (the capturing clock stepped back) is counted, and
- *    no sample spans it: an echo stamped before its TSval (ePPing's rule: a
- *    round trip is never negative), or after a step back that came after
- *    its TSval (it would be short by the step), gives none.
+ *  - time going backwards is counted, and an echo stamped before its TSval
+ *    gives no sample (ePPing's rule: a round trip is never negative); nor
+ *    does one after a step back of more than RTT_STEP_NS (a clock stepped:
+ *    the sample would be short by the step) that came after its TSval.
+ *    Smaller steps back are a capture's stamps reordered across CPUs.
  *
  * Samples likely inflated are flagged: the echoed TSval was on several
  * segments (the echo may answer a later one), or the echo is a pure ACK that
@@ -42,6 +43,8 @@
 
 #include "dissect.h"
 #include "match.h"
+
+#define RTT_STEP_NS 1000000 /* a step back beyond this is a clock step */
 
 struct rtt_cfg {
 	int64_t tsval_max_age_ns; /* pping: 10 s */

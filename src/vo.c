@@ -122,6 +122,12 @@ void vo_journey(void *ctx, const struct journey_info *j)
 			account(v, &v->e2e[d][j->pclass], j, outer, POINT_GUEST);
 		else
 			account(v, &v->e2e[d][j->pclass], j, POINT_GUEST, outer);
+		uint8_t both = (uint8_t)((1u << outer) | (1u << POINT_GUEST));
+		if ((j->mask & both) == both) {
+			int64_t dt = d == DIR_TO_GUEST ? j->t[POINT_GUEST] - j->t[outer]
+						       : j->t[outer] - j->t[POINT_GUEST];
+			v->e2e_impossible[d] += dt < -v->impossible_ns;
+		}
 	}
 	enum point first = v->pt[0], last = v->pt[v->npts - 1];
 	if ((j->mask & (1u << first)) && (j->mask & (1u << last)) && v->npts >= 2) {

@@ -52,6 +52,11 @@ struct vo {
 	 * innermost points given, and those whose delay across them was
 	 * negative: with the guest's addresses the wrong way round, nearly all. */
 	uint64_t span_n[2], span_neg[2];
+	/* End to end, per direction: delays below -impossible_ns (the clock's
+	 * error bound; 0 for a clock given), which no real packet has: a clock
+	 * given that misses a step, or an estimate whose bound does not hold. */
+	int64_t impossible_ns;
+	uint64_t e2e_impossible[DIR_N];
 	FILE *csv;	     /* one row per matched packet, or NULL */
 	int failed;	     /* allocation failure while recording */
 	/* Filled by vo_summarize, every protocol class including PROTO_ALL. */
