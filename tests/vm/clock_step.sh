@@ -26,7 +26,7 @@ for case in "-20000 --no-probes" "1000000"; do
 	gssh rm -f /tmp/step.out
 	expect_exit 0 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" \
 		-d 7 -s 96 --no-progress -o "$d" --json $probes --workload-guest \
-		"ping -q -c 100 -i 0.02 $VOCALC_CLIENT_IP >/dev/null; sleep 0.5; clockstep $step >/tmp/step.out; sleep 0.5; iperf3 -c $VOCALC_CLIENT_IP -t 2 -b 5M >/dev/null" \
+		"ping -q -c 100 -i 0.02 $VOCALC_CLIENT_IP >/dev/null; sleep 0.5; clockstep $step >/tmp/step.out; sleep 0.5; iperf3 -c $VOCALC_CLIENT_IP -t 2 >/dev/null" \
 		"$VOCALC_HOST" "$VOCALC_GUEST"
 	wait $srv
 	made=$(gssh cat /tmp/step.out | sed -n 's/^clockstep: stepped CLOCK_REALTIME by \([-+0-9.]*\) us.*/\1/p')
