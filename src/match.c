@@ -42,7 +42,24 @@ struct journey {
 	uint64_t tag[POINT_N];
 	uint64_t digest;
 	uint32_t tsval, tsecr, payload;
-	uint8_t mask, covered, dir, pclass, has_digest, ts_state;
+	uint16_t ip_id;
+	uint8_t mask, covered, dir, pclass, has_digest, ts_state, has_ip_id;
+	/* identical copies (match.h): held took a copy another journey could have
+	 * taken, and waits for its window to end; passed was passed over */
+	uint8_t held, passed;
+};
+
+/* What the matcher has learnt of one hop (match.h "Identical copies"): its
+ * delays, ns (downstream minus upstream stamp, host time), as a running
+ * median with the mean excess above it and the mean shortfall below it
+ * (an asymmetric Laplace: queueing delay has a floor and a long tail), started
+ * from the median of the first TYP_WARM; and whether it keeps the IPv4 ID. */
+enum { TYP_WARM = 16 };
+struct hop_typ {
+	int64_t loc, hi, lo;
+	uint64_t n;
+	uint64_t id_same, id_diff; /* joins with equal / different IDs (and refusals) */
+	int64_t warm[TYP_WARM];
 };
 
 struct matcher {
@@ -58,11 +75,18 @@ struct matcher {
 	/* The last flow seen at each point: bulk traffic repeats its flow, so
 	 * this skips most flow-table lookups.  Cleared when flows are swept. */
 	struct flow *last_flow[POINT_N];
+	/* [dir][a][b], a < b in path order (nic first) */
+	struct hop_typ typ[DIR_N][POINT_N][POINT_N];
+	/* [dir][mask][p]: nearest(mask, p, dir), so a join looks it up */
+	uint8_t near[DIR_N][1 << POINT_N][POINT_N];
+	uint64_t joins; /* packets that joined a journey (hop estimates sample them) */
 	uint64_t alive;
 	struct match_counts counts;
 };
 
 static const int64_t FLOW_IDLE_MIN_NS = 60LL * 1000000000;
+
+static enum point nearest(uint8_t mask, enum point p, uint8_t dir);
 
 struct matcher *match_create(uint8_t points, int64_t window_ns, match_emit_fn emit, void *ctx)
 {
@@ -78,6 +102,12 @@ struct matcher *match_create(uint8_t points, int64_t window_ns, match_emit_fn em
 	m->next_sweep_ns = INT64_MIN;
 	m->emit = emit;
 	m->ctx = ctx;
+	for (int d = 0; d < DIR_N; d++)
+		for (unsigned mask = 1; mask < 1u << POINT_N; mask++)
+			for (int p = 0; p < POINT_N; p++)
+				if (!(mask & (1u << p)))
+					m->near[d][mask][p] = (uint8_t)nearest(
+					    (uint8_t)mask, (enum point)p, (uint8_t)d);
 	if (hashtab_init(&m->journeys, 1 << 12) != 0 || hashtab_init(&m->flows, 1 << 10) != 0) {
 		match_delete(m);
 		return NULL;
@@ -208,6 +238,10 @@ void match_prepare(const struct pkt *pk, struct match_prep *mp, struct match_flo
 	mp->payload = pk->pclass == PROTO_TCP ? pk->payload : 0;
 	mp->ts_state = ts_state_of(pk);
 	mp->pclass = pk->pclass;
+	/* The identification for TCP, where the identity above lacks it; see
+	 * match.h for why it holds across GSO and GRO.  IPv6 has none. */
+	mp->has_ip_id = pk->family == 4 && k->kind == K_TCP;
+	mp->ip_id = mp->has_ip_id ? (uint16_t)pk->ip_id : 0;
 }
 
 /* The flow of a prepared packet seen at p, created if new. */
@@ -283,36 +317,292 @@ static uint8_t ts_state_of(const struct pkt *pk)
 	return pk->opts_complete ? TS_NONE : TS_UNKNOWN;
 }
 
-/* May packet (ts_state, tsval, tsecr, digest) be the one journey j stands for? */
-static bool compatible(const struct journey *j, uint8_t ts_state, uint32_t tsval, uint32_t tsecr,
-		       bool has_digest, uint64_t digest)
+/* May packet mp be the one journey j stands for?  (The IPv4 ID only ranks
+ * candidates: find.) */
+static inline bool compatible(const struct journey *j, const struct match_prep *mp)
 {
-	if (j->ts_state != TS_UNKNOWN && ts_state != TS_UNKNOWN) {
-		if (j->ts_state != ts_state)
+	if (j->ts_state != TS_UNKNOWN && mp->ts_state != TS_UNKNOWN) {
+		if (j->ts_state != mp->ts_state)
 			return false;
-		if (ts_state == TS_PRESENT && (j->tsval != tsval || j->tsecr != tsecr))
+		if (mp->ts_state == TS_PRESENT && (j->tsval != mp->tsval || j->tsecr != mp->tsecr))
 			return false;
 	}
-	if (j->has_digest && has_digest && j->digest != digest)
+	if (j->has_digest && mp->has_digest && j->digest != mp->digest)
 		return false;
 	return true;
 }
 
-/* The oldest journey with key k that lacks point bit and is compatible. */
-static struct journey *find(struct matcher *m, const struct match_key *k, uint64_t h, uint8_t bit,
-			    uint8_t ts_state, uint32_t tsval, uint32_t tsecr, bool has_digest,
-			    uint64_t digest, int64_t t)
+/* Identical copies (match.h).  TYP_SHIFT: the running delay estimates move
+ * by 1/32 of a clipped step per delay.  They learn from every join until the
+ * matcher has made TYP_FULL, then from one in 8: they decide only the rare
+ * revisions, and a join is the hot path.  Beyond UNTYPICAL spreads from the
+ * median (e^-15) no delay is typical: the model has stopped describing the
+ * hop (a clock step), and no pairing is revised by it. */
+enum { TYP_SHIFT = 5, TYP_CLIP = 4, AMBIG_MAX = 16, ID_LEARN = 32, TYP_FULL = 1024 };
+static const double UNTYPICAL = 15.0;
+static const int64_t SPREAD_MIN_NS = 1000;
+
+/* The point of mask nearest to p on the path (mask lacks p, is not empty);
+ * of two as near, the one upstream of p in direction dir (where the packet
+ * came from: captures that share a stamp are not read in path order). */
+static enum point nearest(uint8_t mask, enum point p, uint8_t dir)
 {
-	for (struct hnode *n = hashtab_chain(&m->journeys, h); n; n = n->next) {
-		struct journey *j = (struct journey *)n;
-		if (n->hash != h || (j->mask & bit) || memcmp(&j->key, k, sizeof *k) != 0)
-			continue;
-		if (j->t_first - t > m->window_ns || t - j->t_first > m->window_ns)
-			continue;
-		if (compatible(j, ts_state, tsval, tsecr, has_digest, digest))
-			return j;
+	int up = dir == DIR_TO_GUEST ? -1 : 1;
+	for (int d = 1; d < POINT_N; d++) {
+		int a = (int)p + up * d, b = (int)p - up * d;
+		if (a >= 0 && a < POINT_N && (mask & (1u << a)))
+			return (enum point)a;
+		if (b >= 0 && b < POINT_N && (mask & (1u << b)))
+			return (enum point)b;
 	}
-	return NULL;
+	assert(0 && "empty journey");
+	return p;
+}
+
+/* The hop between j's point q and p, and j's delay across it if the packet at
+ * p has stamp t: downstream minus upstream. */
+static struct hop_typ *hop_across(struct matcher *m, const struct journey *j, enum point q,
+				  enum point p, int64_t t, int64_t *delay)
+{
+	enum point a = q < p ? q : p, b = q < p ? p : q;
+	int64_t ta = a == p ? t : j->t[a], tb = b == p ? t : j->t[b];
+	*delay = j->dir == DIR_TO_GUEST ? tb - ta : ta - tb;
+	return &m->typ[j->dir][a][b];
+}
+
+/* The same across the hop from j's point nearest p. */
+static struct hop_typ *hop_of(struct matcher *m, const struct journey *j, enum point p, int64_t t,
+			      int64_t *delay)
+{
+	enum point q = (enum point)m->near[j->dir][j->mask][p];
+	return hop_across(m, j, q, p, t, delay);
+}
+
+static int64_t clip(int64_t e, int64_t lim)
+{
+	return e > lim ? lim : e;
+}
+
+static void typ_update(struct hop_typ *h, int64_t d)
+{
+	if (h->n < TYP_WARM) {
+		h->warm[h->n++] = d;
+		if (h->n < TYP_WARM)
+			return;
+		int64_t v[TYP_WARM];
+		memcpy(v, h->warm, sizeof v);
+		for (int i = 1; i < TYP_WARM; i++) /* insertion sort: 16 values, once */
+			for (int k = i; k > 0 && v[k - 1] > v[k]; k--) {
+				int64_t x = v[k];
+				v[k] = v[k - 1];
+				v[k - 1] = x;
+			}
+		h->loc = v[TYP_WARM / 2];
+		int64_t up = 0, dn = 0;
+		int nu = 0, nd = 0;
+		for (int i = 0; i < TYP_WARM; i++) {
+			if (v[i] > h->loc)
+				up += v[i] - h->loc, nu++;
+			else if (v[i] < h->loc)
+				dn += h->loc - v[i], nd++;
+		}
+		h->hi = nu ? up / nu : 0;
+		h->lo = nd ? dn / nd : 0;
+	} else {
+		/* sign steps toward the median; each side's mean deviation */
+		h->n++;
+		int64_t e = d - h->loc, step = (h->hi + h->lo) >> (TYP_SHIFT + 1);
+		if (e > 0) {
+			h->hi += (clip(e, TYP_CLIP * h->hi) - h->hi) / (1 << TYP_SHIFT);
+			h->loc += step > 0 ? step : 1;
+		} else if (e < 0) {
+			h->lo += (clip(-e, TYP_CLIP * h->lo) - h->lo) / (1 << TYP_SHIFT);
+			h->loc -= step > 0 ? step : 1;
+		}
+	}
+	h->hi = h->hi < SPREAD_MIN_NS ? SPREAD_MIN_NS : h->hi;
+	h->lo = h->lo < SPREAD_MIN_NS ? SPREAD_MIN_NS : h->lo;
+}
+
+/* How unlikely delay d is on hop h: spreads from the median, each side its own. */
+static double typ_cost(const struct hop_typ *h, int64_t d)
+{
+	return d >= h->loc ? (double)(d - h->loc) / (double)h->hi
+			   : (double)(h->loc - d) / (double)h->lo;
+}
+
+static bool complete(const struct matcher *m, const struct journey *j);
+
+/* Whether a hop keeps the IPv4 ID (every real bridge and tap does; a tool
+ * that renumbers packets per file does not), learnt from the joins. */
+enum id_trust { ID_UNKNOWN, ID_KEPT, ID_CHANGED };
+static enum id_trust id_trust(const struct hop_typ *h)
+{
+	if (h->id_same + h->id_diff < ID_LEARN)
+		return ID_UNKNOWN;
+	if (h->id_diff * 64 <= h->id_same)
+		return ID_KEPT;
+	return h->id_diff > h->id_same ? ID_CHANGED : ID_UNKNOWN;
+}
+
+static bool same_id(const struct journey *j, const struct match_prep *mp)
+{
+	return !j->has_ip_id || !mp->has_ip_id || j->ip_id == mp->ip_id;
+}
+
+/* May journey j, of mp's identity (hash compared), take mp's copy at p? */
+static inline __attribute__((always_inline)) bool candidate(const struct matcher *m,
+							    const struct journey *j,
+							    const struct match_prep *mp,
+							    uint8_t bit, int64_t t)
+{
+	return !(j->mask & bit) && memcmp(&j->key, &mp->key, sizeof j->key) == 0 &&
+	       j->t_first - t <= m->window_ns && t - j->t_first <= m->window_ns &&
+	       compatible(j, mp);
+}
+
+/* find() when a second candidate turned up: first and second are the first
+ * two; rules 1 and 2 of match.h over all of them. */
+__attribute__((noinline, cold)) static struct journey *
+find_among(struct matcher *m, const struct match_prep *mp, enum point p, int64_t t,
+	   struct journey *first, struct hnode *second)
+{
+	uint8_t bit = (uint8_t)(1u << p);
+	struct journey *c[AMBIG_MAX];
+	int n = 1, nsame = same_id(first, mp);
+	c[0] = first;
+	for (struct hnode *x = second; x && n < AMBIG_MAX; x = x->next) {
+		struct journey *j = (struct journey *)x;
+		if (x->hash == mp->key_hash && candidate(m, j, mp, bit, t)) {
+			nsame += same_id(j, mp);
+			c[n++] = j;
+		}
+	}
+	int64_t d;
+	struct hop_typ *h = hop_of(m, c[0], p, t, &d);
+	if (nsame < n && id_trust(h) != ID_CHANGED) {
+		if (nsame == 0) {
+			if (id_trust(h) != ID_KEPT)
+				return c[0];
+			/* its own copy upstream is still to come, or was never captured */
+			h->id_diff++;
+			return NULL;
+		}
+		int k = 0;
+		for (int i = 0; i < n; i++)
+			if (same_id(c[i], mp))
+				c[k++] = c[i];
+		n = k;
+	}
+	if (n == 1)
+		return c[0];
+	/* Copies alike in every field: the oldest, as a FIFO hop delivers them;
+	 * revise() redoes the pairing if a copy is left over. */
+	m->counts.ambiguous++;
+	for (int i = 1; i < n; i++)
+		c[i]->passed = 1;
+	c[0]->held = 1;
+	return c[0];
+}
+
+/* Among the journeys with mp's identity that lack point p, are compatible and
+ * started within the window of t: for a packet joining (joining), the one
+ * match.h's rules give it, marking identical copies held and passed; else
+ * (a GSO/GRO piece looked up by mark_pieces) the oldest.  NULL if none or,
+ * joining, if it must start its own journey (match.h, the IPv4 ID). */
+static struct journey *find(struct matcher *m, const struct match_prep *mp, enum point p, int64_t t,
+			    bool joining)
+{
+	uint8_t bit = (uint8_t)(1u << p);
+	struct journey *first = NULL;
+	for (struct hnode *x = hashtab_chain(&m->journeys, mp->key_hash); x; x = x->next) {
+		if (x->hash != mp->key_hash || !candidate(m, (struct journey *)x, mp, bit, t))
+			continue;
+		if (!joining)
+			return (struct journey *)x;
+		if (first != NULL)
+			return find_among(m, mp, p, t, first, x);
+		first = (struct journey *)x;
+	}
+	if (first == NULL || same_id(first, mp))
+		return first;
+	return find_among(m, mp, p, t, first, NULL);
+}
+
+/* Whether a and b, of one identity, may be one packet's copies. */
+static bool alike(const struct journey *a, const struct journey *b)
+{
+	if (a->ts_state != TS_UNKNOWN && b->ts_state != TS_UNKNOWN &&
+	    (a->ts_state != b->ts_state || a->tsval != b->tsval || a->tsecr != b->tsecr))
+		return false;
+	if (a->has_digest && b->has_digest && a->digest != b->digest)
+		return false;
+	if (a->has_ip_id && b->has_ip_id && a->ip_id != b->ip_id)
+		return false;
+	return a->payload == b->payload && !a->covered && !b->covered;
+}
+
+/* How much likelier the pairing is if x, left without the copies held has
+ * beyond x's points, takes them from held (and held keeps x's stamps, lost at
+ * the hop): the drop in typ_cost across the hop where they part; 0 if not. */
+static double swap_gain(struct matcher *m, const struct journey *held, const struct journey *x)
+{
+	uint8_t extra = (uint8_t)(held->mask & ~x->mask);
+	if (extra == 0 || (x->mask & ~held->mask) || complete(m, x) || !alike(held, x))
+		return 0;
+	/* held's extra points all beyond x's, on one side */
+	int xlo = __builtin_ctz(x->mask), xhi = 31 - __builtin_clz(x->mask);
+	int elo = __builtin_ctz(extra), ehi = 31 - __builtin_clz(extra);
+	if (!(elo > xhi || ehi < xlo))
+		return 0;
+	enum point p = (enum point)(elo > xhi ? elo : ehi), q = (enum point)(elo > xhi ? xhi : xlo);
+	int64_t now, alt;
+	struct hop_typ *h = hop_across(m, held, q, p, held->t[p], &now);
+	hop_across(m, x, q, p, held->t[p], &alt);
+	if (h->n < TYP_WARM || held->t[p] - x->t_first > m->window_ns ||
+	    x->t_first - held->t[p] > m->window_ns)
+		return 0;
+	double c_now = typ_cost(h, now), c_alt = typ_cost(h, alt);
+	return c_alt < c_now && c_alt <= UNTYPICAL ? c_now - c_alt : 0;
+}
+
+/* j's window ended.  If j took copies a passed-over sibling could have taken
+ * and that sibling is left without them (or j is such a sibling), give them to
+ * whichever makes the delay across the hop likelier: one copy was lost there
+ * either way. */
+static void revise(struct matcher *m, struct journey *j)
+{
+	struct journey *bh = NULL, *bx = NULL;
+	double best = 0;
+	for (struct hnode *n = hashtab_chain(&m->journeys, j->hn.hash); n; n = n->next) {
+		struct journey *y = (struct journey *)n;
+		if (y == j || n->hash != j->hn.hash || memcmp(&y->key, &j->key, sizeof y->key) != 0)
+			continue;
+		for (int r = 0; r < 2; r++) {
+			struct journey *h = r ? y : j, *x = r ? j : y;
+			if (!h->held || !x->passed)
+				continue;
+			double g = swap_gain(m, h, x);
+			if (g > best) {
+				best = g;
+				bh = h;
+				bx = x;
+			}
+		}
+	}
+	if (bh == NULL)
+		return;
+	for (int p = 0; p < POINT_N; p++) {
+		if (!(bx->mask & (1u << p)))
+			continue;
+		int64_t t = bh->t[p];
+		uint64_t tag = bh->tag[p];
+		bh->t[p] = bx->t[p];
+		bh->tag[p] = bx->tag[p];
+		bx->t[p] = t;
+		bx->tag[p] = tag;
+	}
+	m->counts.revised++;
 }
 
 static void emit_journey(struct matcher *m, struct journey *j)
@@ -337,9 +627,49 @@ static void emit_journey(struct matcher *m, struct journey *j)
 	m->emit(m->ctx, &ji);
 }
 
-/* Unlinks j from the table and the age list, emits it and recycles it. */
+/* Whether a passed-over copy of j's identity still waits for its partner
+ * (then a held j may yet have to give its copies to it). */
+static bool copies_waiting(const struct matcher *m, const struct journey *j)
+{
+	for (struct hnode *n = hashtab_chain(&m->journeys, j->hn.hash); n; n = n->next) {
+		const struct journey *y = (const struct journey *)n;
+		if (y != j && y->passed && !complete(m, y) && n->hash == j->hn.hash &&
+		    memcmp(&y->key, &j->key, sizeof y->key) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void retire_one(struct matcher *m, struct journey *j);
+
+/* Unlinks j from the table and the age list, emits it and recycles it; if j
+ * was a passed-over copy that found its partner, the held journeys of its
+ * identity that no passed-over copy waits for any more go too. */
 static void retire(struct matcher *m, struct journey *j)
 {
+	if (!(j->passed && complete(m, j))) {
+		retire_one(m, j);
+		return;
+	}
+	struct match_key key = j->key; /* j is recycled: its identity, for the held ones */
+	uint64_t h = j->hn.hash;
+	retire_one(m, j);
+	for (struct hnode *n = hashtab_chain(&m->journeys, h); n;) {
+		struct journey *y = (struct journey *)n;
+		n = n->next;
+		if (!y->held || !complete(m, y) || y->hn.hash != h ||
+		    memcmp(&y->key, &key, sizeof key) != 0)
+			continue;
+		if (copies_waiting(m, y))
+			return;
+		retire_one(m, y);
+	}
+}
+
+static void retire_one(struct matcher *m, struct journey *j)
+{
+	if (j->held || j->passed)
+		revise(m, j);
 	if (j->aprev)
 		j->aprev->anext = j->anext;
 	else
@@ -369,22 +699,25 @@ static bool complete(const struct matcher *m, const struct journey *j)
 
 /* A bigger segment at point bit matched j: mark the journeys of the smaller
  * pieces that follow j's piece as covered there; remember the rest. */
-static void mark_pieces(struct matcher *m, struct journey *j, uint32_t big_len, uint8_t bit)
+static void mark_pieces(struct matcher *m, struct journey *j, uint32_t big_len, enum point pt)
 {
+	uint8_t bit = (uint8_t)(1u << pt);
 	uint32_t seq = j->key.a + j->payload;
 	uint32_t end = j->key.a + big_len;
-	struct match_key k = j->key;
+	/* The pieces' payloads differ (no digest) and their IPv4 IDs count up
+	 * from j's (GSO) or were folded into j's (GRO): only TCP fields decide. */
+	struct match_prep q = {
+	    .key = j->key, .tsval = j->tsval, .tsecr = j->tsecr, .ts_state = j->ts_state};
 	uint64_t fh = j->flow->hn.hash;
 	for (int guard = 0; guard < 256 && seq_in(seq, j->key.a, end); guard++) {
-		k.a = seq;
-		uint64_t h = key_hash(fh, &k);
-		struct journey *p =
-		    find(m, &k, h, bit, j->ts_state, j->tsval, j->tsecr, false, 0, j->t_first);
+		q.key.a = seq;
+		q.key_hash = key_hash(fh, &q.key);
+		struct journey *p = find(m, &q, pt, j->t_first, false);
 		if (p == NULL || p->payload == 0)
 			break;
 		p->covered |= bit;
 		seq += p->payload;
-		if (complete(m, p))
+		if (complete(m, p) && (!p->held || !copies_waiting(m, p)))
 			retire(m, p);
 	}
 	if (seq_in(seq, j->key.a, end))
@@ -416,9 +749,19 @@ int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enu
 	uint64_t h = mp->key_hash;
 	uint8_t ts_state = mp->ts_state;
 	uint32_t payload = mp->payload;
-	struct journey *j =
-	    find(m, kp, h, bit, ts_state, mp->tsval, mp->tsecr, mp->has_digest, mp->digest, t_ns);
+	struct journey *j = find(m, mp, p, t_ns, true);
 	if (j != NULL) {
+		if (m->joins++ < TYP_FULL || (m->joins & 7) == 0) {
+			int64_t d;
+			struct hop_typ *ht = hop_of(m, j, p, t_ns, &d);
+			typ_update(ht, d);
+			if (j->has_ip_id && mp->has_ip_id) {
+				if (j->ip_id == mp->ip_id)
+					ht->id_same++;
+				else
+					ht->id_diff++;
+			}
+		}
 		j->t[p] = t_ns;
 		j->tag[p] = tag;
 		j->mask |= bit;
@@ -434,12 +777,13 @@ int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enu
 		if (kp->kind == K_TCP && payload != j->payload && payload && j->payload) {
 			m->counts.coalesce_events++;
 			if (payload > j->payload)
-				mark_pieces(m, j, payload, bit);
+				mark_pieces(m, j, payload, p);
 			else
 				flow_add_range(f, kp->a + payload, kp->a + j->payload, kp->b,
 					       (uint8_t)(j->mask & ~bit));
 		}
-		if (complete(m, j))
+		/* held: while a copy it was preferred to may be left over (revise) */
+		if (complete(m, j) && (!j->held || !copies_waiting(m, j)))
 			retire(m, j);
 		return 0;
 	}
@@ -464,6 +808,8 @@ int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enu
 	j->tsecr = mp->tsecr;
 	j->has_digest = mp->has_digest;
 	j->digest = mp->digest;
+	j->has_ip_id = mp->has_ip_id;
+	j->ip_id = mp->ip_id;
 	if (kp->kind == K_TCP && payload)
 		j->covered = flow_covering(f, kp->a, kp->b, bit);
 	if (hashtab_insert(&m->journeys, &j->hn, h) != 0) {

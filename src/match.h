@@ -14,11 +14,48 @@
  * inside a bigger segment matched elsewhere is marked "covered" at the point
  * holding the bigger one, so it counts as coalesced/split, never as loss.
  *
- * Equal identities (retransmissions without timestamps, duplicate ACKs) are
- * matched in order: a packet joins the oldest journey that lacks its point
- * and started within the window.  State is bounded by the window: a journey
- * is handed to the callback and freed as soon as every point given has seen
- * or covered it, else `window` after it started (lost, or not on the path).
+ * Identical copies (FIELD-NOTES 5: duplicate ACKs, retransmissions without
+ * timestamps, duplicated frames) share an identity, so a packet may have
+ * several journeys it could join: those that lack its point, started within
+ * the window and agree on timestamps and digest.  Matching them "in order"
+ * alone goes wrong when a copy is lost: an ACK lost at vnet -> guest whose
+ * duplicate follows 1.5 ms later and gets through would pair the lost copy's
+ * vnet stamp with the survivor's guest stamp, 1.5 ms too long (issue 13).
+ * The rules, in turn:
+ *   1. The IPv4 identification, for TCP (the other protocols' identities hold
+ *      it already), ranks the candidates: those with the packet's ID first.
+ *      It survives a bridge and a tap; GSO gives the first piece the
+ *      segment's ID (the later ones count up), GRO gives a merged segment its
+ *      first piece's: the ID of the segment carrying the first byte is the
+ *      same everywhere (the later pieces are found by sequence, any ID).
+ *      Only a ranking, because a tool may renumber IDs per file: each hop
+ *      learns from its first 32 joins whether it keeps IDs (then a packet
+ *      whose ID no candidate has is another packet and starts its own
+ *      journey), changes them (then they are ignored), or neither.  IPv6 has
+ *      no identification.
+ *   2. Among copies still alike: the oldest, as a FIFO hop delivers them.
+ *      That is right whenever every copy gets through, even when the first
+ *      sat long in a queue; deciding by delay at this moment would cross them.
+ *   3. The journey that took the copy is held until its window ends.  If a
+ *      passed-over copy is then still without one, a copy was lost at the hop
+ *      either way, and the pairing whose delay across that hop is likelier
+ *      wins: the copies beyond the hop move to the other journey.  Each hop
+ *      and direction keeps its recent delays as a running median with the
+ *      mean excess above it and the mean shortfall below it (an asymmetric
+ *      Laplace: queueing delay has a floor and a long tail, so 30 us under
+ *      the median is far less likely than 30 us over it); a delay's cost is
+ *      its distance from the median in the spread of its side.  Nothing is
+ *      revised before a hop has 16 delays, or when neither delay lies within
+ *      15 spreads (the model no longer describes the hop: a clock step).
+ * This resolves a lost copy by its survivor whenever the copies lie further
+ * apart than the hop's spread; copies closer than that are indistinguishable
+ * by any rule, and stay in order.
+ *
+ * State is bounded by the window: a journey is handed to the callback and
+ * freed as soon as every point given has seen or covered it (a held one:
+ * `window` after it started), else `window` after it started (lost, or not
+ * on the path).  Per packet this costs no allocation and no lookup beyond
+ * the identity's hash chain: the hop estimates are a fixed table.
  *
  * All stamps passed in are host time (guest stamps already corrected). */
 #ifndef VOCALC_MATCH_H
@@ -62,7 +99,8 @@ struct match_prep {
 	/* what else matching reads of the packet, so it never touches struct pkt */
 	uint64_t digest;
 	uint32_t tsval, tsecr, payload; /* payload: TCP payload octets, else 0 */
-	uint8_t ts_state, has_digest, pclass;
+	uint16_t ip_id;			/* IPv4 identification, TCP only (has_ip_id) */
+	uint8_t ts_state, has_digest, pclass, has_ip_id;
 };
 
 /* The last flow prepared, per caller (one per reader thread): bulk traffic
@@ -98,14 +136,16 @@ struct match_counts {
 	uint64_t coalesce_events; /* matches where one point held a bigger TCP segment */
 	uint64_t peak_journeys;	  /* most journeys alive at once (memory bound check) */
 	uint64_t peak_flows;
+	uint64_t ambiguous; /* packets with two or more identical copies to join (rule 2) */
+	uint64_t revised;   /* pairings of identical copies redone by delay (rule 3) */
 };
 
 struct matcher;
 
 /* points: the points given (bit 1 << point).  window_ns: how long a journey
  * waits for its other points.  emit is called once per journey, when it is
- * done (complete journeys first; not in start order).  NULL on allocation
- * failure. */
+ * done (complete journeys first, those that took an identical copy at the
+ * end of their window; not in start order).  NULL on allocation failure. */
 struct matcher *match_create(uint8_t points, int64_t window_ns, match_emit_fn emit, void *ctx);
 void match_delete(struct matcher *m);
 

@@ -8,7 +8,10 @@
  * Model: each hop and direction is a FIFO queue (packets never overtake each
  * other inside one hop), delay drawn per packet from the hop's distribution.
  * Identical duplicates (dup ACKs, retransmissions without timestamps) are
- * exempt from loss so that in-order matching has one right answer.
+ * exempt from loss so that in-order matching has one right answer; except
+ * --lost-dup, which makes the case where it has not: a pure ACK whose first
+ * copy is lost at one hop while its byte-identical duplicate, sent a little
+ * later, gets through (issue 13 point 7).
  *
  * Truth accounting follows vocalc's definitions (vo.h) from the construction,
  * not from matching: the generator knows which frame is which. */
@@ -96,6 +99,10 @@ struct cfg {
 	unsigned long seed;
 	struct dspec delay[3][NDIR]; /* hop 0 nic-bridge, 1 bridge-vnet, 2 vnet-guest */
 	double loss[3][NDIR];
+	int lost_dup_hop[NDIR];	 /* --lost-dup: the hop where the first copy is lost */
+	double lost_dup_p[NDIR]; /* probability per pure ACK going that way */
+	double lost_dup_gap_us;	 /* the duplicate follows the lost copy by this */
+	bool lost_dup_same_id;	 /* the duplicate's IPv4 ID is the lost copy's too */
 	double offset_us, skew_ppm;
 	int nsteps;                /* guest clock steps (NTP stepping, resets) */
 	int only_dir;              /* -1, or the one direction written (truth not kept) */
@@ -353,8 +360,10 @@ static void emit(const struct cfg *c, int p, const struct gp *g, int64_t t)
 }
 
 /* Plain packet along the path; returns the stamp at its last point (-1 if lost
- * before the far end).  exempt: never lost (identical duplicates). */
-static int64_t send_plain(const struct cfg *c, const struct gp *g, int64_t t, bool exempt)
+ * before the far end).  exempt: never lost at random (identical duplicates);
+ * lose_at: the hop where it is lost for certain, or -1. */
+static int64_t send_plain(const struct cfg *c, const struct gp *g, int64_t t, bool exempt,
+			  int lose_at)
 {
 	struct tj j = {.dir = g->dir, .pclass = g->pclass};
 	int order[NPT] = {NIC, BRIDGE, VNET, GUEST};
@@ -367,7 +376,7 @@ static int64_t send_plain(const struct cfg *c, const struct gp *g, int64_t t, bo
 		int p = order[i];
 		if (i > 0) {
 			int h = g->dir == TO ? i - 1 : NPT - 1 - i;
-			if (!exempt && lost(c, h, g->dir))
+			if (h == lose_at || (!exempt && lost(c, h, g->dir)))
 				break;
 			now = hop(c, h, g->dir, now);
 		}
@@ -536,12 +545,14 @@ struct pend {
 	struct gp g;
 	bool exempt;
 	bool echo_request; /* schedule the reply when it reaches the guest */
+	int lose_at;	   /* send_plain's lose_at */
 };
 enum { MAXPEND = 4096 };
 static struct pend PQ[MAXPEND];
 static int NPQ;
+static long LOST_DUPS[2]; /* --lost-dup events made, IPv4 and IPv6 */
 
-static void schedule(int64_t t, const struct gp *g, bool exempt, bool echo)
+static void schedule(int64_t t, const struct gp *g, bool exempt, bool echo, int lose_at)
 {
 	if (NPQ == MAXPEND)
 		return;
@@ -550,7 +561,7 @@ static void schedule(int64_t t, const struct gp *g, bool exempt, bool echo)
 		PQ[i] = PQ[i - 1];
 		i--;
 	}
-	PQ[i] = (struct pend){t, *g, exempt, echo};
+	PQ[i] = (struct pend){t, *g, exempt, echo, lose_at};
 }
 
 static void run_pending(const struct cfg *c, int64_t before)
@@ -559,13 +570,13 @@ static void run_pending(const struct cfg *c, int64_t before)
 		struct pend p = PQ[0];
 		memmove(PQ, PQ + 1, (size_t)(NPQ - 1) * sizeof PQ[0]);
 		NPQ--;
-		int64_t tg = send_plain(c, &p.g, p.t, p.exempt);
+		int64_t tg = send_plain(c, &p.g, p.t, p.exempt, p.lose_at);
 		if (p.echo_request && tg >= 0) {
 			struct gp r = p.g;
 			addrs(&r, r.family, FROM, p.g.dst, p.g.src);
 			r.icmp_type = r.family == 4 ? 0 : 129;
 			r.ipid = (uint16_t)(r.ipid + 7777);
-			schedule(tg + 20000, &r, false, false);
+			schedule(tg + 20000, &r, false, false, -1);
 		}
 	}
 }
@@ -597,14 +608,14 @@ static void tcp_data(const struct cfg *c, struct tflow *f, int64_t t)
 	if (retrans) {
 		/* Without timestamps the copy is identical: in-order matching
 		 * needs both copies delivered (see the file comment). */
-		schedule(t, &g, !f->has_ts, false);
+		schedule(t, &g, !f->has_ts, false, -1);
 		struct gp rg = g;
 		int64_t tr = t + 2000000;
 		rg.tsval = ts_at(tr, from ? 1000 : 900000);
 		rg.ipid = from ? f->ipid_g++ : f->ipid_p++;
-		schedule(tr, &rg, !f->has_ts, false);
+		schedule(tr, &rg, !f->has_ts, false, -1);
 	} else if (k == 1) {
-		schedule(t, &g, false, false);
+		schedule(t, &g, false, false, -1);
 	} else if (from) {
 		run_pending(c, t + 1);
 		send_gso(c, g, k, t);
@@ -628,14 +639,29 @@ static void tcp_data(const struct cfg *c, struct tflow *f, int64_t t)
 		a.tsval = ts_at(ta, from ? 900000 : 1000);
 		a.tsecr = g.tsval;
 		a.ipid = from ? f->ipid_p++ : f->ipid_g++;
-		bool dup = gsl_rng_uniform(rng) < c->dupack;
-		schedule(ta, &a, dup, false);
-		if (dup) {
-			/* duplicate ACKs: identical copies (same TSval within a ms) */
-			for (int i = 1; i <= 2; i++) {
-				struct gp d = a;
-				d.ipid = a.family == 4 ? (uint16_t)(a.ipid + 0) : 0;
-				schedule(ta + i * 3000, &d, true, false);
+		int ad = a.dir;
+		/* drawn only when asked for: other traces stay what they were */
+		if (c->lost_dup_p[ad] > 0 && gsl_rng_uniform(rng) < c->lost_dup_p[ad]) {
+			/* the first copy reaches the hop and dies there; its copy
+			 * (same TSval: byte-identical but perhaps for the IPv4 ID,
+			 * which Linux's per-socket counter moves) gets through */
+			schedule(ta, &a, true, false, c->lost_dup_hop[ad]);
+			struct gp d = a;
+			if (!c->lost_dup_same_id)
+				d.ipid = from ? f->ipid_p++ : f->ipid_g++;
+			int64_t tdup = ta + (int64_t)llround(c->lost_dup_gap_us * 1e3);
+			schedule(tdup, &d, true, false, -1);
+			LOST_DUPS[a.family == 6]++;
+		} else {
+			bool dup = gsl_rng_uniform(rng) < c->dupack;
+			schedule(ta, &a, dup, false, -1);
+			if (dup) {
+				/* duplicate ACKs: identical copies (same TSval within a ms) */
+				for (int i = 1; i <= 2; i++) {
+					struct gp d = a;
+					d.ipid = a.family == 4 ? (uint16_t)(a.ipid + 0) : 0;
+					schedule(ta + i * 3000, &d, true, false, -1);
+				}
 			}
 		}
 	}
@@ -656,14 +682,14 @@ static void udp_or_icmp(const struct cfg *c, int64_t t, bool icmp, uint16_t *ipi
 		g.icmp_id = 0x4242;
 		g.icmp_seq = g.ipid;
 		g.len = 56;
-		schedule(t, &g, false, true);
+		schedule(t, &g, false, true, -1);
 	} else {
 		g.proto = 17;
 		g.pclass = P_UDP;
 		g.sport = dir == FROM ? 5353 : 40000;
 		g.dport = dir == FROM ? 40000 : 5353;
 		g.len = 32 + (uint32_t)gsl_rng_uniform_int(rng, 1200);
-		schedule(t, &g, false, false);
+		schedule(t, &g, false, false, -1);
 	}
 }
 
@@ -778,6 +804,11 @@ static int write_truth(const struct cfg *c, const char *argv0_cmd)
 			json_array_append_new(pts, json_pack("{s:s, s:I}", "name", PT[p], "packets",
 							     (json_int_t)R[p].n));
 	json_object_set_new(root, "points", pts);
+	if (c->lost_dup_p[TO] > 0 || c->lost_dup_p[FROM] > 0)
+		json_object_set_new(root, "constructed",
+				    json_pack("{s:{s:I, s:I}}", "lost_duplicates", "ipv4",
+					      (json_int_t)LOST_DUPS[0], "ipv6",
+					      (json_int_t)LOST_DUPS[1]));
 	json_t *hops = json_array();
 	for (int i = 0; i + 1 < NG; i++)
 		for (int d = 0; d < NDIR; d++) {
@@ -837,6 +868,10 @@ static const char USAGE[] =
     "                         SPEC const:US | uniform:LO:HI | exp:BASE:MEAN |\n"
     "                         pareto:BASE:SCALE:SHAPE (us)\n"
     "  --loss HOP:DIR=FRAC    loss probability at a hop\n"
+    "  --lost-dup HOP:DIR=FRAC  a pure ACK going DIR is, with probability FRAC, lost at\n"
+    "                         HOP while its byte-identical duplicate, sent --lost-dup-gap-us\n"
+    "                         (default 1500) later, gets through; the duplicate's IPv4 ID\n"
+    "                         is the next one (as Linux) or, --lost-dup-same-id, the same\n"
     "  --offset-us X          guest clock minus host clock at t0 (first host stamp)\n"
     "  --skew-ppm Y           guest clock skew\n"
     "  --clock-step S:US      the guest clock steps by US at S seconds (repeatable, 8)\n"
@@ -892,6 +927,7 @@ int main(int argc, char **argv)
 	c.snaplen = 96;
 	c.guest_dlt = DLT_EN10MB;
 	c.only_dir = -1;
+	c.lost_dup_gap_us = 1500;
 	c.start_ns = 1700000000LL * 1000000000;
 	/* Defaults shaped like FIELD-NOTES: nic->bridge and vnet->bridge share the
 	 * kernel receive stamp (0), the tap<->guest hop carries the VO. */
@@ -910,6 +946,9 @@ int main(int argc, char **argv)
 	    {"vlan", 0, 0, 'v'},   {"guest-link", 1, 0, 'L'}, {"snaplen", 1, 0, 'c'},
 	    {"start", 1, 0, 'T'},  {"help", 0, 0, 'h'},	      {"clock-step", 1, 0, 'K'},
 	    {"only-dir", 1, 0, 'Q'},
+	    {"lost-dup", 1, 0, 'X'},
+	    {"lost-dup-gap-us", 1, 0, 'Y'},
+	    {"lost-dup-same-id", 0, 0, 'Z'},
 	    {0, 0, 0, 0},
 	};
 	int o;
@@ -949,13 +988,17 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 		case 'l':
+		case 'X':
 			if (parse_hop(optarg, &h, &d0, &d1, &val) != 0) {
 				fprintf(stderr, "vocgen: bad --%s %s\n",
-					o == 'd' ? "delay" : "loss", optarg);
+					o == 'd' ? "delay" : o == 'l' ? "loss" : "lost-dup", optarg);
 				return 2;
 			}
 			for (int d = d0; d <= d1; d++) {
-				if (o == 'l') {
+				if (o == 'X') {
+					c.lost_dup_hop[d] = h;
+					c.lost_dup_p[d] = atof(val);
+				} else if (o == 'l') {
 					c.loss[h][d] = atof(val);
 				} else if (parse_dspec(val, &c.delay[h][d]) != 0) {
 					fprintf(stderr, "vocgen: bad delay spec %s\n", val);
@@ -1027,6 +1070,16 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			c.nsteps++;
+			break;
+		case 'Y':
+			c.lost_dup_gap_us = atof(optarg);
+			if (!(c.lost_dup_gap_us > 0)) {
+				fprintf(stderr, "vocgen: bad --lost-dup-gap-us %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'Z':
+			c.lost_dup_same_id = true;
 			break;
 		case 'h':
 			fputs(USAGE, stdout);
