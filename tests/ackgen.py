@@ -167,15 +167,19 @@ def main():
     data_t = {p: [] for p in POINTS}  # per ACK: host time of its last segment at p
     seq, tsval = isn_g + 1, 1000
     last_tsval = []
+    # IPv4 IDs: each packet its own, the same at every point (the guest's
+    # counter for its data, the peer's for its ACKs)
+    gid, pid = 0, 0
     for i in range(n):
         segs = acked[i] // MSS
         for j in range(segs):
             tg = t["nic"][i] - rtt_base - (segs - j) * 1_000
+            gid += 1
             for p in POINTS:
                 tt = tg + DATA_DELAY[p]
                 pk[p].append(dict(t=T0 + tt + (offset if p == "guest" else 0), src=G, dst=P,
                                   flags=0x18, seq=seq % 2**32, ack=isn_p + 1, tsval=tsval,
-                                  tsecr=7, len=MSS))
+                                  tsecr=7, len=MSS, id=gid))
                 if j == segs - 1:
                     data_t[p].append(tt)
             seq += MSS
@@ -184,10 +188,11 @@ def main():
     una = isn_g + 1
     for i in range(n):
         una += acked[i]
+        pid += 1
         for p in POINTS:
             pk[p].append(dict(t=T0 + t[p][i] + (offset if p == "guest" else 0), src=P, dst=G,
                               flags=0x10, seq=isn_p + 1, ack=una % 2**32, tsval=7 + i,
-                              tsecr=last_tsval[i] if echo else 1, len=0))
+                              tsecr=last_tsval[i] if echo else 1, len=0, id=pid))
     os.makedirs(out, exist_ok=True)
     t_step = t["guest"][step_at] - 1_000 if step_at >= 0 else None
     for p in points:

@@ -307,7 +307,9 @@ def write_pcap(path, pkts):
         f.write(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 262144, 1))
         ident = 0
         for p in pkts:
-            ident = (ident + 1) & 0xFFFF
+            # a packet's own IPv4 ID (the same at every point, as a bridge
+            # keeps it) where the caller gives one, else one per file
+            ident = p["id"] & 0xFFFF if "id" in p else (ident + 1) & 0xFFFF
             opts = struct.pack("!BBBBII", 1, 1, 8, 10, p["tsval"], p["tsecr"])
             tcp = struct.pack("!HHIIBBHHH", p["src"][1], p["dst"][1], p["seq"], p["ack"],
                               (20 + len(opts)) // 4 << 4, p["flags"], 65535, 0, 0) + opts
