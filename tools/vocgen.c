@@ -107,6 +107,12 @@ struct cfg {
 	int nsteps;                /* guest clock steps (NTP stepping, resets) */
 	int only_dir;              /* -1, or the one direction written (truth not kept) */
 	double step_at_s[8], step_us[8]; /* seconds after the start, size */
+	/* --stall: the guest's vCPU descheduled: for MS from S seconds on, the
+	 * vnet-guest hop delivers nothing that way; what arrived meanwhile leaves
+	 * at the end (every packet of the stretch queued, none below its delay) */
+	int nstalls;
+	double stall_at_s[8], stall_ms[8];
+	int stall_dir[8];
 	int gso, gro;
 	double retrans, dupack, v6, w_tcp, w_udp, w_icmp;
 	bool vlan;
@@ -337,6 +343,12 @@ static int64_t hop(const struct cfg *c, int h, int dir, int64_t t)
 	if (c->delay[h][dir].kind == D_CONST && c->delay[h][dir].a == 0)
 		return t;
 	int64_t d = t + draw_ns(&c->delay[h][dir]);
+	for (int i = 0; h == 2 && i < c->nstalls; i++) {
+		int64_t a = c->start_ns + (int64_t)(c->stall_at_s[i] * 1e9);
+		int64_t b = a + (int64_t)(c->stall_ms[i] * 1e6);
+		if (c->stall_dir[i] == dir && d >= a && d < b)
+			d = b;
+	}
 	if (d <= qlast[h][dir] && c->delay[h][dir].kind != D_CONST)
 		d = qlast[h][dir] + 1;
 	if (d < qlast[h][dir])
@@ -875,6 +887,9 @@ static const char USAGE[] =
     "  --offset-us X          guest clock minus host clock at t0 (first host stamp)\n"
     "  --skew-ppm Y           guest clock skew\n"
     "  --clock-step S:US      the guest clock steps by US at S seconds (repeatable, 8)\n"
+    "  --stall S:MS:DIR       the guest descheduled: from S seconds for MS ms nothing\n"
+    "                         crosses vnet-guest going DIR (to|from); what arrives leaves\n"
+    "                         at the end (repeatable, 8)\n"
     "  --only-dir to|from     write one direction's packets only (truth.json then unkept)\n"
     "  --gso K                from_guest TCP super-segments of up to K MSS (default 8, 1 off)\n"
     "  --gro K                to_guest GRO runs of up to K MSS at guest (default 4, 1 off)\n"
@@ -949,6 +964,7 @@ int main(int argc, char **argv)
 	    {"lost-dup", 1, 0, 'X'},
 	    {"lost-dup-gap-us", 1, 0, 'Y'},
 	    {"lost-dup-same-id", 0, 0, 'Z'},
+	    {"stall", 1, 0, 'W'},
 	    {0, 0, 0, 0},
 	};
 	int o;
@@ -1071,6 +1087,18 @@ int main(int argc, char **argv)
 			}
 			c.nsteps++;
 			break;
+		case 'W': {
+			char d[8] = "";
+			if (c.nstalls == 8 ||
+			    sscanf(optarg, "%lf:%lf:%7s", &c.stall_at_s[c.nstalls], &c.stall_ms[c.nstalls],
+				   d) != 3 ||
+			    (strcmp(d, "to") != 0 && strcmp(d, "from") != 0) || !(c.stall_ms[c.nstalls] > 0)) {
+				fprintf(stderr, "vocgen: bad --stall %s (S:MS:to|from)\n", optarg);
+				return 2;
+			}
+			c.stall_dir[c.nstalls++] = strcmp(d, "to") == 0 ? TO : FROM;
+			break;
+		}
 		case 'Y':
 			c.lost_dup_gap_us = atof(optarg);
 			if (!(c.lost_dup_gap_us > 0)) {

@@ -66,3 +66,26 @@ for cmd in analyze drift rtt; do
 done
 expect_exit 0 run "$VOCALC" rtt "$d/guest.pcap"
 grep -q "time went backwards 1 times" "$T/out" || fail "rtt FILE: no word of time going backwards"
+# queueing is no step: the guest's vCPU descheduled (vocgen --stall: nothing
+# crosses vnet-guest one way for a while, then all of it at once) moves the
+# windowed offsets but puts no packet below an envelope: one segment, every
+# figure within 1 us of the truth with the true clock and within the bound
+# with the estimate
+for st in "2:30:to" "2:300:to" "2:300:from" "1:200:to --stall 3:200:from"; do
+	d="$T/stall$(echo "$st" | tr -c '0-9a-z' _)"
+	# shellcheck disable=SC2086
+	"$VOCGEN" --out "$d" --journeys 10000 --rate 2000 --offset-us -4136 --skew-ppm 12 \
+		--delay vnet-guest:both=exp:20:30 --stall $st >/dev/null || fail vocgen
+	expect_exit 0 run "$VOCALC" analyze --json "$d"
+	python3 - "$T/out" "$d/truth.json" "$st" <<'PY' || fail "stall $st"
+import json, sys
+r, t, st = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+c = r["clock"]
+assert c["segments"] == 1, (st, c["segments"])
+true = t["clock"]["offset_us"] + t["clock"]["skew_ppm"] * (c["t0"] - t["clock"]["t0"])
+assert abs(c["offset_us"] - true) <= c["error_bound_us"], (c["offset_us"], true)
+print(f"stall {st}: one segment, offset error {c['offset_us'] - true:+.3f} us (bound {c['error_bound_us']:.1f})")
+PY
+	expect_exit 0 run "$VOCALC" analyze --json --guest-offset-us -4136 --guest-skew-ppm 12 "$d"
+	python3 tests/truthcmp.py "$T/out" "$d/truth.json" >/dev/null || fail "stall $st: figures with the true clock"
+done
