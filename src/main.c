@@ -828,9 +828,7 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 						 : cmd == CMD_ACK ? REPORT_ACK
 								  : REPORT_ANALYSIS,
 					 .verbose = verbose};
-		if (report_write(stdout, &ro, &a) != 0)
-			verr_set(err, VERR_INPUT, "writing the report failed");
-		else
+		if (report_write(stdout, &ro, &a, err) == 0)
 			rc = 0;
 	}
 	analysis_free(&a);
@@ -1117,6 +1115,10 @@ int main(int argc, char **argv)
 		bool reported = false;
 		rc = cmd_oneshot(argc, argv, &reported, &err);
 	}
+	/* every command's stdout: a full disk or a closed pipe shows on the flush */
+	if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
+		rc = verr_set(&err, VERR_INPUT, "writing to standard output failed: %s",
+			      strerror(errno));
 	if (rc != 0) {
 		fprintf(stderr, "vocalc: %s\n", err.msg);
 		return err.status ? err.status : VERR_INPUT;

@@ -12,10 +12,15 @@
 #include <unistd.h>
 
 #include "localcap.h"
+#include "reader.h"
 #include "report.h"
 #include "version.h"
 
 enum { HOST_SIDE, GUEST_SIDE };
+
+/* A side heard from not for this long (its watchdogs write every second) is
+ * taken as stalled. */
+enum { STALL_S = 5 };
 
 struct cap {
 	enum point p;
@@ -29,6 +34,7 @@ struct cap {
 	uint64_t bytes;
 	char spool[128]; /* --spool: the capture file on the remote tmpfs */
 	bool listening, failed;
+	int write_errno; /* writing the capture file failed (disk full): nothing more is kept */
 	long drops;
 };
 
@@ -262,13 +268,20 @@ static int verify_gone(struct side *s, const long *pids, int n)
 }
 
 /* Appends what st has now to c's capture file: the last read's result
- * (0: nothing more for now, -1: the stream ended). */
+ * (0: nothing more for now, -1: the stream ended).  Only octets written are
+ * counted; once a write fails (a full disk) the stream is still drained, so
+ * that the remote side does not block, but nothing more is kept, and
+ * c->write_errno says why. */
 static long take(struct cap *c, struct ssh_stream *st, char *data, size_t cap)
 {
 	long n;
 	while ((n = ssh_stream_read(st, data, cap)) > 0) {
-		fwrite(data, 1, (size_t)n, c->f);
-		c->bytes += (uint64_t)n;
+		if (c->write_errno)
+			continue;
+		size_t w = fwrite(data, 1, (size_t)n, c->f);
+		c->bytes += w;
+		if (w != (size_t)n || fflush(c->f) != 0)
+			c->write_errno = errno ? errno : EIO;
 	}
 	return n;
 }
@@ -300,9 +313,13 @@ static int make_run_dir(const struct oneshot_opts *o, char *dir, size_t cap, str
 	return verr_set(err, VERR_INPUT, "captures/%s: too many runs this second", stamp);
 }
 
+/* The run's manifest.json.  Written once before the captures start (final
+ * false: every point incomplete, so that a run cut short, or a disk that
+ * fills, leaves a manifest that says so) and again at the end, through a
+ * temporary file renamed over it: a failed write keeps the first one. */
 static int write_manifest(const char *dir, const struct oneshot_opts *o, struct cap *caps,
 			  int ncap, const char *host_name, const char *guest_name, double t_start,
-			  double t_stop, struct verr *err)
+			  double t_stop, bool final, struct verr *err)
 {
 	json_t *pts = json_array();
 	for (int i = 0; i < ncap; i++) {
@@ -313,18 +330,30 @@ static int write_manifest(const char *dir, const struct oneshot_opts *o, struct 
 				   "interface", caps[i].ifname, "host",
 				   caps[i].side == GUEST_SIDE ? guest_name : host_name, "drops",
 				   caps[i].drops >= 0 ? json_integer(caps[i].drops) : json_null(),
-				   "octets", (json_int_t)caps[i].bytes, "complete", !caps[i].failed));
+				   "octets", (json_int_t)caps[i].bytes, "complete",
+				   final && !caps[i].failed));
 	}
 	json_t *m = json_pack("{s:i, s:s, s:s, s:o, s:{s:s, s:s}, s:f, s:f, s:s, s:i, s:s?}",
 			      "schema", 1, "tool", "vocalc", "version", vocalc_version, "points", pts,
 			      "hosts", "host", host_name, "guest", guest_name, "start", t_start,
 			      "stop", t_stop, "command_line", o->cmdline ? o->cmdline : "",
 			      "snaplen", o->snaplen, "filter", o->filter);
-	char path[1100];
+	char path[1100], tmp[1110];
 	snprintf(path, sizeof path, "%s/manifest.json", dir);
-	int rc = json_dump_file(m, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	int rc = m ? json_dump_file(m, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
+	int e = errno;
 	json_decref(m);
-	return rc == 0 ? 0 : verr_set(err, VERR_INPUT, "%s: cannot write the manifest", path);
+	if (rc == 0 && rename(tmp, path) != 0) {
+		e = errno;
+		rc = -1;
+	}
+	if (rc != 0) {
+		unlink(tmp);
+		return verr_set(err, VERR_REMOTE, "%s: cannot write the manifest: %s%s", path,
+				strerror(e), final ? " (the one written at the start stays)" : "");
+	}
+	return 0;
 }
 
 int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,
@@ -343,11 +372,13 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 	memset(jobs, 0, sizeof jobs);
 	char dir[1024] = "";
 	struct timespec wall0 = {0, 0}, wall1 = {0, 0};
-	struct sigaction sa, old_int, old_term;
+	/* Ctrl-C, SIGTERM and SIGHUP alike: stop, fetch, report */
+	struct sigaction sa, old_int, old_term, old_hup;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_sigint;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
 	signal(SIGPIPE, SIG_IGN);
 	interrupted = 0;
 	for (int s = 0; s < 2; s++) {
@@ -434,9 +465,13 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 	if (make_run_dir(o, dir, sizeof dir, err) != 0)
 		goto out;
 	int limit = (int)o->duration_s + 60;
+	for (int i = 0; i < ncap; i++)
+		snprintf(caps[i].path, sizeof caps[i].path, "%s/%s.pcap", dir, point_name(caps[i].p));
+	if (write_manifest(dir, o, caps, ncap, host_name, ssh_name(side[GUEST_SIDE].c), 0, 0, false,
+			   err) != 0)
+		goto out;
 	for (int i = 0; i < ncap; i++) {
 		struct cap *c = &caps[i];
-		snprintf(c->path, sizeof c->path, "%s/%s.pcap", dir, point_name(c->p));
 		if (local && c->side == HOST_SIDE) {
 			if ((c->lc = localcap_start(c->ifname, o->snaplen, filt, c->path, err)) == NULL)
 				goto stop;
@@ -557,6 +592,13 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 				continue;
 			}
 			n = take(c, c->st, data, sizeof data);
+			if (c->write_errno && !c->failed) {
+				c->failed = lost = true;
+				verr_set(err, VERR_REMOTE,
+					 "%s: writing the %s capture failed: %s (what was written "
+					 "before is kept)",
+					 c->path, point_name(c->p), strerror(c->write_errno));
+			}
 			if (n < 0 && !c->failed) {
 				c->failed = true;
 				lost = true;
@@ -585,6 +627,23 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 		for (int s = 0; s < 2; s++)
 			if (side[s].c && ssh_keepalive(side[s].c) != 0)
 				lost = true;
+		/* A side whose watchdogs' heartbeats stopped is stalled (stopped,
+		 * frozen, or its network gone without a reset): given up, so that
+		 * nothing waits on it; its captures stop by themselves. */
+		for (int s = 0; s < 2 && !lost; s++)
+			if (side[s].c && ssh_idle_s(side[s].c) > STALL_S) {
+				ssh_give_up(side[s].c);
+				lost = true;
+				for (int i = 0; i < ncap; i++)
+					if (caps[i].side == s && !caps[i].lc)
+						caps[i].failed = true;
+				verr_set(err, VERR_REMOTE,
+					 "%s: nothing heard for %d s: it stalled (the %s capture is cut "
+					 "here; what arrived is kept; its captures stop by themselves "
+					 "once its SSH server resumes or within %d s)",
+					 ssh_name(side[s].c), STALL_S,
+					 s == GUEST_SIDE ? "guest" : "host points'", limit);
+			}
 		if (lost)
 			break;
 		if (o->progress && mono() - last_shown > 0.5) {
@@ -668,23 +727,40 @@ stop:
 				c->drops = strtol(b, NULL, 10);
 			}
 		}
-		if (c->f && fclose(c->f) != 0)
-			verr_set(err, VERR_INPUT, "%s: %s", c->path, strerror(errno));
+		if (c->f && fclose(c->f) != 0) {
+			c->failed = true;
+			verr_set(err, VERR_REMOTE, "%s: completing the capture file failed: %s",
+				 c->path, strerror(errno));
+		}
 		c->f = NULL;
 	}
 	if (dir[0] && ncap == POINT_N && (caps[0].st || caps[0].bytes)) {
+		/* what arrived is analyzed, even after a failure: each stream that
+		 * is a capture (a remote tcpdump may have written anything), marked
+		 * in the manifest if not */
+		for (int i = 0; i < ncap; i++) {
+			struct cap *c = &caps[i];
+			if (c->bytes < 24)
+				continue; /* nothing arrived: not a capture */
+			struct verr ve = {0};
+			struct reader *r = reader_open(c->path, true, &ve);
+			if (r == NULL) {
+				verr_set(err, VERR_REMOTE, "%s: the %s capture (%s) is no capture: %s",
+					 c->side == HOST_SIDE && local ? "localhost"
+								       : ssh_name(side[c->side].c),
+					 point_name(c->p), c->ifname, ve.msg);
+				c->failed = true;
+				continue;
+			}
+			reader_close(r);
+			ao->file[c->p] = c->path;
+			ao->drops[c->p] = c->drops;
+		}
 		if (write_manifest(dir, o, caps, ncap, local ? "localhost" : ssh_name(side[HOST_SIDE].c),
 				   ssh_name(side[GUEST_SIDE].c), wall0.tv_sec + wall0.tv_nsec / 1e9,
-				   wall1.tv_sec + wall1.tv_nsec / 1e9, err) != 0)
+				   wall1.tv_sec + wall1.tv_nsec / 1e9, true, err) != 0)
 			goto out;
 		fprintf(stderr, "vocalc: saved %s (vocalc analyze %s re-analyzes it)\n", dir, dir);
-		/* analyze what arrived, even after a failure */
-		for (int i = 0; i < ncap; i++) {
-			if (caps[i].bytes < 24)
-				continue; /* nothing arrived: not a capture */
-			ao->file[caps[i].p] = caps[i].path;
-			ao->drops[caps[i].p] = caps[i].drops;
-		}
 		ao->allow_truncated = true; /* a stream cut by a lost connection ends mid-record */
 		struct analysis a;
 		struct verr aerr = {0};
@@ -694,10 +770,17 @@ stop:
 		if (npts >= 2 && analysis_run(&a, ao, &aerr) == 0) {
 			struct report_opts ro = {.fmt = o->json ? REPORT_JSON : REPORT_TEXT,
 						 .kind = REPORT_ANALYSIS};
-			if (report_write(out, &ro, &a) == 0)
+			struct verr rerr = {0};
+			if (report_write(out, &ro, &a, &rerr) == 0)
 				*reported = true;
+			else if (err->status == 0)
+				*err = rerr;
+		} else if (err->status == 0 && npts >= 2) {
+			/* the captures were made here: what they hold is a capture failure */
+			verr_set(err, VERR_REMOTE, "the run's captures could not be analyzed: %s",
+				 aerr.msg);
 		} else if (err->status == 0) {
-			*err = aerr;
+			verr_set(err, VERR_REMOTE, "fewer than two points captured anything");
 		}
 		if (npts >= 2)
 			analysis_free(&a);
@@ -721,5 +804,6 @@ out:
 		ssh_close(side[s].c);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	return rc;
 }

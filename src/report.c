@@ -1,6 +1,7 @@
 /* report — see report.h. */
 #include "report.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
@@ -305,7 +306,8 @@ static uint8_t clock_points(const struct analysis *a)
 	return (uint8_t)((1u << a->clock_rep.host_point) | (1u << POINT_GUEST));
 }
 
-static int write_json(FILE *out, const struct analysis *a, enum report_kind kind)
+static int write_json(FILE *out, const struct analysis *a, enum report_kind kind,
+		      struct verr *err)
 {
 	const struct vo *v = &a->vo;
 	json_t *root = json_object();
@@ -359,20 +361,28 @@ static int write_json(FILE *out, const struct analysis *a, enum report_kind kind
 	} else {
 		json_object_set_new(root, "vo", json_null());
 	}
-	if (a->rtt == NULL || rtt_set_write(a->rtt, NULL, root, false, &(struct verr){0}) != 0)
+	/* without --no-rtt / --no-ack a section that cannot be written is an
+	 * error, never an empty array */
+	if (a->rtt == NULL)
 		json_object_set_new(root, "rtt", json_array());
+	else if (rtt_set_write(a->rtt, NULL, root, false, err) != 0)
+		goto fail;
 ack:
-	if (a->ack == NULL ||
-	    ack_set_write(a->ack, NULL, root, &a->guest_ips, a->rtt, &(struct verr){0}) != 0) {
+	if (a->ack == NULL) {
 		json_object_set_new(root, "ack", json_array());
 		json_object_set_new(root, "ack_compression", json_array());
+	} else if (ack_set_write(a->ack, NULL, root, &a->guest_ips, a->rtt, err) != 0) {
+		goto fail;
 	}
 dump:;
 	int rc =
 	    json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	fputc('\n', out);
 	json_decref(root);
-	return rc == 0 ? 0 : -1;
+	return rc == 0 ? 0 : verr_set(err, VERR_INPUT, "writing the JSON report failed");
+fail:
+	json_decref(root);
+	return -1;
 }
 
 /* ---- text ---------------------------------------------------------------- */
@@ -624,7 +634,7 @@ static void text_headline(FILE *out, const struct analysis *a)
 	}
 }
 
-static int write_text(FILE *out, const struct analysis *a)
+static int write_text(FILE *out, const struct analysis *a, struct verr *err)
 {
 	const struct vo *v = &a->vo;
 	bool unobs = false, neg = false;
@@ -710,10 +720,10 @@ static int write_text(FILE *out, const struct analysis *a)
 		fprintf(out, "(!) Negative median between host points: %s.\n", NEGATIVE_NOTE);
 	if (a->rtt) {
 		fprintf(out, "\nTCP round trips from the timestamp option (pping's rules), per point:\n");
-		if (rtt_set_write(a->rtt, out, NULL, false, &(struct verr){0}) != 0)
+		if (rtt_set_write(a->rtt, out, NULL, false, err) != 0)
 			return -1;
 	}
-	if (a->ack && ack_set_write(a->ack, out, NULL, &a->guest_ips, a->rtt, &(struct verr){0}) != 0)
+	if (a->ack && ack_set_write(a->ack, out, NULL, &a->guest_ips, a->rtt, err) != 0)
 		return -1;
 	for (int p = 0; p < POINT_N; p++)
 		if (a->o.drops[p] > 0) {
@@ -726,24 +736,26 @@ static int write_text(FILE *out, const struct analysis *a)
 }
 
 /* vocalc ack: the clock in one line, then the ACK sections. */
-static int write_ack_text(FILE *out, const struct analysis *a)
+static int write_ack_text(FILE *out, const struct analysis *a, struct verr *err)
 {
 	fprintf(out, "guest clock: method %s, offset %.3f us, skew %.3f ppm (pairs across points "
 		     "use corrected guest stamps)\n",
 		clock_method_name(a->clock.method), a->clock.seg[0].offset_ns / 1e3,
 		a->clock.seg[0].skew * 1e6);
-	if (a->ack && ack_set_write(a->ack, out, NULL, &a->guest_ips, a->rtt, &(struct verr){0}) != 0)
+	if (a->ack && ack_set_write(a->ack, out, NULL, &a->guest_ips, a->rtt, err) != 0)
 		return -1;
 	return ferror(out) ? -1 : 0;
 }
 
-int report_write(FILE *out, const struct report_opts *ro, const struct analysis *a)
+int report_write(FILE *out, const struct report_opts *ro, const struct analysis *a,
+		 struct verr *err)
 {
-	if (ro->fmt == REPORT_JSON)
-		return write_json(out, a, ro->kind);
-	if (ro->kind == REPORT_CLOCK)
-		return write_clock_text(out, a, ro->verbose);
-	if (ro->kind == REPORT_ACK)
-		return write_ack_text(out, a);
-	return write_text(out, a);
+	int rc = ro->fmt == REPORT_JSON		? write_json(out, a, ro->kind, err)
+		 : ro->kind == REPORT_CLOCK ? write_clock_text(out, a, ro->verbose)
+		 : ro->kind == REPORT_ACK   ? write_ack_text(out, a, err)
+					    : write_text(out, a, err);
+	/* a full disk or a closed pipe shows only on the flush */
+	if (fflush(out) != 0 || ferror(out))
+		return verr_set(err, VERR_INPUT, "writing the report failed: %s", strerror(errno));
+	return rc == 0 ? 0 : verr_set(err, VERR_INPUT, "writing the report failed");
 }

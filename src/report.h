@@ -19,8 +19,11 @@ struct report_opts {
 	bool verbose;          /* text: also the methods not used, for comparison */
 };
 
-/* Writes the report of a to out; -1 on allocation or write failure. */
-int report_write(FILE *out, const struct report_opts *ro, const struct analysis *a);
+/* Writes the report of a to out (flushed); -1 with err set on allocation
+ * or write failure (a section that cannot be written is an error, never an
+ * empty one). */
+int report_write(FILE *out, const struct report_opts *ro, const struct analysis *a,
+		 struct verr *err);
 
 /* The guest clock of a (method, pairs, segments and steps, note) as the text
  * line analyze prints, and as the JSON "clock" object: for other drivers

@@ -22,7 +22,15 @@ struct ssh_conn {
 	char name[400];
 	bool lost;
 	time_t next_keepalive;
+	double last_rx; /* monotonic s: the last octet read on any stream */
 };
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 struct ssh_stream {
 	struct ssh_conn *c;
@@ -429,6 +437,7 @@ struct ssh_conn *ssh_connect(const struct ssh_target *t, const struct ssh_opts *
 		goto fail;
 	libssh2_keepalive_config(c->s, 1, 5);
 	c->next_keepalive = time(NULL) + 5;
+	c->last_rx = mono_s();
 	return c;
 fail:
 	ssh_close(c);
@@ -534,14 +543,17 @@ long ssh_stream_read(struct ssh_stream *s, char *out, size_t cap)
 			mark_lost(s->c, (int)r);
 			break;
 		}
+		s->c->last_rx = mono_s();
 		for (ssize_t i = 0; i < r && s->nerr < sizeof s->err - 1; i++)
 			if (tmp[i] != '\a') /* the remote watchdog's heartbeat */
 				s->err[s->nerr++] = tmp[i];
 		s->err[s->nerr] = '\0';
 	}
 	ssize_t r = libssh2_channel_read(s->ch, out, cap);
-	if (r > 0)
+	if (r > 0) {
+		s->c->last_rx = mono_s();
 		return (long)r;
+	}
 	if (r == LIBSSH2_ERROR_EAGAIN && !s->c->lost)
 		return 0;
 	if (r == 0 && !libssh2_channel_eof(s->ch))
@@ -574,6 +586,10 @@ void ssh_stream_free(struct ssh_stream *s)
 	}
 	free(s);
 }
+
+double ssh_idle_s(const struct ssh_conn *c) { return mono_s() - c->last_rx; }
+
+void ssh_give_up(struct ssh_conn *c) { c->lost = true; }
 
 int ssh_keepalive(struct ssh_conn *c)
 {

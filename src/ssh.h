@@ -66,6 +66,13 @@ void ssh_stream_free(struct ssh_stream *s);
 /* Sends a keepalive if due; -1 if the connection is gone. */
 int ssh_keepalive(struct ssh_conn *c);
 bool ssh_lost(const struct ssh_conn *c);
+/* Seconds since anything arrived on any of c's streams (the remote
+ * watchdogs write a heartbeat every second, so a live side is never idle
+ * for long); since the connection, if nothing yet. */
+double ssh_idle_s(const struct ssh_conn *c);
+/* Gives c up as lost (a remote that stopped answering): no more commands
+ * are sent to it, and its streams end. */
+void ssh_give_up(struct ssh_conn *c);
 
 /* Quotes s for a POSIX shell into buf (single quotes); NULL if it does not fit. */
 const char *sh_quote(const char *s, char *buf, size_t cap);
