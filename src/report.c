@@ -379,7 +379,7 @@ dump:;
 	    json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	fputc('\n', out);
 	json_decref(root);
-	return rc == 0 ? 0 : verr_set(err, VERR_INPUT, "writing the JSON report failed");
+	return rc == 0 ? 0 : verr_set(err, VERR_INPUT, "writing the JSON report failed: %s", strerror(errno));
 fail:
 	json_decref(root);
 	return -1;
