@@ -689,6 +689,18 @@ stop:
 		if (open)
 			usleep(20000);
 	}
+	/* A capture that ended with an error status failed, whenever it ended:
+	 * one stopped by us exits 0 (tcpdump), or by the signal (143, 137). */
+	for (int i = 0; i < ncap; i++) {
+		struct cap *c = &caps[i];
+		int x = c->st && ssh_stream_eof(c->st) ? ssh_stream_exit(c->st) : -1;
+		if (x > 0 && x != 128 + SIGTERM && x != 128 + SIGKILL && !c->failed) {
+			c->failed = true;
+			verr_set(err, VERR_REMOTE, "%s: the %s capture (%s) ended early: tcpdump exited "
+				 "with status %d",
+				 ssh_name(side[c->side].c), point_name(c->p), c->ifname, x);
+		}
+	}
 	for (int s = 0; s < 2; s++)
 		verify_gone(&side[s], pids, pids_on(s, caps, ncap, jobs, njob, pids));
 	/* --spool: fetch each capture from the remote tmpfs, then remove it there */
