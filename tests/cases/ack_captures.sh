@@ -4,12 +4,13 @@
 # toward it) compression shows at guest and not at nic, bridge, vnet (they
 # were 4.1-46.7 % by bin width, with the reference the upstream mode), and
 # the pair table puts it between vnet and guest, none between host points;
-# sample-netns (no virtual NIC) shows none anywhere.  vm-idle and vm-cpuload
+# sample-netns (no virtual NIC) shows none anywhere; vm-bulk-cpuload (bulk
+# TCP out of a CPU-loaded QEMU guest) over 40 % at guest, a few % at host.  vm-idle and vm-cpuload
 # carry no TCP: the ACK section says so.  The text histogram's rows: the
 # first one bin wide, each starting where the one before ended (the
 # overflow row at the histogram's upper edge), bars on one scale.
 source tests/lib.sh
-for c in vm-idle vm-cpuload vm-bulk sample-netns; do
+for c in vm-idle vm-cpuload vm-bulk vm-bulk-cpuload sample-netns; do
 	for o in "--bin 1" "--bin 10" "--bin 100" "--log-bins"; do
 		# shellcheck disable=SC2086
 		expect_exit 0 "$VOCALC" ack --json $o "captures/$c"
@@ -19,7 +20,7 @@ done
 python3 - "$T" <<'PY' || fail "compressed fractions on the shipped captures"
 import json, os, sys
 d = sys.argv[1]
-for c in ("vm-idle", "vm-cpuload", "vm-bulk", "sample-netns"):
+for c in ("vm-idle", "vm-cpuload", "vm-bulk", "vm-bulk-cpuload", "sample-netns"):
     runs = {o: json.load(open(os.path.join(d, c + o + ".json"))) for o in ("--bin1", "--bin10", "--bin100", "--log-bins")}
     fr = {o: (sorted((a["flow"], a["point"], a["compressed_fraction"], a["threshold_us"]) for a in r["ack"]),
               sorted((x["flow"], x["from"], x["to"], x["compressed_fraction"]) for x in r["ack_compression"]))
@@ -39,8 +40,15 @@ for c in ("vm-idle", "vm-cpuload", "vm-bulk", "sample-netns"):
     into = [v for (f, t), v in pairs.items() if t == "guest"]
     print(f"{c}: {flow}: compressed " + ", ".join(f"{p} {100 * v:.1f} %" for p, v in at.items())
           + "; pairs into guest " + ", ".join(f"{100 * v:.1f} %" for v in into))
-    assert max(at["nic"], at["bridge"], at["vnet"]) < 0.03 and max(host) < 0.01, (at, pairs)
-    if c == "vm-bulk":
+    # vm-bulk-cpuload: bulk TCP from a CPU-loaded guest (issue 13 point 2's
+    # capture): at the guest over half the ACKs arrive back to back, at the
+    # host points a few % of closely spaced ACKs (the bin width once made
+    # these 38 % and the guest look less compressed than the NIC)
+    assert max(at["nic"], at["bridge"], at["vnet"]) < (0.05 if c == "vm-bulk-cpuload" else 0.03), (at, pairs)
+    assert max(host) < 0.01, (at, pairs)
+    if c == "vm-bulk-cpuload":
+        assert at["guest"] > 0.40 and min(into) > 0.40, (at, pairs)
+    elif c == "vm-bulk":
         assert at["guest"] > 0.10 and min(into) > 0.10, (at, pairs)
     else:
         assert at["guest"] < 0.03 and max(into) < 0.01, (at, pairs)
