@@ -152,7 +152,8 @@ static int check_distinct_files(const struct analysis *a, struct verr *err)
  * `clock`) into matcher m.  count: keep the per-point statistics (the main
  * pass).  Returns 0, or -1 with err set. */
 static int stream(struct analysis *a, uint8_t points, const struct clock_model *clock,
-		  struct matcher *m, bool count, const struct feed_taps *taps, struct verr *err)
+		  struct matcher *m, bool count, const struct feed_taps *taps,
+		  struct guest_align *align, struct verr *err)
 {
 	const struct analysis_opts *o = &a->o;
 	struct feed *fd[POINT_N] = {NULL};
@@ -187,7 +188,10 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 		int r = feed_peek(fd[i], &head[i], err);
 		if (r < 0)
 			goto out;
-		head_t[i] = r == 1 ? head[i]->t_host : INT64_MAX;
+		head_t[i] = r == 1 ? head[i]->t_host - (align && fp[i] == POINT_GUEST ? align->now : 0)
+				   : INT64_MAX;
+		if (r == 1 && align && fp[i] == POINT_GUEST)
+			align->head_rec = head[i]->rec;
 		if (r == 0)
 			head[i] = NULL;
 	}
@@ -216,7 +220,7 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 		} else {
 			if (count)
 				ps->used++;
-			if (match_push(m, fp[best], &it->prep, (enum direction)it->dir, it->t_host,
+			if (match_push(m, fp[best], &it->prep, (enum direction)it->dir, head_t[best],
 				       it->rec) != 0) {
 				verr_set(err, VERR_INPUT, "out of memory while matching");
 				goto out;
@@ -230,7 +234,10 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 			head[best] = NULL;
 			head_t[best] = INT64_MAX;
 		} else {
-			head_t[best] = head[best]->t_host;
+			head_t[best] = head[best]->t_host -
+				       (align && fp[best] == POINT_GUEST ? align->now : 0);
+			if (align && fp[best] == POINT_GUEST)
+				align->head_rec = head[best]->rec;
 		}
 		if (progress && (++iter & 0xffff) == 0) {
 			double now = mono_now();
@@ -366,15 +373,110 @@ struct clock_pass {
 	enum point host;
 	int64_t coarse;
 	int failed;
+	/* the one pass: per guest record (bit), seen as the guest's traffic, and
+	 * paired with the host point; a long run seen unpaired is what a clock
+	 * step beyond the window does (or a capture drop): two passes then */
+	uint64_t *seen, *paired;
+	size_t words;
+	bool track;
+	/* the fine alignment of the guest's stamps for the matcher (vo.h), from
+	 * the minima of the last batch of pairs each way */
+	struct guest_align align;
+	int64_t bmin_to, bmin_from;
+	unsigned bn_to, bn_from;
 };
+
+enum { ALIGN_BATCH = 1024, ALIGN_MIN_NS = 1000 };
+
+/* A pair (in the matcher's frame) into the alignment's batch. */
+static void align_pair(struct clock_pass *cp, enum direction d, int64_t th, int64_t tg)
+{
+	if (d == DIR_TO_GUEST) {
+		if (cp->bn_to++ == 0 || tg - th < cp->bmin_to)
+			cp->bmin_to = tg - th;
+	} else {
+		if (cp->bn_from++ == 0 || th - tg < cp->bmin_from)
+			cp->bmin_from = th - tg;
+	}
+	if (cp->bn_to < ALIGN_BATCH || cp->bn_from < ALIGN_BATCH)
+		return;
+	/* guest - host in the matcher's frame, as the envelopes give it */
+	int64_t theta = (cp->bmin_to - cp->bmin_from) / 2;
+	cp->bn_to = cp->bn_from = 0;
+	if ((theta > ALIGN_MIN_NS || theta < -ALIGN_MIN_NS) &&
+	    guest_align_set(&cp->align, cp->align.now + theta) != 0)
+		cp->failed = 1;
+}
+
+static int mark(uint64_t **bits, size_t *words, uint64_t rec, bool grow_ok)
+{
+	size_t w = (size_t)(rec / 64);
+	if (w >= *words) {
+		if (!grow_ok)
+			return 0;
+		size_t n = *words ? *words * 2 : 1024;
+		while (n <= w)
+			n *= 2;
+		uint64_t *x = realloc(*bits, n * sizeof *x);
+		if (x == NULL)
+			return -1;
+		memset(x + *words, 0, (n - *words) * sizeof *x);
+		*bits = x;
+		*words = n;
+	}
+	(*bits)[w] |= 1ULL << (rec % 64);
+	return 0;
+}
+
+/* The longest run of guest records seen as the guest's traffic and not
+ * paired with the host point (records that are neither do not break it). */
+static uint64_t longest_unpaired(const struct clock_pass *cp)
+{
+	uint64_t run = 0, best = 0;
+	for (size_t w = 0; w < cp->words; w++) {
+		uint64_t s = cp->seen[w], p = cp->paired[w];
+		if (s == 0)
+			continue;
+		for (int b = 0; b < 64; b++) {
+			if (!(s >> b & 1))
+				continue;
+			run = p >> b & 1 ? 0 : run + 1;
+			if (run > best)
+				best = run;
+		}
+	}
+	return best;
+}
 
 static void clock_journey(void *ctx, const struct journey_info *j)
 {
 	struct clock_pass *cp = ctx;
 	uint8_t both = (uint8_t)((1u << cp->host) | (1u << POINT_GUEST));
+	if (cp->track && (j->mask & (1u << POINT_GUEST))) {
+		size_t words = cp->words;
+		if (mark(&cp->seen, &cp->words, j->tag[POINT_GUEST], true) != 0)
+			cp->failed = 1;
+		if (cp->words != words) { /* the paired bits follow the seen ones' size */
+			uint64_t *x = realloc(cp->paired, cp->words * sizeof *x);
+			if (x == NULL) {
+				cp->failed = 1;
+				cp->track = false;
+			} else {
+				memset(x + words, 0, (cp->words - words) * sizeof *x);
+				cp->paired = x;
+			}
+		}
+		size_t pw = cp->words; /* paired is as big as seen: no growth here */
+		if (cp->track && (j->mask & both) == both)
+			mark(&cp->paired, &pw, j->tag[POINT_GUEST], false);
+	}
 	if ((j->mask & both) != both)
 		return;
 	int64_t th = j->t[cp->host], tg = j->t[POINT_GUEST];
+	if (cp->track) {
+		align_pair(cp, (enum direction)j->dir, th, tg);
+		tg += guest_align_at(&cp->align, j->tag[POINT_GUEST]); /* the coarse frame */
+	}
 	if (clock_est_add(cp->est, (enum direction)j->dir, th, tg, j->tag[POINT_GUEST]) != 0)
 		cp->failed = 1;
 	uint8_t type;
@@ -390,40 +492,57 @@ static void clock_journey(void *ctx, const struct journey_info *j)
 		cp->failed = 1;
 }
 
-/* Estimates the guest clock from the host point nearest the guest: a coarse
- * offset to align the captures, a pass over the two captures collecting
+/* The estimator's result as the analysis's clock. */
+static int clock_solved(struct analysis *a, struct clock_pass *cp, struct verr *err)
+{
+	if (cp->failed || clock_est_solve(cp->est, a->o.clock_choice, &a->clock_rep) != 0)
+		return verr_set(err, VERR_INPUT, "out of memory while estimating the guest clock");
+	a->clock_rep.host_point = cp->host;
+	a->clock = a->clock_rep.model;
+	a->clock_estimated = true;
+	if (a->o.clock_csv && clock_est_write_csv(cp->est, &a->clock_rep, a->o.clock_csv) != 0)
+		return verr_set(err, VERR_INPUT, "writing the clock CSV failed");
+	return 0;
+}
+
+/* A coarse offset to align the captures, and the estimator its pairs will
+ * go to (cp), made ready; *shift: the guest stamps corrected by it alone. */
+static int clock_begin(struct analysis *a, int64_t t0, struct clock_pass *cp,
+		       struct clock_model *shift, struct verr *err)
+{
+	memset(cp, 0, sizeof *cp);
+	cp->host = clock_host_point(a->mask);
+	if (coarse_offset(a, cp->host, &cp->coarse, err) != 0)
+		return -1;
+	clock_model_manual(shift, t0, (double)cp->coarse, 0);
+	if ((cp->est = clock_est_create(t0, cp->coarse)) == NULL)
+		return verr_set(err, VERR_INPUT, "out of memory");
+	return 0;
+}
+
+/* Estimates the guest clock on its own (vocalc drift, and the analysis's
+ * second pass after a clock step): a coarse offset to align the captures, a
+ * pass over the host point nearest the guest and the guest collecting
  * matched pairs, then clock_est's fits. */
 static int estimate_clock(struct analysis *a, int64_t t0, struct verr *err)
 {
-	enum point host = clock_host_point(a->mask);
-	int64_t coarse = 0;
-	if (coarse_offset(a, host, &coarse, err) != 0)
-		return -1;
+	struct clock_pass cp;
 	struct clock_model shift;
-	clock_model_manual(&shift, t0, (double)coarse, 0);
-	struct clock_pass cp = {.est = clock_est_create(t0, coarse), .host = host, .coarse = coarse};
-	uint8_t pts = (uint8_t)((1u << host) | (1u << POINT_GUEST));
+	if (clock_begin(a, t0, &cp, &shift, err) != 0) {
+		clock_est_delete(cp.est);
+		return -1;
+	}
+	uint8_t pts = (uint8_t)((1u << cp.host) | (1u << POINT_GUEST));
 	/* a wide window: the coarse offset is only good to a delay, and skew
 	 * adds up over the capture */
 	struct matcher *m = match_create(pts, CLOCK_WINDOW_NS, clock_journey, &cp);
 	int rc = -1;
-	if (cp.est == NULL || m == NULL) {
+	if (m == NULL) {
 		verr_set(err, VERR_INPUT, "out of memory");
 		goto out;
 	}
-	if (stream(a, pts, &shift, m, true, NULL, err) != 0)
+	if (stream(a, pts, &shift, m, true, NULL, NULL, err) != 0 || clock_solved(a, &cp, err) != 0)
 		goto out;
-	if (cp.failed || clock_est_solve(cp.est, a->o.clock_choice, &a->clock_rep) != 0) {
-		verr_set(err, VERR_INPUT, "out of memory while estimating the guest clock");
-		goto out;
-	}
-	a->clock_rep.host_point = host;
-	a->clock = a->clock_rep.model;
-	a->clock_estimated = true;
-	if (a->o.clock_csv && clock_est_write_csv(cp.est, &a->clock_rep, a->o.clock_csv) != 0) {
-		verr_set(err, VERR_INPUT, "writing the clock CSV failed");
-		goto out;
-	}
 	rc = 0;
 out:
 	match_delete(m);
@@ -481,10 +600,15 @@ static int swapped(const struct analysis *a, enum point x, enum point y, double 
 			point_name(x), a->o.file[x], point_name(y), a->o.file[y], what, rt_ns / 1e3);
 }
 
-int analysis_clock(struct analysis *a, const struct analysis_opts *o, struct verr *err)
+/* What every analysis does first: the inputs checked, the guest's
+ * addresses, t0; the clock manual, or none (host points only).  *estimate:
+ * the guest clock is to be estimated. */
+static int analysis_setup(struct analysis *a, const struct analysis_opts *o, bool *estimate,
+			  struct verr *err)
 {
 	memset(a, 0, sizeof *a);
 	a->o = *o;
+	*estimate = false;
 	for (int p = 0; p < POINT_N; p++)
 		if (o->file[p])
 			a->mask |= (uint8_t)(1u << p);
@@ -500,31 +624,28 @@ int analysis_clock(struct analysis *a, const struct analysis_opts *o, struct ver
 		return -1;
 	a->clock.seg[0].t0_ns = t0;
 	a->clock.seg[0].start_ns = t0;
-	if (o->manual_clock) {
+	if (o->manual_clock)
 		clock_model_manual(&a->clock, t0, o->offset_us * 1e3, o->skew_ppm);
-		return 0;
-	}
-	if (!(a->mask & (1u << POINT_GUEST)))
-		return 0; /* host points only: one clock */
-	if (estimate_clock(a, t0, err) != 0)
-		return -1;
+	else
+		*estimate = (a->mask & (1u << POINT_GUEST)) != 0;
+	return 0;
+}
+
+/* After an estimate: refuses a negative one (the captures the other way
+ * round), and says whether the labelling is settled. */
+static int clock_check(struct analysis *a, struct verr *err)
+{
 	double worst;
-	bool negative = clock_negative(a, &worst);
-	while (negative && a->guest_by_causality && next_labelling(a)) {
-		/* another labelling's round trips may be positive */
-		if (estimate_clock(a, t0, err) != 0)
-			return -1;
-		negative = clock_negative(a, &worst);
+	if (clock_negative(a, &worst)) {
+		if (a->guest_by_causality)
+			return verr_set(err, VERR_INPUT,
+					"%s: no labelling of its two ends as guest and peer gives a "
+					"round trip that is not negative; give --guest-ip (and check "
+					"which file was captured where)",
+					a->o.file[POINT_GUEST]);
+		return swapped(a, a->clock_rep.host_point, POINT_GUEST, worst,
+			       "minimum round trip", err);
 	}
-	if (negative && a->guest_by_causality)
-		return verr_set(err, VERR_INPUT,
-				"%s: no labelling of its two ends as guest and peer gives a "
-				"round trip that is not negative; give --guest-ip (and check "
-				"which file was captured where)",
-				a->o.file[POINT_GUEST]);
-	if (negative)
-		return swapped(a, a->clock_rep.host_point, POINT_GUEST, worst, "minimum round trip",
-			       err);
 	/* envelopes whose round trips are positive settle the labelling */
 	a->guest_by_causality_decided =
 	    a->guest_by_causality &&
@@ -532,25 +653,56 @@ int analysis_clock(struct analysis *a, const struct analysis_opts *o, struct ver
 	return 0;
 }
 
-/* The matcher's journeys go to the latency accounting and the ACK pairs. */
+int analysis_clock(struct analysis *a, const struct analysis_opts *o, struct verr *err)
+{
+	bool estimate;
+	if (analysis_setup(a, o, &estimate, err) != 0)
+		return -1;
+	if (!estimate)
+		return 0;
+	int64_t t0 = a->clock.seg[0].t0_ns;
+	if (estimate_clock(a, t0, err) != 0)
+		return -1;
+	double worst;
+	while (clock_negative(a, &worst) && a->guest_by_causality && next_labelling(a))
+		/* another labelling's round trips may be positive */
+		if (estimate_clock(a, t0, err) != 0)
+			return -1;
+	return clock_check(a, err);
+}
+
+/* The matcher's journeys go to the latency accounting, the ACK pairs and,
+ * in the one-pass analysis, the clock's pairs. */
 static void journey(void *ctx, const struct journey_info *j)
 {
 	struct analysis *a = ctx;
 	vo_journey(&a->vo, j);
 	if (a->ack)
 		ack_journey(a->ack, j);
+	if (a->pass_clock)
+		clock_journey(a->pass_clock, j);
+}
+
+/* Delays across the guest below minus this are impossible by the clock
+ * (its bound, with a us to spare; 0 for a clock given or none). */
+static int64_t impossible_ns(const struct clock_model *c)
+{
+	bool est = c->method == CLOCK_HULL || c->method == CLOCK_PROBE ||
+		   c->method == CLOCK_REGRESSION;
+	return est ? (int64_t)c->error_bound_ns + 1000 : 0;
 }
 
 /* The main pass: every capture through the matcher, the latency accounting,
- * the RTT and ACK trackers. */
-static int run_main(struct analysis *a, struct verr *err)
+ * the RTT and ACK trackers; guest stamps by the model `clock` (the final
+ * one, or in the one pass a coarse shift, with the delays across the guest
+ * deferred and the clock's pairs collected: a->pass_clock). */
+static int run_main(struct analysis *a, const struct clock_model *clock, struct verr *err)
 {
 	const struct analysis_opts *o = &a->o;
 	vo_init(&a->vo, a->mask, o->no_vo ? NULL : o->csv);
-	a->vo.impossible_ns = a->clock.method == CLOCK_HULL || a->clock.method == CLOCK_PROBE ||
-				      a->clock.method == CLOCK_REGRESSION
-				  ? (int64_t)a->clock.error_bound_ns + 1000
-				  : 0;
+	if (a->pass_clock)
+		vo_defer(&a->vo);
+	a->vo.impossible_ns = impossible_ns(clock);
 	struct matcher *m = match_create(a->mask, o->window_ns, journey, a);
 	if (m == NULL)
 		return verr_set(err, VERR_INPUT, "out of memory");
@@ -584,7 +736,8 @@ static int run_main(struct analysis *a, struct verr *err)
 		if (a->rtt == NULL)
 			a->tap_failed = true;
 	}
-	int rc = stream(a, a->mask, &a->clock, m, true, taps, err);
+	int rc = stream(a, a->mask, clock, m, true, taps,
+			a->pass_clock ? &a->pass_clock->align : NULL, err);
 	for (int p = 0; p < POINT_N; p++)
 		if (a->rtt && o->file[p])
 			rtt_set_finish(a->rtt, (enum point)p, taps[p].rtt, a->pt[p].records);
@@ -595,9 +748,16 @@ static int run_main(struct analysis *a, struct verr *err)
 	if (rc == 0)
 		a->mc = *match_counts(m);
 	match_delete(m);
-	if (rc == 0 && (a->vo.failed || vo_summarize(&a->vo, 2) != 0))
+	if (rc == 0 && a->vo.failed)
 		rc = verr_set(err, VERR_INPUT, "out of memory while recording delays");
 	return rc;
+}
+
+static int summarize(struct analysis *a, struct verr *err)
+{
+	if (vo_summarize(&a->vo, 2) != 0)
+		return verr_set(err, VERR_INPUT, "out of memory while recording delays");
+	return 0;
 }
 
 /* The most negative round trip (to + from medians: on one clock, or across
@@ -684,11 +844,79 @@ static bool labelling_wrong(const struct analysis *a, bool *known)
 	return false;
 }
 
+/* So many guest records in a row seen and not paired with the host point
+ * mean that the one pass lost the guest (a clock step beyond the matching
+ * window, a capture drop): the captures are read again, the clock first. */
+enum { UNPAIRED_RUN = 32 };
+
+/* The one pass with the guest clock estimated on the way (analysis_run).
+ * Where it cannot give the figures two passes give (*redo set): a clock
+ * that stepped (the matcher aligned the guest by a coarse offset only, and
+ * the trackers at the guest saw the step) or an estimate that does not hold
+ * (a big step the window did not span looks like that, and so do captures
+ * the other way round): the caller estimates the clock on its own and
+ * passes over the captures again. */
+static int one_pass(struct analysis *a, bool *redo, struct verr *err)
+{
+	int64_t t0 = a->clock.seg[0].t0_ns;
+	struct clock_pass cp = {0};
+	struct clock_model shift;
+	int rc = -1;
+	*redo = false;
+	if (clock_begin(a, t0, &cp, &shift, err) != 0)
+		goto out;
+	cp.track = true;
+	a->pass_clock = &cp;
+	rc = run_main(a, &shift, err);
+	a->pass_clock = NULL;
+	if (rc != 0 || (rc = clock_solved(a, &cp, err)) != 0)
+		goto out;
+	double worst;
+	if (a->clock.nseg > 1 || clock_negative(a, &worst) || longest_unpaired(&cp) >= UNPAIRED_RUN) {
+		*redo = true;
+		goto out;
+	}
+	a->passes = 1;
+	a->vo.impossible_ns = impossible_ns(&a->clock);
+	if (vo_apply_clock(&a->vo, &a->clock, cp.coarse, &cp.align) != 0) {
+		rc = verr_set(err, VERR_INPUT, "out of memory while recording delays");
+		goto out;
+	}
+	/* the guest capture's first and last stamps in host time too */
+	struct point_stats *g = &a->pt[POINT_GUEST];
+	if (g->first_ns <= g->last_ns) {
+		g->first_ns = clock_guest_to_host(&a->clock, g->first_ns + cp.coarse, 0);
+		g->last_ns = clock_guest_to_host(&a->clock, g->last_ns + cp.coarse, UINT64_MAX);
+	}
+	rc = clock_check(a, err);
+out:
+	clock_est_delete(cp.est);
+	free(cp.seen);
+	free(cp.paired);
+	guest_align_free(&cp.align);
+	return rc;
+}
+
 int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr *err)
 {
-	if (analysis_clock(a, o, err) != 0)
+	bool estimate;
+	if (analysis_setup(a, o, &estimate, err) != 0)
 		return -1;
-	int rc = run_main(a, err);
+	int rc = 0;
+	bool redo = estimate && o->csv != NULL; /* per-packet CSV rows carry final stamps */
+	if (estimate && !redo)
+		rc = one_pass(a, &redo, err);
+	if (rc == 0 && redo) {
+		analysis_free(a);
+		/* the clock on its own first, then the pass with it */
+		if (analysis_clock(a, o, err) != 0)
+			return -1;
+		rc = run_main(a, &a->clock, err);
+		a->passes = 2;
+	} else if (rc == 0 && !estimate) {
+		rc = run_main(a, &a->clock, err);
+		a->passes = 1;
+	}
 	enum point x = POINT_NIC, y = POINT_GUEST;
 	double rt;
 	bool known;
@@ -699,10 +927,12 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 		if ((a->mask & (1u << POINT_GUEST)) && !o->manual_clock &&
 		    estimate_clock(a, a->clock.seg[0].t0_ns, err) != 0)
 			return -1;
-		rc = run_main(a, err);
+		rc = run_main(a, &a->clock, err);
 	}
 	if (rc == 0 && a->guest_by_causality && !a->guest_by_causality_decided)
 		a->guest_by_causality_decided = !labelling_wrong(a, &known) && known;
+	if (rc == 0)
+		rc = summarize(a, err);
 	if (rc == 0 && negative_round_trip(a, &x, &y, &rt))
 		rc = swapped(a, x, y, rt, "median round trip (to + from)", err);
 	if (rc == 0)

@@ -47,6 +47,8 @@ struct point_stats {
 	int64_t first_ns, last_ns; /* stamps, host time (guest corrected) */
 };
 
+struct clock_pass;
+
 struct analysis {
 	struct analysis_opts o;
 	uint8_t mask;		  /* points given */
@@ -65,6 +67,9 @@ struct analysis {
 	struct point_stats pt[POINT_N];
 	struct vo vo;
 	struct match_counts mc;
+	struct clock_pass *pass_clock; /* the one pass: where the clock's pairs go, or NULL */
+	int passes;                 /* passes over the captures for the figures (1: the clock
+				     * estimated on the way; 2: the clock first; 0: clock only) */
 	struct rtt_set *rtt;        /* round trips per point (rttrun.h), or NULL */
 	struct ack_set *ack;        /* ACK streams and pairs (ack.h), or NULL */
 	bool tap_failed;            /* a per-point tracker ran out of memory */
@@ -89,8 +94,14 @@ struct clock_span {
 };
 void analysis_clock_span(const struct analysis *a, struct clock_span *cs);
 
-/* Runs the analysis (analysis_clock, then matching); 0 or -1 with err set
- * (VERR_INPUT: bad file). */
+/* Runs the analysis; 0 or -1 with err set (VERR_INPUT: bad file).  One pass
+ * over the captures when the guest clock is estimated: the guest's stamps
+ * reach the matcher shifted by a coarse offset, the clock's pairs are
+ * collected on the way, and the delays across the guest are corrected once
+ * it is solved.  A second pass with the final clock where one pass cannot
+ * give the same figures: the clock stepped (the trackers at the guest must
+ * not see the step, the matcher must not miss it), or a per-packet CSV is
+ * written (its stamps). */
 int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr *err);
 void analysis_free(struct analysis *a);
 

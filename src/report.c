@@ -223,6 +223,8 @@ static json_t *json_clock(const struct analysis *a)
 				    json_string(c->method == CLOCK_NONE ? "no clock model"
 									 : "no guest packets"));
 	if (cr) {
+		if (a->passes)
+			json_object_set_new(o, "passes", json_integer(a->passes));
 		json_object_set_new(o, "host_point", json_string(point_name(cr->host_point)));
 		json_object_set_new(o, "pairs_to_guest", json_integer((json_int_t)cr->pairs_to));
 		json_object_set_new(o, "pairs_from_guest", json_integer((json_int_t)cr->pairs_from));
