@@ -188,7 +188,7 @@ struct ack_tracker {
 	const struct ack_cfg *cfg;
 	enum point p;
 	struct hashtab flows;
-	struct aflow *last; /* the last packet's flow: bulk traffic repeats it */
+	struct aflow *last[2]; /* the last two packets' flows */
 	int64_t last_now;   /* the latest stamp (INT64_MIN before the first) */
 	uint32_t epoch;	    /* + 1 each time the capture's time went backwards */
 	uint64_t steps_back, restarts; /* all steps back; those beyond ACK_STEP_NS */
@@ -378,8 +378,12 @@ int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t now)
 		return 0;
 	struct match_flow_key k;
 	match_flow_key_of(pk, false, &k);
-	struct aflow *f = t->last;
-	if (f == NULL || memcmp(&f->key, &k, sizeof k) != 0) {
+	/* the last two flows: data one way and ACKs the other alternate */
+	struct aflow *f = NULL;
+	for (int i = 0; i < 2 && f == NULL; i++)
+		if (t->last[i] && memcmp(&t->last[i]->key, &k, sizeof k) == 0)
+			f = t->last[i];
+	if (f == NULL) {
 		uint64_t h0 = hash_bytes(&k, sizeof k);
 		f = (struct aflow *)hashtab_find(&t->flows, h0, &k, offsetof(struct aflow, key),
 						 sizeof k);
@@ -396,10 +400,14 @@ int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t now)
 		f->epoch = t->epoch;
 		f->last_t = f->t0 = f->lad.t0 = now;
 		f->acks = 1;
-		t->last = f;
+		t->last[1] = t->last[0];
+		t->last[0] = f;
 		return 0;
 	}
-	t->last = f;
+	if (t->last[0] != f) {
+		t->last[1] = t->last[0];
+		t->last[0] = f;
+	}
 	int32_t adv = (int32_t)(pk->ack - f->last_ack);
 	bool pure = pk->payload == 0 && !(pk->tcp_flags & TCP_FIN);
 	if (!(adv > 0 || (t->cfg->all_acks && pure)))

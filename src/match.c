@@ -74,7 +74,7 @@ struct matcher {
 	struct journey *head, *tail, *free_list;
 	/* The last flow seen at each point: bulk traffic repeats its flow, so
 	 * this skips most flow-table lookups.  Cleared when flows are swept. */
-	struct flow *last_flow[POINT_N];
+	struct flow *last_flow[POINT_N][2]; /* two: data and ACKs alternate */
 	/* [dir][a][b], a < b in path order (nic first) */
 	struct hop_typ typ[DIR_N][POINT_N][POINT_N];
 	/* [dir][mask][p]: nearest(mask, p, dir), so a join looks it up */
@@ -248,22 +248,27 @@ void match_prepare(const struct pkt *pk, struct match_prep *mp, struct match_flo
 static struct flow *flow_get(struct matcher *m, enum point p, const struct match_prep *mp)
 {
 	const struct match_flow_key *k = &mp->key.flow;
-	struct flow *last = m->last_flow[p];
-	if (last && memcmp(&last->key, k, sizeof *k) == 0)
-		return last;
+	struct flow **last = m->last_flow[p];
+	for (int i = 0; i < 2; i++)
+		if (last[i] && last[i]->hn.hash == mp->flow_hash &&
+		    memcmp(&last[i]->key, k, sizeof *k) == 0)
+			return last[i];
 	uint64_t h = mp->flow_hash;
-	struct hnode *n = hashtab_find(&m->flows, h, k, offsetof(struct flow, key), sizeof *k);
-	if (n)
-		return m->last_flow[p] = (struct flow *)n;
-	struct flow *f = calloc(1, sizeof *f);
-	if (f == NULL)
+	struct flow *f = (struct flow *)hashtab_find(&m->flows, h, k, offsetof(struct flow, key),
+						     sizeof *k);
+	if (f) {
+		last[1] = last[0];
+		return last[0] = f;
+	}
+	if ((f = calloc(1, sizeof *f)) == NULL)
 		return NULL;
 	f->key = *k;
 	if (hashtab_insert(&m->flows, &f->hn, h) != 0) {
 		free(f);
 		return NULL;
 	}
-	m->last_flow[p] = f;
+	last[1] = last[0];
+	last[0] = f;
 	if (m->flows.count > m->counts.peak_flows)
 		m->counts.peak_flows = m->flows.count;
 	return f;

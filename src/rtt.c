@@ -63,7 +63,9 @@ struct rtt_tracker {
 	rtt_emit_fn emit;
 	void *ctx;
 	struct hashtab flows, ts, hs, nots;
-	struct rflow *last_flow; /* cleared at every sweep */
+	/* the last two flows: a bulk transfer alternates data one way and ACKs
+	 * the other, so one would miss every packet; cleared at every sweep */
+	struct rflow *last_flow[2];
 	int64_t next_sweep;
 	int64_t last_ns; /* the previous packet's stamp */
 	uint32_t epoch;  /* steps back so far: entries of an earlier one are not echoed */
@@ -273,7 +275,7 @@ static void sweep(struct rtt_tracker *t, int64_t now)
 	struct sweep_ctx s = {t, now};
 	hashtab_free_if(&t->ts, stale_ts, &s);
 	hashtab_free_if(&t->hs, stale_hs, &s);
-	t->last_flow = NULL;
+	t->last_flow[0] = t->last_flow[1] = NULL;
 	hashtab_free_if(&t->flows, stale_flow, &s);
 }
 
@@ -342,8 +344,11 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 	struct match_flow_key fk, rk;
 	match_flow_key_of(pk, false, &fk);
 	match_flow_key_of(pk, true, &rk);
-	struct rflow *f = t->last_flow;
-	if (f == NULL || memcmp(&f->key, &fk, sizeof fk) != 0)
+	struct rflow *f = NULL;
+	for (int i = 0; i < 2 && f == NULL; i++)
+		if (t->last_flow[i] && memcmp(&t->last_flow[i]->key, &fk, sizeof fk) == 0)
+			f = t->last_flow[i];
+	if (f == NULL)
 		f = find_flow(t, &fk);
 	if (f == NULL) {
 		if (t->flows.count >= t->cfg.max_flows) {
@@ -367,7 +372,10 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 			f->rev = true;
 		}
 	}
-	t->last_flow = f;
+	if (t->last_flow[0] != f) {
+		t->last_flow[1] = t->last_flow[0];
+		t->last_flow[0] = f;
+	}
 	f->last_ns = now;
 	if (!f->rev) {
 		t->c.unidirectional++;
