@@ -44,14 +44,28 @@ struct tcp_flow {
 	} seg[TCP_PENDING];
 };
 
+/* Memory is bounded, not by the trace: beyond PAIR_CAP pairs only the
+ * lowest pair of each direction per time bucket is kept (what the envelopes,
+ * the windows' minima and the steps' placement look at), the buckets
+ * doubling until the pairs fit in half the cap; echoes are paired into
+ * exchanges once ECHO_CAP wait; beyond PROBE_CAP exchanges only the one with
+ * the smallest round trip per time bucket is kept.  Below the caps every
+ * pair counts. */
+enum { PAIR_CAP = 1 << 18, ECHO_CAP = 1 << 16, PROBE_CAP = 1 << 17 };
+
 struct clock_est {
 	int64_t t0, coarse;
 	struct pair *p;
 	size_t n, cap;
+	size_t pair_cap;	/* PAIR_CAP, or VOCALC_CLOCK_PAIR_CAP (tests) */
+	int64_t pair_bucket_ns; /* 0 until the first compaction */
+	size_t pairs_seen[DIR_N];
 	struct echo *ec;
 	size_t nec, capec;
 	struct probe *pr; /* TCP exchanges as they close; echo ones added at solve */
 	size_t npr, cappr;
+	double probe_bucket_s;
+	size_t probes_seen;
 	struct hashtab tcp;
 };
 
@@ -62,6 +76,10 @@ struct clock_est *clock_est_create(int64_t t0_ns, int64_t coarse_ns)
 		return NULL;
 	e->t0 = t0_ns;
 	e->coarse = coarse_ns;
+	e->pair_cap = PAIR_CAP;
+	const char *cap = getenv("VOCALC_CLOCK_PAIR_CAP"); /* tests: compaction on small traces */
+	if (cap && atol(cap) >= 64)
+		e->pair_cap = (size_t)atol(cap);
 	if (hashtab_init(&e->tcp, 1 << 8) != 0) {
 		free(e);
 		return NULL;
@@ -93,15 +111,52 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
+static int cmp_pair_t(const void *a, const void *b);
+
+/* The lowest pair of each direction per bucket of host time; the bucket
+ * doubles until at most half the cap remain. */
+static void compact_pairs(struct clock_est *e)
+{
+	qsort(e->p, e->n, sizeof *e->p, cmp_pair_t);
+	if (e->pair_bucket_ns == 0)
+		e->pair_bucket_ns = 1000000; /* 1 ms */
+	for (;;) {
+		size_t m = 0;
+		int64_t last_b[DIR_N] = {INT64_MIN, INT64_MIN};
+		size_t at[DIR_N] = {0, 0};
+		for (size_t i = 0; i < e->n; i++) {
+			struct pair p = e->p[i];
+			int64_t b = (p.t - e->t0) / e->pair_bucket_ns;
+			if (b == last_b[p.dir]) {
+				if (p.y < e->p[at[p.dir]].y)
+					e->p[at[p.dir]] = p;
+				continue;
+			}
+			last_b[p.dir] = b;
+			at[p.dir] = m;
+			e->p[m++] = p;
+		}
+		e->n = m;
+		if (e->n <= e->pair_cap / 2)
+			return;
+		e->pair_bucket_ns *= 2;
+	}
+}
+
 int clock_est_add(struct clock_est *e, enum direction dir, int64_t t_host, int64_t t_guest,
 		  uint64_t guest_record)
 {
+	if (e->n >= e->pair_cap)
+		compact_pairs(e);
+	e->pairs_seen[dir]++;
 	if (grow((void **)&e->p, &e->cap, e->n, sizeof *e->p) != 0)
 		return -1;
 	int64_t y = dir == DIR_TO_GUEST ? t_guest - t_host : t_host - t_guest;
 	e->p[e->n++] = (struct pair){t_host, y, guest_record, (uint8_t)dir};
 	return 0;
 }
+
+static int pair_echoes(struct clock_est *e, int64_t now);
 
 int clock_est_add_echo(struct clock_est *e, enum direction dir, uint8_t type, uint16_t id,
 		       uint16_t seq, int64_t t_host, int64_t t_guest)
@@ -110,6 +165,8 @@ int clock_est_add_echo(struct clock_est *e, enum direction dir, uint8_t type, ui
 	bool request = type == 8 || type == 128, reply = type == 0 || type == 129;
 	if (!(request && dir == DIR_TO_GUEST) && !(reply && dir == DIR_FROM_GUEST))
 		return 0;
+	if (e->nec >= ECHO_CAP && pair_echoes(e, t_host) != 0)
+		return -1;
 	if (grow((void **)&e->ec, &e->capec, e->nec, sizeof *e->ec) != 0)
 		return -1;
 	e->ec[e->nec++] = (struct echo){t_host, t_guest, id, seq, (uint8_t)dir};
@@ -117,6 +174,39 @@ int clock_est_add_echo(struct clock_est *e, enum direction dir, uint8_t type, ui
 }
 
 static double secs(const struct clock_est *e, int64_t t) { return (double)(t - e->t0) / 1e9; }
+
+static int cmp_probe_t(const void *a, const void *b)
+{
+	double x = ((const struct probe *)a)->t, y = ((const struct probe *)b)->t;
+	return x < y ? -1 : x > y;
+}
+
+/* The exchange with the smallest round trip per bucket of time (what the
+ * min-filter keeps), the bucket doubling until half the cap remain. */
+static void compact_probes(struct clock_est *e)
+{
+	qsort(e->pr, e->npr, sizeof *e->pr, cmp_probe_t);
+	if (e->probe_bucket_s == 0)
+		e->probe_bucket_s = 0.01;
+	for (;;) {
+		size_t m = 0;
+		double last = -1e300;
+		for (size_t i = 0; i < e->npr; i++) {
+			double b = floor(e->pr[i].t / e->probe_bucket_s);
+			if (m > 0 && b == last) {
+				if (e->pr[i].rtt < e->pr[m - 1].rtt)
+					e->pr[m - 1] = e->pr[i];
+				continue;
+			}
+			last = b;
+			e->pr[m++] = e->pr[i];
+		}
+		e->npr = m;
+		if (e->npr <= PROBE_CAP / 2)
+			return;
+		e->probe_bucket_s *= 2;
+	}
+}
 
 /* An exchange: request sent at a (stamps th, tg), answered at b.  Offsets
  * and round trips per NTP, whichever side asked. */
@@ -134,6 +224,9 @@ static int add_exchange(struct clock_est *e, enum direction req_dir, int64_t a_t
 	double rtt = (t4 - t1) - (t3 - t2);
 	if (rtt < 0)
 		return 0;
+	if (e->npr >= PROBE_CAP)
+		compact_probes(e);
+	e->probes_seen++;
 	if (grow((void **)&e->pr, &e->cappr, e->npr, sizeof *e->pr) != 0)
 		return -1;
 	e->pr[e->npr++] = (struct probe){secs(e, (a_th + b_th) / 2), off, rtt};
@@ -536,14 +629,19 @@ static int cmp_probe_rtt(const void *a, const void *b)
  * the NTP offset ((T2-T1) + (T3-T4))/2 and its round trip
  * (T4-T1) - (T3-T2); the exchanges with the smallest round trips (least
  * queueing) are kept and a line fitted through their offsets. */
-static int solve_probes(struct clock_est *e, struct clock_report *r)
+/* Pairs each echo request with the first reply after it (same identifier
+ * and sequence, within 10 s) into an exchange; keeps only the requests of
+ * the last 10 s before `now` that are not answered yet (INT64_MAX: none). */
+static int pair_echoes(struct clock_est *e, int64_t now)
 {
 	if (e->nec >= 2)
 		qsort(e->ec, e->nec, sizeof *e->ec, cmp_echo);
-	for (size_t i = 0; i + 1 < e->nec; i++) {
+	size_t keep = 0;
+	for (size_t i = 0; i < e->nec; i++) {
 		const struct echo *q = &e->ec[i];
 		if (q->dir != DIR_TO_GUEST)
 			continue;
+		bool answered = false;
 		for (size_t j = i + 1; j < e->nec && e->ec[j].id == q->id && e->ec[j].seq == q->seq;
 		     j++) {
 			const struct echo *a = &e->ec[j];
@@ -553,14 +651,25 @@ static int solve_probes(struct clock_est *e, struct clock_report *r)
 			if (add_exchange(e, DIR_TO_GUEST, q->t_host, q->t_guest, a->t_host,
 					 a->t_guest) != 0)
 				return -1;
+			answered = true;
 			break;
 		}
+		if (!answered && now != INT64_MAX && now - q->t_host <= 10LL * 1000000000)
+			e->ec[keep++] = *q; /* its reply may come yet */
 	}
+	e->nec = keep;
+	return 0;
+}
+
+static int solve_probes(struct clock_est *e, struct clock_report *r)
+{
+	if (pair_echoes(e, INT64_MAX) != 0)
+		return -1;
 	size_t n = e->npr;
 	struct probe *pr = e->pr;
 	if (n == 0)
 		return 0;
-	r->probes = n;
+	r->probes = e->probes_seen;
 	qsort(pr, n, sizeof *pr, cmp_probe_rtt);
 	size_t keep = n / 10 > 3 ? n / 10 : (n < 3 ? n : 3);
 	r->probes_used = keep;
@@ -933,12 +1042,10 @@ int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_
 	r->model.seg[0].start_ns = e->t0;
 	if (e->n > 0) /* qsort must not see a NULL array */
 		qsort(e->p, e->n, sizeof *e->p, cmp_pair_t);
-	for (size_t i = 0; i < e->n; i++) {
-		if (e->p[i].dir == DIR_TO_GUEST)
-			r->pairs_to++;
-		else
-			r->pairs_from++;
-	}
+	/* every pair seen counts, also those a compaction let go */
+	r->pairs_to = e->pairs_seen[DIR_TO_GUEST];
+	r->pairs_from = e->pairs_seen[DIR_FROM_GUEST];
+	r->pair_bucket_ns = e->pair_bucket_ns;
 	if (solve_probes(e, r) != 0)
 		return -1;
 	bool envelopes = r->pairs_to >= 10 && r->pairs_from >= 10;

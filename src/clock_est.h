@@ -62,6 +62,7 @@ struct clock_report {
 	int64_t t0_ns;             /* reference host time */
 	int64_t coarse_ns;         /* the first, coarse offset the pairs are relative to */
 	size_t pairs_to, pairs_from;
+	int64_t pair_bucket_ns; /* > 0: beyond its cap only each bucket's lowest pair was kept */
 	size_t probes, probes_used;
 	double probe_offset_ns, probe_skew, probe_bound_ns; /* if probes > 0 */
 	int nseg;

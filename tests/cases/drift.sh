@@ -125,3 +125,19 @@ for x in rows[:1000]:
     # to_guest readings are offset + delay, from_guest offset - delay
     assert (r >= f - 0.5) if x["direction"] == "to_guest" else (r <= f + 0.5), x
 PY
+
+echo "== bounded memory: beyond its cap the estimator keeps each time bucket's lowest pair"
+expect_exit 0 "$VOCALC" drift --json "$T/asym"
+cp "$T/out" "$T/full.json"
+VOCALC_CLOCK_PAIR_CAP=2000 expect_exit 0 "$VOCALC" drift --json "$T/asym"
+python3 - "$T/full.json" "$T/out" "$T/asym/truth.json" <<'PY' || fail "compacted pairs"
+import json, sys
+a, b, t = (json.load(open(p)) for p in sys.argv[1:])
+ca, cb = a["clock"], b["clock"]
+assert cb["pairs_to_guest"] == ca["pairs_to_guest"], (ca["pairs_to_guest"], cb["pairs_to_guest"])
+true = t["clock"]["offset_us"] + 73 * (cb["t0"] - t["clock"]["t0"])
+print(f"all pairs: offset error {ca['offset_us'] - true:+.3f} us; kept 2000 at most: {cb['offset_us'] - true:+.3f} us, "
+      f"skew {cb['skew_ppm']:.4f} ppm, bound {cb['error_bound_us']:.1f} us")
+assert abs(cb["offset_us"] - true) <= cb["error_bound_us"] and abs(cb["offset_us"] - ca["offset_us"]) < 2
+assert abs(cb["skew_ppm"] - 73) < 0.2
+PY
