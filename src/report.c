@@ -109,11 +109,18 @@ static json_t *num_or_null(bool ok, double v)
 json_t *report_dist_json(const struct dist *d)
 {
 	bool ok = d->n > 0;
-	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)d->n, "min",
-			 num_or_null(ok, d->min), "p50", num_or_null(ok, d->p50), "p90",
-			 num_or_null(ok, d->p90), "p99", num_or_null(ok, d->p99), "max",
-			 num_or_null(ok, d->max), "mean", num_or_null(ok, d->mean), "sd",
-			 num_or_null(ok, d->sd));
+	json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)d->n,
+			      "min", num_or_null(ok, d->min), "p50", num_or_null(ok, d->p50), "p90",
+			      num_or_null(ok, d->p90), "p99", num_or_null(ok, d->p99), "max",
+			      num_or_null(ok, d->max), "mean", num_or_null(ok, d->mean), "sd",
+			      num_or_null(ok, d->sd));
+	if (o && ok && d->sketch_rel > 0) {
+		/* p50, p90, p99 from a sketch (stats.h): their bound, relative
+		 * and absolute; the other figures are exact */
+		json_object_set_new(o, "sketch_rel_error", json_real(d->sketch_rel));
+		json_object_set_new(o, "sketch_abs_error", json_real(d->sketch_abs));
+	}
+	return o;
 }
 
 static bool loss_reliable(const struct analysis *a, enum point x, enum point y)
@@ -393,8 +400,43 @@ static void text_dist_cols(FILE *out, const struct dist *d)
 		fprintf(out, "  %9s %9s %9s %9s %9s %9s %9s", "-", "-", "-", "-", "-", "-", "-");
 		return;
 	}
+	if (d->sketch_rel > 0) { /* the quantiles from a sketch: "~", said under the table */
+		char q[3][32];
+		const double v[3] = {d->p50, d->p90, d->p99};
+		for (int i = 0; i < 3; i++)
+			snprintf(q[i], sizeof q[i], "~%.1f", v[i]);
+		fprintf(out, "  %9.1f %9s %9s %9s %9.1f %9.1f %9.1f", d->min, q[0], q[1], q[2], d->max,
+			d->mean, d->sd);
+		return;
+	}
 	fprintf(out, "  %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f", d->min, d->p50, d->p90, d->p99,
 		d->max, d->mean, d->sd);
+}
+
+/* The note under the tables when some row's quantiles came from a sketch:
+ * its bound, and the largest absolute one among the rows. */
+static void text_sketch_note(FILE *out, const struct vo *v)
+{
+	double rel = 0, abs_us = 0;
+	for (int i = 0; i + 1 < v->npts; i++)
+		for (int d = 0; d < DIR_N; d++)
+			for (int p = 0; p < PROTO_N; p++) {
+				const struct dist *x = &v->sum_hop[i][d][p].d;
+				rel = fmax(rel, x->sketch_rel);
+				abs_us = fmax(abs_us, x->sketch_abs);
+			}
+	for (int d = 0; v->has_vo && d < DIR_N; d++)
+		for (int p = 0; p < PROTO_N; p++) {
+			const struct dist *x = &v->sum_e2e[d][p].d;
+			rel = fmax(rel, x->sketch_rel);
+			abs_us = fmax(abs_us, x->sketch_abs);
+		}
+	if (rel > 0)
+		fprintf(out,
+			"~ Quantiles from a sketch: a row with more than %zu delays keeps them as a "
+			"log-linear histogram, within %.4f %% of their magnitude (here at most %.3f us "
+			"off); min, max, mean and sd exact.\n",
+			stats_exact_cap(), 100 * rel, abs_us);
 }
 
 static void text_row(FILE *out, const char *label, const char *dir, const struct hop_summary *s,
@@ -575,7 +617,9 @@ static void text_headline_dir(FILE *out, const char *label, const struct dist *d
 		fprintf(out, "  %-10s  no matched packets\n", label);
 		return;
 	}
-	fprintf(out, "  %-10s  p50 %9.1f us %s, %zu packets%s\n", label, d->p50, bound, d->n,
+	char p50[32];
+	snprintf(p50, sizeof p50, "%s%.1f", d->sketch_rel > 0 ? "~" : "", d->p50);
+	fprintf(out, "  %-10s  p50 %9s us %s, %zu packets%s\n", label, p50, bound, d->n,
 		d->n < FEW_PACKETS ? " (few: not a stable median)" : "");
 }
 
@@ -718,6 +762,7 @@ static int write_text(FILE *out, const struct analysis *a, struct verr *err)
 		fprintf(out, "Not observable: %s.\n", NOT_OBSERVABLE_NOTE);
 	if (neg)
 		fprintf(out, "(!) Negative median between host points: %s.\n", NEGATIVE_NOTE);
+	text_sketch_note(out, v);
 	if (a->rtt) {
 		fprintf(out, "\nTCP round trips from the timestamp option (pping's rules), per point:\n");
 		if (rtt_set_write(a->rtt, out, NULL, false, err) != 0)
