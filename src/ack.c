@@ -201,6 +201,11 @@ static void series_restart(struct aflow *f, int64_t t)
 
 enum { NPAIRS = POINT_N * (POINT_N - 1) / 2 };
 
+/* A sketch of ratios counts in 2^-30 units (1e-9 of a ratio, to 8.6e9): a
+ * power of two, so ACK_RATIO_COMPRESSED (0.5) is a bucket edge and the
+ * compressed fraction of pairs is exact from the sketch too. */
+#define ACK_RATIO_SCALE 0x1p30
+
 /* The pair of the i-th and j-th points along the ACKs' way (i < j). */
 static int pair_index(int i, int j) { return i * (2 * POINT_N - i - 1) / 2 + (j - i - 1); }
 
@@ -213,7 +218,7 @@ struct pstream {
 	uint32_t last_ack;
 	bool have;
 	uint64_t out_of_order;
-	struct bvec ratio; /* spacing ratios (stats.h: exact, then a sketch of 1e-9 units) */
+	struct bvec ratio; /* spacing ratios (stats.h: exact, then a sketch of 2^-30 units) */
 };
 
 /* An ACK flow's pair streams, one per two points along its way. */
@@ -525,7 +530,7 @@ void ack_journey(struct ack_set *s, const struct journey_info *j)
 		g->flow = j->key->flow;
 		g->toward = j->dir == DIR_TO_GUEST;
 		for (int k = 0; k < NPAIRS; k++)
-			bvec_init(&g->s[k].ratio, true, 1e9, SKETCH_BITS_FLOW);
+			bvec_init(&g->s[k].ratio, true, ACK_RATIO_SCALE, SKETCH_BITS_FLOW);
 	}
 	struct pent e;
 	memset(&e, 0, sizeof e);

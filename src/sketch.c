@@ -40,6 +40,11 @@ static inline int32_t key_of(int64_t v, int bits)
 static int32_t key_min(int bits) { return -(int32_t)mag_bucket(1ull << 63, bits); }
 static int32_t key_max(int bits) { return (int32_t)mag_bucket(INT64_MAX, bits); }
 
+/* Counters in pages of PAGE, allocated where values fall: the body of a
+ * distribution fills its pages, a far outlier costs one page, not the
+ * octaves between. */
+enum { PAGE_BITS = 7, PAGE = 1 << PAGE_BITS };
+
 void sketch_init(struct sketch *s, int bits)
 {
 	assert(bits >= 2 && bits <= 24); /* keys fit int32 */
@@ -49,62 +54,48 @@ void sketch_init(struct sketch *s, int bits)
 
 void sketch_free(struct sketch *s)
 {
-	free(s->c32);
-	free(s->c64);
+	for (uint32_t i = 0; i < s->npages; i++)
+		free(s->page[i]);
+	free(s->page);
 	int bits = s->bits;
 	sketch_init(s, bits);
 }
 
-static inline uint64_t counter(const struct sketch *s, size_t i)
+static inline uint64_t counter(const struct sketch *s, const void *pg, size_t i)
 {
-	return s->c32 ? s->c32[i] : s->c64[i];
+	return s->wide ? ((const uint64_t *)pg)[i] : ((const uint32_t *)pg)[i];
 }
 
-/* Extends the counters to cover keys a..b (a <= b), with room to spare on
- * the side that grew (half the length again, 64 at least), so a range that
- * widens slowly costs few copies. */
+/* floor(k / PAGE) * PAGE, for negative k too */
+static int64_t page_floor(int64_t k) { return k >= 0 ? k / PAGE * PAGE : -((-k + PAGE - 1) / PAGE) * PAGE; }
+
+/* Extends the page table to cover keys a..b (a <= b), with room to spare on
+ * the side that grew (a quarter again, 16 pages at least), so a range that
+ * widens slowly costs few copies.  The table is 8 octets a page. */
 static int cover(struct sketch *s, int32_t a, int32_t b)
 {
-	int64_t olo = s->lo, ohi = (int64_t)s->lo + s->len - 1;
-	if (s->len && a >= olo && b <= ohi)
+	int64_t olo = s->lo, ohi = (int64_t)s->lo + (int64_t)s->npages * PAGE - 1;
+	if (s->npages && a >= olo && b <= ohi)
 		return 0;
-	int64_t lo = s->len && olo < a ? olo : a, hi = s->len && ohi > b ? ohi : b;
-	int64_t spare = s->len / 2 > 64 ? s->len / 2 : 64;
-	if (s->len == 0) {
-		lo -= spare / 2;
-		hi += spare - spare / 2;
-	} else if (a < olo) {
+	int64_t lo = s->npages && olo < a ? olo : a, hi = s->npages && ohi > b ? ohi : b;
+	int64_t spare = (int64_t)(s->npages / 4 > 16 ? s->npages / 4 : 16) * PAGE;
+	if (s->npages && a < olo)
 		lo -= spare;
-		if (b > ohi)
-			hi += spare;
-	} else {
+	if (s->npages && b > ohi)
 		hi += spare;
-	}
 	int64_t kmin = key_min(s->bits), kmax = key_max(s->bits);
-	if (lo < kmin)
-		lo = kmin;
-	if (hi > kmax)
-		hi = kmax;
-	size_t len = (size_t)(hi - lo + 1), at = s->len ? (size_t)(olo - lo) : 0;
-	if (s->c64) {
-		uint64_t *c = calloc(len, sizeof *c);
-		if (c == NULL)
-			return -1;
-		if (s->len)
-			memcpy(c + at, s->c64, s->len * sizeof *c);
-		free(s->c64);
-		s->c64 = c;
-	} else {
-		uint32_t *c = calloc(len, sizeof *c);
-		if (c == NULL)
-			return -1;
-		if (s->len)
-			memcpy(c + at, s->c32, s->len * sizeof *c);
-		free(s->c32);
-		s->c32 = c;
-	}
+	lo = page_floor(lo < kmin ? kmin : lo);
+	hi = hi > kmax ? kmax : hi;
+	size_t np = (size_t)((hi - lo) / PAGE + 1), at = s->npages ? (size_t)((olo - lo) / PAGE) : 0;
+	void **t = calloc(np, sizeof *t);
+	if (t == NULL)
+		return -1;
+	if (s->npages)
+		memcpy(t + at, s->page, s->npages * sizeof *t);
+	free(s->page);
+	s->page = t;
 	s->lo = (int32_t)lo;
-	s->len = (uint32_t)len;
+	s->npages = (uint32_t)np;
 	return 0;
 }
 
@@ -112,33 +103,56 @@ static int cover(struct sketch *s, int32_t a, int32_t b)
  * never exceeds n, so n decides). */
 static int widen(struct sketch *s)
 {
-	if (s->c32 == NULL)
+	if (s->wide)
 		return 0;
-	uint64_t *c = malloc((s->len ? s->len : 1) * sizeof *c);
-	if (c == NULL)
+	uint64_t **w = calloc(s->npages ? s->npages : 1, sizeof *w);
+	if (w == NULL)
 		return -1;
-	for (size_t i = 0; i < s->len; i++)
-		c[i] = s->c32[i];
-	free(s->c32);
-	s->c32 = NULL;
-	s->c64 = c;
+	for (uint32_t i = 0; i < s->npages; i++)
+		if (s->page[i] && (w[i] = malloc(PAGE * sizeof **w)) == NULL) {
+			for (uint32_t j = 0; j < i; j++)
+				free(w[j]);
+			free(w);
+			return -1;
+		}
+	for (uint32_t i = 0; i < s->npages; i++) {
+		if (!s->page[i])
+			continue;
+		for (size_t j = 0; j < PAGE; j++)
+			w[i][j] = ((uint32_t *)s->page[i])[j];
+		free(s->page[i]);
+		s->page[i] = w[i];
+	}
+	free(w);
+	s->wide = true;
+	s->bytes *= 2;
 	return 0;
 }
 
-int sketch_add_n(struct sketch *s, int64_t v, uint64_t count)
+/* The counter of key k grows by count (its page allocated when needed). */
+static int bump(struct sketch *s, int32_t k, uint64_t count)
 {
-	if (count == 0)
-		return 0;
-	int32_t k = key_of(v, s->bits);
 	if (cover(s, k, k) != 0)
 		return -1;
-	if (s->c32 && s->n + count > UINT32_MAX && widen(s) != 0)
-		return -1;
 	size_t i = (size_t)((int64_t)k - s->lo);
-	if (s->c32)
-		s->c32[i] += (uint32_t)count;
+	void **pg = &s->page[i >> PAGE_BITS];
+	size_t el = s->wide ? sizeof(uint64_t) : sizeof(uint32_t);
+	if (*pg == NULL) {
+		if ((*pg = calloc(PAGE, el)) == NULL)
+			return -1;
+		s->bytes += PAGE * el;
+	}
+	if (s->wide)
+		((uint64_t *)*pg)[i & (PAGE - 1)] += count;
 	else
-		s->c64[i] += count;
+		((uint32_t *)*pg)[i & (PAGE - 1)] += (uint32_t)count;
+	return 0;
+}
+
+/* min, max, the sum, and Chan's update of the mean and squared deviations
+ * with a group of count equal values (Welford's for one). */
+static void moments_add(struct sketch *s, int64_t v, uint64_t count)
+{
 	if (s->n == 0) {
 		s->min = s->max = v;
 	} else {
@@ -148,32 +162,44 @@ int sketch_add_n(struct sketch *s, int64_t v, uint64_t count)
 			s->max = v;
 	}
 	s->sum += (__int128)v * (__int128)count;
-	/* Chan's update with a group of count equal values (Welford for 1) */
 	double na = (double)s->n, nb = (double)count;
 	s->n += count;
 	double delta = (double)v - s->mean, n = (double)s->n;
 	s->mean += delta * nb / n;
 	s->m2 += delta * delta * na * nb / n;
+}
+
+int sketch_add_n(struct sketch *s, int64_t v, uint64_t count)
+{
+	if (count == 0)
+		return 0;
+	if (!s->wide && s->n + count > UINT32_MAX && widen(s) != 0)
+		return -1;
+	if (bump(s, key_of(v, s->bits), count) != 0)
+		return -1;
+	moments_add(s, v, count);
 	return 0;
 }
 
 int sketch_add(struct sketch *s, int64_t v)
 {
-	int32_t k = key_of(v, s->bits);
-	int64_t i = (int64_t)k - s->lo;
-	/* the common case: inside the counters, uint32, far from overflow */
-	if (s->c32 && i >= 0 && i < (int64_t)s->len && s->n > 0 && s->n < UINT32_MAX) {
-		s->c32[i]++;
-		if (v < s->min)
-			s->min = v;
-		if (v > s->max)
-			s->max = v;
-		s->sum += v;
-		s->n++;
-		double delta = (double)v - s->mean;
-		s->mean += delta / (double)s->n;
-		s->m2 += delta * ((double)v - s->mean);
-		return 0;
+	int64_t i = (int64_t)key_of(v, s->bits) - s->lo;
+	/* the common case: a page that exists, uint32, far from overflow */
+	if (!s->wide && i >= 0 && i < (int64_t)s->npages * PAGE && s->n > 0 && s->n < UINT32_MAX) {
+		uint32_t *pg = s->page[i >> PAGE_BITS];
+		if (pg) {
+			pg[i & (PAGE - 1)]++;
+			if (v < s->min)
+				s->min = v;
+			if (v > s->max)
+				s->max = v;
+			s->sum += v;
+			s->n++;
+			double delta = (double)v - s->mean;
+			s->mean += delta / (double)s->n;
+			s->m2 += delta * ((double)v - s->mean);
+			return 0;
+		}
 	}
 	return sketch_add_n(s, v, 1);
 }
@@ -183,18 +209,18 @@ int sketch_merge(struct sketch *dst, const struct sketch *src)
 	assert(dst->bits == src->bits);
 	if (src->n == 0)
 		return 0;
-	int32_t a = key_of(src->min, src->bits), b = key_of(src->max, src->bits);
-	if (cover(dst, a, b) != 0)
+	if (!dst->wide && dst->n + src->n > UINT32_MAX && widen(dst) != 0)
 		return -1;
-	if (dst->c32 && dst->n + src->n > UINT32_MAX && widen(dst) != 0)
+	if (cover(dst, key_of(src->min, src->bits), key_of(src->max, src->bits)) != 0)
 		return -1;
-	for (int32_t k = a; k <= b; k++) {
-		uint64_t c = counter(src, (size_t)((int64_t)k - src->lo));
-		size_t i = (size_t)((int64_t)k - dst->lo);
-		if (dst->c32)
-			dst->c32[i] += (uint32_t)c;
-		else
-			dst->c64[i] += c;
+	for (uint32_t p = 0; p < src->npages; p++) {
+		if (!src->page[p])
+			continue;
+		for (size_t j = 0; j < PAGE; j++) {
+			uint64_t c = counter(src, src->page[p], j);
+			if (c && bump(dst, (int32_t)((int64_t)src->lo + (int64_t)p * PAGE + (int64_t)j), c) != 0)
+				return -1; /* (out of memory midway: dst is partly merged) */
+		}
 	}
 	if (dst->n == 0) {
 		dst->min = src->min;
@@ -244,22 +270,31 @@ static void key_range(const struct sketch *s, int32_t k, int64_t *lo, int64_t *h
 	*hi = (int64_t)b;
 }
 
-static void bucket_at(const struct sketch *s, size_t i, struct sketch_bucket *b)
+/* The bucket of key k with count c. */
+static void bucket_of(const struct sketch *s, int64_t k, uint64_t c, struct sketch_bucket *b)
 {
-	key_range(s, (int32_t)((int64_t)s->lo + (int64_t)i), &b->lo, &b->hi);
+	key_range(s, (int32_t)k, &b->lo, &b->hi);
 	b->rep = (double)b->lo + (double)((uint64_t)b->hi - (uint64_t)b->lo) / 2;
-	b->count = counter(s, i);
+	b->count = c;
 }
 
 bool sketch_next(const struct sketch *s, size_t *pos, struct sketch_bucket *b)
 {
-	for (size_t i = *pos; i < s->len; i++)
-		if (counter(s, i)) {
-			bucket_at(s, i, b);
+	size_t end = (size_t)s->npages * PAGE;
+	for (size_t i = *pos; i < end; i++) {
+		const void *pg = s->page[i >> PAGE_BITS];
+		if (pg == NULL) {
+			i |= PAGE - 1; /* the next page */
+			continue;
+		}
+		uint64_t c = counter(s, pg, i & (PAGE - 1));
+		if (c) {
+			bucket_of(s, (int64_t)s->lo + (int64_t)i, c, b);
 			*pos = i + 1;
 			return true;
 		}
-	*pos = s->len;
+	}
+	*pos = end;
 	return false;
 }
 
@@ -273,15 +308,14 @@ double sketch_rank(const struct sketch *s, uint64_t r, double *err)
 		v = (double)s->max;
 	} else {
 		uint64_t cum = 0;
-		size_t i = 0;
-		for (; i < s->len; i++) {
-			cum += counter(s, i);
+		size_t pos = 0;
+		struct sketch_bucket b;
+		while (sketch_next(s, &pos, &b)) {
+			cum += b.count;
 			if (cum > r)
 				break;
 		}
-		assert(i < s->len);
-		struct sketch_bucket b;
-		bucket_at(s, i, &b);
+		assert(cum > r);
 		v = b.rep;
 		e = (double)((uint64_t)b.hi - (uint64_t)b.lo) / 2;
 	}
@@ -296,28 +330,31 @@ double sketch_quantile(const struct sketch *s, double q, double *err)
 	double idx = q * (double)(s->n - 1);
 	uint64_t lhs = (uint64_t)idx;
 	double delta = idx - (double)lhs, ea, eb;
-	if (lhs >= s->n - 1) {
+	if (lhs >= s->n - 1)
 		return sketch_rank(s, s->n - 1, err);
-	}
 	double a = sketch_rank(s, lhs, &ea), b = sketch_rank(s, lhs + 1, &eb);
 	if (err)
 		*err = (1 - delta) * ea + delta * eb;
 	return (1 - delta) * a + delta * b;
 }
 
-uint64_t sketch_count_below(const struct sketch *s, double thr, uint64_t *sure, uint64_t *maybe)
+double sketch_count_below(const struct sketch *s, double thr, uint64_t *sure, uint64_t *maybe)
 {
-	uint64_t est = 0, a = 0, b = 0;
+	double est = 0;
+	uint64_t a = 0, b = 0;
 	size_t pos = 0;
 	struct sketch_bucket k;
 	while (sketch_next(s, &pos, &k)) {
 		if ((double)k.lo >= thr)
 			break;
 		b += k.count;
-		if ((double)k.hi < thr)
+		if ((double)k.hi < thr) {
 			a += k.count;
-		if (k.rep < thr)
-			est += k.count;
+			est += (double)k.count;
+		} else { /* the bucket across thr: the share of its integers below */
+			double below = ceil(thr) - (double)k.lo, all = (double)k.hi - (double)k.lo + 1;
+			est += (double)k.count * below / all;
+		}
 	}
 	if (sure)
 		*sure = a;
@@ -326,7 +363,4 @@ uint64_t sketch_count_below(const struct sketch *s, double thr, uint64_t *sure, 
 	return est;
 }
 
-size_t sketch_bytes(const struct sketch *s)
-{
-	return (size_t)s->len * (s->c32 ? sizeof *s->c32 : sizeof *s->c64);
-}
+size_t sketch_bytes(const struct sketch *s) { return s->bytes + (size_t)s->npages * sizeof *s->page; }

@@ -9,10 +9,12 @@
  *                b(m) = s * 2^(S-1) + (m >> s)  2^(S-1) buckets an octave, 2^s wide
  * The buckets of successive octaves adjoin (b(2^S) = 2^S), and keys are
  * monotonic in v, so the order of the buckets is the order of the values.
- * Counts live in one array over the range of keys seen so far, grown as
- * values arrive (never the whole int64 range: delays from 10 us to 10 ms at
- * S = 13 take 41 k counters, 164 KB), uint32 until a counter would pass
- * 2^32 - 1, then uint64.
+ * Counts live in pages of 128 counters allocated where values fall, under a
+ * page table over the range of keys seen so far (8 octets a page): never
+ * the whole int64 range, and a far outlier costs one page, not the octaves
+ * between (delays filling 10 us .. 10 ms at S = 13 take 41 k counters,
+ * 164 KB; ACK spacing ratios, sparse, a few tens of KB).  Counters are
+ * uint32 until one could pass 2^32 - 1, then uint64.
  *
  * Bound.  A bucket of magnitudes [L, L + 2^s) has L >= 2^(S-1) * 2^s, so
  * its midpoint is within 2^(s-1) <= 2^-S * L of every value in it: a value
@@ -45,15 +47,16 @@
 #define SKETCH_BITS_FLOW 12
 
 struct sketch {
-	int bits; /* S, 2 .. 30 */
+	int bits; /* S, 2 .. 24 */
 	uint64_t n;
 	int64_t min, max; /* exact; meaningless while n == 0 */
 	__int128 sum;     /* exact */
 	double mean, m2;  /* running mean and sum of squared deviations (Welford) */
-	int32_t lo;       /* key of the first counter */
-	uint32_t len;     /* counters allocated */
-	uint32_t *c32;    /* counters, or NULL once widened to */
-	uint64_t *c64;
+	int32_t lo;       /* key of the first counter of page 0 */
+	uint32_t npages;  /* page table length */
+	void **page;      /* pages of counters, NULL where no value fell */
+	bool wide;        /* counters uint64 (else uint32) */
+	size_t bytes;     /* the pages' octets */
 };
 
 /* An empty sketch of S bits (2 <= bits <= 30).  Nothing is allocated until a
@@ -66,7 +69,8 @@ void sketch_free(struct sketch *s);
 int sketch_add(struct sketch *s, int64_t v);
 int sketch_add_n(struct sketch *s, int64_t v, uint64_t count);
 
-/* dst += src (same bits: an assertion); -1 on no memory, dst unchanged. */
+/* dst += src (same bits: an assertion); -1 on no memory (dst is then of no
+ * use: free it). */
 int sketch_merge(struct sketch *dst, const struct sketch *src);
 
 static inline uint64_t sketch_count(const struct sketch *s) { return s->n; }
@@ -90,8 +94,10 @@ double sketch_quantile(const struct sketch *s, double q, double *err);
 
 /* Values below thr: *sure those certainly below (their whole bucket is),
  * *maybe those that may be (some of their bucket is); returns the estimate,
- * the values of the buckets whose representative is below thr. */
-uint64_t sketch_count_below(const struct sketch *s, double thr, uint64_t *sure, uint64_t *maybe);
+ * *sure and the bucket across thr in the share of its integers below thr
+ * (a sketch of spacing ratios in 2^-30 units has 0.5 on a bucket edge: its
+ * count below 0.5 is exact). */
+double sketch_count_below(const struct sketch *s, double thr, uint64_t *sure, uint64_t *maybe);
 
 /* One non-empty bucket: the range of values it can hold (clamped to the
  * exact min and max), its representative and its count. */

@@ -466,14 +466,11 @@ double bview_frac_below(const struct bview *w, double thr, double thr_err, doubl
 		return 0;
 	if (w->sketched) {
 		uint64_t sure, maybe, ignore;
-		uint64_t est = sketch_count_below(&w->sk, thr * w->scale, &ignore, &ignore);
+		double est = sketch_count_below(&w->sk, thr * w->scale, &ignore, &ignore);
 		sketch_count_below(&w->sk, (thr - thr_err) * w->scale, &sure, &ignore);
 		sketch_count_below(&w->sk, (thr + thr_err) * w->scale, &ignore, &maybe);
-		uint64_t b = est - (sure < est ? sure : est);
-		if (maybe > est && maybe - est > b)
-			b = maybe - est;
-		*bound = (double)b / (double)n;
-		return (double)est / (double)n;
+		*bound = fmax(est - (double)sure, (double)maybe - est) / (double)n;
+		return est / (double)n;
 	}
 	uint64_t below = 0, lo = 0, hi = 0;
 	for (size_t i = 0; i < w->n; i++) {

@@ -19,7 +19,7 @@
  * sketch of SKETCH_BITS_DELAY bits.  Per-flow values (struct bvec: RTTs and
  * ACK inter-arrivals in us, ACK spacing ratios) are floats or doubles while
  * exact, then a sketch of SKETCH_BITS_FLOW bits over value x scale as
- * integers (ns for us, 1e-9 for a ratio). */
+ * integers (ns for us, 2^-30 for a ratio). */
 #ifndef VOCALC_STATS_H
 #define VOCALC_STATS_H
 
