@@ -1271,7 +1271,7 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 			"\n  ~: from a quantile sketch (a point or pair with more than %zu values "
 			"keeps its distribution as a log-linear histogram): quantiles within %.4f %% "
 			"of their magnitude, fractions within the bounds --json gives\n",
-			stats_exact_cap(), 100 * ldexp(1.0, -SKETCH_BITS_FLOW));
+			stats_flow_cap(), 100 * ldexp(1.0, -SKETCH_BITS_FLOW));
 	if (root) {
 		json_object_set_new(root, "ack", ja);
 		json_object_set_new(root, "ack_compression", jc);

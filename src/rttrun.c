@@ -165,7 +165,7 @@ static void sketch_note(FILE *out)
 		"  ~: from a quantile sketch (a flow with more than %zu samples at a point keeps "
 		"them as a log-linear histogram): within %.4f %% of their magnitude; min, mean and "
 		"max exact\n",
-		stats_exact_cap(), 100 * ldexp(1.0, -SKETCH_BITS_FLOW));
+		stats_flow_cap(), 100 * ldexp(1.0, -SKETCH_BITS_FLOW));
 }
 
 /* CONTRACT.md: a figure that does not exist is null, its reason beside it. */

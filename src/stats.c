@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t exact_cap = STATS_EXACT_CAP;
+static size_t exact_cap = STATS_EXACT_CAP, flow_cap = STATS_FLOW_CAP;
 
 size_t stats_exact_cap(void) { return exact_cap; }
 
-void stats_set_exact_cap(size_t cap) { exact_cap = cap; }
+size_t stats_flow_cap(void) { return flow_cap; }
+
+void stats_set_exact_cap(size_t cap) { exact_cap = flow_cap = cap; }
 
 int stats_cap_from_env(struct verr *err)
 {
@@ -31,14 +33,14 @@ int stats_cap_from_env(struct verr *err)
 				"VOCALC_EXACT_CAP=%s: not a count of values from 0 to 4294967296 "
 				"(the values each distribution keeps exactly before its sketch)",
 				s);
-	exact_cap = (size_t)v;
+	stats_set_exact_cap((size_t)v);
 	return 0;
 }
 
-/* The first exact array's size, then doubling up to the cap. */
-static size_t grown(size_t cap, size_t first)
+/* The first exact array's size, then doubling up to the cap lim. */
+static size_t grown(size_t cap, size_t first, size_t lim)
 {
-	size_t c = cap ? cap * 2 : first, lim = exact_cap;
+	size_t c = cap ? cap * 2 : first;
 	return c > lim && lim > cap ? lim : c;
 }
 
@@ -69,7 +71,7 @@ int samples_push(struct samples *s, int64_t ns)
 	if (s->sk)
 		return sketch_add(s->sk, ns);
 	if (s->n == s->cap) {
-		size_t cap = grown(s->cap, 1024);
+		size_t cap = grown(s->cap, 1024, exact_cap);
 		int32_t *v = realloc(s->v, cap * sizeof *v);
 		if (v == NULL)
 			return -1;
@@ -280,12 +282,12 @@ static int bvec_fold(struct bvec *b)
 
 int bvec_push(struct bvec *b, double x)
 {
-	if (b->sk == NULL && b->n >= exact_cap && bvec_fold(b) != 0)
+	if (b->sk == NULL && b->n >= flow_cap && bvec_fold(b) != 0)
 		return -1;
 	if (b->sk)
 		return sketch_add(b->sk, units(x, b->scale, &b->clipped));
 	if (b->n == b->cap) {
-		size_t cap = grown(b->cap, 64), el = b->is_float ? sizeof(float) : sizeof(double);
+		size_t cap = grown(b->cap, 64, flow_cap), el = b->is_float ? sizeof(float) : sizeof(double);
 		void *v = realloc(b->v, cap * el);
 		if (v == NULL)
 			return -1;

@@ -1,13 +1,17 @@
 /* stats — delay samples and their distributions, bounded.
  *
- * Every distribution keeps its values exactly up to a cap (STATS_EXACT_CAP,
- * 131072 per distribution: twice the largest row of the accuracy tests, so
- * they and the golden outputs stay exact; VOCALC_EXACT_CAP overrides it),
- * then folds them into a sketch (sketch.h) and continues as one: memory per
- * distribution stays below cap x 4 or 8 octets however long the trace,
- * and the sketch is deterministic and mergeable, unlike a reservoir sample,
- * which loses the tail.  Summaries say which figures came from a sketch
- * and its bound (struct dist).
+ * Every distribution keeps its values exactly up to a cap, then folds them
+ * into a sketch (sketch.h) and continues as one: memory per distribution
+ * stays below the cap's 4 or 8 octets a value however long the trace, and
+ * the sketch is deterministic and mergeable, unlike a reservoir sample,
+ * which loses the tail.  The caps: STATS_EXACT_CAP (131072) per hop or VO
+ * row, twice the largest row of the accuracy tests (63969), so they and the
+ * golden outputs stay exact; STATS_FLOW_CAP (16384) per flow and point
+ * (RTT, ACK inter-arrivals, spacing ratios: 14 distributions a flow with
+ * four points, so their number, not one of them, is what grows; their
+ * sketch takes about what 16384 values would).  VOCALC_EXACT_CAP sets both.
+ * Summaries say which figures came from a sketch and its bound (struct
+ * dist).
  *
  * Exact summaries are GSL's definitions: quantiles interpolate linearly
  * between the order statistics at q*(n-1), found with GSL's selection, not
@@ -30,16 +34,19 @@
 #include "sketch.h"
 #include "verr.h"
 
-/* Values each distribution keeps exactly before it becomes a sketch. */
+/* Values a distribution keeps exactly before it becomes a sketch: a hop or
+ * VO row (struct samples), a flow at a point (struct bvec). */
 #define STATS_EXACT_CAP (1u << 17)
+#define STATS_FLOW_CAP (1u << 14)
 
-/* The cap in force: STATS_EXACT_CAP unless set.  Set it before any
- * distribution is filled (at start-up: the reader threads read it). */
+/* The caps in force.  Set before any distribution is filled (at start-up:
+ * the reader threads read them); stats_set_exact_cap sets both. */
 size_t stats_exact_cap(void);
+size_t stats_flow_cap(void);
 void stats_set_exact_cap(size_t cap);
-/* VOCALC_EXACT_CAP from the environment, when set: a count 0 .. 2^32 (0:
- * every distribution a sketch from its first value).  -1 with err set when
- * it is not one. */
+/* VOCALC_EXACT_CAP from the environment, when set: a count 0 .. 2^32 for
+ * both caps (0: every distribution a sketch from its first value).  -1 with
+ * err set when it is not one. */
 int stats_cap_from_env(struct verr *err);
 
 struct samples {

@@ -84,7 +84,7 @@ def check_dist(where, d, e, expect_sketch, rel_max, fl=False):
         if err > d["sketch_rel_error"] * abs(e[f]) * 1.000001 + 1e-9 and e[f] != 0:
             bad.append(f"{where}: {f} off by {err}, beyond {d['sketch_rel_error']} of {e[f]}")
 
-REL_DELAY, REL_FLOW = 2 ** -13, 2 ** -12
+REL_DELAY, REL_FLOW = 2 ** -13, 2 ** -11
 for cap in (4000, 300):
     doc = json.load(open(f"{T}/cap{cap}.json"))
     ex = dict(rows(exact))
