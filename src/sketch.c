@@ -298,29 +298,39 @@ bool sketch_next(const struct sketch *s, size_t *pos, struct sketch_bucket *b)
 	return false;
 }
 
+void sketch_ranks(const struct sketch *s, const uint64_t *r, int k, double *v, double *err)
+{
+	uint64_t cum = 0; /* values in the buckets before b */
+	size_t pos = 0;
+	struct sketch_bucket b = {0};
+	bool have = false;
+	for (int i = 0; i < k; i++) {
+		assert(r[i] < s->n && (i == 0 || r[i] >= r[i - 1]));
+		double e = 0;
+		if (r[i] == 0) {
+			v[i] = (double)s->min;
+		} else if (r[i] == s->n - 1) {
+			v[i] = (double)s->max;
+		} else {
+			/* one pass over the buckets for all the ranks, ascending */
+			while (!have || cum + b.count <= r[i]) {
+				if (have)
+					cum += b.count;
+				have = sketch_next(s, &pos, &b);
+				assert(have);
+			}
+			v[i] = b.rep;
+			e = (double)((uint64_t)b.hi - (uint64_t)b.lo) / 2;
+		}
+		if (err)
+			err[i] = e;
+	}
+}
+
 double sketch_rank(const struct sketch *s, uint64_t r, double *err)
 {
-	assert(r < s->n);
-	double e = 0, v;
-	if (r == 0) {
-		v = (double)s->min;
-	} else if (r == s->n - 1) {
-		v = (double)s->max;
-	} else {
-		uint64_t cum = 0;
-		size_t pos = 0;
-		struct sketch_bucket b;
-		while (sketch_next(s, &pos, &b)) {
-			cum += b.count;
-			if (cum > r)
-				break;
-		}
-		assert(cum > r);
-		v = b.rep;
-		e = (double)((uint64_t)b.hi - (uint64_t)b.lo) / 2;
-	}
-	if (err)
-		*err = e;
+	double v;
+	sketch_ranks(s, &r, 1, &v, err);
 	return v;
 }
 
@@ -328,14 +338,14 @@ double sketch_quantile(const struct sketch *s, double q, double *err)
 {
 	assert(s->n > 0);
 	double idx = q * (double)(s->n - 1);
-	uint64_t lhs = (uint64_t)idx;
-	double delta = idx - (double)lhs, ea, eb;
-	if (lhs >= s->n - 1)
+	uint64_t r[2] = {(uint64_t)idx, (uint64_t)idx + 1};
+	double delta = idx - (double)r[0], v[2], e[2];
+	if (r[0] >= s->n - 1)
 		return sketch_rank(s, s->n - 1, err);
-	double a = sketch_rank(s, lhs, &ea), b = sketch_rank(s, lhs + 1, &eb);
+	sketch_ranks(s, r, 2, v, e);
 	if (err)
-		*err = (1 - delta) * ea + delta * eb;
-	return (1 - delta) * a + delta * b;
+		*err = (1 - delta) * e[0] + delta * e[1];
+	return (1 - delta) * v[0] + delta * v[1];
 }
 
 double sketch_count_below(const struct sketch *s, double thr, uint64_t *sure, uint64_t *maybe)

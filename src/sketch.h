@@ -93,6 +93,10 @@ double sketch_sd(const struct sketch *s);
  * bucket can hold.  Rank 0 and n - 1 are the exact min and max. */
 double sketch_rank(const struct sketch *s, uint64_t r, double *err);
 
+/* The same for the ascending ranks r[0..k) in one pass over the buckets;
+ * err may be NULL. */
+void sketch_ranks(const struct sketch *s, const uint64_t *r, int k, double *v, double *err);
+
 /* GSL's quantile (n > 0): interpolation between the order statistics at
  * q (n - 1), with *err its bound, (1 - frac) err_lo + frac err_hi. */
 double sketch_quantile(const struct sketch *s, double q, double *err);

@@ -155,12 +155,25 @@ static void dist_of_sketch(struct dist *d, const struct sketch *k, double scale)
 	d->max = (double)k->max / scale;
 	d->mean = sketch_mean(k) / scale;
 	d->sd = sketch_sd(k) / scale;
-	double e[3];
-	d->p50 = sketch_quantile(k, 0.50, &e[0]) / scale;
-	d->p90 = sketch_quantile(k, 0.90, &e[1]) / scale;
-	d->p99 = sketch_quantile(k, 0.99, &e[2]) / scale;
+	/* GSL's quantiles from the order statistics around q (n - 1), all
+	 * six in one pass over the buckets */
+	static const double qs[3] = {0.50, 0.90, 0.99};
+	uint64_t r[6];
+	double delta[3], v[6], e[6], *out[3] = {&d->p50, &d->p90, &d->p99};
+	for (int i = 0; i < 3; i++) {
+		double idx = qs[i] * (double)(k->n - 1);
+		r[2 * i] = (uint64_t)idx;
+		r[2 * i + 1] = r[2 * i] + 1 < k->n ? r[2 * i] + 1 : r[2 * i];
+		delta[i] = idx - (double)r[2 * i];
+	}
+	sketch_ranks(k, r, 6, v, e);
+	d->sketch_abs = 0;
+	for (int i = 0; i < 3; i++) {
+		double err = (1 - delta[i]) * e[2 * i] + delta[i] * e[2 * i + 1];
+		*out[i] = ((1 - delta[i]) * v[2 * i] + delta[i] * v[2 * i + 1]) / scale;
+		d->sketch_abs = fmax(d->sketch_abs, err / scale);
+	}
 	d->sketch_rel = sketch_rel_error(k);
-	d->sketch_abs = fmax(e[0], fmax(e[1], e[2])) / scale;
 }
 
 /* The union of sets of which some are sketches: one sketch of all. */
@@ -415,7 +428,8 @@ void bview_dist(struct bview *w, struct dist *d, const double *qs, int k, double
 	if (w->sketched) {
 		dist_of_sketch(d, &w->sk, w->scale);
 		for (int i = 0; i < k; i++) {
-			at[i] = sketch_rank(&w->sk, (uint64_t)(qs[i] * (double)(n - 1)), &err[i]) / w->scale;
+			uint64_t r = (uint64_t)(qs[i] * (double)(n - 1));
+			at[i] = sketch_rank(&w->sk, r, &err[i]) / w->scale;
 			err[i] /= w->scale;
 		}
 		return;

@@ -69,6 +69,16 @@ static double check_against_gsl(const char *what, const int64_t *v, size_t n, in
 		double re, r = sketch_rank(&s, lo, &re);
 		CHECK(fabs(r - d[lo]) <= re + fp && re <= rel * fabs(d[lo]) + fp);
 	}
+	/* all the ranks in one pass equal them one by one */
+	uint64_t rk[NQ];
+	double rv[NQ], re[NQ];
+	for (int i = 0; i < NQ; i++)
+		rk[i] = (uint64_t)(QS[i] * (double)(n - 1));
+	sketch_ranks(&s, rk, NQ, rv, re);
+	for (int i = 0; i < NQ; i++) {
+		double e1, v1 = sketch_rank(&s, rk[i], &e1);
+		CHECK(rv[i] == v1 && re[i] == e1);
+	}
 	/* counts below thresholds: the truth between sure and maybe, and so
 	 * the estimate */
 	for (int i = 0; i < NQ; i++) {
