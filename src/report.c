@@ -45,6 +45,7 @@ enum where_state { WHERE_OK = 0, WHERE_NOT_OBSERVABLE, WHERE_NEGATIVE, WHERE_NO_
 struct where_row {
 	enum point from, to;
 	double p50_us, share;
+	double err_us; /* the median from a sketch: its bound; else 0 */
 	size_t n;
 	enum where_state state;
 };
@@ -71,6 +72,7 @@ static int where_rows(const struct analysis *a, enum direction d, struct where_r
 		const struct dist *x = &v->sum_hop[i][d][PROTO_ALL].d;
 		r->n = x->n;
 		r->p50_us = x->p50;
+		r->err_us = x->sketch_rel > 0 ? x->sketch_abs : 0;
 		r->share = 0;
 		r->state = x->n == 0		       ? WHERE_NO_PACKETS
 			   : !observable(x)		       ? WHERE_NOT_OBSERVABLE
@@ -275,6 +277,9 @@ static void json_vo_headline(json_t *root, const struct analysis *a)
 	bool both = to->n && from->n;
 	json_object_set_new(rt, "p50_us", both ? json_real(to->p50 + from->p50) : json_null());
 	json_object_set_new(rt, "clock_free", json_true());
+	if (both && (to->sketch_rel > 0 || from->sketch_rel > 0)) /* medians from a sketch */
+		json_object_set_new(rt, "sketch_abs_error_us",
+				    json_real(to->sketch_abs + from->sketch_abs));
 	if (!both)
 		json_object_set_new(rt, "p50_us_reason",
 				    json_string("no packet matched end to end in one direction"));
@@ -292,6 +297,8 @@ static void json_vo_headline(json_t *root, const struct analysis *a)
 			bool p50 = r->state == WHERE_OK || r->state == WHERE_NEGATIVE;
 			json_object_set_new(o, "observable", json_boolean(r->state != WHERE_NOT_OBSERVABLE));
 			json_object_set_new(o, "p50_us", p50 ? json_real(r->p50_us) : json_null());
+			if (p50 && r->err_us > 0)
+				json_object_set_new(o, "sketch_abs_error_us", json_real(r->err_us));
 			bool share = r->state == WHERE_OK && sum > 0;
 			json_object_set_new(o, "share", share ? json_real(r->share) : json_null());
 			if (!share)
@@ -633,9 +640,13 @@ static void text_headline(FILE *out, const struct analysis *a)
 	fprintf(out, "VO latency (%s <-> guest, all protocols):\n", point_name(v->pt[0]));
 	text_headline_dir(out, "to guest", to, bound);
 	text_headline_dir(out, "from guest", from, bound);
-	if (to->n && from->n)
-		fprintf(out, "  %-10s      %9.1f us (the two medians summed: no clock offset changes it)\n",
-			"round trip", to->p50 + from->p50);
+	if (to->n && from->n) {
+		char rt[32];
+		snprintf(rt, sizeof rt, "%s%.1f", to->sketch_rel > 0 || from->sketch_rel > 0 ? "~" : "",
+			 to->p50 + from->p50);
+		fprintf(out, "  %-10s      %9s us (the two medians summed: no clock offset changes it)\n",
+			"round trip", rt);
+	}
 	for (int d = 0; d < DIR_N; d++) {
 		struct where_row rows[POINT_N];
 		double sum;
@@ -645,14 +656,15 @@ static void text_headline(FILE *out, const struct analysis *a)
 		for (int k = 0; k < n; k++) {
 			const struct where_row *r = &rows[k];
 			fprintf(out, "%s%s -> %s ", sep, point_name(r->from), point_name(r->to));
+			const char *ap = r->err_us > 0 ? "~" : ""; /* from a sketch */
 			if (r->state == WHERE_OK && sum > 0)
-				fprintf(out, "%.0f %% (%.1f us)", 100 * r->share, r->p50_us);
+				fprintf(out, "%.0f %% (%s%.1f us)", 100 * r->share, ap, r->p50_us);
 			else if (r->state == WHERE_OK)
-				fprintf(out, "%.1f us", r->p50_us);
+				fprintf(out, "%s%.1f us", ap, r->p50_us);
 			else if (r->state == WHERE_NOT_OBSERVABLE)
 				fputs("not observable", out);
 			else if (r->state == WHERE_NEGATIVE)
-				fprintf(out, "%.1f us (!)", r->p50_us);
+				fprintf(out, "%s%.1f us (!)", ap, r->p50_us);
 			else
 				fputs("no packets", out);
 			sep = ", ";

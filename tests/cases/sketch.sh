@@ -99,6 +99,15 @@ for cap in (4000, 300):
     for k, d in got.items():
         expect = over.get(k[:-1], False) if k[-1] == "all" else d["n"] > cap
         check_dist(f"cap {cap} {k}", d, ex[k], expect, REL_DELAY)
+    # the headline figures from the medians: vo_round_trip and vo_where
+    a, b = doc["vo_round_trip"], exact["vo_round_trip"]
+    if "sketch_abs_error_us" not in a or abs(a["p50_us"] - b["p50_us"]) > a["sketch_abs_error_us"] + 1e-9:
+        bad.append(f"cap {cap} vo_round_trip {a} vs {b['p50_us']}")
+    for a, b in zip(doc["vo_where"], exact["vo_where"]):
+        if a["p50_us"] is None or a["n"] == 0 or not a["observable"]:
+            continue
+        if abs(a["p50_us"] - b["p50_us"]) > a.get("sketch_abs_error_us", 0) + 1e-9:
+            bad.append(f"cap {cap} vo_where {a} vs {b['p50_us']}")
     # RTT per flow and point
     er = {(r["flow"], r["point"]): r for r in exact["rtt"]}
     for r in doc["rtt"]:
@@ -171,6 +180,8 @@ grep -q '^vnet -> guest    to_guest   all .* ~[0-9]' "$T/out" || fail "no ~ on a
 grep -q '^ *udp .*  ~' "$T/out" && fail "a row below the cap is marked ~"
 grep -q '^~ Quantiles from a sketch: a row with more than 4000 delays' "$T/out" || fail "no sketch note"
 grep -q '^  to guest    p50  *~[0-9]' "$T/out" || fail "the headline does not say its median came from the sketch"
+grep -q '^  round trip  *~[0-9]' "$T/out" || fail "the round trip does not say it came from the sketch"
+grep -q 'vnet -> guest [0-9]* % (~[0-9]' "$T/out" || fail "where: no ~ on a median from the sketch"
 expect_exit 0 "$VOCALC" analyze "${clock[@]}" "$T/run"
 grep -q '~' "$T/out" && fail "an exact run marks ~"
 VOCALC_EXACT_CAP=300 expect_exit 0 "$VOCALC" rtt "$T/run/guest.pcap"
