@@ -305,7 +305,12 @@ void sketch_ranks(const struct sketch *s, const uint64_t *r, int k, double *v, d
 	struct sketch_bucket b = {0};
 	bool have = false;
 	for (int i = 0; i < k; i++) {
-		assert(r[i] < s->n && (i == 0 || r[i] >= r[i - 1]));
+		assert(r[i] < s->n);
+		if (have && r[i] < cum) { /* below the scan: start it again */
+			cum = 0;
+			pos = 0;
+			have = false;
+		}
 		double e = 0;
 		if (r[i] == 0) {
 			v[i] = (double)s->min;

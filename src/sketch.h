@@ -93,8 +93,8 @@ double sketch_sd(const struct sketch *s);
  * bucket can hold.  Rank 0 and n - 1 are the exact min and max. */
 double sketch_rank(const struct sketch *s, uint64_t r, double *err);
 
-/* The same for the ascending ranks r[0..k) in one pass over the buckets;
- * err may be NULL. */
+/* The same for the ranks r[0..k), in one pass over the buckets when they
+ * ascend; err may be NULL. */
 void sketch_ranks(const struct sketch *s, const uint64_t *r, int k, double *v, double *err);
 
 /* GSL's quantile (n > 0): interpolation between the order statistics at

@@ -312,12 +312,30 @@ static void test_samples(void)
 	CHECK_NEAR(du.max, d[N - 1] / 1e3, 1e-12);
 	CHECK_NEAR(du.mean, gsl_stats_mean(d, 1, N) / 1e3, 1e-9);
 	CHECK_NEAR(du.sd, gsl_stats_sd(d, 1, N) / 1e3, 1e-6);
-	/* cap 0: a sketch from the first value */
+	/* cap 0: a sketch from the first value; one, two, three values (the
+	 * quantiles' neighbours out of order) equal GSL's within the bound */
 	stats_set_exact_cap(0);
-	struct samples z = {0};
-	samples_push(&z, 42);
-	CHECK(z.sk != NULL && samples_count(&z) == 1);
-	samples_free(&z);
+	for (int k = 1; k <= 3; k++) {
+		struct samples z = {0};
+		const int64_t zs[3] = {4200000, -1234567, 99999};
+		double zd[3];
+		for (int i = 0; i < k; i++) {
+			samples_push(&z, zs[i]);
+			zd[i] = (double)zs[i] / 1e3;
+		}
+		CHECK(z.sk != NULL && samples_count(&z) == (uint64_t)k);
+		const struct samples *zz[] = {&z};
+		struct dist dz, rz;
+		CHECK_EQ(dist_of(&dz, zz, 1), 0);
+		dist_of_doubles(&rz, zd, (size_t)k);
+		CHECK(dz.n == (size_t)k && dz.min == rz.min && dz.max == rz.max);
+		CHECK(fabs(dz.p50 - rz.p50) <= dz.sketch_abs + 1e-9);
+		CHECK(fabs(dz.p90 - rz.p90) <= dz.sketch_abs + 1e-9);
+		CHECK(fabs(dz.p99 - rz.p99) <= dz.sketch_abs + 1e-9);
+		CHECK_NEAR(dz.mean, rz.mean, 1e-9);
+		CHECK_NEAR(dz.sd, rz.sd, 1e-6);
+		samples_free(&z);
+	}
 	samples_free(&a);
 	samples_free(&b);
 	samples_free(&all);
