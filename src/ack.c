@@ -573,6 +573,7 @@ struct hist {
 	uint64_t *count; /* nb */
 	uint64_t over;
 	uint64_t uncertain; /* from a sketch: values whose bucket spans an edge */
+	bool sketched;      /* the counts came from a sketch */
 };
 
 static void hist_free(struct hist *h)
@@ -640,6 +641,7 @@ static void hist_fill(struct hist *h, const struct bview *w)
 {
 	memset(h->count, 0, h->nb * sizeof *h->count);
 	h->over = h->uncertain = 0;
+	h->sketched = w->sketched;
 	bview_visit(w, hist_add, h);
 }
 
@@ -701,8 +703,10 @@ static void draw(FILE *out, const struct hist *a, const struct hist *b, int pa, 
 		}
 		top = fmax(top, fmax((double)ca / (double)na, (double)cb / (double)nb));
 	}
-	fprintf(out, "    %-17s  %-34s  %-34s\n", "inter-arrival us", point_name((enum point)pa),
-		point_name((enum point)pb));
+	char la[40], lb[40]; /* a side from a sketch: its shares near an edge may be the next row's */
+	snprintf(la, sizeof la, "%s%s", point_name((enum point)pa), a->sketched ? " (~)" : "");
+	snprintf(lb, sizeof lb, "%s%s", point_name((enum point)pb), b->sketched ? " (~)" : "");
+	fprintf(out, "    %-17s  %-34s  %-34s\n", "inter-arrival us", la, lb);
 	for (size_t r = 0;; r = row_end(a, r)) {
 		uint64_t ca = 0, cb = 0;
 		char range[48];

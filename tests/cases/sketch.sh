@@ -188,6 +188,8 @@ VOCALC_EXACT_CAP=300 expect_exit 0 "$VOCALC" rtt "$T/run/guest.pcap"
 grep -q '^  ~: from a quantile sketch' "$T/out" || fail "rtt: no sketch note"
 VOCALC_EXACT_CAP=300 expect_exit 0 "$VOCALC" ack "${clock[@]}" "$T/run"
 grep -q '^  ~: from a quantile sketch' "$T/out" || fail "ack: no sketch note"
+grep -q '^    inter-arrival us   nic (~)' "$T/out" || fail "ack: a histogram from a sketch unmarked"
+grep -q '^    nic .* ~[0-9.]*%' "$T/out" || fail "ack: a compressed fraction from a sketch unmarked"
 
 # a cap that is no count: refused, naming it
 for bad in abc -1 12x 99999999999 ""; do
