@@ -29,7 +29,10 @@ static void mag_range(uint32_t b, int bits, uint64_t *lo, uint64_t *hi)
 }
 
 /* |v| without overflow at INT64_MIN. */
-static inline uint64_t mag_of(int64_t v) { return v >= 0 ? (uint64_t)v : (uint64_t)(-(v + 1)) + 1; }
+static inline uint64_t mag_of(int64_t v)
+{
+	return v >= 0 ? (uint64_t)v : (uint64_t)(-(v + 1)) + 1;
+}
 
 static inline int32_t key_of(int64_t v, int bits)
 {
@@ -37,8 +40,14 @@ static inline int32_t key_of(int64_t v, int bits)
 	return v >= 0 ? (int32_t)b : -(int32_t)b;
 }
 
-static int32_t key_min(int bits) { return -(int32_t)mag_bucket(1ull << 63, bits); }
-static int32_t key_max(int bits) { return (int32_t)mag_bucket(INT64_MAX, bits); }
+static int32_t key_min(int bits)
+{
+	return -(int32_t)mag_bucket(1ull << 63, bits);
+}
+static int32_t key_max(int bits)
+{
+	return (int32_t)mag_bucket(INT64_MAX, bits);
+}
 
 /* Counters in pages of PAGE, allocated where values fall: the body of a
  * distribution fills its pages, a far outlier costs one page, not the
@@ -67,7 +76,10 @@ static inline uint64_t counter(const struct sketch *s, const void *pg, size_t i)
 }
 
 /* floor(k / PAGE) * PAGE, for negative k too */
-static int64_t page_floor(int64_t k) { return k >= 0 ? k / PAGE * PAGE : -((-k + PAGE - 1) / PAGE) * PAGE; }
+static int64_t page_floor(int64_t k)
+{
+	return k >= 0 ? k / PAGE * PAGE : -((-k + PAGE - 1) / PAGE) * PAGE;
+}
 
 /* Extends the page table to cover keys a..b (a <= b), with room to spare on
  * the side that grew (a quarter again, 16 pages at least), so a range that
@@ -86,7 +98,8 @@ static int cover(struct sketch *s, int32_t a, int32_t b)
 	int64_t kmin = key_min(s->bits), kmax = key_max(s->bits);
 	lo = page_floor(lo < kmin ? kmin : lo);
 	hi = hi > kmax ? kmax : hi;
-	size_t np = (size_t)((hi - lo) / PAGE + 1), at = s->npages ? (size_t)((olo - lo) / PAGE) : 0;
+	size_t np = (size_t)((hi - lo) / PAGE + 1),
+	       at = s->npages ? (size_t)((olo - lo) / PAGE) : 0;
 	void **t = calloc(np, sizeof *t);
 	if (t == NULL)
 		return -1;
@@ -218,7 +231,9 @@ int sketch_merge(struct sketch *dst, const struct sketch *src)
 			continue;
 		for (size_t j = 0; j < PAGE; j++) {
 			uint64_t c = counter(src, src->page[p], j);
-			if (c && bump(dst, (int32_t)((int64_t)src->lo + (int64_t)p * PAGE + (int64_t)j), c) != 0)
+			if (c &&
+			    bump(dst, (int32_t)((int64_t)src->lo + (int64_t)p * PAGE + (int64_t)j),
+				 c) != 0)
 				return -1; /* (out of memory midway: dst is partly merged) */
 		}
 	}
@@ -240,7 +255,10 @@ int sketch_merge(struct sketch *dst, const struct sketch *src)
 	return 0;
 }
 
-double sketch_rel_error(const struct sketch *s) { return ldexp(1.0, -s->bits); }
+double sketch_rel_error(const struct sketch *s)
+{
+	return ldexp(1.0, -s->bits);
+}
 
 double sketch_mean(const struct sketch *s)
 {
@@ -367,7 +385,8 @@ double sketch_count_below(const struct sketch *s, double thr, uint64_t *sure, ui
 			a += k.count;
 			est += (double)k.count;
 		} else { /* the bucket across thr: the share of its integers below */
-			double below = ceil(thr) - (double)k.lo, all = (double)k.hi - (double)k.lo + 1;
+			double below = ceil(thr) - (double)k.lo,
+			       all = (double)k.hi - (double)k.lo + 1;
 			est += (double)k.count * below / all;
 		}
 	}
@@ -378,4 +397,7 @@ double sketch_count_below(const struct sketch *s, double thr, uint64_t *sure, ui
 	return est;
 }
 
-size_t sketch_bytes(const struct sketch *s) { return s->bytes + (size_t)s->npages * sizeof *s->page; }
+size_t sketch_bytes(const struct sketch *s)
+{
+	return s->bytes + (size_t)s->npages * sizeof *s->page;
+}

@@ -55,13 +55,13 @@ struct sketch {
 	int bits; /* S, 2 .. 24 */
 	uint64_t n;
 	int64_t min, max; /* exact; meaningless while n == 0 */
-	__int128 sum;     /* exact */
+	__int128 sum;	  /* exact */
 	double mean, m2;  /* running mean and sum of squared deviations (Welford) */
-	int32_t lo;       /* key of the first counter of page 0 */
+	int32_t lo;	  /* key of the first counter of page 0 */
 	uint32_t npages;  /* page table length */
-	void **page;      /* pages of counters, NULL where no value fell */
-	bool wide;        /* counters uint64 (else uint32) */
-	size_t bytes;     /* the pages' octets */
+	void **page;	  /* pages of counters, NULL where no value fell */
+	bool wide;	  /* counters uint64 (else uint32) */
+	size_t bytes;	  /* the pages' octets */
 };
 
 /* An empty sketch of S bits (2 <= bits <= 30).  Nothing is allocated until a
@@ -78,7 +78,10 @@ int sketch_add_n(struct sketch *s, int64_t v, uint64_t count);
  * use: free it). */
 int sketch_merge(struct sketch *dst, const struct sketch *src);
 
-static inline uint64_t sketch_count(const struct sketch *s) { return s->n; }
+static inline uint64_t sketch_count(const struct sketch *s)
+{
+	return s->n;
+}
 
 /* The relative bound 2^-S of the values read back from buckets. */
 double sketch_rel_error(const struct sketch *s);

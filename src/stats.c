@@ -14,11 +14,20 @@
 
 static size_t exact_cap = STATS_EXACT_CAP, flow_cap = STATS_FLOW_CAP;
 
-size_t stats_exact_cap(void) { return exact_cap; }
+size_t stats_exact_cap(void)
+{
+	return exact_cap;
+}
 
-size_t stats_flow_cap(void) { return flow_cap; }
+size_t stats_flow_cap(void)
+{
+	return flow_cap;
+}
 
-void stats_set_exact_cap(size_t cap) { exact_cap = flow_cap = cap; }
+void stats_set_exact_cap(size_t cap)
+{
+	exact_cap = flow_cap = cap;
+}
 
 int stats_cap_from_env(struct verr *err)
 {
@@ -300,7 +309,8 @@ int bvec_push(struct bvec *b, double x)
 	if (b->sk)
 		return sketch_add(b->sk, units(x, b->scale, &b->clipped));
 	if (b->n == b->cap) {
-		size_t cap = grown(b->cap, 64, flow_cap), el = b->is_float ? sizeof(float) : sizeof(double);
+		size_t cap = grown(b->cap, 64, flow_cap),
+		       el = b->is_float ? sizeof(float) : sizeof(double);
 		void *v = realloc(b->v, cap * el);
 		if (v == NULL)
 			return -1;
@@ -341,7 +351,8 @@ int bview_open(struct bview *w, const struct bvec *const *sets, size_t k)
 			if (sets[i]->sk && sketch_merge(&w->sk, sets[i]->sk) != 0)
 				goto nomem;
 			for (size_t j = 0; j < sets[i]->n; j++)
-				if (sketch_add(&w->sk, units(bvec_at(sets[i], j), w->scale, &clipped)) != 0)
+				if (sketch_add(&w->sk,
+					       units(bvec_at(sets[i], j), w->scale, &clipped)) != 0)
 					goto nomem;
 		}
 		return 0;
@@ -468,7 +479,8 @@ void bview_dist(struct bview *w, struct dist *d, const double *qs, int k, double
 	double *out[3] = {&d->p50, &d->p90, &d->p99};
 	for (int i = 0; i < 3; i++) {
 		double idx = pq[i] * (double)(n - 1), delta = idx - (double)lo[i];
-		*out[i] = lo[i] == n - 1 ? val[2 * i] : (1 - delta) * val[2 * i] + delta * val[2 * i + 1];
+		*out[i] =
+		    lo[i] == n - 1 ? val[2 * i] : (1 - delta) * val[2 * i] + delta * val[2 * i + 1];
 	}
 	for (int i = 0; i < k; i++)
 		at[i] = val[6 + i];
@@ -509,5 +521,6 @@ void bview_visit(const struct bview *w, bview_fn fn, void *ctx)
 	size_t pos = 0;
 	struct sketch_bucket b;
 	while (sketch_next(&w->sk, &pos, &b))
-		fn(ctx, (double)b.lo / w->scale, (double)b.hi / w->scale, b.rep / w->scale, b.count);
+		fn(ctx, (double)b.lo / w->scale, (double)b.hi / w->scale, b.rep / w->scale,
+		   b.count);
 }

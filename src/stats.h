@@ -90,7 +90,7 @@ struct bvec {
 	void *v; /* float or double values, while exact */
 	size_t n, cap;
 	struct sketch *sk; /* past the cap: every value (v freed), else NULL */
-	double scale;      /* sketch units per value unit (1e3: us -> ns) */
+	double scale;	   /* sketch units per value unit (1e3: us -> ns) */
 	uint64_t clipped;  /* values beyond the sketch's int64 range, clamped */
 	bool is_float;
 	int bits;
@@ -100,8 +100,14 @@ void bvec_init(struct bvec *b, bool is_float, double scale, int bits);
 /* -1 when memory is exhausted. */
 int bvec_push(struct bvec *b, double x);
 void bvec_free(struct bvec *b);
-static inline uint64_t bvec_count(const struct bvec *b) { return b->sk ? b->sk->n : b->n; }
-static inline bool bvec_sketched(const struct bvec *b) { return b->sk != NULL; }
+static inline uint64_t bvec_count(const struct bvec *b)
+{
+	return b->sk ? b->sk->n : b->n;
+}
+static inline bool bvec_sketched(const struct bvec *b)
+{
+	return b->sk != NULL;
+}
 
 /* The union of some bvecs, ready for summaries: their exact values copied
  * (reordered by the selections), or, when any of them is a sketch, one
@@ -118,13 +124,15 @@ struct bview {
  * scale and bits. */
 int bview_open(struct bview *w, const struct bvec *const *sets, size_t k);
 void bview_close(struct bview *w);
-static inline uint64_t bview_count(const struct bview *w) { return w->sketched ? w->sk.n : w->n; }
+static inline uint64_t bview_count(const struct bview *w)
+{
+	return w->sketched ? w->sk.n : w->n;
+}
 
 /* The distribution, and for the ascending qs[0..k) the order statistics at
  * floor(q (n - 1)) (no interpolation: the ACK report's p10 and quartiles)
  * with their bounds (0 when exact).  n == 0: zeros. */
-void bview_dist(struct bview *w, struct dist *d, const double *qs, int k, double *at,
-		double *err);
+void bview_dist(struct bview *w, struct dist *d, const double *qs, int k, double *at, double *err);
 
 /* The share of values below thr, where thr itself may be off by thr_err
  * (a threshold from another sketch): *bound (the share's own unit) holds

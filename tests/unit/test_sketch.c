@@ -17,8 +17,8 @@
 #include "stats.h"
 #include "tcheck.h"
 
-static const double QS[] = {0,    0.0001, 0.001, 0.01, 0.05, 0.1,  0.25,  0.333, 0.5,
-			    0.6,  0.75,   0.9,   0.95, 0.99, 0.995, 0.999, 0.9999, 1};
+static const double QS[] = {0,	 0.0001, 0.001, 0.01, 0.05, 0.1,   0.25,  0.333,  0.5,
+			    0.6, 0.75,	 0.9,	0.95, 0.99, 0.995, 0.999, 0.9999, 1};
 enum { NQ = sizeof QS / sizeof QS[0] };
 
 static int worst_fail; /* one message per data set is enough */
@@ -155,16 +155,17 @@ static void test_distributions(void)
 		/* a mixture: a tight mode at 40 us, a queueing mode at 2 ms, a tail */
 		for (int i = 0; i < N; i++) {
 			double u = gsl_rng_uniform(r);
-			double x = u < 0.6   ? 40000 + gsl_ran_gaussian(r, 300)
+			double x = u < 0.6    ? 40000 + gsl_ran_gaussian(r, 300)
 				   : u < 0.98 ? 2e6 + gsl_ran_exponential(r, 5e5)
-					       : gsl_ran_pareto(r, 0.8, 5e6);
+					      : gsl_ran_pareto(r, 0.8, 5e6);
 			v[i] = (int64_t)llround(fmin(x, 9e18));
 		}
 		CHECK(check_against_gsl("mixture", v, N, bits[b]) <= rel);
 		check_merge(v, N, bits[b], r);
 		/* around zero, both signs: bridge hops read a few us negative */
 		for (int i = 0; i < N; i++)
-			v[i] = (int64_t)llround(gsl_ran_gaussian(r, 3000) + (i % 7 == 0 ? -50000 : 2000));
+			v[i] = (int64_t)llround(gsl_ran_gaussian(r, 3000) +
+						(i % 7 == 0 ? -50000 : 2000));
 		CHECK(check_against_gsl("signed", v, N, bits[b]) <= rel);
 		check_merge(v, N, bits[b], r);
 		/* all negative, heavy tail downwards */
@@ -181,13 +182,15 @@ static void test_distributions(void)
 		v[1] = -987654;
 		check_against_gsl("two", v, 2, bits[b]);
 		/* the ends of the range */
-		const int64_t ends[] = {INT64_MIN, INT64_MIN + 1, -1, 0, 1, INT64_MAX - 1, INT64_MAX};
+		const int64_t ends[] = {INT64_MIN, INT64_MIN + 1, -1,	    0,
+					1,	   INT64_MAX - 1, INT64_MAX};
 		for (int i = 0; i < 7; i++)
 			v[i] = ends[i];
 		check_against_gsl("ends", v, 7, bits[b]);
 		/* exact below 2^S: one bucket per integer */
 		for (int i = 0; i < N; i++)
-			v[i] = (int64_t)gsl_rng_uniform_int(r, 1u << bits[b]) - (1 << (bits[b] - 1));
+			v[i] =
+			    (int64_t)gsl_rng_uniform_int(r, 1u << bits[b]) - (1 << (bits[b] - 1));
 		CHECK(check_against_gsl("small", v, N, bits[b]) == 0);
 	}
 	free(v);
@@ -200,9 +203,9 @@ static void test_huge_counts(void)
 	struct sketch s;
 	sketch_init(&s, SKETCH_BITS_DELAY);
 	const uint64_t big = 5000000000ULL;
-	CHECK_EQ(sketch_add_n(&s, 100000, big), 0);   /* 100 us, 5e9 times */
-	CHECK_EQ(sketch_add_n(&s, 3000000, big), 0);  /* 3 ms */
-	CHECK_EQ(sketch_add(&s, 50000000), 0);        /* one 50 ms outlier */
+	CHECK_EQ(sketch_add_n(&s, 100000, big), 0);  /* 100 us, 5e9 times */
+	CHECK_EQ(sketch_add_n(&s, 3000000, big), 0); /* 3 ms */
+	CHECK_EQ(sketch_add(&s, 50000000), 0);	     /* one 50 ms outlier */
 	CHECK(s.wide);
 	CHECK_EQ(sketch_count(&s), 2 * big + 1);
 	double err;
