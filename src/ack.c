@@ -44,35 +44,6 @@ int ack_parse_rate(const char *s, double *bps)
 	return 0;
 }
 
-/* A growable float array, bounded: a uniform sample of SAMPLE_CAP values
- * once more were seen (stats.h). */
-struct fvec {
-	float *v;
-	size_t n, cap;
-	uint64_t seen, rng;
-};
-
-static int fvec_push(struct fvec *a, float x)
-{
-	long slot = reservoir_slot(&a->seen, &a->rng, a->n, SAMPLE_CAP);
-	if (slot < 0)
-		return 0;
-	if ((size_t)slot < a->n) {
-		a->v[slot] = x;
-		return 0;
-	}
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 64;
-		float *v = realloc(a->v, cap * sizeof *v);
-		if (v == NULL)
-			return -1;
-		a->v = v;
-		a->cap = cap;
-	}
-	a->v[a->n++] = x;
-	return 0;
-}
-
 /* ---- burstiness ---- */
 
 /* burst_rtt: the interval ladder, in 100 us bins: 1..16, then 8 an octave
@@ -176,7 +147,7 @@ struct aflow {
 	uint32_t epoch; /* the tracker's epoch this flow's series belongs to */
 	int64_t last_t;
 	uint64_t acks, bytes, restarts;
-	struct fvec ia; /* inter-arrivals, us */
+	struct bvec ia; /* inter-arrivals, us (stats.h: exact, then a sketch of ns) */
 	/* burstiness, fixed interval from t0: complete intervals so far */
 	int64_t t0, cur;
 	uint64_t cur_bytes, nint;
@@ -230,6 +201,11 @@ static void series_restart(struct aflow *f, int64_t t)
 
 enum { NPAIRS = POINT_N * (POINT_N - 1) / 2 };
 
+/* A sketch of ratios counts in 2^-30 units (1e-9 of a ratio, to 8.6e9): a
+ * power of two, so ACK_RATIO_COMPRESSED (0.5) is a bucket edge and the
+ * compressed fraction of pairs is exact from the sketch too. */
+#define ACK_RATIO_SCALE 0x1p30
+
 /* The pair of the i-th and j-th points along the ACKs' way (i < j). */
 static int pair_index(int i, int j) { return i * (2 * POINT_N - i - 1) / 2 + (j - i - 1); }
 
@@ -242,7 +218,7 @@ struct pstream {
 	uint32_t last_ack;
 	bool have;
 	uint64_t out_of_order;
-	struct fvec ratio;
+	struct bvec ratio; /* spacing ratios (stats.h: exact, then a sketch of 2^-30 units) */
 };
 
 /* An ACK flow's pair streams, one per two points along its way. */
@@ -312,7 +288,7 @@ static void free_aflows(struct hashtab *t)
 	for (size_t i = 0; t->b && i <= t->mask; i++)
 		for (struct hnode *x = t->b[i]; x; x = x->next) {
 			struct aflow *f = (struct aflow *)x;
-			free(f->ia.v);
+			bvec_free(&f->ia);
 			free(f->lad.c);
 		}
 	hashtab_free_nodes(t);
@@ -327,7 +303,7 @@ void ack_set_delete(struct ack_set *s)
 	for (size_t i = 0; s->pairs.b && i <= s->pairs.mask; i++)
 		for (struct hnode *x = s->pairs.b[i]; x; x = x->next)
 			for (int k = 0; k < NPAIRS; k++)
-				free(((struct pgroup *)x)->s[k].ratio.v);
+				bvec_free(&((struct pgroup *)x)->s[k].ratio);
 	hashtab_free_nodes(&s->pairs);
 	free(s->heap);
 	free(s);
@@ -396,6 +372,7 @@ int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t now)
 			return -1;
 		}
 		f->key = k;
+		bvec_init(&f->ia, true, 1e3, SKETCH_BITS_FLOW);
 		f->last_ack = pk->ack;
 		f->epoch = t->epoch;
 		f->last_t = f->t0 = f->lad.t0 = now;
@@ -421,7 +398,7 @@ int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t now)
 		series_restart(f, now);
 	} else {
 		double ia = (double)(now - f->last_t) / 1e3;
-		if (fvec_push(&f->ia, (float)ia) != 0) {
+		if (bvec_push(&f->ia, ia) != 0) {
 			t->failed = 1;
 			return -1;
 		}
@@ -502,7 +479,7 @@ static void pair_step(struct ack_set *s, struct pgroup *g, struct pstream *ps, c
 		ps->out_of_order++;
 	} else {
 		double r = (double)dd / (double)du;
-		if (fvec_push(&ps->ratio, (float)r) != 0)
+		if (bvec_push(&ps->ratio, r) != 0)
 			s->failed = 1;
 		if (s->cfg.csv)
 			csv_row(&s->cfg, &g->flow, (enum point)down, td, (double)dd / 1e3, up, r);
@@ -560,6 +537,8 @@ void ack_journey(struct ack_set *s, const struct journey_info *j)
 		}
 		g->flow = j->key->flow;
 		g->toward = j->dir == DIR_TO_GUEST;
+		for (int k = 0; k < NPAIRS; k++)
+			bvec_init(&g->s[k].ratio, true, ACK_RATIO_SCALE, SKETCH_BITS_FLOW);
 	}
 	struct pent e;
 	memset(&e, 0, sizeof e);
@@ -601,6 +580,8 @@ struct hist {
 	double *edge;    /* nb + 1 */
 	uint64_t *count; /* nb */
 	uint64_t over;
+	uint64_t uncertain; /* from a sketch: values whose bucket spans an edge */
+	bool sketched;      /* the counts came from a sketch */
 };
 
 static void hist_free(struct hist *h)
@@ -636,18 +617,40 @@ static int hist_init(const struct ack_cfg *c, struct hist *h)
 	return 0;
 }
 
-/* Counts the sorted values v into h. */
-static void hist_fill(struct hist *h, const double *v, size_t n)
+/* The bin of value x: the first whose upper edge is above it, nb for the
+ * overflow (as a scan of sorted values would place it). */
+static size_t hist_bin(const struct hist *h, double x)
+{
+	size_t lo = 0, hi = h->nb;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (x < h->edge[mid + 1])
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static void hist_add(void *ctx, double lo, double hi, double rep, uint64_t count)
+{
+	struct hist *h = ctx;
+	size_t b = hist_bin(h, rep);
+	if (b < h->nb)
+		h->count[b] += count;
+	else
+		h->over += count;
+	if (lo != hi && hist_bin(h, lo) != hist_bin(h, hi))
+		h->uncertain += count; /* a sketch bucket across an edge */
+}
+
+/* Counts the values of w into h. */
+static void hist_fill(struct hist *h, const struct bview *w)
 {
 	memset(h->count, 0, h->nb * sizeof *h->count);
-	h->over = 0;
-	size_t i = 0;
-	for (size_t b = 0; b < h->nb; b++)
-		while (i < n && v[i] < h->edge[b + 1]) {
-			h->count[b]++;
-			i++;
-		}
-	h->over = n - i;
+	h->over = h->uncertain = 0;
+	h->sketched = w->sketched;
+	bview_visit(w, hist_add, h);
 }
 
 /* The end of the text row starting at bin a: one bin for the first row,
@@ -708,8 +711,10 @@ static void draw(FILE *out, const struct hist *a, const struct hist *b, int pa, 
 		}
 		top = fmax(top, fmax((double)ca / (double)na, (double)cb / (double)nb));
 	}
-	fprintf(out, "    %-17s  %-34s  %-34s\n", "inter-arrival us", point_name((enum point)pa),
-		point_name((enum point)pb));
+	char la[40], lb[40]; /* a side from a sketch: its shares near an edge may be the next row's */
+	snprintf(la, sizeof la, "%s%s", point_name((enum point)pa), a->sketched ? " (~)" : "");
+	snprintf(lb, sizeof lb, "%s%s", point_name((enum point)pb), b->sketched ? " (~)" : "");
+	fprintf(out, "    %-17s  %-34s  %-34s\n", "inter-arrival us", la, lb);
 	for (size_t r = 0;; r = row_end(a, r)) {
 		uint64_t ca = 0, cb = 0;
 		char range[48];
@@ -739,46 +744,66 @@ static void draw(FILE *out, const struct hist *a, const struct hist *b, int pa, 
 	}
 }
 
-/* A sorted copy of a's values (n > 0) and their distribution, 10th
- * percentile and interquartile range (order statistics at floor(q (n - 1)));
- * NULL when memory is exhausted. */
-static double *fvec_sorted(const struct fvec *a, struct dist *ds, double *p10, double *iqr)
+/* One point's (or pair's) values opened for the report, with the figures
+ * taken from them: the distribution, the 10th percentile and the
+ * interquartile range (order statistics at floor(q (n - 1))), and their
+ * bounds when they came from a sketch. */
+struct view {
+	struct bview w;
+	struct dist d;
+	double p10, iqr, p10_err, iqr_err;
+};
+
+static int view_open(struct view *v, const struct bvec *b)
 {
-	double *d = malloc(a->n * sizeof *d);
-	if (d == NULL)
-		return NULL;
-	for (size_t i = 0; i < a->n; i++)
-		d[i] = a->v[i];
-	dist_of_doubles(ds, d, a->n); /* sorts d */
-	double last = (double)(a->n - 1);
-	*p10 = d[(size_t)(ACK_REF_QUANTILE * last)];
-	*iqr = d[(size_t)(0.75 * last)] - d[(size_t)(0.25 * last)];
-	return d;
+	const struct bvec *sets[1] = {b};
+	if (bview_open(&v->w, sets, 1) != 0)
+		return -1;
+	static const double qs[3] = {ACK_REF_QUANTILE, 0.25, 0.75};
+	double at[3], err[3];
+	bview_dist(&v->w, &v->d, qs, 3, at, err);
+	v->p10 = at[0];
+	v->p10_err = err[0];
+	v->iqr = at[2] - at[1];
+	v->iqr_err = err[1] + err[2];
+	return 0;
 }
 
-/* Share of the sorted values below thr. */
-static double frac_below(const double *v, size_t n, double thr)
+struct aligned_ctx {
+	double ref, tol;
+	uint64_t in, uncertain, n;
+};
+
+static bool is_aligned(double x, double ref, double tol, double *m)
 {
-	size_t lo = 0, hi = n; /* the first index with v >= thr */
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (v[mid] < thr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return n ? (double)lo / (double)n : 0;
+	*m = round(x / ref);
+	return *m >= 1 && fabs(x - *m * ref) <= tol * ref;
 }
 
-/* Share of inter-arrivals within tolerance of a whole multiple of ref. */
-static double aligned(const double *v, size_t n, double ref, double tol)
+static void aligned_add(void *ctx, double lo, double hi, double rep, uint64_t count)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		double m = round(v[i] / ref);
-		k += m >= 1 && fabs(v[i] - m * ref) <= tol * ref;
-	}
-	return n ? (double)k / (double)n : 0;
+	struct aligned_ctx *a = ctx;
+	double m, ml, mh;
+	a->n += count;
+	if (is_aligned(rep, a->ref, a->tol, &m))
+		a->in += count;
+	if (lo == hi)
+		return;
+	/* a sketch bucket: uncertain unless its ends agree, within one
+	 * multiple, and (both outside) no window lies between them */
+	bool l = is_aligned(lo, a->ref, a->tol, &ml), h = is_aligned(hi, a->ref, a->tol, &mh);
+	if (l != h || ml != mh || (!l && lo < ml * a->ref && hi > ml * a->ref))
+		a->uncertain += count;
+}
+
+/* Share of the values within tolerance of a whole multiple of ref; *bound
+ * the share of them a sketch's buckets leave uncertain. */
+static double aligned(const struct bview *w, double ref, double tol, double *bound)
+{
+	struct aligned_ctx a = {.ref = ref, .tol = tol};
+	bview_visit(w, aligned_add, &a);
+	*bound = a.n ? (double)a.uncertain / (double)a.n : 0;
+	return a.n ? (double)a.in / (double)a.n : 0;
 }
 
 /* The ACK flow at a point, or NULL. */
@@ -883,6 +908,24 @@ static const char *pct(char *b, size_t n, double x)
 	return b;
 }
 
+/* pct, "~"-prefixed when the share came from a sketch. */
+static const char *approx_pct(char *b, size_t n, double x, bool approx)
+{
+	if (isnan(x) || !approx)
+		return pct(b, n, x);
+	snprintf(b, n, "~%.1f%%", 100 * x);
+	return b;
+}
+
+/* A figure as text, "~"-prefixed when it came from a sketch. */
+static const char *fig(char *b, size_t n, const char *fmt, double x, bool approx)
+{
+	char v[32];
+	snprintf(v, sizeof v, fmt, x);
+	snprintf(b, n, "%s%s", approx ? "~" : "", v);
+	return b;
+}
+
 static json_t *real_or_null(double x) { return isnan(x) ? json_null() : json_real(x); }
 
 int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrset *guest,
@@ -891,7 +934,9 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 	const struct ack_cfg *c = &s->cfg;
 	struct hist hp[POINT_N];
 	memset(hp, 0, sizeof hp);
-	double *sorted[POINT_N] = {0};
+	struct view vw[POINT_N]; /* the current flow's inter-arrivals per point */
+	bool vopen[POINT_N] = {0};
+	bool approx = false; /* a "~" figure shown: the note under the tables */
 	int rc = -1;
 	json_t *ja = NULL, *jc = NULL, *jp = NULL;
 	int npoints = 0;
@@ -913,7 +958,7 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 		for (size_t i = 0; i <= t->mask; i++)
 			for (struct hnode *x = t->b[i]; x; x = x->next) {
 				struct aflow *f = (struct aflow *)x;
-				if (f->ia.n > 0)
+				if (bvec_count(&f->ia) > 0)
 					fr[nf++] = (struct flowrep){.key = f->key, .acks = f->acks};
 			}
 	}
@@ -989,17 +1034,25 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 		for (int k = 0; k < POINT_N; k++) {
 			int p = along(k, toward);
 			struct aflow *f = aflow_at(s, p, &r->key);
-			if (f == NULL || f->ia.n == 0)
+			if (f == NULL || bvec_count(&f->ia) == 0)
 				continue;
-			if ((sorted[p] = fvec_sorted(&f->ia, &ds[p], &p10[p], &iqr[p])) == NULL)
+			if (view_open(&vw[p], &f->ia) != 0)
 				goto nomem;
-			hist_fill(&hp[p], sorted[p], f->ia.n);
+			vopen[p] = true;
+			ds[p] = vw[p].d;
+			p10[p] = vw[p].p10;
+			iqr[p] = vw[p].iqr;
+			hist_fill(&hp[p], &vw[p].w);
 			fa[p] = f;
 			order[np++] = p;
 		}
 		struct aref ar;
 		reference_of(c, order[0], npoints == 1, p10[order[0]], &ar);
 		bool thr_ok = ar.thr_us > 0;
+		/* a reference from a sketch is off by up to its bound, and the
+		 * threshold by its share */
+		double ref_err = c->link_rate_bps > 0 ? 0 : vw[order[0]].p10_err;
+		double thr_err = ref_err * ACK_B2B_FRACTION;
 		if (text) {
 			shown++;
 			fprintf(out, "\n  %s%s\n", name,
@@ -1045,14 +1098,20 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 			}
 			uint64_t nint;
 			double cv = burstiness(s, f, ladder, &interval, &nint);
-			double cf = thr_ok ? frac_below(sorted[p], f->ia.n, ar.thr_us) : NAN;
+			double cfb = 0;
+			double cf = thr_ok ? bview_frac_below(&vw[p].w, ar.thr_us, thr_err, &cfb) : NAN;
+			bool sk = vw[p].w.sketched, cf_sk = thr_ok && (sk || thr_err > 0);
 			if (text) {
-				char b[32] = "-";
+				char b[32] = "-", q1[40], q2[40], q3[40];
 				if (!isnan(cv))
 					snprintf(b, sizeof b, "%.3f", cv);
-				fprintf(out, "    %-7s %8llu %10.1f %10.1f %10.1f %11s %11s\n",
-					point_name((enum point)p), (unsigned long long)f->acks, p10[p],
-					ds[p].p50, ds[p].p90, pct(b1, sizeof b1, cf), b);
+				fprintf(out, "    %-7s %8llu %10s %10s %10s %11s %11s\n",
+					point_name((enum point)p), (unsigned long long)f->acks,
+					fig(q1, sizeof q1, "%.1f", p10[p], sk),
+					fig(q2, sizeof q2, "%.1f", ds[p].p50, sk),
+					fig(q3, sizeof q3, "%.1f", ds[p].p90, sk),
+					approx_pct(b1, sizeof b1, cf, cf_sk), b);
+				approx |= sk || cf_sk;
 			}
 			if (root) {
 				json_t *edges = json_array(), *counts = json_array(), *cdf = json_array();
@@ -1063,8 +1122,8 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 					cum += hp[p].count[i];
 					json_array_append_new(counts,
 							      json_integer((json_int_t)hp[p].count[i]));
-					json_array_append_new(cdf, json_real((double)cum /
-									     (double)f->ia.n));
+					json_array_append_new(
+					    cdf, json_real((double)cum / (double)bvec_count(&f->ia)));
 				}
 				json_t *o = json_pack(
 				    "{s:s, s:s, s:s, s:I, s:o, s:f, s:f, s:s, s:s, s:o}", "flow", name,
@@ -1079,10 +1138,21 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 					    o, "compressed_reason",
 					    json_string("the reference is 0: more than 10 % of the ACKs "
 							"upstream share a stamp"));
-				json_object_set_new(o, "hist",
-						    json_pack("{s:o, s:o, s:I, s:o}", "edges_us", edges,
-							      "counts", counts, "over",
-							      (json_int_t)hp[p].over, "cdf", cdf));
+				if (ref_err > 0)
+					json_object_set_new(o, "reference_error_us", json_real(ref_err));
+				if (cf_sk)
+					json_object_set_new(o, "compressed_fraction_bound",
+							    json_real(cfb));
+				json_t *jh = json_pack("{s:o, s:o, s:I, s:o}", "edges_us", edges,
+						       "counts", counts, "over",
+						       (json_int_t)hp[p].over, "cdf", cdf);
+				if (sk) { /* counts from a sketch: some near an edge may be in the next bin */
+					json_object_set_new(jh, "sketch_rel_error",
+							    json_real(vw[p].d.sketch_rel));
+					json_object_set_new(jh, "uncertain",
+							    json_integer((json_int_t)hp[p].uncertain));
+				}
+				json_object_set_new(o, "hist", jh);
 				json_t *jb = json_pack(
 				    "{s:o, s:f, s:s, s:I, s:I}", "cv", real_or_null(cv), "interval_ms",
 				    interval, "interval_source", isrc, "intervals", (json_int_t)nint,
@@ -1095,9 +1165,6 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 					json_object_set_new(jb, "rtt_ms", real_or_null(rtt_ms));
 				json_object_set_new(o, "burstiness", jb);
 				json_object_set_new(o, "restarts", json_integer((json_int_t)f->restarts));
-				if (f->ia.seen > f->ia.n) /* quantiles and counts from a sample */
-					json_object_set_new(o, "sampled_from",
-							    json_integer((json_int_t)f->ia.seen));
 				json_array_append_new(ja, o);
 			}
 		}
@@ -1109,21 +1176,25 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 		for (int pi = 0; g && pi < POINT_N; pi++) {
 			for (int pj = pi + 1; pj < POINT_N; pj++) {
 				struct pstream *ps = &g->s[pair_index(pi, pj)];
-				if (ps->ratio.n == 0)
+				uint64_t npairs = bvec_count(&ps->ratio);
+				if (npairs == 0)
 					continue;
 				int k = along(pi, g->toward), m = along(pj, g->toward);
-				struct dist rd;
-				double rp10, riqr;
-				double *rv = fvec_sorted(&ps->ratio, &rd, &rp10, &riqr);
-				if (rv == NULL)
+				struct view rv;
+				if (view_open(&rv, &ps->ratio) != 0)
 					goto nomem;
-				double cf = frac_below(rv, ps->ratio.n, ACK_RATIO_COMPRESSED);
-				free(rv);
-				double au = NAN, ad = NAN;
-				if (c->link_rate_bps > 0 && sorted[k] && sorted[m]) {
-					au = aligned(sorted[k], fa[k]->ia.n, ar.ref_us, c->tolerance);
-					ad = aligned(sorted[m], fa[m]->ia.n, ar.ref_us, c->tolerance);
+				struct dist rd = rv.d;
+				double rp10 = rv.p10, cfb;
+				double cf = bview_frac_below(&rv.w, ACK_RATIO_COMPRESSED, 0, &cfb);
+				bool r_sk = rv.w.sketched;
+				bview_close(&rv.w);
+				double au = NAN, ad = NAN, aub = 0, adb = 0;
+				if (c->link_rate_bps > 0 && vopen[k] && vopen[m]) {
+					au = aligned(&vw[k].w, ar.ref_us, c->tolerance, &aub);
+					ad = aligned(&vw[m].w, ar.ref_us, c->tolerance, &adb);
 				}
+				bool sk_k = vopen[k] && vw[k].w.sketched, sk_m = vopen[m] && vw[m].w.sketched;
+				bool a_sk = sk_k || sk_m;
 				if (text) {
 					if (!head)
 						fprintf(out,
@@ -1134,16 +1205,24 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 							"p10", "p50", "p90", "compressed",
 							"aligned", "IQR us");
 					head = true;
-					char pr[40], al[40] = "-", iq[48];
+					char pr[40], al[40] = "-", iq[96], q1[40], q2[40];
 					snprintf(pr, sizeof pr, "%s -> %s", point_name((enum point)k),
 						 point_name((enum point)m));
 					if (!isnan(au))
 						snprintf(al, sizeof al, "%s -> %s",
-							 pct(b1, sizeof b1, au), pct(b2, sizeof b2, ad));
-					snprintf(iq, sizeof iq, "%.1f -> %.1f", iqr[k], iqr[m]);
-					fprintf(out, "      %-16s %7llu %7.3f %7.3f %7.3f %11s %15s %21s\n",
-						pr, (unsigned long long)ps->ratio.seen, rp10, rd.p50,
-						rd.p90, pct(b1, sizeof b1, cf), al, iq);
+							 approx_pct(b1, sizeof b1, au, a_sk),
+							 approx_pct(b2, sizeof b2, ad, a_sk));
+					snprintf(iq, sizeof iq, "%s -> %s",
+						 fig(q1, sizeof q1, "%.1f", iqr[k], sk_k),
+						 fig(q2, sizeof q2, "%.1f", iqr[m], sk_m));
+					char r1[40], r2[40], r3[40];
+					fprintf(out, "      %-16s %7llu %7s %7s %7s %11s %15s %21s\n",
+						pr, (unsigned long long)npairs,
+						fig(r1, sizeof r1, "%.3f", rp10, r_sk),
+						fig(r2, sizeof r2, "%.3f", rd.p50, r_sk),
+						fig(r3, sizeof r3, "%.3f", rd.p90, r_sk),
+						approx_pct(b1, sizeof b1, cf, r_sk), al, iq);
+					approx |= r_sk || a_sk;
 					if (ps->out_of_order)
 						fprintf(out, "      %-16s (%llu out of order: reordered, or "
 							     "time stepped)\n", "",
@@ -1154,7 +1233,7 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 					    "{s:s, s:s, s:s, s:I, s:o, s:f, s:f, s:I}", "flow", name,
 					    "from", point_name((enum point)k), "to",
 					    point_name((enum point)m), "pairs",
-					    (json_int_t)ps->ratio.seen, "ratio", report_dist_json(&rd),
+					    (json_int_t)npairs, "ratio", report_dist_json(&rd),
 					    "ratio_threshold", ACK_RATIO_COMPRESSED,
 					    "compressed_fraction", cf, "out_of_order",
 					    (json_int_t)ps->out_of_order);
@@ -1169,24 +1248,42 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 								    ? "no inter-arrivals at a point"
 								    : "needs --link-rate (the bottleneck's "
 								      "clock)"));
+					if (a_sk) {
+						if (!isnan(au)) {
+							json_object_set_new(sm, "aligned_from_bound",
+									    json_real(aub));
+							json_object_set_new(sm, "aligned_to_bound",
+									    json_real(adb));
+						}
+						json_object_set_new(sm, "iqr_from_error_us",
+								    json_real(sk_k ? vw[k].iqr_err : 0));
+						json_object_set_new(sm, "iqr_to_error_us",
+								    json_real(sk_m ? vw[m].iqr_err : 0));
+					}
+					if (r_sk)
+						json_object_set_new(o, "compressed_fraction_bound",
+								    json_real(cfb));
 					json_object_set_new(o, "smoothing", sm);
-					if (ps->ratio.seen > ps->ratio.n)
-						json_object_set_new(
-						    o, "sampled_from",
-						    json_integer((json_int_t)ps->ratio.seen));
 					json_array_append_new(jc, o);
 				}
 			}
 		}
 		if (text && np >= 2)
 			draw(out, &hp[order[0]], &hp[order[np - 1]], order[0], order[np - 1]);
-		for (int p = 0; p < POINT_N; p++) {
-			free(sorted[p]);
-			sorted[p] = NULL;
-		}
+		for (int p = 0; p < POINT_N; p++)
+			if (vopen[p]) {
+				bview_close(&vw[p].w);
+				vopen[p] = false;
+			}
 	}
 	if (!root && nf > shown)
 		fprintf(out, "\n  (%zu more ACK flows: --json lists them all)\n", nf - shown);
+	if (approx)
+		fprintf(out,
+			"\n  ~: from a quantile sketch (a point or pair with more than %zu values "
+			"keeps its distribution as a log-linear histogram): quantiles within %.4f %% "
+			"of their magnitude, fractions within the bounds --json gives\n",
+			stats_flow_cap(), 100 * ldexp(1.0, -SKETCH_BITS_FLOW));
 	if (root) {
 		json_object_set_new(root, "ack", ja);
 		json_object_set_new(root, "ack_compression", jc);
@@ -1203,7 +1300,8 @@ out:
 	json_decref(jp);
 	for (int p = 0; p < POINT_N; p++) {
 		hist_free(&hp[p]);
-		free(sorted[p]);
+		if (vopen[p])
+			bview_close(&vw[p].w);
 	}
 	free(fr);
 	return rc;

@@ -57,8 +57,12 @@
  * proportional to the flow's duration.
  *
  * Inter-arrivals and ratios are kept as 4-octet floats for exact quantiles,
- * up to SAMPLE_CAP per flow and point, then a uniform sample of that many
- * (stats.h; JSON "sampled_from" says so). */
+ * up to STATS_FLOW_CAP per flow and point, then as a sketch of the ns (or
+ * 2^-30 units of a ratio) they came from (stats.h).  From a sketch the
+ * 10th percentile, quartiles, compressed fraction, aligned share and
+ * histogram come from its buckets (a bucket across a threshold or bin edge
+ * counted by its share below, its count the bound), each with its bound in
+ * JSON. */
 #ifndef VOCALC_ACK_H
 #define VOCALC_ACK_H
 

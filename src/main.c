@@ -17,6 +17,7 @@
 #include "reader.h"
 #include "report.h"
 #include "rttrun.h"
+#include "stats.h"
 #include "verr.h"
 #include "version.h"
 
@@ -1103,7 +1104,10 @@ int main(int argc, char **argv)
 		printf("vocalc %s\n", vocalc_version);
 		return 0;
 	}
-	if (strcmp(cmd, "analyze") == 0) {
+	/* the exact samples per distribution before its sketch (stats.h) */
+	if (stats_cap_from_env(&err) != 0)
+		rc = -1;
+	else if (strcmp(cmd, "analyze") == 0) {
 		rc = cmd_run(CMD_ANALYZE, argc - 1, argv + 1, &err);
 	} else if (strcmp(cmd, "drift") == 0) {
 		rc = cmd_run(CMD_DRIFT, argc - 1, argv + 1, &err);

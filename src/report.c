@@ -45,6 +45,7 @@ enum where_state { WHERE_OK = 0, WHERE_NOT_OBSERVABLE, WHERE_NEGATIVE, WHERE_NO_
 struct where_row {
 	enum point from, to;
 	double p50_us, share;
+	double err_us; /* the median from a sketch: its bound; else 0 */
 	size_t n;
 	enum where_state state;
 };
@@ -71,6 +72,7 @@ static int where_rows(const struct analysis *a, enum direction d, struct where_r
 		const struct dist *x = &v->sum_hop[i][d][PROTO_ALL].d;
 		r->n = x->n;
 		r->p50_us = x->p50;
+		r->err_us = x->sketch_rel > 0 ? x->sketch_abs : 0;
 		r->share = 0;
 		r->state = x->n == 0		       ? WHERE_NO_PACKETS
 			   : !observable(x)		       ? WHERE_NOT_OBSERVABLE
@@ -109,11 +111,18 @@ static json_t *num_or_null(bool ok, double v)
 json_t *report_dist_json(const struct dist *d)
 {
 	bool ok = d->n > 0;
-	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)d->n, "min",
-			 num_or_null(ok, d->min), "p50", num_or_null(ok, d->p50), "p90",
-			 num_or_null(ok, d->p90), "p99", num_or_null(ok, d->p99), "max",
-			 num_or_null(ok, d->max), "mean", num_or_null(ok, d->mean), "sd",
-			 num_or_null(ok, d->sd));
+	json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)d->n,
+			      "min", num_or_null(ok, d->min), "p50", num_or_null(ok, d->p50), "p90",
+			      num_or_null(ok, d->p90), "p99", num_or_null(ok, d->p99), "max",
+			      num_or_null(ok, d->max), "mean", num_or_null(ok, d->mean), "sd",
+			      num_or_null(ok, d->sd));
+	if (o && ok && d->sketch_rel > 0) {
+		/* p50, p90, p99 from a sketch (stats.h): their bound, relative
+		 * and absolute; the other figures are exact */
+		json_object_set_new(o, "sketch_rel_error", json_real(d->sketch_rel));
+		json_object_set_new(o, "sketch_abs_error", json_real(d->sketch_abs));
+	}
+	return o;
 }
 
 static bool loss_reliable(const struct analysis *a, enum point x, enum point y)
@@ -270,6 +279,9 @@ static void json_vo_headline(json_t *root, const struct analysis *a)
 	bool both = to->n && from->n;
 	json_object_set_new(rt, "p50_us", both ? json_real(to->p50 + from->p50) : json_null());
 	json_object_set_new(rt, "clock_free", json_true());
+	if (both && (to->sketch_rel > 0 || from->sketch_rel > 0)) /* medians from a sketch */
+		json_object_set_new(rt, "sketch_abs_error_us",
+				    json_real(to->sketch_abs + from->sketch_abs));
 	if (!both)
 		json_object_set_new(rt, "p50_us_reason",
 				    json_string("no packet matched end to end in one direction"));
@@ -287,6 +299,8 @@ static void json_vo_headline(json_t *root, const struct analysis *a)
 			bool p50 = r->state == WHERE_OK || r->state == WHERE_NEGATIVE;
 			json_object_set_new(o, "observable", json_boolean(r->state != WHERE_NOT_OBSERVABLE));
 			json_object_set_new(o, "p50_us", p50 ? json_real(r->p50_us) : json_null());
+			if (p50 && r->err_us > 0)
+				json_object_set_new(o, "sketch_abs_error_us", json_real(r->err_us));
 			bool share = r->state == WHERE_OK && sum > 0;
 			json_object_set_new(o, "share", share ? json_real(r->share) : json_null());
 			if (!share)
@@ -395,8 +409,43 @@ static void text_dist_cols(FILE *out, const struct dist *d)
 		fprintf(out, "  %9s %9s %9s %9s %9s %9s %9s", "-", "-", "-", "-", "-", "-", "-");
 		return;
 	}
+	if (d->sketch_rel > 0) { /* the quantiles from a sketch: "~", said under the table */
+		char q[3][32];
+		const double v[3] = {d->p50, d->p90, d->p99};
+		for (int i = 0; i < 3; i++)
+			snprintf(q[i], sizeof q[i], "~%.1f", v[i]);
+		fprintf(out, "  %9.1f %9s %9s %9s %9.1f %9.1f %9.1f", d->min, q[0], q[1], q[2], d->max,
+			d->mean, d->sd);
+		return;
+	}
 	fprintf(out, "  %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f", d->min, d->p50, d->p90, d->p99,
 		d->max, d->mean, d->sd);
+}
+
+/* The note under the tables when some row's quantiles came from a sketch:
+ * its bound, and the largest absolute one among the rows. */
+static void text_sketch_note(FILE *out, const struct vo *v)
+{
+	double rel = 0, abs_us = 0;
+	for (int i = 0; i + 1 < v->npts; i++)
+		for (int d = 0; d < DIR_N; d++)
+			for (int p = 0; p < PROTO_N; p++) {
+				const struct dist *x = &v->sum_hop[i][d][p].d;
+				rel = fmax(rel, x->sketch_rel);
+				abs_us = fmax(abs_us, x->sketch_abs);
+			}
+	for (int d = 0; v->has_vo && d < DIR_N; d++)
+		for (int p = 0; p < PROTO_N; p++) {
+			const struct dist *x = &v->sum_e2e[d][p].d;
+			rel = fmax(rel, x->sketch_rel);
+			abs_us = fmax(abs_us, x->sketch_abs);
+		}
+	if (rel > 0)
+		fprintf(out,
+			"~ Quantiles from a sketch: a row with more than %zu delays keeps them as a "
+			"log-linear histogram, within %.4f %% of their magnitude (here at most %.3f us "
+			"off); min, max, mean and sd exact.\n",
+			stats_exact_cap(), 100 * rel, abs_us);
 }
 
 static void text_row(FILE *out, const char *label, const char *dir, const struct hop_summary *s,
@@ -577,7 +626,9 @@ static void text_headline_dir(FILE *out, const char *label, const struct dist *d
 		fprintf(out, "  %-10s  no matched packets\n", label);
 		return;
 	}
-	fprintf(out, "  %-10s  p50 %9.1f us %s, %zu packets%s\n", label, d->p50, bound, d->n,
+	char p50[32];
+	snprintf(p50, sizeof p50, "%s%.1f", d->sketch_rel > 0 ? "~" : "", d->p50);
+	fprintf(out, "  %-10s  p50 %9s us %s, %zu packets%s\n", label, p50, bound, d->n,
 		d->n < FEW_PACKETS ? " (few: not a stable median)" : "");
 }
 
@@ -591,9 +642,13 @@ static void text_headline(FILE *out, const struct analysis *a)
 	fprintf(out, "VO latency (%s <-> guest, all protocols):\n", point_name(v->pt[0]));
 	text_headline_dir(out, "to guest", to, bound);
 	text_headline_dir(out, "from guest", from, bound);
-	if (to->n && from->n)
-		fprintf(out, "  %-10s      %9.1f us (the two medians summed: no clock offset changes it)\n",
-			"round trip", to->p50 + from->p50);
+	if (to->n && from->n) {
+		char rt[32];
+		snprintf(rt, sizeof rt, "%s%.1f", to->sketch_rel > 0 || from->sketch_rel > 0 ? "~" : "",
+			 to->p50 + from->p50);
+		fprintf(out, "  %-10s      %9s us (the two medians summed: no clock offset changes it)\n",
+			"round trip", rt);
+	}
 	for (int d = 0; d < DIR_N; d++) {
 		struct where_row rows[POINT_N];
 		double sum;
@@ -603,14 +658,15 @@ static void text_headline(FILE *out, const struct analysis *a)
 		for (int k = 0; k < n; k++) {
 			const struct where_row *r = &rows[k];
 			fprintf(out, "%s%s -> %s ", sep, point_name(r->from), point_name(r->to));
+			const char *ap = r->err_us > 0 ? "~" : ""; /* from a sketch */
 			if (r->state == WHERE_OK && sum > 0)
-				fprintf(out, "%.0f %% (%.1f us)", 100 * r->share, r->p50_us);
+				fprintf(out, "%.0f %% (%s%.1f us)", 100 * r->share, ap, r->p50_us);
 			else if (r->state == WHERE_OK)
-				fprintf(out, "%.1f us", r->p50_us);
+				fprintf(out, "%s%.1f us", ap, r->p50_us);
 			else if (r->state == WHERE_NOT_OBSERVABLE)
 				fputs("not observable", out);
 			else if (r->state == WHERE_NEGATIVE)
-				fprintf(out, "%.1f us (!)", r->p50_us);
+				fprintf(out, "%s%.1f us (!)", ap, r->p50_us);
 			else
 				fputs("no packets", out);
 			sep = ", ";
@@ -720,6 +776,7 @@ static int write_text(FILE *out, const struct analysis *a, struct verr *err)
 		fprintf(out, "Not observable: %s.\n", NOT_OBSERVABLE_NOTE);
 	if (neg)
 		fprintf(out, "(!) Negative median between host points: %s.\n", NEGATIVE_NOTE);
+	text_sketch_note(out, v);
 	if (a->rtt) {
 		fprintf(out, "\nTCP round trips from the timestamp option (pping's rules), per point:\n");
 		if (rtt_set_write(a->rtt, out, NULL, false, err) != 0)

@@ -17,9 +17,7 @@
 struct fstats {
 	struct hnode hn;
 	struct match_flow_key key;
-	double *v; /* RTT, us: all, or a uniform sample of SAMPLE_CAP (stats.h) */
-	size_t n, cap;
-	uint64_t seen, rng; /* samples in all */
+	struct bvec rtt; /* us (stats.h: exact up to the cap, then a sketch of ns) */
 	uint64_t shared, delayed;
 	double min_us;
 	double hs_resp_us, hs_init_us; /* the flow's handshake legs, if seen (first ones) */
@@ -70,16 +68,7 @@ static void on_sample(void *ctx, const struct rtt_sample *s)
 			return;
 		}
 		f->key = *s->flow;
-	}
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 64;
-		double *v = realloc(f->v, cap * sizeof *v);
-		if (v == NULL) {
-			pr->failed = 1;
-			return;
-		}
-		f->v = v;
-		f->cap = cap;
+		bvec_init(&f->rtt, false, 1e3, SKETCH_BITS_FLOW);
 	}
 	const struct rtt_run_opts *o = pr->o;
 	char fl[160];
@@ -94,11 +83,9 @@ static void on_sample(void *ctx, const struct rtt_sample *s)
 		}
 		goto csv;
 	}
-	long slot = reservoir_slot(&f->seen, &f->rng, f->n, SAMPLE_CAP);
-	if (slot >= 0) {
-		f->v[slot] = s->rtt_ns / 1e3;
-		if ((size_t)slot == f->n)
-			f->n++;
+	if (bvec_push(&f->rtt, s->rtt_ns / 1e3) != 0) {
+		pr->failed = 1;
+		return;
 	}
 	f->shared += s->shared_tsval;
 	f->delayed += s->delayed_ack;
@@ -126,7 +113,8 @@ static int run_point(struct rtt_set *set, enum point p, const char *path, struct
 static int cmp_flow_samples(const void *a, const void *b)
 {
 	const struct fstats *x = *(const struct fstats *const *)a, *y = *(const struct fstats *const *)b;
-	return x->seen < y->seen ? 1 : x->seen > y->seen ? -1 : memcmp(&x->key, &y->key, sizeof x->key);
+	uint64_t nx = bvec_count(&x->rtt), ny = bvec_count(&y->rtt);
+	return nx < ny ? 1 : nx > ny ? -1 : memcmp(&x->key, &y->key, sizeof x->key);
 }
 
 /* The point's flows, most samples first, with their distributions. */
@@ -146,19 +134,38 @@ static struct fstats **sorted_flows(struct point_run *pr, size_t *n)
 
 
 
-/* The median of v[0..n) into *m; false when there is none (n == 0, or no
- * memory): the caller says so, never prints a NaN. */
-static bool median_of(const double *v, size_t n, double *m)
+/* The distribution of the union of k flows' samples into *d; false when
+ * there is none (no sample, or no memory): the caller says so, never prints
+ * a NaN. */
+static bool dist_of_flows(const struct bvec *const *sets, size_t k, struct dist *d)
 {
-	double *c = n ? malloc(n * sizeof *c) : NULL;
-	if (c == NULL)
+	struct bview w;
+	memset(d, 0, sizeof *d);
+	if (bview_open(&w, sets, k) != 0)
 		return false;
-	memcpy(c, v, n * sizeof *c);
+	bview_dist(&w, d, NULL, 0, NULL, NULL);
+	bview_close(&w);
+	return d->n > 0 && isfinite(d->p50);
+}
+
+/* The median of one flow's samples, as median_of_flows. */
+static bool median_of(const struct fstats *f, double *m)
+{
+	const struct bvec *sets[1] = {&f->rtt};
 	struct dist d;
-	dist_of_doubles(&d, c, n);
-	free(c);
+	bool ok = dist_of_flows(sets, 1, &d);
 	*m = d.p50;
-	return isfinite(d.p50);
+	return ok;
+}
+
+/* Under a table whose "~" figures came from a sketch (stats.h). */
+static void sketch_note(FILE *out)
+{
+	fprintf(out,
+		"  ~: from a quantile sketch (a flow with more than %zu samples at a point keeps "
+		"them as a log-linear histogram): within %.4f %% of their magnitude; min, mean and "
+		"max exact\n",
+		stats_flow_cap(), 100 * ldexp(1.0, -SKETCH_BITS_FLOW));
 }
 
 /* CONTRACT.md: a figure that does not exist is null, its reason beside it. */
@@ -259,17 +266,8 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 	if (fl == NULL)
 		return verr_set(err, VERR_INPUT, "out of memory");
 	json_t *arr = root ? json_array() : NULL;
-	size_t all_g = 0, all_o = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (addrset_has(&g, fl[i]->key.family, fl[i]->key.src)) {
-			struct fstats *fo = flow_at(&pr[outer], &fl[i]->key);
-			if (fo) {
-				all_g += fl[i]->n;
-				all_o += fo->n;
-			}
-		}
-	}
-	double *vg = malloc((all_g + 1) * sizeof *vg), *vo = malloc((all_o + 1) * sizeof *vo);
+	/* the flows' samples at both points, for "all of them" */
+	const struct bvec **vg = malloc((n + 1) * sizeof *vg), **vo = malloc((n + 1) * sizeof *vo);
 	if (!vg || !vo) {
 		free(vg);
 		free(vo);
@@ -278,6 +276,7 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 		return verr_set(err, VERR_INPUT, "out of memory");
 	}
 	size_t kg = 0, ko = 0, nflows = 0;
+	bool approx = false; /* a median from a sketch */
 	struct notes nt = {.n = 0};
 	struct point_run *pg = &pr[POINT_GUEST], *po = &pr[outer];
 	for (size_t i = 0; i < n; i++) {
@@ -289,20 +288,25 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 			continue;
 		double mg = 0, mo = 0, share = 0;
 		char why[256];
-		bool ok_g = median_of(f->v, f->n, &mg), ok_o = median_of(fo->v, fo->n, &mo);
+		bool ok_g = median_of(f, &mg), ok_o = median_of(fo, &mo);
 		bool ok_s = vo_share(ok_g, mg, pg, ok_o, mo, po, &share, why, sizeof why);
-		memcpy(vg + kg, f->v, f->n * sizeof *vg);
-		kg += f->n;
-		memcpy(vo + ko, fo->v, fo->n * sizeof *vo);
-		ko += fo->n;
+		bool sk = bvec_sketched(&f->rtt) || bvec_sketched(&fo->rtt);
+		approx |= sk;
+		vg[kg++] = &f->rtt;
+		vo[ko++] = &fo->rtt;
 		char name[160], why_g[256], why_o[256];
 		match_flow_name(&f->key, name, sizeof name);
 		if (arr) {
 			json_t *e = json_pack("{s:s, s:s}", "flow", name, "outer", point_name(outer));
 			json_fig(e, "rtt_guest_p50_us", ok_g, mg, no_samples_why(pg, why_g, sizeof why_g));
 			json_fig(e, "rtt_outer_p50_us", ok_o, mo, no_samples_why(po, why_o, sizeof why_o));
-			json_object_set_new(e, "samples_guest", json_integer((json_int_t)f->seen));
-			json_object_set_new(e, "samples_outer", json_integer((json_int_t)fo->seen));
+			json_object_set_new(e, "samples_guest",
+					    json_integer((json_int_t)bvec_count(&f->rtt)));
+			json_object_set_new(e, "samples_outer",
+					    json_integer((json_int_t)bvec_count(&fo->rtt)));
+			if (sk) /* medians from a sketch (stats.h) */
+				json_object_set_new(e, "sketch_rel_error",
+						    json_real(ldexp(1.0, -SKETCH_BITS_FLOW)));
 			json_fig(e, "vo_share", ok_s, share, why);
 			json_array_append_new(arr, e);
 		} else {
@@ -311,9 +315,10 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 					     "  %-46s %12s %12s %9s\n",
 					point_name(outer), "flow", "guest us", "outer us", "VO share");
 			char c1[32], c2[32], c3[32];
-			fprintf(out, "  %-46s %12s %12s %9s\n", name, cell(c1, sizeof c1, ok_g, mg, "%.1f"),
-				cell(c2, sizeof c2, ok_o, mo, "%.1f"),
-				cell(c3, sizeof c3, ok_s, 100 * share, "%.1f%%"));
+			fprintf(out, "  %-46s %12s %12s %9s\n", name,
+				cell(c1, sizeof c1, ok_g, mg, sk ? "~%.1f" : "%.1f"),
+				cell(c2, sizeof c2, ok_o, mo, sk ? "~%.1f" : "%.1f"),
+				cell(c3, sizeof c3, ok_s, 100 * share, sk ? "~%.1f%%" : "%.1f%%"));
 			if (!ok_s)
 				note_add(&nt, why);
 		}
@@ -322,7 +327,10 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 	if (nflows) {
 		double mg = 0, mo = 0, share = 0;
 		char why[256], why_g[256], why_o[256];
-		bool ok_g = median_of(vg, kg, &mg), ok_o = median_of(vo, ko, &mo);
+		struct dist dg, dv;
+		bool ok_g = dist_of_flows(vg, kg, &dg), ok_o = dist_of_flows(vo, ko, &dv);
+		mg = dg.p50;
+		mo = dv.p50;
 		bool ok_s = vo_share(ok_g, mg, pg, ok_o, mo, po, &share, why, sizeof why);
 		if (root) {
 			json_object_set_new(root, "rtt_decomposition", arr);
@@ -330,16 +338,22 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 			json_fig(e, "rtt_guest_p50_us", ok_g, mg, no_samples_why(pg, why_g, sizeof why_g));
 			json_fig(e, "rtt_outer_p50_us", ok_o, mo, no_samples_why(po, why_o, sizeof why_o));
 			json_fig(e, "vo_share", ok_s, share, why);
+			if (approx)
+				json_object_set_new(e, "sketch_rel_error",
+						    json_real(ldexp(1.0, -SKETCH_BITS_FLOW)));
 			json_object_set_new(root, "rtt_vo_share", e);
 		} else {
 			char c1[32], c2[32], c3[32];
 			fprintf(out, "  %-46s %12s %12s %9s\n", "all of them",
-				cell(c1, sizeof c1, ok_g, mg, "%.1f"), cell(c2, sizeof c2, ok_o, mo, "%.1f"),
-				cell(c3, sizeof c3, ok_s, 100 * share, "%.1f%%"));
+				cell(c1, sizeof c1, ok_g, mg, approx ? "~%.1f" : "%.1f"),
+				cell(c2, sizeof c2, ok_o, mo, approx ? "~%.1f" : "%.1f"),
+				cell(c3, sizeof c3, ok_s, 100 * share, approx ? "~%.1f%%" : "%.1f%%"));
 			if (!ok_s)
 				note_add(&nt, why);
 			for (int i = 0; i < nt.n; i++)
 				fprintf(out, "  -: %s\n", nt.v[i]);
+			if (approx)
+				sketch_note(out);
 		}
 	} else if (arr) {
 		json_object_set_new(root, "rtt_decomposition", arr);
@@ -380,7 +394,7 @@ void rtt_set_delete(struct rtt_set *s)
 		struct point_run *pr = &s->pr[p];
 		for (size_t i = 0; pr->flows.b && i <= pr->flows.mask; i++)
 			for (struct hnode *x = pr->flows.b[i]; x; x = x->next)
-				free(((struct fstats *)x)->v);
+				bvec_free(&((struct fstats *)x)->rtt);
 		hashtab_free_nodes(&pr->flows);
 	}
 	free(s);
@@ -492,10 +506,17 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 					"p50 us", "p90 us", "mean us", "max us", "shared", "delack",
 					"handshake us");
 		}
+		bool approx = false; /* a "~" figure in this point's table */
 		for (size_t i = 0; i < n; i++) {
 			struct fstats *f = fl[i];
 			struct dist d;
-			dist_of_doubles(&d, f->v, f->n);
+			const struct bvec *one[1] = {&f->rtt};
+			uint64_t ns = bvec_count(&f->rtt);
+			if (ns && !dist_of_flows(one, 1, &d)) {
+				verr_set(err, VERR_INPUT, "out of memory");
+				free(fl);
+				goto out;
+			}
 			char name[160], hs[64] = "-";
 			match_flow_name(&f->key, name, sizeof name);
 			if (f->has_resp && f->has_init)
@@ -505,9 +526,9 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 			if (root) {
 				json_t *o1 = json_pack("{s:s, s:s, s:I, s:o}", "flow", name, "point",
 						       point_name((enum point)p), "samples",
-						       (json_int_t)f->seen, "rtt_us",
-						       f->n ? report_dist_json(&d) : json_null());
-				if (f->n == 0) {
+						       (json_int_t)ns, "rtt_us",
+						       ns ? report_dist_json(&d) : json_null());
+				if (ns == 0) {
 					char why[256];
 					json_object_set_new(
 						o1, "rtt_us_reason",
@@ -523,16 +544,23 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 							  f->has_init ? json_real(f->hs_init_us)
 								      : json_null()));
 				json_array_append_new(jr, o1);
-			} else if (f->n) {
-				fprintf(out, "  %-46s %8zu %10.1f %10.1f %10.1f %10.1f %10.1f %8llu %8llu %12s\n",
-					name, (size_t)f->seen, d.min, d.p50, d.p90, d.mean, d.max,
-					(unsigned long long)f->shared, (unsigned long long)f->delayed,
-					hs);
+			} else if (ns) {
+				char c1[32], c2[32];
+				bool sk = d.sketch_rel > 0;
+				approx |= sk;
+				fprintf(out, "  %-46s %8llu %10.1f %10s %10s %10.1f %10.1f %8llu %8llu %12s\n",
+					name, (unsigned long long)ns, d.min,
+					cell(c1, sizeof c1, true, d.p50, sk ? "~%.1f" : "%.1f"),
+					cell(c2, sizeof c2, true, d.p90, sk ? "~%.1f" : "%.1f"), d.mean,
+					d.max, (unsigned long long)f->shared,
+					(unsigned long long)f->delayed, hs);
 			} else {
-				fprintf(out, "  %-46s %8zu %10s %10s %10s %10s %10s %8s %8s %12s\n", name,
-					f->n, "-", "-", "-", "-", "-", "-", "-", hs);
+				fprintf(out, "  %-46s %8llu %10s %10s %10s %10s %10s %8s %8s %12s\n", name,
+					(unsigned long long)ns, "-", "-", "-", "-", "-", "-", "-", hs);
 			}
 		}
+		if (approx)
+			sketch_note(out);
 		free(fl);
 	}
 	if (root) {
@@ -630,7 +658,7 @@ out:
 int rtt_set_flow_p50(struct rtt_set *s, enum point p, const struct match_flow_key *k, double *us)
 {
 	struct fstats *f = flow_at(&s->pr[p], k);
-	if (f == NULL || !median_of(f->v, f->n, us))
+	if (f == NULL || !median_of(f, us))
 		return -1;
 	return 0;
 }
