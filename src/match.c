@@ -47,6 +47,9 @@ struct journey {
 	/* identical copies (match.h): held took a copy another journey could have
 	 * taken, and waits for its window to end; passed was passed over */
 	uint8_t held, passed;
+	/* a smaller piece of it was seen (it was split on the way): a point
+	 * that joins it later covers the other pieces too (cover_late) */
+	uint8_t split;
 };
 
 /* What the matcher has learnt of one hop (match.h "Identical copies"): its
@@ -702,19 +705,19 @@ static bool complete(const struct matcher *m, const struct journey *j)
 	return (uint8_t)(j->mask | j->covered) == m->all;
 }
 
-/* A bigger segment at point bit matched j: mark the journeys of the smaller
- * pieces that follow j's piece as covered there; remember the rest. */
-static void mark_pieces(struct matcher *m, struct journey *j, uint32_t big_len, enum point pt)
+/* The pieces' journeys of j's flow from seq to end, covered at point pt;
+ * returns where those found end. */
+static uint32_t cover_pieces(struct matcher *m, struct journey *j, uint32_t seq, uint32_t end,
+			     enum point pt)
 {
 	uint8_t bit = (uint8_t)(1u << pt);
-	uint32_t seq = j->key.a + j->payload;
-	uint32_t end = j->key.a + big_len;
+	uint32_t start = j->key.a;
 	/* The pieces' payloads differ (no digest) and their IPv4 IDs count up
 	 * from j's (GSO) or were folded into j's (GRO): only TCP fields decide. */
 	struct match_prep q = {
 	    .key = j->key, .tsval = j->tsval, .tsecr = j->tsecr, .ts_state = j->ts_state};
 	uint64_t fh = j->flow->hn.hash;
-	for (int guard = 0; guard < 256 && seq_in(seq, j->key.a, end); guard++) {
+	for (int guard = 0; guard < 256 && seq_in(seq, start, end); guard++) {
 		q.key.a = seq;
 		q.key_hash = key_hash(fh, &q.key);
 		struct journey *p = find(m, &q, pt, j->t_first, false);
@@ -725,8 +728,35 @@ static void mark_pieces(struct matcher *m, struct journey *j, uint32_t big_len, 
 		if (complete(m, p) && (!p->held || !copies_waiting(m, p)))
 			retire(m, p);
 	}
+	return seq;
+}
+
+/* A bigger segment at point pt matched j: mark the journeys of the smaller
+ * pieces that follow j's piece as covered there; remember the rest. */
+static void mark_pieces(struct matcher *m, struct journey *j, uint32_t big_len, enum point pt)
+{
+	uint32_t end = j->key.a + big_len;
+	uint32_t seq = cover_pieces(m, j, j->key.a + j->payload, end, pt);
 	if (seq_in(seq, j->key.a, end))
-		flow_add_range(j->flow, seq, end, j->key.b, bit);
+		flow_add_range(j->flow, seq, end, j->key.b, (uint8_t)(1u << pt));
+}
+
+/* Point pt joined j, which was split on the way before pt's copy came (a
+ * point upstream whose stamps came late: a guest clock off by more than the
+ * hop's delay): the pieces seen already and those to come are covered at pt
+ * too, as they would have been in path order. */
+static void cover_late(struct matcher *m, struct journey *j, enum point pt)
+{
+	uint8_t bit = (uint8_t)(1u << pt);
+	uint32_t end = j->key.a + j->payload;
+	for (int i = 0; i < FLOW_RANGES; i++) {
+		struct seg_range *r = &j->flow->r[i];
+		if (r->mask && !(r->mask & bit) && r->ack == j->key.b && r->hi == end &&
+		    seq_in(r->lo, j->key.a + 1, end)) {
+			r->mask |= bit;
+			cover_pieces(m, j, r->lo, end, pt);
+		}
+	}
 }
 
 int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enum direction dir,
@@ -781,11 +811,15 @@ int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enu
 		}
 		if (kp->kind == K_TCP && payload != j->payload && payload && j->payload) {
 			m->counts.coalesce_events++;
-			if (payload > j->payload)
+			if (payload > j->payload) {
 				mark_pieces(m, j, payload, p);
-			else
+			} else {
 				flow_add_range(f, kp->a + payload, kp->a + j->payload, kp->b,
 					       (uint8_t)(j->mask & ~bit));
+				j->split = 1;
+			}
+		} else if (j->split && kp->kind == K_TCP && payload == j->payload) {
+			cover_late(m, j, p);
 		}
 		/* held: while a copy it was preferred to may be left over (revise) */
 		if (complete(m, j) && (!j->held || !copies_waiting(m, j)))

@@ -4,7 +4,8 @@
 usage: truthcmp.py REPORT.json TRUTH.json [--tol-us X] [--fields p50,p99,...]
 
 Counts (matched, unmatched, coalesced, split) must be exact; the delay
-quantiles listed must be within --tol-us (default 1.0).  Prints one line per
+quantiles listed must be within --tol-us (default 1.0); --fields "" checks
+the counts only.  Prints one line per
 mismatch and exits 1 if there is any."""
 import json, sys
 
@@ -14,7 +15,7 @@ def main():
     if "--tol-us" in args:
         i = args.index("--tol-us"); tol = float(args[i + 1]); del args[i:i + 2]
     if "--fields" in args:
-        i = args.index("--fields"); fields = args[i + 1].split(","); del args[i:i + 2]
+        i = args.index("--fields"); fields = [f for f in args[i + 1].split(",") if f]; del args[i:i + 2]
     rep, tru = (json.load(open(p)) for p in args[:2])
     bad, checked = [], 0
 
