@@ -32,11 +32,19 @@ struct rflow {
 	struct tsent *last_entry;
 	uint32_t spent_tsecr;
 	bool have_spent;
+	/* This direction's entries in the order they were made (rtt.h:
+	 * superseded entries); TSvals before the floor are not recorded again. */
+	struct tsent *qhead, *qtail;
+	uint32_t floor_tsval;
+	bool have_floor;
+	struct rflow *rev_flow; /* shortcut, cleared at every sweep */
 };
 
 /* A recorded TSval: (flow, tsval) -> first time seen; spent when echoed. */
 struct tsent {
 	struct hnode hn;
+	struct tsent *qprev, *qnext; /* its flow's queue */
+	struct rflow *owner;
 	struct tskey {
 		struct match_flow_key flow;
 		uint32_t tsval, pad;
@@ -241,14 +249,50 @@ size_t rtt_flows_without_ts(const struct rtt_tracker *t, struct match_flow_key *
 }
 
 struct sweep_ctx {
-	const struct rtt_tracker *t;
+	struct rtt_tracker *t;
 	int64_t now;
 };
+
+static void unqueue(struct tsent *e)
+{
+	struct rflow *f = e->owner;
+	if (e->qprev)
+		e->qprev->qnext = e->qnext;
+	else
+		f->qhead = e->qnext;
+	if (e->qnext)
+		e->qnext->qprev = e->qprev;
+	else
+		f->qtail = e->qprev;
+	if (f->last_entry == e)
+		f->last_entry = NULL;
+}
 
 static bool stale_ts(struct hnode *n, void *ctx)
 {
 	const struct sweep_ctx *s = ctx;
-	return s->now - ((struct tsent *)n)->t_ns > s->t->cfg.tsval_max_age_ns;
+	struct tsent *e = (struct tsent *)n;
+	bool stale = s->now - e->t_ns > s->t->cfg.tsval_max_age_ns;
+	if (stale)
+		unqueue(e);
+	return stale;
+}
+
+static bool serial_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+
+/* Forgets flow r's entries of TSvals before tsecr, just echoed, that are
+ * older than RTT_SUPERSEDE_NS. */
+static inline void supersede(struct rtt_tracker *t, struct rflow *r, uint32_t tsecr, int64_t now)
+{
+	while (r->qhead && serial_lt(r->qhead->key.tsval, tsecr) &&
+	       now - r->qhead->t_ns > RTT_SUPERSEDE_NS) {
+		struct tsent *e = r->qhead;
+		r->floor_tsval = e->key.tsval + 1;
+		r->have_floor = true;
+		unqueue(e);
+		hashtab_remove(&t->ts, &e->hn);
+		free(e);
+	}
 }
 
 static bool stale_hs(struct hnode *n, void *ctx)
@@ -265,7 +309,17 @@ static bool stale_flow(struct hnode *n, void *ctx)
 	struct rflow *f = (struct rflow *)n;
 	f->last_entry = NULL;
 	f->have_spent = false;
-	return s->now - f->last_ns > s->t->cfg.flow_max_idle_ns;
+	f->rev_flow = NULL;
+	if (s->now - f->last_ns <= s->t->cfg.flow_max_idle_ns)
+		return false;
+	/* entries stamped after now (a step back) outlive the age sweep */
+	struct hashtab *ts = &s->t->ts;
+	for (struct tsent *e = f->qhead, *next; e; e = next) {
+		next = e->qnext;
+		hashtab_remove(ts, &e->hn);
+		free(e);
+	}
+	return true;
 }
 
 /* pping's cleanUp: TSval entries older than the maximum age, idle flows; and
@@ -390,6 +444,8 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 		/* the TSval of the previous packet: its entry is known */
 		if (!f->last_entry->spent && pk->payload > 0)
 			f->last_entry->shared = true;
+	} else if (record && f->have_floor && serial_lt(pk->tsval, f->floor_tsval)) {
+		f->last_entry = NULL; /* before a TSval echoed already: superseded */
 	} else if (record) {
 		k.flow = fk;
 		k.tsval = pk->tsval;
@@ -406,6 +462,13 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 				free(e);
 				return -1;
 			}
+			e->owner = f;
+			e->qprev = f->qtail;
+			if (f->qtail)
+				f->qtail->qnext = e;
+			else
+				f->qhead = e;
+			f->qtail = e;
 		} else if (!e->spent && pk->payload > 0 && f->have_last && f->last_tsval == pk->tsval) {
 			e->shared = true; /* several segments carry it: the echo may answer a later one */
 		}
@@ -418,6 +481,11 @@ static int process(struct rtt_tracker *t, const struct pkt *pk, int64_t now)
 	/* does this packet echo a TSval of the reverse direction? */
 	if (f->have_spent && f->spent_tsecr == pk->tsecr)
 		return 1; /* echoed before, and spent: nothing new */
+	if (f->rev_flow == NULL)
+		f->rev_flow = (struct rflow *)hashtab_find(&t->flows, f->rhash, &rk,
+							   offsetof(struct rflow, key), sizeof rk);
+	if (f->rev_flow)
+		supersede(t, f->rev_flow, pk->tsecr, now);
 	memset(&k, 0, sizeof k);
 	k.flow = rk;
 	k.tsval = pk->tsecr;

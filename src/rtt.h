@@ -14,6 +14,12 @@
  *    cannot re-arm it and match a later echo);
  *  - entries are forgotten tsval_max_age after they were made, flows after
  *    flow_max_idle without packets; at most max_flows flows are tracked;
+ *  - beyond pping, an entry is also forgotten (superseded) once a later TSval
+ *    of its flow has been echoed and it is older than RTT_SUPERSEDE_NS: only
+ *    an echo reordered behind a later one by that much could still match
+ *    it, and the entries kept are then those of the last second, not those
+ *    of the last tsval_max_age (memory bounded by the rate, not 10 s of it);
+ *    a TSval before those forgotten is not recorded again;
  *  - time going backwards is counted, and an echo stamped before its TSval
  *    gives no sample (ePPing's rule: a round trip is never negative); nor
  *    does one after a step back of more than RTT_STEP_NS (a clock stepped:
@@ -45,6 +51,7 @@
 #include "match.h"
 
 #define RTT_STEP_NS 1000000 /* a step back beyond this is a clock step */
+#define RTT_SUPERSEDE_NS 1000000000LL
 
 struct rtt_cfg {
 	int64_t tsval_max_age_ns; /* pping: 10 s */
