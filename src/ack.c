@@ -256,6 +256,7 @@ struct ack_set {
 	struct pent *heap;    /* min-heap by key */
 	size_t nheap, capheap;
 	int64_t max_key;
+	double rate[POINT_N]; /* ack_set_rate */
 	int failed;
 };
 
@@ -267,6 +268,8 @@ struct ack_set *ack_set_create(const struct ack_cfg *cfg, uint8_t points)
 	s->cfg = *cfg;
 	s->points = points;
 	s->max_key = INT64_MIN;
+	for (int p = 0; p < POINT_N; p++)
+		s->rate[p] = 1;
 	if (hashtab_init(&s->pairs, 1 << 6) != 0) {
 		free(s);
 		return NULL;
@@ -564,6 +567,8 @@ void ack_journey(struct ack_set *s, const struct journey_info *j)
 		flush(s, s->max_key - 2 * s->cfg.window_ns);
 }
 
+void ack_set_rate(struct ack_set *s, enum point p, double rate) { s->rate[p] = rate; }
+
 int ack_set_finish(struct ack_set *s)
 {
 	flush(s, INT64_MAX);
@@ -754,11 +759,12 @@ struct view {
 	double p10, iqr, p10_err, iqr_err;
 };
 
-static int view_open(struct view *v, const struct bvec *b)
+static int view_open(struct view *v, const struct bvec *b, double rate)
 {
 	const struct bvec *sets[1] = {b};
 	if (bview_open(&v->w, sets, 1) != 0)
 		return -1;
+	bview_rescale(&v->w, rate);
 	static const double qs[3] = {ACK_REF_QUANTILE, 0.25, 0.75};
 	double at[3], err[3];
 	bview_dist(&v->w, &v->d, qs, 3, at, err);
@@ -1036,7 +1042,7 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 			struct aflow *f = aflow_at(s, p, &r->key);
 			if (f == NULL || bvec_count(&f->ia) == 0)
 				continue;
-			if (view_open(&vw[p], &f->ia) != 0)
+			if (view_open(&vw[p], &f->ia, s->rate[p]) != 0)
 				goto nomem;
 			vopen[p] = true;
 			ds[p] = vw[p].d;
@@ -1181,7 +1187,7 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 					continue;
 				int k = along(pi, g->toward), m = along(pj, g->toward);
 				struct view rv;
-				if (view_open(&rv, &ps->ratio) != 0)
+				if (view_open(&rv, &ps->ratio, s->rate[m] / s->rate[k]) != 0)
 					goto nomem;
 				struct dist rd = rv.d;
 				double rp10 = rv.p10, cfb;

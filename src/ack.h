@@ -121,6 +121,11 @@ int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t t_ns);
 void ack_journey(struct ack_set *s, const struct journey_info *j);
 /* Ends the pairs; -1 if memory ran out at any time. */
 int ack_set_finish(struct ack_set *s);
+/* Point p's stamps came from a clock running at 1 / rate of host time (a
+ * guest's, not corrected for skew): its inter-arrivals, and the spacing
+ * ratios it is one end of, are multiplied accordingly when summarized.
+ * 1 unless set. */
+void ack_set_rate(struct ack_set *s, enum point p, double rate);
 
 /* The CSV header of the rows cfg->csv gets (one line). */
 void ack_csv_header(FILE *csv);

@@ -148,6 +148,63 @@ static int check_distinct_files(const struct analysis *a, struct verr *err)
 	return 0;
 }
 
+/* The one-pass analysis aligns the guest's stamps for the matcher by a
+ * coarse offset, and then by a fine correction `now` (ns, subtracted) that
+ * follows the pairs as they come (skew, drift); the log says from which
+ * guest record on each value held, so that what follows the matcher gets
+ * the coarse frame back (continuous: no jump where the value changed). */
+struct guest_align {
+	int64_t now;
+	uint64_t head_rec; /* the guest record the matcher's merge holds now (aligned by now) */
+	size_t n, cap;
+	uint64_t *rec; /* value val[i] from guest record rec[i] on */
+	int64_t *val;
+};
+
+/* The fine correction applied to guest record rec. */
+static int64_t guest_align_at(const struct guest_align *g, uint64_t rec)
+{
+	if (g == NULL || g->n == 0 || rec < g->rec[0])
+		return 0;
+	size_t lo = 0, hi = g->n; /* the last entry with rec[i] <= rec */
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (g->rec[mid] <= rec)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return g->val[lo];
+}
+
+/* A new value, from the record after the one held now; -1 on no memory. */
+static int guest_align_set(struct guest_align *g, int64_t v)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		uint64_t *r = realloc(g->rec, cap * sizeof *r);
+		if (r == NULL)
+			return -1;
+		g->rec = r;
+		int64_t *x = realloc(g->val, cap * sizeof *x);
+		if (x == NULL)
+			return -1;
+		g->val = x;
+		g->cap = cap;
+	}
+	g->rec[g->n] = g->head_rec + 1;
+	g->val[g->n++] = v;
+	g->now = v;
+	return 0;
+}
+
+static void guest_align_free(struct guest_align *g)
+{
+	free(g->rec);
+	free(g->val);
+	memset(g, 0, sizeof *g);
+}
+
 /* Streams the captures of `points` in host time order (guest stamps by
  * `clock`) into matcher m.  count: keep the per-point statistics (the main
  * pass).  Returns 0, or -1 with err set. */
@@ -285,7 +342,22 @@ struct seen_key {
 /* A first, coarse guest - host offset, good to a delay, so that the windowed
  * matcher can pair the captures however far apart their clocks are: the
  * first guest packets' identities are looked up in the host capture from
- * its start, without regard to time. */
+ * its start, without regard to time.  Per direction the low decile of the
+ * stamps' differences, not their minimum: an identity seen twice (a
+ * retransmission, a duplicate) pairs one copy with the other now and then,
+ * off by a retransmission timeout. */
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int64_t low_decile(int64_t *v, size_t n)
+{
+	qsort(v, n, sizeof *v, cmp_i64);
+	return v[n / 10];
+}
+
 static int coarse_offset(struct analysis *a, enum point host, int64_t *coarse, struct verr *err)
 {
 	enum { GUEST_KEYS = 50000, WANT = 200, HOST_MAX = 5000000 };
@@ -297,7 +369,7 @@ static int coarse_offset(struct analysis *a, enum point host, int64_t *coarse, s
 		return verr_set(err, VERR_INPUT, "out of memory");
 	}
 	size_t nk = 0;
-	int64_t min_to = INT64_MAX, min_from = INT64_MAX;
+	int64_t d_to[WANT], d_from[WANT]; /* delay + offset, delay - offset */
 	size_t n_to = 0, n_from = 0;
 	struct reader *r = reader_open(a->o.file[POINT_GUEST], a->o.allow_truncated, err);
 	if (r == NULL)
@@ -338,15 +410,10 @@ static int coarse_offset(struct analysis *a, enum point host, int64_t *coarse, s
 			struct seen_key *s = (struct seen_key *)x;
 			if (x->hash != mp.key_hash || memcmp(&s->key, &mp.key, sizeof s->key) != 0)
 				continue;
-			if (s->dir == DIR_TO_GUEST) {
-				n_to++;
-				if (s->t - rp.ts_ns < min_to)
-					min_to = s->t - rp.ts_ns; /* delay + offset */
-			} else {
-				n_from++;
-				if (rp.ts_ns - s->t < min_from)
-					min_from = rp.ts_ns - s->t; /* delay - offset */
-			}
+			if (s->dir == DIR_TO_GUEST && n_to < WANT)
+				d_to[n_to++] = s->t - rp.ts_ns;
+			else if (s->dir == DIR_FROM_GUEST && n_from < WANT)
+				d_from[n_from++] = rp.ts_ns - s->t;
 			break;
 		}
 	}
@@ -354,11 +421,11 @@ static int coarse_offset(struct analysis *a, enum point host, int64_t *coarse, s
 	if (err->status)
 		goto out;
 	if (n_to && n_from)
-		*coarse = (min_to - min_from) / 2;
+		*coarse = (low_decile(d_to, n_to) - low_decile(d_from, n_from)) / 2;
 	else if (n_to)
-		*coarse = min_to;
+		*coarse = low_decile(d_to, n_to);
 	else if (n_from)
-		*coarse = -min_from;
+		*coarse = -low_decile(d_from, n_from);
 	else
 		*coarse = 0;
 	rc = 0;
@@ -368,29 +435,113 @@ out:
 	return rc;
 }
 
+/* The one pass watches, per guest record, whether it was seen as the
+ * guest's traffic and whether it was paired with the host point: a long run
+ * seen unpaired is what a clock step beyond the window does (or a capture
+ * drop).  The matcher emits a record's journey within its window, so a
+ * sliding span of RUN_WORDS * 64 records is enough; records that fall out
+ * of it are final and go into the run. */
+enum { RUN_WORDS = 1 << 16 };
+
+struct unpaired_runs {
+	uint64_t *seen, *paired; /* RUN_WORDS each, a ring by word */
+	uint64_t base;		 /* first record held (a multiple of 64) */
+	uint64_t run, best;	 /* the run so far, the longest */
+	uint64_t late;		 /* records emitted after they fell out of the span */
+};
+
+static int runs_init(struct unpaired_runs *u)
+{
+	memset(u, 0, sizeof *u);
+	u->seen = calloc(RUN_WORDS, sizeof *u->seen);
+	u->paired = calloc(RUN_WORDS, sizeof *u->paired);
+	return u->seen && u->paired ? 0 : -1;
+}
+
+static void runs_free(struct unpaired_runs *u)
+{
+	free(u->seen);
+	free(u->paired);
+	memset(u, 0, sizeof *u);
+}
+
+/* The word at u->base out of the span, into the run. */
+static void runs_retire(struct unpaired_runs *u)
+{
+	size_t w = (size_t)(u->base / 64) % RUN_WORDS;
+	uint64_t s = u->seen[w], p = u->paired[w];
+	for (; s != 0; s &= s - 1) { /* records that are neither do not break it */
+		int b = __builtin_ctzll(s);
+		u->run = p >> b & 1 ? 0 : u->run + 1;
+		if (u->run > u->best)
+			u->best = u->run;
+	}
+	u->seen[w] = u->paired[w] = 0;
+	u->base += 64;
+}
+
+static void runs_mark(struct unpaired_runs *u, uint64_t rec, bool paired)
+{
+	if (u->seen == NULL)
+		return;
+	if (rec < u->base) {
+		u->late++;
+		return;
+	}
+	uint64_t span = (uint64_t)RUN_WORDS * 64;
+	if (rec - u->base >= 2 * span) { /* all held words out, a jump over empty ones */
+		for (int i = 0; i < RUN_WORDS; i++)
+			runs_retire(u);
+		u->base = rec - rec % 64 + 64 - span;
+	}
+	while (rec - u->base >= span)
+		runs_retire(u);
+	size_t w = (size_t)(rec / 64) % RUN_WORDS;
+	u->seen[w] |= 1ULL << (rec % 64);
+	if (paired)
+		u->paired[w] |= 1ULL << (rec % 64);
+}
+
+/* The longest run, once every journey is in. */
+static uint64_t runs_longest(struct unpaired_runs *u)
+{
+	for (int i = 0; i < RUN_WORDS && u->seen; i++)
+		runs_retire(u);
+	return u->best;
+}
+
 struct clock_pass {
 	struct clock_est *est;
 	enum point host;
 	int64_t coarse;
 	int failed;
-	/* the one pass: per guest record (bit), seen as the guest's traffic, and
-	 * paired with the host point; a long run seen unpaired is what a clock
-	 * step beyond the window does (or a capture drop): two passes then */
-	uint64_t *seen, *paired;
-	size_t words;
+	/* the one pass (track): unpaired runs, and the fine alignment of the
+	 * guest's stamps for the matcher (vo.h), from the minima of the last
+	 * batch of pairs each way */
 	bool track;
-	/* the fine alignment of the guest's stamps for the matcher (vo.h), from
-	 * the minima of the last batch of pairs each way */
+	struct unpaired_runs runs;
 	struct guest_align align;
+	/* the delays across the guest corrected on the way, by interim
+	 * solves of the pairs so far: each line and the guest stamps it
+	 * corrected, to be held against the final (lost: an interim solve
+	 * gave no single line, so the one pass will not do) */
+	int64_t now;
+	struct interim {
+		struct clock_segment seg;
+		int64_t lo, hi;
+	} *iv;
+	size_t niv, capiv;
+	bool lost;
 	int64_t bmin_to, bmin_from;
 	unsigned bn_to, bn_from;
 };
 
 enum { ALIGN_BATCH = 1024, ALIGN_MIN_NS = 1000 };
 
-/* A pair (in the matcher's frame) into the alignment's batch. */
+/* A pair (in the coarse frame) into the alignment's batch. */
 static void align_pair(struct clock_pass *cp, enum direction d, int64_t th, int64_t tg)
 {
+	tg -= cp->align.now; /* the matcher's frame */
 	if (d == DIR_TO_GUEST) {
 		if (cp->bn_to++ == 0 || tg - th < cp->bmin_to)
 			cp->bmin_to = tg - th;
@@ -408,75 +559,18 @@ static void align_pair(struct clock_pass *cp, enum direction d, int64_t th, int6
 		cp->failed = 1;
 }
 
-static int mark(uint64_t **bits, size_t *words, uint64_t rec, bool grow_ok)
-{
-	size_t w = (size_t)(rec / 64);
-	if (w >= *words) {
-		if (!grow_ok)
-			return 0;
-		size_t n = *words ? *words * 2 : 1024;
-		while (n <= w)
-			n *= 2;
-		uint64_t *x = realloc(*bits, n * sizeof *x);
-		if (x == NULL)
-			return -1;
-		memset(x + *words, 0, (n - *words) * sizeof *x);
-		*bits = x;
-		*words = n;
-	}
-	(*bits)[w] |= 1ULL << (rec % 64);
-	return 0;
-}
-
-/* The longest run of guest records seen as the guest's traffic and not
- * paired with the host point (records that are neither do not break it). */
-static uint64_t longest_unpaired(const struct clock_pass *cp)
-{
-	uint64_t run = 0, best = 0;
-	for (size_t w = 0; w < cp->words; w++) {
-		uint64_t s = cp->seen[w], p = cp->paired[w];
-		if (s == 0)
-			continue;
-		for (int b = 0; b < 64; b++) {
-			if (!(s >> b & 1))
-				continue;
-			run = p >> b & 1 ? 0 : run + 1;
-			if (run > best)
-				best = run;
-		}
-	}
-	return best;
-}
-
+/* A journey, its guest stamp in the coarse frame (the one pass). */
 static void clock_journey(void *ctx, const struct journey_info *j)
 {
 	struct clock_pass *cp = ctx;
 	uint8_t both = (uint8_t)((1u << cp->host) | (1u << POINT_GUEST));
-	if (cp->track && (j->mask & (1u << POINT_GUEST))) {
-		size_t words = cp->words;
-		if (mark(&cp->seen, &cp->words, j->tag[POINT_GUEST], true) != 0)
-			cp->failed = 1;
-		if (cp->words != words) { /* the paired bits follow the seen ones' size */
-			uint64_t *x = realloc(cp->paired, cp->words * sizeof *x);
-			if (x == NULL) {
-				cp->failed = 1;
-				cp->track = false;
-			} else {
-				memset(x + words, 0, (cp->words - words) * sizeof *x);
-				cp->paired = x;
-			}
-		}
-		size_t pw = cp->words; /* paired is as big as seen: no growth here */
-		if (cp->track && (j->mask & both) == both)
-			mark(&cp->paired, &pw, j->tag[POINT_GUEST], false);
-	}
+	if (cp->track && (j->mask & (1u << POINT_GUEST)))
+		runs_mark(&cp->runs, j->tag[POINT_GUEST], (j->mask & both) == both);
 	if ((j->mask & both) != both)
 		return;
 	int64_t th = j->t[cp->host], tg = j->t[POINT_GUEST];
-	if (cp->track) {
+	if (cp->track)
 		align_pair(cp, (enum direction)j->dir, th, tg);
-		tg += guest_align_at(&cp->align, j->tag[POINT_GUEST]); /* the coarse frame */
-	}
 	if (clock_est_add(cp->est, (enum direction)j->dir, th, tg, j->tag[POINT_GUEST]) != 0)
 		cp->failed = 1;
 	uint8_t type;
@@ -520,6 +614,17 @@ static int clock_begin(struct analysis *a, int64_t t0, struct clock_pass *cp,
 	return 0;
 }
 
+/* The guest capture's first and last stamps, read in the coarse frame, in
+ * host time by the clock solved. */
+static void guest_span_to_host(struct analysis *a, int64_t coarse)
+{
+	struct point_stats *g = &a->pt[POINT_GUEST];
+	if (g->first_ns <= g->last_ns && a->clock.method != CLOCK_NONE) {
+		g->first_ns = clock_guest_to_host(&a->clock, g->first_ns + coarse, 0);
+		g->last_ns = clock_guest_to_host(&a->clock, g->last_ns + coarse, UINT64_MAX);
+	}
+}
+
 /* Estimates the guest clock on its own (vocalc drift, and the analysis's
  * second pass after a clock step): a coarse offset to align the captures, a
  * pass over the host point nearest the guest and the guest collecting
@@ -543,6 +648,7 @@ static int estimate_clock(struct analysis *a, int64_t t0, struct verr *err)
 	}
 	if (stream(a, pts, &shift, m, true, NULL, NULL, err) != 0 || clock_solved(a, &cp, err) != 0)
 		goto out;
+	guest_span_to_host(a, cp.coarse);
 	rc = 0;
 out:
 	match_delete(m);
@@ -673,15 +779,10 @@ int analysis_clock(struct analysis *a, const struct analysis_opts *o, struct ver
 
 /* The matcher's journeys go to the latency accounting, the ACK pairs and,
  * in the one-pass analysis, the clock's pairs. */
-static void journey(void *ctx, const struct journey_info *j)
-{
-	struct analysis *a = ctx;
-	vo_journey(&a->vo, j);
-	if (a->ack)
-		ack_journey(a->ack, j);
-	if (a->pass_clock)
-		clock_journey(a->pass_clock, j);
-}
+/* Delays across the guest corrected by an interim clock must be within
+ * this (or half the final clock's error bound, if less) of what the final
+ * one makes of them, else the one pass will not do. */
+enum { INTERIM_TOL_NS = 500 };
 
 /* Delays across the guest below minus this are impossible by the clock
  * (its bound, with a us to spare; 0 for a clock given or none). */
@@ -690,6 +791,76 @@ static int64_t impossible_ns(const struct clock_model *c)
 	bool est = c->method == CLOCK_HULL || c->method == CLOCK_PROBE ||
 		   c->method == CLOCK_REGRESSION;
 	return est ? (int64_t)c->error_bound_ns + 1000 : 0;
+}
+
+/* The delays across the guest held (vo_defer_full) corrected by the clock
+ * solved on the pairs so far. */
+static void interim_apply(struct analysis *a, struct clock_pass *cp)
+{
+	static struct clock_report r; /* big; one analysis at a time */
+	if (clock_est_solve_interim(cp->est, a->o.clock_choice, cp->now, &r) != 0) {
+		cp->failed = 1;
+		return;
+	}
+	if (r.model.nseg != 1 || r.model.method == CLOCK_NONE) {
+		cp->lost = true; /* a step, or too few pairs yet: two passes */
+		vo_defer_drop(&a->vo);
+		return;
+	}
+	if (cp->niv == cp->capiv) {
+		size_t cap = cp->capiv ? cp->capiv * 2 : 16;
+		struct interim *x = realloc(cp->iv, cap * sizeof *x);
+		if (x == NULL) {
+			cp->failed = 1;
+			return;
+		}
+		cp->iv = x;
+		cp->capiv = cap;
+	}
+	cp->iv[cp->niv++] = (struct interim){r.model.seg[0], a->vo.defer_lo, a->vo.defer_hi};
+	if (vo_apply_clock(&a->vo, &r.model, cp->coarse, impossible_ns(&r.model)) != 0)
+		a->vo.failed = 1;
+}
+
+/* The most any interim line is off the final one over the stamps it
+ * corrected (lines: the ends of the span). */
+static double interim_diff(const struct clock_pass *cp, const struct clock_model *m)
+{
+	double worst = 0;
+	for (size_t i = 0; i < cp->niv; i++) {
+		const struct interim *x = &cp->iv[i];
+		double d1 = fabs(clock_segment_offset(&x->seg, x->lo) -
+				 clock_segment_offset(&m->seg[0], x->lo));
+		double d2 = fabs(clock_segment_offset(&x->seg, x->hi) -
+				 clock_segment_offset(&m->seg[0], x->hi));
+		worst = fmax(worst, fmax(d1, d2));
+	}
+	return worst;
+}
+
+static void journey(void *ctx, const struct journey_info *j)
+{
+	struct analysis *a = ctx;
+	struct journey_info c;
+	if (a->pass_clock && a->pass_clock->track && (j->mask & (1u << POINT_GUEST))) {
+		/* the one pass: the matcher's guest stamps moved by the fine
+		 * alignment as it went; everything after it gets the coarse frame,
+		 * continuous, corrected once the clock is solved */
+		c = *j;
+		c.t[POINT_GUEST] += guest_align_at(&a->pass_clock->align, j->tag[POINT_GUEST]);
+		j = &c;
+	}
+	vo_journey(&a->vo, j);
+	if (a->ack)
+		ack_journey(a->ack, j);
+	if (a->pass_clock) {
+		struct clock_pass *cp = a->pass_clock;
+		clock_journey(cp, j);
+		if (j->mask & (1u << cp->host) && j->t[cp->host] > cp->now)
+			cp->now = j->t[cp->host];
+		if (vo_defer_full(&a->vo))
+			interim_apply(a, cp);
+	}
 }
 
 /* The main pass: every capture through the matcher, the latency accounting,
@@ -866,33 +1037,44 @@ static int one_pass(struct analysis *a, bool *redo, struct verr *err)
 	if (clock_begin(a, t0, &cp, &shift, err) != 0)
 		goto out;
 	cp.track = true;
+	if (runs_init(&cp.runs) != 0) {
+		rc = verr_set(err, VERR_INPUT, "out of memory");
+		goto out;
+	}
 	a->pass_clock = &cp;
 	rc = run_main(a, &shift, err);
 	a->pass_clock = NULL;
 	if (rc != 0 || (rc = clock_solved(a, &cp, err)) != 0)
 		goto out;
 	double worst;
-	if (a->clock.nseg > 1 || clock_negative(a, &worst) || longest_unpaired(&cp) >= UNPAIRED_RUN) {
+	if (cp.lost || a->clock.nseg > 1 || clock_negative(a, &worst) ||
+	    runs_longest(&cp.runs) >= UNPAIRED_RUN ||
+	    (a->interim_diff_ns = interim_diff(&cp, &a->clock)) >
+		fmin(INTERIM_TOL_NS, a->clock.error_bound_ns / 2)) {
 		*redo = true;
 		goto out;
 	}
 	a->passes = 1;
+	a->interim_solves = cp.niv;
 	a->vo.impossible_ns = impossible_ns(&a->clock);
-	if (vo_apply_clock(&a->vo, &a->clock, cp.coarse, &cp.align) != 0) {
+	if (vo_apply_clock(&a->vo, &a->clock, cp.coarse, a->vo.impossible_ns) != 0) {
 		rc = verr_set(err, VERR_INPUT, "out of memory while recording delays");
 		goto out;
 	}
-	/* the guest capture's first and last stamps in host time too */
-	struct point_stats *g = &a->pt[POINT_GUEST];
-	if (g->first_ns <= g->last_ns) {
-		g->first_ns = clock_guest_to_host(&a->clock, g->first_ns + cp.coarse, 0);
-		g->last_ns = clock_guest_to_host(&a->clock, g->last_ns + cp.coarse, UINT64_MAX);
-	}
+	vo_defer_end(&a->vo);
+	/* the trackers at the guest timed its packets by its own clock: their
+	 * durations run at its rate */
+	double rate = 1 / (1 + a->clock.seg[0].skew);
+	if (a->rtt)
+		rtt_set_rate(a->rtt, POINT_GUEST, rate);
+	if (a->ack)
+		ack_set_rate(a->ack, POINT_GUEST, rate);
+	guest_span_to_host(a, cp.coarse);
 	rc = clock_check(a, err);
 out:
 	clock_est_delete(cp.est);
-	free(cp.seen);
-	free(cp.paired);
+	runs_free(&cp.runs);
+	free(cp.iv);
 	guest_align_free(&cp.align);
 	return rc;
 }
@@ -903,7 +1085,8 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 	if (analysis_setup(a, o, &estimate, err) != 0)
 		return -1;
 	int rc = 0;
-	bool redo = estimate && o->csv != NULL; /* per-packet CSV rows carry final stamps */
+	/* per-packet and per-ACK CSV rows carry final stamps */
+	bool redo = estimate && (o->csv != NULL || o->ack.csv != NULL);
 	if (estimate && !redo)
 		rc = one_pass(a, &redo, err);
 	if (rc == 0 && redo) {

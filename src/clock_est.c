@@ -661,9 +661,9 @@ static int pair_echoes(struct clock_est *e, int64_t now)
 	return 0;
 }
 
-static int solve_probes(struct clock_est *e, struct clock_report *r)
+static int solve_probes(struct clock_est *e, int64_t now, struct clock_report *r)
 {
-	if (pair_echoes(e, INT64_MAX) != 0)
+	if (pair_echoes(e, now) != 0)
 		return -1;
 	size_t n = e->npr;
 	struct probe *pr = e->pr;
@@ -1032,7 +1032,7 @@ static void model_segment(const struct clock_est *e, struct clock_report *r, int
 	c->skew = skew;
 }
 
-int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_report *r)
+static int solve(struct clock_est *e, enum clock_choice choice, int64_t now, struct clock_report *r)
 {
 	memset(r, 0, sizeof *r);
 	r->t0_ns = e->t0;
@@ -1046,7 +1046,7 @@ int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_
 	r->pairs_to = e->pairs_seen[DIR_TO_GUEST];
 	r->pairs_from = e->pairs_seen[DIR_FROM_GUEST];
 	r->pair_bucket_ns = e->pair_bucket_ns;
-	if (solve_probes(e, r) != 0)
+	if (solve_probes(e, now, r) != 0)
 		return -1;
 	bool envelopes = r->pairs_to >= 10 && r->pairs_from >= 10;
 	if (choice != CHOOSE_PROBE && envelopes) {
@@ -1101,6 +1101,17 @@ int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_
 		 "from it, no request/response exchanges; give --guest-offset-us",
 		 r->pairs_to, r->pairs_from);
 	return 0;
+}
+
+int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_report *r)
+{
+	return solve(e, choice, INT64_MAX, r);
+}
+
+int clock_est_solve_interim(struct clock_est *e, enum clock_choice choice, int64_t now,
+			    struct clock_report *r)
+{
+	return solve(e, choice, now, r);
 }
 
 int clock_est_write_csv(const struct clock_est *e, const struct clock_report *r, FILE *f)

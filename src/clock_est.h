@@ -95,6 +95,10 @@ int clock_est_add_tcp(struct clock_est *e, enum direction dir, const struct matc
 /* Solves; returns 0 (r->model.method tells which, CLOCK_NONE with r->note
  * when nothing could be estimated), -1 when memory is exhausted. */
 int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_report *r);
+/* The same on the pairs so far, pairs still coming (host time now: echo
+ * requests younger than their reply's timeout wait on). */
+int clock_est_solve_interim(struct clock_est *e, enum clock_choice choice, int64_t now,
+			    struct clock_report *r);
 
 /* Per-pair rows for plotting: host time, direction, guest record, the
  * pair's one-way "offset" reading (guest - host for to_guest, the negated

@@ -234,6 +234,13 @@ static json_t *json_clock(const struct analysis *a)
 	if (cr) {
 		if (a->passes)
 			json_object_set_new(o, "passes", json_integer(a->passes));
+		if (a->passes == 1 && a->interim_solves > 0) {
+			/* the one pass corrected delays by clocks solved on the way */
+			json_object_set_new(o, "interim_solves",
+					    json_integer((json_int_t)a->interim_solves));
+			json_object_set_new(o, "interim_max_diff_us",
+					    json_real(a->interim_diff_ns / 1e3));
+		}
 		json_object_set_new(o, "host_point", json_string(point_name(cr->host_point)));
 		json_object_set_new(o, "pairs_to_guest", json_integer((json_int_t)cr->pairs_to));
 		json_object_set_new(o, "pairs_from_guest", json_integer((json_int_t)cr->pairs_from));

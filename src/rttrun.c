@@ -19,7 +19,6 @@ struct fstats {
 	struct match_flow_key key;
 	struct bvec rtt; /* us (stats.h: exact up to the cap, then a sketch of ns) */
 	uint64_t shared, delayed;
-	double min_us;
 	double hs_resp_us, hs_init_us; /* the flow's handshake legs, if seen (first ones) */
 	bool has_resp, has_init;
 };
@@ -30,6 +29,7 @@ struct point_run {
 	struct hashtab flows;
 	struct rtt_counts counts;
 	uint64_t records;
+	double rate;                        /* durations into host time (rtt_set_rate) */
 	size_t nots;                        /* flows without timestamps */
 	struct match_flow_key nots_list[20]; /* the first of them */
 	int failed;
@@ -137,23 +137,24 @@ static struct fstats **sorted_flows(struct point_run *pr, size_t *n)
 /* The distribution of the union of k flows' samples into *d; false when
  * there is none (no sample, or no memory): the caller says so, never prints
  * a NaN. */
-static bool dist_of_flows(const struct bvec *const *sets, size_t k, struct dist *d)
+static bool dist_of_flows(const struct bvec *const *sets, size_t k, double rate, struct dist *d)
 {
 	struct bview w;
 	memset(d, 0, sizeof *d);
 	if (bview_open(&w, sets, k) != 0)
 		return false;
+	bview_rescale(&w, rate);
 	bview_dist(&w, d, NULL, 0, NULL, NULL);
 	bview_close(&w);
 	return d->n > 0 && isfinite(d->p50);
 }
 
 /* The median of one flow's samples, as median_of_flows. */
-static bool median_of(const struct fstats *f, double *m)
+static bool median_of(const struct fstats *f, double rate, double *m)
 {
 	const struct bvec *sets[1] = {&f->rtt};
 	struct dist d;
-	bool ok = dist_of_flows(sets, 1, &d);
+	bool ok = dist_of_flows(sets, 1, rate, &d);
 	*m = d.p50;
 	return ok;
 }
@@ -288,7 +289,7 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 			continue;
 		double mg = 0, mo = 0, share = 0;
 		char why[256];
-		bool ok_g = median_of(f, &mg), ok_o = median_of(fo, &mo);
+		bool ok_g = median_of(f, pg->rate, &mg), ok_o = median_of(fo, po->rate, &mo);
 		bool ok_s = vo_share(ok_g, mg, pg, ok_o, mo, po, &share, why, sizeof why);
 		bool sk = bvec_sketched(&f->rtt) || bvec_sketched(&fo->rtt);
 		approx |= sk;
@@ -328,7 +329,8 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 		double mg = 0, mo = 0, share = 0;
 		char why[256], why_g[256], why_o[256];
 		struct dist dg, dv;
-		bool ok_g = dist_of_flows(vg, kg, &dg), ok_o = dist_of_flows(vo, ko, &dv);
+		bool ok_g = dist_of_flows(vg, kg, pg->rate, &dg),
+		     ok_o = dist_of_flows(vo, ko, po->rate, &dv);
 		mg = dg.p50;
 		mo = dv.p50;
 		bool ok_s = vo_share(ok_g, mg, pg, ok_o, mo, po, &share, why, sizeof why);
@@ -378,6 +380,7 @@ struct rtt_set *rtt_set_create(const struct rtt_run_opts *o)
 	for (int p = 0; p < POINT_N; p++) {
 		s->pr[p].o = &s->o;
 		s->pr[p].p = (enum point)p;
+		s->pr[p].rate = 1;
 		if (hashtab_init(&s->pr[p].flows, 64) != 0) {
 			rtt_set_delete(s);
 			return NULL;
@@ -512,17 +515,19 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 			struct dist d;
 			const struct bvec *one[1] = {&f->rtt};
 			uint64_t ns = bvec_count(&f->rtt);
-			if (ns && !dist_of_flows(one, 1, &d)) {
+			if (ns && !dist_of_flows(one, 1, pr[p].rate, &d)) {
 				verr_set(err, VERR_INPUT, "out of memory");
 				free(fl);
 				goto out;
 			}
 			char name[160], hs[64] = "-";
 			match_flow_name(&f->key, name, sizeof name);
+			double hs_resp = nearbyint(f->hs_resp_us * pr[p].rate * 1e3) / 1e3;
+			double hs_init = nearbyint(f->hs_init_us * pr[p].rate * 1e3) / 1e3;
 			if (f->has_resp && f->has_init)
-				snprintf(hs, sizeof hs, "%.1f+%.1f", f->hs_resp_us, f->hs_init_us);
+				snprintf(hs, sizeof hs, "%.1f+%.1f", hs_resp, hs_init);
 			else if (f->has_resp)
-				snprintf(hs, sizeof hs, "%.1f+?", f->hs_resp_us);
+				snprintf(hs, sizeof hs, "%.1f+?", hs_resp);
 			if (root) {
 				json_t *o1 = json_pack("{s:s, s:s, s:I, s:o}", "flow", name, "point",
 						       point_name((enum point)p), "samples",
@@ -539,9 +544,9 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 				if (f->has_resp)
 					json_object_set_new(
 						o1, "handshake_us",
-						json_pack("{s:f, s:o}", "responder", f->hs_resp_us,
+						json_pack("{s:f, s:o}", "responder", hs_resp,
 							  "initiator",
-							  f->has_init ? json_real(f->hs_init_us)
+							  f->has_init ? json_real(hs_init)
 								      : json_null()));
 				json_array_append_new(jr, o1);
 			} else if (ns) {
@@ -655,10 +660,12 @@ out:
 	return rc;
 }
 
+void rtt_set_rate(struct rtt_set *s, enum point p, double rate) { s->pr[p].rate = rate; }
+
 int rtt_set_flow_p50(struct rtt_set *s, enum point p, const struct match_flow_key *k, double *us)
 {
 	struct fstats *f = flow_at(&s->pr[p], k);
-	if (f == NULL || !median_of(f, us))
+	if (f == NULL || !median_of(f, s->pr[p].rate, us))
 		return -1;
 	return 0;
 }

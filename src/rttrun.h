@@ -51,6 +51,10 @@ void rtt_set_delete(struct rtt_set *s);
 struct rtt_tracker *rtt_set_tracker(struct rtt_set *s, enum point p);
 /* Takes p's counts and flows without timestamps from t, then deletes t. */
 void rtt_set_finish(struct rtt_set *s, enum point p, struct rtt_tracker *t, uint64_t records);
+/* Point p's durations were measured on a clock running at 1 / rate of host
+ * time (a guest's, not corrected for skew): every figure is multiplied by
+ * rate when summarized.  1 unless set. */
+void rtt_set_rate(struct rtt_set *s, enum point p, double rate);
 /* Text to out (root NULL), or the keys "rtt", "rtt_decomposition",
  * "rtt_vo_share" (and "points" if with_points) into root.  0 or -1. */
 int rtt_set_write(struct rtt_set *s, FILE *out, json_t *root, bool with_points, struct verr *err);

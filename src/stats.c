@@ -370,6 +370,20 @@ nomem:
 	return -1;
 }
 
+void bview_rescale(struct bview *w, double f)
+{
+	if (f == 1)
+		return;
+	if (w->sketched) {
+		w->scale /= f; /* sketch units per value */
+		return;
+	}
+	/* to the values' resolution (the sketch unit: ns for us), as they
+	 * were: a duration is whole ns however its clock ran */
+	for (size_t i = 0; i < w->n; i++)
+		w->v[i] = nearbyint(w->v[i] * f * w->scale) / w->scale;
+}
+
 void bview_close(struct bview *w)
 {
 	free(w->v);

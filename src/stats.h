@@ -124,6 +124,10 @@ struct bview {
  * scale and bits. */
 int bview_open(struct bview *w, const struct bvec *const *sets, size_t k);
 void bview_close(struct bview *w);
+/* Every value of the view multiplied by f > 0 (exact ones kept to the
+ * sketch unit: whole ns), before any summary: a guest clock's durations
+ * into host time (its rate, 1 / (1 + skew)). */
+void bview_rescale(struct bview *w, double f);
 static inline uint64_t bview_count(const struct bview *w)
 {
 	return w->sketched ? w->sk.n : w->n;

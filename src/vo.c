@@ -26,61 +26,33 @@ void vo_init(struct vo *v, uint8_t mask, FILE *csv)
 	fprintf(csv, "\n");
 }
 
-static void acc_free(struct hop_acc *a)
+static void acc_free_deferred(struct hop_acc *a)
 {
-	samples_free(&a->s);
 	free(a->dv.v);
 	a->dv.v = NULL;
 	a->dv.n = a->dv.cap = 0;
 }
 
-void vo_defer(struct vo *v) { v->defer = true; }
-
-int64_t guest_align_at(const struct guest_align *g, uint64_t rec)
+static void acc_free(struct hop_acc *a)
 {
-	if (g == NULL || g->n == 0 || rec < g->rec[0])
-		return 0;
-	size_t lo = 0, hi = g->n; /* the last entry with rec[i] <= rec */
-	while (hi - lo > 1) {
-		size_t mid = (lo + hi) / 2;
-		if (g->rec[mid] <= rec)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return g->val[lo];
+	samples_free(&a->s);
+	acc_free_deferred(a);
 }
 
-int guest_align_set(struct guest_align *g, int64_t v)
+void vo_defer(struct vo *v)
 {
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 64;
-		uint64_t *r = realloc(g->rec, cap * sizeof *r);
-		if (r == NULL)
-			return -1;
-		g->rec = r;
-		int64_t *x = realloc(g->val, cap * sizeof *x);
-		if (x == NULL)
-			return -1;
-		g->val = x;
-		g->cap = cap;
-	}
-	g->rec[g->n] = g->head_rec + 1;
-	g->val[g->n++] = v;
-	g->now = v;
-	return 0;
+	v->defer = true;
+	v->defer_cap = VO_DEFER_CAP;
+	const char *cap = getenv("VOCALC_DEFER_CAP"); /* tests: flushes on small traces */
+	if (cap && atol(cap) >= 16)
+		v->defer_cap = (uint64_t)atol(cap);
 }
 
-void guest_align_free(struct guest_align *g)
-{
-	free(g->rec);
-	free(g->val);
-	memset(g, 0, sizeof *g);
-}
-
-static int defer_push(struct hop_acc *a, const struct journey_info *j, int64_t raw,
+static int defer_push(struct vo *v, struct hop_acc *a, const struct journey_info *j, int64_t raw,
 		      int guest_down)
 {
+	if (v->defer_drop)
+		return 0;
 	if (a->dv.n == a->dv.cap) {
 		size_t cap = a->dv.cap ? a->dv.cap * 2 : 256;
 		struct defer_sample *x = realloc(a->dv.v, cap * sizeof *x);
@@ -89,53 +61,80 @@ static int defer_push(struct hop_acc *a, const struct journey_info *j, int64_t r
 		a->dv.v = x;
 		a->dv.cap = cap;
 	}
+	int64_t t = j->t[POINT_GUEST];
+	if (v->deferred++ == 0 || t < v->defer_lo)
+		v->defer_lo = t;
+	if (v->deferred == 1 || t > v->defer_hi)
+		v->defer_hi = t;
 	a->dv.guest_down = guest_down;
-	a->dv.v[a->dv.n++] = (struct defer_sample){j->t[POINT_GUEST], (uint32_t)j->tag[POINT_GUEST],
-						   raw > INT32_MAX   ? INT32_MAX
-						   : raw < INT32_MIN ? INT32_MIN
-								     : (int32_t)raw};
+	a->dv.v[a->dv.n++] = (struct defer_sample){t, raw > INT32_MAX	? INT32_MAX
+						      : raw < INT32_MIN ? INT32_MIN
+									: (int32_t)raw};
 	return 0;
 }
 
-/* Corrects one row's deferred delays into its samples; returns the number
- * below -impossible (e2e rows count them) or -1 on allocation failure. */
+/* The row's deferred delays, corrected, into its samples; returns the number
+ * below -impossible (e2e rows count them) or -1 on allocation failure.  The
+ * row's buffer is kept for the delays to come. */
 static long apply_row(struct hop_acc *a, const struct clock_model *m, int64_t coarse,
-		      const struct guest_align *align, int64_t impossible)
+		      int64_t impossible)
 {
 	long below = 0;
 	for (size_t i = 0; i < a->dv.n; i++) {
 		const struct defer_sample *x = &a->dv.v[i];
-		/* the guest stamp in host time by the model, against the aligned one */
-		int64_t guest = x->t + guest_align_at(align, x->rec) + coarse;
-		int64_t fine = clock_guest_to_host(m, guest, x->rec) - x->t;
+		/* the guest stamp in host time by the model, against the coarse one */
+		int64_t fine = clock_guest_to_host(m, x->t + coarse, 0) - x->t;
 		int64_t d = (int64_t)x->raw + (a->dv.guest_down > 0 ? fine : -fine);
 		below += d < -impossible;
 		if (samples_push(&a->s, d) != 0)
 			return -1;
 	}
-	free(a->dv.v);
-	a->dv.v = NULL;
-	a->dv.n = a->dv.cap = 0;
+	a->dv.n = 0;
 	return below;
 }
 
 int vo_apply_clock(struct vo *v, const struct clock_model *m, int64_t coarse_ns,
-		   const struct guest_align *align)
+		   int64_t impossible_ns)
 {
 	for (int i = 0; i < POINT_N - 1; i++)
 		for (int d = 0; d < DIR_N; d++)
 			for (int p = 0; p < PROTO_N; p++)
-				if (apply_row(&v->hop[i][d][p], m, coarse_ns, align, 0) < 0)
+				if (apply_row(&v->hop[i][d][p], m, coarse_ns, 0) < 0)
 					return -1;
 	for (int d = 0; d < DIR_N; d++)
 		for (int p = 0; p < PROTO_N; p++) {
-			long below = apply_row(&v->e2e[d][p], m, coarse_ns, align, v->impossible_ns);
+			long below = apply_row(&v->e2e[d][p], m, coarse_ns, impossible_ns);
 			if (below < 0)
 				return -1;
 			v->e2e_impossible[d] += (uint64_t)below;
 		}
-	v->defer = false;
+	v->deferred = 0;
 	return 0;
+}
+
+void vo_defer_drop(struct vo *v)
+{
+	v->defer_drop = true;
+	v->deferred = 0;
+	for (int i = 0; i < POINT_N - 1; i++)
+		for (int d = 0; d < DIR_N; d++)
+			for (int p = 0; p < PROTO_N; p++)
+				v->hop[i][d][p].dv.n = 0;
+	for (int d = 0; d < DIR_N; d++)
+		for (int p = 0; p < PROTO_N; p++)
+			v->e2e[d][p].dv.n = 0;
+}
+
+void vo_defer_end(struct vo *v)
+{
+	v->defer = false;
+	for (int i = 0; i < POINT_N - 1; i++)
+		for (int d = 0; d < DIR_N; d++)
+			for (int p = 0; p < PROTO_N; p++)
+				acc_free_deferred(&v->hop[i][d][p]);
+	for (int d = 0; d < DIR_N; d++)
+		for (int p = 0; p < PROTO_N; p++)
+			acc_free_deferred(&v->e2e[d][p]);
 }
 
 void vo_free(struct vo *v)
@@ -164,7 +163,7 @@ static void account(struct vo *v, struct hop_acc *a, const struct journey_info *
 		a->c.matched++;
 		int64_t raw = j->t[down] - j->t[up];
 		if (v->defer && (up == POINT_GUEST || down == POINT_GUEST)) {
-			if (defer_push(a, j, raw, down == POINT_GUEST ? 1 : -1) != 0)
+			if (defer_push(v, a, j, raw, down == POINT_GUEST ? 1 : -1) != 0)
 				v->failed = 1;
 		} else if (samples_push(&a->s, raw) != 0) {
 			v->failed = 1;

@@ -30,12 +30,11 @@ struct hop_counts {
 };
 
 /* A delay across the guest whose guest stamp is only coarsely corrected
- * yet (the one-pass analysis: the clock is solved once every packet is in):
+ * yet (the one-pass analysis: the clock is solved as the pairs come):
  * corrected by vo_apply_clock. */
 struct defer_sample {
-	int64_t t;    /* the guest stamp, coarsely in host time */
-	uint32_t rec; /* its guest capture record (the clock's segment) */
-	int32_t raw;  /* downstream - upstream stamp, ns, with the coarse guest stamp */
+	int64_t t;   /* the guest stamp, coarsely in host time */
+	int32_t raw; /* downstream - upstream stamp, ns, with the coarse guest stamp */
 };
 
 struct hop_acc {
@@ -72,7 +71,9 @@ struct vo {
 	 * given that misses a step, or an estimate whose bound does not hold. */
 	int64_t impossible_ns;
 	uint64_t e2e_impossible[DIR_N];
-	bool defer; /* delays across the guest kept for vo_apply_clock */
+	bool defer, defer_drop; /* delays across the guest kept for vo_apply_clock */
+	uint64_t deferred, defer_cap;
+	int64_t defer_lo, defer_hi;
 	FILE *csv;	     /* one row per matched packet, or NULL */
 	int failed;	     /* allocation failure while recording */
 	/* Filled by vo_summarize, every protocol class including PROTO_ALL. */
@@ -88,31 +89,27 @@ void vo_free(struct vo *v);
 /* The matcher's emit callback; ctx is a struct vo *. */
 void vo_journey(void *ctx, const struct journey_info *j);
 
-/* The one-pass analysis aligns the guest's stamps for the matcher by a
- * coarse offset, and then by a fine correction `now` (ns, subtracted) that
- * follows the pairs as they come (skew, drift); the log says from which
- * guest record on each value held. */
-struct guest_align {
-	int64_t now;
-	uint64_t head_rec; /* the guest record the matcher's merge holds now (aligned by now) */
-	size_t n, cap;
-	uint64_t *rec; /* value val[i] from guest record rec[i] on */
-	int64_t *val;
-};
-/* The fine correction applied to guest record rec. */
-int64_t guest_align_at(const struct guest_align *g, uint64_t rec);
-/* A new value, from the record after the one held now; -1 on no memory. */
-int guest_align_set(struct guest_align *g, int64_t v);
-void guest_align_free(struct guest_align *g);
-
 /* The one-pass analysis: every delay across the guest is kept with its
- * guest stamp and record (vo_defer, before the first journey) until the
- * clock is solved; vo_apply_clock then corrects them by the model m
- * (guest - host; coarse_ns: the offset the stamps were shifted by, then
- * align) and counts those below -impossible_ns.  -1 on allocation failure. */
+ * guest stamp (vo_defer, before the first journey), at most about
+ * VO_DEFER_CAP of them (VOCALC_DEFER_CAP for tests): once vo_defer_full,
+ * the caller solves the clock on the pairs so far and vo_apply_clock
+ * corrects those held by the model m (one segment: guest - host;
+ * coarse_ns: the offset the guest stamps were shifted by), counting those
+ * below -impossible_ns, and frees their places for the delays to come.
+ * defer_lo/defer_hi: the guest stamps' span held.  vo_defer_drop: the
+ * delays across the guest are of no use (the analysis will be redone), held
+ * ones and any to come dropped.  vo_defer_end once the last are applied.
+ * -1 on allocation failure. */
+enum { VO_DEFER_CAP = 1 << 18 };
 void vo_defer(struct vo *v);
+static inline bool vo_defer_full(const struct vo *v)
+{
+	return v->defer && v->deferred >= v->defer_cap;
+}
 int vo_apply_clock(struct vo *v, const struct clock_model *m, int64_t coarse_ns,
-		   const struct guest_align *align);
+		   int64_t impossible_ns);
+void vo_defer_drop(struct vo *v);
+void vo_defer_end(struct vo *v);
 
 /* Summarizes every row once all journeys are in, spreading the work over
  * `threads` threads (the rows are independent).  -1 on allocation failure. */

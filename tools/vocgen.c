@@ -104,6 +104,7 @@ struct cfg {
 	double lost_dup_gap_us;	 /* the duplicate follows the lost copy by this */
 	bool lost_dup_same_id;	 /* the duplicate's IPv4 ID is the lost copy's too */
 	double offset_us, skew_ppm;
+	double drift_ppm_s;        /* the skew changes by this per second (NTP slewing) */
 	int nsteps;                /* guest clock steps (NTP stepping, resets) */
 	int only_dir;              /* -1, or the one direction written (truth not kept) */
 	double step_at_s[8], step_us[8]; /* seconds after the start, size */
@@ -714,10 +715,12 @@ static int cmp_rec(const void *a, const void *b)
 
 static int64_t T0;
 
-/* guest = host + offset + skew*(host - t0) + the steps taken by then. */
+/* guest = host + offset + skew*(host - t0) + drift*(host - t0)^2/2 + the
+ * steps taken by then. */
 static double guest_offset_ns(const struct cfg *c, int64_t h)
 {
-	double off = c->offset_us * 1e3 + c->skew_ppm * 1e-6 * (double)(h - T0);
+	double dt = (double)(h - T0);
+	double off = c->offset_us * 1e3 + c->skew_ppm * 1e-6 * dt + c->drift_ppm_s * 1e-6 * dt * dt / 2e9;
 	for (int i = 0; i < c->nsteps; i++)
 		if (h >= c->start_ns + (int64_t)(c->step_at_s[i] * 1e9))
 			off += c->step_us[i] * 1e3;
@@ -808,8 +811,9 @@ static int write_truth(const struct cfg *c, const char *argv0_cmd)
 						      "skew_ppm", c->skew_ppm));
 	}
 	json_object_set_new(root, "clock",
-			    json_pack("{s:f, s:f, s:f, s:o}", "offset_us", c->offset_us, "skew_ppm",
-				      c->skew_ppm, "t0", T0 / 1e9, "segments", segs));
+			    json_pack("{s:f, s:f, s:f, s:f, s:o}", "offset_us", c->offset_us, "skew_ppm",
+				      c->skew_ppm, "drift_ppm_per_s", c->drift_ppm_s, "t0", T0 / 1e9,
+				      "segments", segs));
 	json_t *pts = json_array();
 	for (int p = 0; p < NPT; p++)
 		if (c->points & (1 << p))
@@ -886,6 +890,7 @@ static const char USAGE[] =
     "                         is the next one (as Linux) or, --lost-dup-same-id, the same\n"
     "  --offset-us X          guest clock minus host clock at t0 (first host stamp)\n"
     "  --skew-ppm Y           guest clock skew\n"
+    "  --drift-ppm-per-s D    the skew changes by D ppm a second (a clock slewed)\n"
     "  --clock-step S:US      the guest clock steps by US at S seconds (repeatable, 8)\n"
     "  --stall S:MS:DIR       the guest descheduled: from S seconds for MS ms nothing\n"
     "                         crosses vnet-guest going DIR (to|from); what arrives leaves\n"
@@ -960,7 +965,7 @@ int main(int argc, char **argv)
 	    {"dupack", 1, 0, 'D'}, {"v6", 1, 0, '6'},	      {"mix", 1, 0, 'm'},
 	    {"vlan", 0, 0, 'v'},   {"guest-link", 1, 0, 'L'}, {"snaplen", 1, 0, 'c'},
 	    {"start", 1, 0, 'T'},  {"help", 0, 0, 'h'},	      {"clock-step", 1, 0, 'K'},
-	    {"only-dir", 1, 0, 'Q'},
+	    {"only-dir", 1, 0, 'Q'},     {"drift-ppm-per-s", 1, 0, 'J'},
 	    {"lost-dup", 1, 0, 'X'},
 	    {"lost-dup-gap-us", 1, 0, 'Y'},
 	    {"lost-dup-same-id", 0, 0, 'Z'},
@@ -1027,6 +1032,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			c.skew_ppm = atof(optarg);
+			break;
+		case 'J':
+			c.drift_ppm_s = atof(optarg);
 			break;
 		case 'G':
 			c.gso = atoi(optarg);
