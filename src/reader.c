@@ -493,8 +493,23 @@ int reader_next(struct reader *r, struct rpacket *pkt, struct verr *err)
 	const u_char *data;
 	int rc = pcap_next_ex(r->pcap, &h, &data);
 	if (rc == 1) {
-		/* With nanosecond precision requested, tv_usec holds nanoseconds. */
-		pkt->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec;
+		/* With nanosecond precision requested, tv_usec holds nanoseconds.
+		 * libpcap passes on whatever the file says: classic pcap's seconds
+		 * are signed, pcapng's are 64 bits plus any if_tsoffset, and
+		 * neither checks the fraction; a stamp outside READER_TS_MAX_NS
+		 * (or a fraction of a second of 1 s or more) is damage, refused
+		 * here so that no stamp arithmetic downstream can overflow. */
+		int64_t sec = (int64_t)h->ts.tv_sec, frac = (int64_t)h->ts.tv_usec;
+		if (sec < 0 || sec > READER_TS_MAX_NS / 1000000000 || frac < 0 ||
+		    frac >= 1000000000 || sec * 1000000000 > READER_TS_MAX_NS - frac) {
+			r->ended = true;
+			return verr_set(err, VERR_INPUT,
+					"%s: damaged after record %llu: time stamp %lld.%09lld s is "
+					"not one a capture can have (1970 to 2116)",
+					r->path, (unsigned long long)r->count, (long long)sec,
+					(long long)(frac >= 0 && frac < 1000000000 ? frac : 0));
+		}
+		pkt->ts_ns = sec * 1000000000 + frac;
 		pkt->caplen = h->caplen;
 		pkt->wirelen = h->len;
 		pkt->data = data;
