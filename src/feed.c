@@ -17,6 +17,10 @@
 
 enum { RING = 2048, BATCH = 64 };
 
+/* What the reader gives, the clock model keeps: the matcher and the trackers
+ * get stamps of one range, whichever point they come from. */
+_Static_assert(CLOCK_HOST_MAX_NS == READER_TS_MAX_NS, "one range of stamps");
+
 struct feed {
 	/* set before the thread starts, then read-only */
 	struct reader *r;
