@@ -50,6 +50,15 @@ check 2 "--guest-skew-ppm needs --guest-offset-us" analyze --guest-skew-ppm 3 ni
 check 2 "is the nic capture; refusing to overwrite" analyze --csv "$N" nic="$N" guest="$G"
 check 2 "unknown option --no-such-option" analyze --no-such-option nic="$N" guest="$G"
 check 2 "usage|unknown option" --bogus
+# a target or ssh config value vocalc would put into known_hosts lines and
+# commands is a name or address, a port a port (tests/regress/fuzz/EXPECT,
+# config/host-with-space.txt): refused before any connection
+printf 'Host vm\n  HostName 10.0.0.1 extra\nHost h1\n  Port 99999\nHost h2\n  User "a b"\n' >"$T/sshcfg"
+check 2 "^vocalc: alice@\[a b\]: bad host$" -d 1 "alice@[a b]" root@127.0.0.1
+check 2 "^vocalc: root@a,b: bad host$" -d 1 root@a,b root@127.0.0.1
+check 2 "sshcfg line 2: HostName '10.0.0.1 extra' is not a host name" --ssh-config "$T/sshcfg" -d 1 vm h1
+check 2 "sshcfg line 4: Port '99999' is not a port \(1 to 65535\)" --ssh-config "$T/sshcfg" -d 1 h1 vm
+check 2 "sshcfg line 6: User '\"a b\"' is not a user name" --ssh-config "$T/sshcfg" -d 1 h2 vm
 
 # the captures the user gave are never modified
 cmp -s "$N" "$T/ok/nic.pcap" && [ -s "$N" ] || fail "input changed"
