@@ -43,6 +43,8 @@ LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
 TOOLS   := vocgen bareread vobackend vocaudit
 # static programs for the QEMU guest's initramfs (no libraries there, no sanitizers)
 STATIC_TOOLS := clockstep
+# LD_PRELOAD fault injection for tests/cases/nomem.sh (no sanitizers: theirs come first)
+PRELOADS := failmalloc
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # the fuzz harnesses (tests/fuzz/fuzz_NAME.c); in every build also as
@@ -52,7 +54,7 @@ FUZZERS := capture pipeline clock config
 REPLAYS := $(FUZZERS:%=$(BUILD)/fuzz/replay_%)
 
 all: $(BUILD)/vocalc $(TOOLS:%=$(BUILD)/tools/%) $(STATIC_TOOLS:%=$(BUILD)/tools/%) $(UNIT_TESTS) \
-     $(REPLAYS)
+     $(REPLAYS) $(PRELOADS:%=$(BUILD)/tools/%.so)
 	@[ "$(BUILD)" != build ] || ln -sf build/vocalc vocalc
 
 $(BUILD)/vocalc: $(BUILD)/src/main.o $(LIB_OBJ)
@@ -63,6 +65,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
 	$(LINK)
 $(BUILD)/fuzz/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay.o $(LIB_OBJ)
 	$(LINK)
+$(PRELOADS:%=$(BUILD)/tools/%.so): $(BUILD)/tools/%.so: tools/%.c
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -O2 -std=c11 -Wall -Wextra $(CFLAGS) -o $@ $< -ldl
 $(STATIC_TOOLS:%=$(BUILD)/tools/%): $(BUILD)/tools/%: tools/%.c
 	@mkdir -p $(@D)
 	$(CC) -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra $(CFLAGS) -o $@ $<

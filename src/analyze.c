@@ -1,6 +1,7 @@
 /* analyze — see analyze.h. */
 #include "analyze.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,7 +219,7 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 				ps->used++;
 			if (match_push(m, fp[best], &it->prep, (enum direction)it->dir, it->t_host,
 				       it->rec) != 0) {
-				verr_set(err, VERR_INPUT, "out of memory while matching");
+				verr_set(err, VERR_NOMEM, "out of memory while matching");
 				goto out;
 			}
 		}
@@ -287,7 +288,7 @@ static int coarse_offset(struct analysis *a, enum point host, int64_t *coarse, s
 	int rc = -1;
 	if (keys == NULL || hashtab_init(&tab, 1 << 16) != 0) {
 		free(keys);
-		return verr_set(err, VERR_INPUT, "out of memory");
+		return verr_set(err, VERR_NOMEM, "out of memory");
 	}
 	size_t nk = 0;
 	int64_t min_to = INT64_MAX, min_from = INT64_MAX;
@@ -307,8 +308,10 @@ static int coarse_offset(struct analysis *a, enum point host, int64_t *coarse, s
 		struct match_prep mp;
 		match_prepare(&pk, &mp, NULL);
 		keys[nk] = (struct seen_key){.key = mp.key, .t = rp.ts_ns, .dir = (uint8_t)d};
-		if (hashtab_insert(&tab, &keys[nk].hn, mp.key_hash) != 0)
+		if (hashtab_insert(&tab, &keys[nk].hn, mp.key_hash) != 0) {
+			verr_set(err, VERR_NOMEM, "out of memory");
 			break;
+		}
 		nk++;
 	}
 	reader_close(r);
@@ -408,20 +411,22 @@ static int estimate_clock(struct analysis *a, int64_t t0, struct verr *err)
 	struct matcher *m = match_create(pts, CLOCK_WINDOW_NS, clock_journey, &cp);
 	int rc = -1;
 	if (cp.est == NULL || m == NULL) {
-		verr_set(err, VERR_INPUT, "out of memory");
+		verr_set(err, VERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (stream(a, pts, &shift, m, true, NULL, err) != 0)
 		goto out;
 	if (cp.failed || clock_est_solve(cp.est, a->o.clock_choice, &a->clock_rep) != 0) {
-		verr_set(err, VERR_INPUT, "out of memory while estimating the guest clock");
+		verr_set(err, VERR_NOMEM, "out of memory while estimating the guest clock");
 		goto out;
 	}
 	a->clock_rep.host_point = host;
 	a->clock = a->clock_rep.model;
 	a->clock_estimated = true;
 	if (a->o.clock_csv && clock_est_write_csv(cp.est, &a->clock_rep, a->o.clock_csv) != 0) {
-		verr_set(err, VERR_INPUT, "writing the clock CSV failed");
+		verr_set(err, VERR_INPUT, "writing %s failed: %s",
+			 a->o.clock_csv_name ? a->o.clock_csv_name : "the clock CSV",
+			 strerror(errno ? errno : EIO));
 		goto out;
 	}
 	rc = 0;
@@ -553,7 +558,7 @@ static int run_main(struct analysis *a, struct verr *err)
 				  : 0;
 	struct matcher *m = match_create(a->mask, o->window_ns, journey, a);
 	if (m == NULL)
-		return verr_set(err, VERR_INPUT, "out of memory");
+		return verr_set(err, VERR_NOMEM, "out of memory");
 	/* TCP round trips and ACK streams per point, on the reader threads */
 	struct feed_taps taps[POINT_N];
 	memset(taps, 0, sizeof taps);
@@ -591,12 +596,12 @@ static int run_main(struct analysis *a, struct verr *err)
 	if (a->ack && ack_set_finish(a->ack) != 0)
 		a->tap_failed = true;
 	if (rc == 0 && a->tap_failed)
-		rc = verr_set(err, VERR_INPUT, "out of memory while tracking round trips or ACKs");
+		rc = verr_set(err, VERR_NOMEM, "out of memory while tracking round trips or ACKs");
 	if (rc == 0)
 		a->mc = *match_counts(m);
 	match_delete(m);
 	if (rc == 0 && (a->vo.failed || vo_summarize(&a->vo, 2) != 0))
-		rc = verr_set(err, VERR_INPUT, "out of memory while recording delays");
+		rc = verr_set(err, VERR_NOMEM, "out of memory while recording delays");
 	return rc;
 }
 

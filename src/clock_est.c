@@ -334,8 +334,13 @@ static int fit_segment(const struct clock_est *e, uint64_t lo, uint64_t hi, uint
 		s->ols_offset_ns = (ft.a - ff.a) / 2;
 		s->ols_skew = (ft.b - ff.b) / 2 * 1e-9;
 	}
-	s->have_robust = clock_fit_robust(to.t, to.y, to.n, &ft) == 0 &&
-			 clock_fit_robust(from.t, from.y, from.n, &ff) == 0;
+	int rt = clock_fit_robust(to.t, to.y, to.n, &ft);
+	int rf = rt == -2 ? -2 : clock_fit_robust(from.t, from.y, from.n, &ff);
+	if (rt == -2 || rf == -2) {
+		rc = -1; /* no memory: not a fit that did not settle */
+		goto out;
+	}
+	s->have_robust = rt == 0 && rf == 0;
 	if (s->have_robust) {
 		s->robust_offset_ns = (ft.a - ff.a) / 2;
 		s->robust_skew = (ft.b - ff.b) / 2 * 1e-9;
@@ -428,7 +433,8 @@ static double median(double *v, size_t n)
 /* Offsets of fixed windows of time from the minima of both directions; a
  * step shows as a jump beyond what the windows' noise and the skew explain.
  * For each step, the records of the windows around it, [ex_lo, ex_hi),
- * whose side of the step is not yet known.  Returns the number of steps. */
+ * whose side of the step is not yet known.  Returns the number of steps, -1
+ * when memory is exhausted. */
 static int find_steps(const struct clock_est *e, uint64_t *ex_lo, uint64_t *ex_hi, int maxcut)
 {
 	if (e->n < 20)
@@ -448,8 +454,10 @@ static int find_steps(const struct clock_est *e, uint64_t *ex_lo, uint64_t *ex_h
 	double *d = malloc(e->n * sizeof *d), *dd = malloc(e->n * sizeof *dd);
 	int ncut = 0;
 	size_t n = 0;
-	if (!w || !d || !dd)
+	if (!w || !d || !dd) {
+		ncut = -1;
 		goto out;
+	}
 	for (size_t i = 0; i < e->n;) {
 		size_t k = (size_t)((double)(e->p[i].t - t_first) / 1e9 / wd), j = i;
 		double mt = INFINITY, mf = INFINITY;
@@ -773,6 +781,8 @@ static int solve_envelopes(struct clock_est *e, struct clock_report *r)
 {
 	uint64_t ex_lo[CLOCK_MAX_SEGMENTS], ex_hi[CLOCK_MAX_SEGMENTS];
 	int ncut = find_steps(e, ex_lo, ex_hi, CLOCK_MAX_SEGMENTS - 1);
+	if (ncut < 0)
+		return -1;
 	struct clock_seg_report env[CLOCK_MAX_SEGMENTS];
 	bool thick[CLOCK_MAX_SEGMENTS];
 retry:

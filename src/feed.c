@@ -7,6 +7,7 @@
  * not once per packet. */
 #include "feed.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -167,7 +168,7 @@ struct feed *feed_start(struct reader *r, enum point p, const struct clock_model
 		free(f);
 		free(ring);
 		reader_close(r);
-		verr_set(err, VERR_INPUT, "out of memory");
+		verr_set(err, VERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	f->r = r;
@@ -179,8 +180,10 @@ struct feed *feed_start(struct reader *r, enum point p, const struct clock_model
 	f->ring = ring;
 	int rc = pthread_create(&f->thread, NULL, produce, f);
 	if (rc != 0) {
-		verr_set(err, VERR_INPUT, "%s: cannot start a reader thread: %s", reader_path(r),
-			 strerror(rc));
+		/* EAGAIN: no memory for the thread's stack, or no thread left */
+		verr_set(err, rc == EAGAIN ? VERR_NOMEM : VERR_INPUT,
+			 "%s: cannot start a reader thread%s: %s", reader_path(r),
+			 rc == EAGAIN ? " (out of memory or threads)" : "", strerror(rc));
 		reader_close(r);
 		free(ring);
 		free(f);

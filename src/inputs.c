@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,7 @@ static int manifest_points(struct analysis_opts *o, const char *dir, const char 
 		}
 		char *full;
 		if (asprintf(&full, file[0] == '/' ? "%.0s%s" : "%s/%s", dir, file) < 0) {
-			rc = verr_set(err, VERR_INPUT, "out of memory");
+			rc = verr_set(err, VERR_NOMEM, "out of memory");
 			goto out;
 		}
 		pool_add(sp, full);
@@ -119,14 +120,23 @@ static int load_dir_by_name(struct analysis_opts *o, const char *dir_given, cons
 		dir[l - 1] = '\0';
 	DIR *d = opendir(dir);
 	if (d == NULL)
-		return verr_set(err, VERR_INPUT, "%s: %s", dir, strerror(errno));
+		return verr_set(err, verr_status_of(errno), "%s: %s", dir, strerror(errno));
 	char *names[256];
 	int n = 0;
-	for (struct dirent *e; (e = readdir(d)) != NULL && n < 256;)
-		if (e->d_name[0] != '.' && has_capture_ext(e->d_name) &&
-		    (names[n] = strdup(e->d_name)) != NULL)
-			n++;
+	bool nomem = false;
+	for (struct dirent *e; (e = readdir(d)) != NULL && n < 256 && !nomem;)
+		if (e->d_name[0] != '.' && has_capture_ext(e->d_name)) {
+			if ((names[n] = strdup(e->d_name)) != NULL)
+				n++;
+			else
+				nomem = true;
+		}
 	closedir(d);
+	if (nomem) {
+		for (int i = 0; i < n; i++)
+			free(names[i]);
+		return verr_set(err, VERR_NOMEM, "%s: out of memory", dir);
+	}
 	qsort(names, (size_t)n, sizeof names[0], cmp_str);
 	const char *by_point[POINT_N][N_CAPTURE_EXT] = {{NULL}};
 	int count[POINT_N] = {0}, npoints = 0, rc = -1;
@@ -176,7 +186,7 @@ static int load_dir_by_name(struct analysis_opts *o, const char *dir_given, cons
 				continue;
 			char *full;
 			if (asprintf(&full, "%s/%s", dir, by_point[p][0]) < 0) {
-				rc = verr_set(err, VERR_INPUT, "out of memory");
+				rc = verr_set(err, VERR_NOMEM, "out of memory");
 				break;
 			}
 			pool_add(sp, full);
@@ -193,6 +203,22 @@ static int load_dir_by_name(struct analysis_opts *o, const char *dir_given, cons
 	return rc;
 }
 
+/* jansson's reason a manifest could not be read: its text, or that memory
+ * ran out.  jansson 2.14 says so by its error code only sometimes: its
+ * lexer reports a string it could not allocate as a syntax error ("invalid
+ * token"), so a syntax error is checked against a small allocation of our
+ * own (tests/cases/nomem.sh). */
+static int manifest_error(const char *path, const json_error_t *je, struct verr *err)
+{
+	void *probe = malloc(4096);
+	bool nomem = json_error_code(je) == json_error_out_of_memory || probe == NULL;
+	free(probe);
+	if (nomem)
+		return verr_set(err, VERR_NOMEM, "%s: out of memory reading the run manifest", path);
+	return verr_set(err, VERR_INPUT, "%s: cannot read run manifest: %s (line %d)", path,
+			je->text, je->line);
+}
+
 /* RUN_DIR/manifest.json: {"points": [{"name": ..., "file": ..., "drops": n|null}]};
  * a directory without one: its captures named by point. */
 static int load_manifest(struct analysis_opts *o, const char *dir, const char *cmd,
@@ -200,7 +226,7 @@ static int load_manifest(struct analysis_opts *o, const char *dir, const char *c
 {
 	char *path;
 	if (asprintf(&path, "%s/manifest.json", dir) < 0)
-		return verr_set(err, VERR_INPUT, "out of memory");
+		return verr_set(err, VERR_NOMEM, "out of memory");
 	pool_add(sp, path);
 	struct stat st;
 	if (stat(path, &st) != 0 && errno == ENOENT)
@@ -208,11 +234,10 @@ static int load_manifest(struct analysis_opts *o, const char *dir, const char *c
 	json_error_t je;
 	json_t *root = json_load_file(path, 0, &je);
 	if (root == NULL && je.line < 1)
-		return verr_set(err, VERR_INPUT, "%s: cannot read run manifest: %s", path,
+		return verr_set(err, verr_status_of(errno), "%s: cannot read run manifest: %s", path,
 				strerror(errno));
 	if (root == NULL)
-		return verr_set(err, VERR_INPUT, "%s: cannot read run manifest: %s (line %d)", path,
-				je.text, je.line);
+		return manifest_error(path, &je, err);
 	return manifest_points(o, dir, path, root, sp, err);
 }
 
@@ -222,8 +247,7 @@ int inputs_manifest_parse(struct analysis_opts *o, const char *dir, const char *
 	json_error_t je;
 	json_t *root = json_loadb(text, len, 0, &je);
 	if (root == NULL)
-		return verr_set(err, VERR_INPUT, "%s: cannot read run manifest: %s (line %d)", path,
-				je.text, je.line);
+		return manifest_error(path, &je, err);
 	return manifest_points(o, dir, path, root, sp, err);
 }
 

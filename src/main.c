@@ -4,6 +4,9 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <gsl/gsl_errno.h>
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +203,27 @@ static int check_has_records(const char *const file[POINT_N], bool allow_truncat
 	return 0;
 }
 
+/* Closes an output (a --csv file; f == stdout: flushed, not closed) and
+ * says whether everything written reached it: a full disk shows as an
+ * error of the stream at any earlier write, or of the last flush. */
+static int finish_output(FILE *f, const char *name, struct verr *err)
+{
+	bool bad = ferror(f) != 0;
+	int e = bad ? EIO : 0;
+	errno = 0;
+	if (fflush(f) != 0) {
+		bad = true;
+		e = errno ? errno : EIO;
+	}
+	if (f != stdout && fclose(f) != 0 && !bad) {
+		bad = true;
+		e = errno ? errno : EIO;
+	}
+	if (bad)
+		return verr_set(err, VERR_INPUT, "writing %s failed: %s", name, strerror(e));
+	return 0;
+}
+
 /* Opens a CSV output, refusing to write over one of the captures. */
 static FILE *open_csv(const char *path, const char *const file[POINT_N], struct verr *err)
 {
@@ -211,7 +235,7 @@ static FILE *open_csv(const char *path, const char *const file[POINT_N], struct 
 		}
 	FILE *f = fopen(path, "w");
 	if (f == NULL)
-		verr_set(err, VERR_INPUT, "%s: %s", path, strerror(errno));
+		verr_set(err, verr_status_of(errno), "%s: %s", path, strerror(errno));
 	return f;
 }
 
@@ -347,8 +371,8 @@ static int cmd_rtt(int argc, char **argv, struct verr *err)
 	rc = rtt_run(&o, samples ? stderr : stdout, err);
 	if (have_clock)
 		analysis_free(&clk);
-	if (o.csv && fclose(o.csv) != 0 && rc == 0)
-		rc = verr_set(err, VERR_INPUT, "%s: %s", csv_path, strerror(errno));
+	if (o.csv && finish_output(o.csv, csv_path, err) != 0)
+		rc = -1;
 out:
 	strpool_free(&sp);
 	return rc;
@@ -563,8 +587,10 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 	if (csv_path) {
 		if ((csv = open_csv(csv_path, o.file, err)) == NULL)
 			goto out;
-		if (cmd == CMD_DRIFT)
+		if (cmd == CMD_DRIFT) {
 			o.clock_csv = csv;
+			o.clock_csv_name = csv_path;
+		}
 		else if (cmd == CMD_ACK)
 			o.ack.csv = csv;
 		else
@@ -595,15 +621,17 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 						 : cmd == CMD_ACK ? REPORT_ACK
 								  : REPORT_ANALYSIS,
 					 .verbose = verbose};
-		if (report_write(stdout, &ro, &a) != 0)
-			verr_set(err, VERR_INPUT, "writing the report failed");
-		else
+		/* the report's writers fail on a stream error, or when jansson
+		 * cannot allocate (the stream is fine then) */
+		if (report_write(stdout, &ro, &a) == 0)
 			rc = 0;
+		else if (!ferror(stdout))
+			verr_set(err, VERR_NOMEM, "out of memory while writing the report");
 	}
 	analysis_free(&a);
 close:
-	if (csv && fclose(csv) != 0 && rc == 0)
-		rc = verr_set(err, VERR_INPUT, "%s: %s", csv_path, strerror(errno));
+	if (csv && finish_output(csv, csv_path, err) != 0)
+		rc = -1;
 out:
 	strpool_free(&sp);
 	return rc;
@@ -850,9 +878,25 @@ static int cmd_oneshot(int argc, char **argv, bool *reported, struct verr *err)
 	return oneshot_run(&o, &ao, stdout, reported, err);
 }
 
+/* jansson's constructors return NULL when memory runs out, and its setters
+ * and appends take a NULL as nothing to add: a JSON report (or a run's
+ * manifest) would lose parts silently.  Its allocations go through this,
+ * which remembers a failure; main then says so (exit 4), whoever built the
+ * document. */
+static atomic_bool json_nomem;
+
+static void *json_alloc(size_t n)
+{
+	void *p = malloc(n);
+	if (p == NULL)
+		atomic_store(&json_nomem, true);
+	return p;
+}
+
 int main(int argc, char **argv)
 {
 	struct verr err = {0};
+	json_set_alloc_funcs(json_alloc, free);
 	/* GSL's default handler aborts; vocalc checks every GSL return instead. */
 	gsl_set_error_handler_off();
 	if (argc < 2) {
@@ -865,13 +909,11 @@ int main(int argc, char **argv)
 		fputs(USAGE, stdout);
 		fputs("\n", stdout);
 		fputs(ONESHOT_USAGE, stdout);
-		return 0;
-	}
-	if (strcmp(cmd, "--version") == 0) {
+		rc = 0;
+	} else if (strcmp(cmd, "--version") == 0) {
 		printf("vocalc %s\n", vocalc_version);
-		return 0;
-	}
-	if (strcmp(cmd, "analyze") == 0) {
+		rc = 0;
+	} else if (strcmp(cmd, "analyze") == 0) {
 		rc = cmd_run(CMD_ANALYZE, argc - 1, argv + 1, &err);
 	} else if (strcmp(cmd, "drift") == 0) {
 		rc = cmd_run(CMD_DRIFT, argc - 1, argv + 1, &err);
@@ -883,6 +925,13 @@ int main(int argc, char **argv)
 		bool reported = false;
 		rc = cmd_oneshot(argc, argv, &reported, &err);
 	}
+	if (rc == 0 && atomic_load(&json_nomem))
+		rc = verr_set(&err, VERR_NOMEM, "out of memory while building the JSON output "
+						"(it is incomplete)");
+	/* the report on stdout reached it (a full disk or a full pipe's error
+	 * shows here, not as a short report and exit 0) */
+	if (finish_output(stdout, "standard output", &err) != 0)
+		rc = -1;
 	if (rc != 0) {
 		fprintf(stderr, "vocalc: %s\n", err.msg);
 		return err.status ? err.status : VERR_INPUT;

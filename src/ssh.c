@@ -349,7 +349,7 @@ int ssh_hostkey_check(struct _LIBSSH2_SESSION *s, const char *name, const char *
 	}
 	LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(s);
 	if (kh == NULL) {
-		verr_set(err, VERR_REMOTE, "%s: out of memory", name);
+		verr_set(err, VERR_NOMEM, "%s: out of memory", name);
 		return SSH_HOSTKEY_ERROR;
 	}
 	int rc = SSH_HOSTKEY_ERROR;
@@ -474,7 +474,7 @@ struct ssh_conn *ssh_connect(const struct ssh_target *t, const struct ssh_opts *
 	}
 	struct ssh_conn *c = calloc(1, sizeof *c);
 	if (c == NULL) {
-		verr_set(err, VERR_REMOTE, "out of memory");
+		verr_set(err, VERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	snprintf(c->name, sizeof c->name, "%s@%s:%d", t->user, t->host, t->port);
@@ -488,7 +488,7 @@ struct ssh_conn *ssh_connect(const struct ssh_target *t, const struct ssh_opts *
 	}
 	c->s = libssh2_session_init();
 	if (c->s == NULL) {
-		verr_set(err, VERR_REMOTE, "%s: out of memory", c->name);
+		verr_set(err, VERR_NOMEM, "%s: out of memory", c->name);
 		goto fail;
 	}
 	libssh2_session_set_timeout(c->s, timeout * 1000L);
@@ -581,7 +581,7 @@ struct ssh_stream *ssh_start(struct ssh_conn *c, const char *cmd, struct verr *e
 	libssh2_session_set_blocking(c->s, 1);
 	struct ssh_stream *s = calloc(1, sizeof *s);
 	if (s == NULL) {
-		verr_set(err, VERR_REMOTE, "out of memory");
+		verr_set(err, VERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	s->c = c;

@@ -60,6 +60,35 @@ check 2 "sshcfg line 2: HostName '10.0.0.1 extra' is not a host name" --ssh-conf
 check 2 "sshcfg line 4: Port '99999' is not a port \(1 to 65535\)" --ssh-config "$T/sshcfg" -d 1 h1 vm
 check 2 "sshcfg line 6: User '\"a b\"' is not a user name" --ssh-config "$T/sshcfg" -d 1 h2 vm
 
+# a report or CSV that cannot be written (a full disk: /dev/full) is an
+# error naming what could not be written, not exit 0 with output lost (run
+# unaudited: vocaudit would take the write error on itself, and read
+# /dev/full back as the CSV)
+full_check() {
+	local pat=$1; shift
+	VOCALC_AUDIT= "$VOCALC" "$@" >/dev/full 2>"$T/err"
+	local rc=$?
+	[ $rc -eq 2 ] || { cat "$T/err"; fail "$* >/dev/full: exit $rc, expected 2"; }
+	[ "$(wc -l <"$T/err")" -eq 1 ] && grep -Eq -- "$pat" "$T/err" || { cat "$T/err"; fail "$* >/dev/full: stderr lacks /$pat/"; }
+	echo "ok: $(cat "$T/err")"
+}
+full_check "^vocalc: writing standard output failed: No space left on device$" analyze nic="$N" guest="$G"
+full_check "^vocalc: writing standard output failed" analyze --json nic="$N" guest="$G"
+full_check "^vocalc: writing standard output failed" drift nic="$N" guest="$G"
+full_check "^vocalc: writing standard output failed" rtt --json "$G"
+full_check "^vocalc: writing standard output failed" ack "$G"
+full_check "^vocalc: writing standard output failed" --help
+VOCALC_AUDIT= "$VOCALC" analyze --csv /dev/full nic="$N" guest="$G" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "^vocalc: writing /dev/full failed: No space left on device$" "$T/err" ||
+	{ cat "$T/err"; fail "--csv /dev/full not refused"; }
+VOCALC_AUDIT= "$VOCALC" rtt --csv /dev/full "$G" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "^vocalc: writing /dev/full failed" "$T/err" || { cat "$T/err"; fail "rtt --csv /dev/full"; }
+VOCALC_AUDIT= "$VOCALC" ack --csv /dev/full "$G" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "^vocalc: writing /dev/full failed" "$T/err" || { cat "$T/err"; fail "ack --csv /dev/full"; }
+VOCALC_AUDIT= "$VOCALC" drift --csv /dev/full nic="$N" guest="$G" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "^vocalc: writing /dev/full failed" "$T/err" || { cat "$T/err"; fail "drift --csv /dev/full"; }
+echo "ok: --csv /dev/full refused in analyze, rtt, ack, drift"
+
 # the captures the user gave are never modified
 cmp -s "$N" "$T/ok/nic.pcap" && [ -s "$N" ] || fail "input changed"
 
