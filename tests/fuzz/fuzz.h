@@ -127,14 +127,16 @@ static inline const char *memfile_put(struct memfile *m, const char *tag, const 
 			return NULL;
 		snprintf(m->path, sizeof m->path, "/proc/self/fd/%d", m->fd);
 	}
-	if (ftruncate(m->fd, 0) != 0)
-		return NULL;
+	/* written over the old content, then cut to size: the file keeps its
+	 * pages (a truncation to 0 first would free and fault them in again) */
 	for (size_t done = 0; done < size;) {
 		ssize_t k = pwrite(m->fd, (const char *)data + done, size - done, (off_t)done);
 		if (k <= 0)
 			return NULL;
 		done += (size_t)k;
 	}
+	if (ftruncate(m->fd, (off_t)size) != 0)
+		return NULL;
 	return m->path;
 }
 

@@ -174,11 +174,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *path = memfile_put(&plain, "capture", data, size);
 	FUZZ_CHECK(path != NULL);
 	uint64_t h = fnv(data, size);
-	struct verr err = {0};
-	int has = reader_has_records(path, false, &err);
-	FUZZ_CHECK(has == 1 || has == 0 || (has == -1 && err.status == VERR_INPUT));
 	uint64_t strict, lenient;
 	read_both(path, &strict, &lenient);
+	if ((h & 0xe0) == 0) { /* one input in eight: what analyze checks first */
+		struct verr err = {0};
+		int has = reader_has_records(path, false, &err);
+		FUZZ_CHECK(has == (strict > 0) || (has == -1 && err.status == VERR_INPUT));
+	}
 	if (lenient > 0)
 		learn(path, learn_at[h & 3]);
 	bool is_gzip = size >= 2 && data[0] == 0x1f && data[1] == 0x8b; /* read as such already */

@@ -21,7 +21,8 @@
  * order with finite offsets, skews and bound, the bound not negative where
  * every segment's minimum round trip is positive; the inverse of the model
  * lands within the reader's range; the envelope lies on or below every
- * point it was fitted to; the CSV has no nan or inf. */
+ * point it was fitted to; the CSV (of inputs whose size is a multiple of 4)
+ * has no nan or inf. */
 #include "fuzz.h"
 
 #include <ctype.h>
@@ -112,7 +113,9 @@ static void check_hull(struct pt *v, size_t n)
 	free(y);
 }
 
-static void check_report(const struct clock_report *r, const struct clock_est *e)
+/* with_csv: also the per-pair CSV (one input in four: printing is most of
+ * its cost, and few of its branches) */
+static void check_report(const struct clock_report *r, const struct clock_est *e, bool with_csv)
 {
 	const struct clock_model *m = &r->model;
 	FUZZ_CHECK(m->nseg >= 1 && m->nseg <= CLOCK_MAX_SEGMENTS);
@@ -137,6 +140,8 @@ static void check_report(const struct clock_report *r, const struct clock_est *e
 			FUZZ_CHECK(isfinite(clock_segment_offset(s, h)));
 		}
 	}
+	if (!with_csv)
+		return;
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&buf, &n);
@@ -217,7 +222,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct clock_report r;
 	FUZZ_CHECK(clock_est_solve(e, choice, &r) == 0);
-	check_report(&r, e);
+	check_report(&r, e, (size & 3) == 0);
 	check_hull(pts[DIR_TO_GUEST], npt[DIR_TO_GUEST]);
 	check_hull(pts[DIR_FROM_GUEST], npt[DIR_FROM_GUEST]);
 	clock_est_delete(e);

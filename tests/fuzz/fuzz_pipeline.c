@@ -21,8 +21,8 @@
  * direction the accounting's matched count is the number of journeys seen at
  * both ends, and its delay distribution has that many samples, in order
  * (min <= p50 <= p90 <= p99 <= max, mean within); no RTT sample is negative;
- * the text the RTT and ACK printers write has no nan or inf; their JSON
- * distributions are in order. */
+ * the text the RTT and ACK printers write (for one input in four, by its
+ * hash) has no nan or inf; their JSON distributions are in order. */
 #include "fuzz.h"
 
 #include <ctype.h>
@@ -312,7 +312,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(s->c.matched == p.e2e_matched[dir]);
 		check_dist(&s->d, (size_t)s->c.matched);
 	}
-	write_reports(&p, rs);
+	/* the printers on one input in four: their own branches are few, and
+	 * each of these inputs has already driven the engines they print */
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ data[i]) * 0x100000001b3ULL;
+	if ((h & 3) == 0)
+		write_reports(&p, rs);
 	rtt_set_delete(rs);
 	ack_set_delete(p.acks);
 	vo_free(&p.vo);
