@@ -108,13 +108,20 @@ FUZZ_OBJ := $(LIB_SRC:src/%.c=build-fuzz/src/%.o)
 FUZZ_NOCMP := clock_est clock_fit hashtab stats
 $(FUZZ_NOCMP:%=build-fuzz/src/%.o): FUZZ_COV_EXTRA := -fno-sanitize-coverage=trace-cmp
 
-build-fuzz/src/%.o: src/%.c | pkgcheck
+# clang and its libFuzzer are not in DEB_PKGS (make deps): only make fuzz needs them
+fuzzcheck: | pkgcheck
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 && \
+	    echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' | \
+	    $(FUZZ_CC) -fsanitize=fuzzer -x c -o /dev/null - 2>/dev/null || \
+	    { echo "vocalc: make fuzz needs $(FUZZ_CC) with libFuzzer: apt-get install clang libfuzzer-14-dev" >&2; exit 1; }
+
+build-fuzz/src/%.o: src/%.c | pkgcheck fuzzcheck
 	@mkdir -p $(@D)
 	$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link $(FUZZ_COV_EXTRA) -c -o $@ $<
-build-fuzz/src/version.o: src/version.c VERSION | pkgcheck
+build-fuzz/src/version.o: src/version.c VERSION | pkgcheck fuzzcheck
 	@mkdir -p $(@D)
 	$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link -DVOCALC_VERSION='"$(VERSION)"' -c -o $@ $<
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ) | pkgcheck
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ) | pkgcheck fuzzcheck
 	$(FUZZ_COMPILE) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lm -pthread
 fuzz-build: $(FUZZERS:%=build-fuzz/fuzz_%)
 fuzz: fuzz-build
@@ -199,6 +206,6 @@ clean:
 	rm -rf build build-san build-tsan build-fuzz vocalc
 
 .PHONY: all deps print-deb-pkgs pkgcheck demo demo-vm check check-e2e check-vm check-fresh bench install clean \
-        fuzz fuzz-build
+        fuzz fuzz-build fuzzcheck
 .SECONDARY:
 -include $(wildcard build/*/*.d build-san/*/*.d build-tsan/*/*.d build-fuzz/*.d build-fuzz/*/*.d)
