@@ -28,8 +28,8 @@ int inputs_add_point(struct analysis_opts *o, const char *name, unsigned len, co
 /* The words argv[first..argc): POINT=FILE, run directories, and (bare_point
  * not NULL) bare FILEs taken as captured at bare_point.  cmd names the
  * command in messages. */
-int inputs_add(struct analysis_opts *o, int first, int argc, char **argv,
-	       const char *bare_point, const char *cmd, struct strpool *sp, struct verr *err);
+int inputs_add(struct analysis_opts *o, int first, int argc, char **argv, const char *bare_point,
+	       const char *cmd, struct strpool *sp, struct verr *err);
 
 /* A run manifest's text (len octets) as read from path, in run directory
  * dir: its points (file names relative to dir unless absolute).  What

@@ -60,11 +60,26 @@ static int fail_now(void)
 	return 1;
 }
 
-void *malloc(size_t n) { return fail_now() ? NULL : __libc_malloc(n); }
-void *calloc(size_t n, size_t size) { return fail_now() ? NULL : __libc_calloc(n, size); }
-void *realloc(void *p, size_t n) { return fail_now() ? NULL : __libc_realloc(p, n); }
-void *memalign(size_t align, size_t n) { return fail_now() ? NULL : __libc_memalign(align, n); }
-void *aligned_alloc(size_t align, size_t n) { return memalign(align, n); }
+void *malloc(size_t n)
+{
+	return fail_now() ? NULL : __libc_malloc(n);
+}
+void *calloc(size_t n, size_t size)
+{
+	return fail_now() ? NULL : __libc_calloc(n, size);
+}
+void *realloc(void *p, size_t n)
+{
+	return fail_now() ? NULL : __libc_realloc(p, n);
+}
+void *memalign(size_t align, size_t n)
+{
+	return fail_now() ? NULL : __libc_memalign(align, n);
+}
+void *aligned_alloc(size_t align, size_t n)
+{
+	return memalign(align, n);
+}
 int posix_memalign(void **p, size_t align, size_t n)
 {
 	void *q = memalign(align, n);

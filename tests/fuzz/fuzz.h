@@ -26,7 +26,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 #define FUZZ_CHECK(cond)                                                                           \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz: invariant failed: %s (%s:%d)\n", #cond, __FILE__,  \
+			fprintf(stderr, "fuzz: invariant failed: %s (%s:%d)\n", #cond, __FILE__,   \
 				__LINE__);                                                         \
 			abort();                                                                   \
 		}                                                                                  \

@@ -98,7 +98,8 @@ static uint64_t read_all(const char *path, bool allow_truncated, bool taps, stru
 		struct match_prep mp;
 		match_prepare(&pk, &mp, &cache);
 		if (rt)
-			FUZZ_CHECK(rtt_push(rt, &pk, rp.ts_ns) == 0 && ack_push(at, &pk, rp.ts_ns) == 0);
+			FUZZ_CHECK(rtt_push(rt, &pk, rp.ts_ns) == 0 &&
+				   ack_push(at, &pk, rp.ts_ns) == 0);
 	}
 	FUZZ_CHECK(got == 0 || (got == -1 && err.status == VERR_INPUT && err.msg[0] != '\0'));
 	*errp = err;
@@ -190,13 +191,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (zn > 0) {
 			bool cut = ((h >> 4) & 1) == 0;
 			if (cut)
-				zn = 10 + (size_t)((h >> 8) % (zn - 9)); /* cut short, past the header */
+				zn = 10 +
+				     (size_t)((h >> 8) % (zn - 9)); /* cut short, past the header */
 			const char *zpath = memfile_put(&gz, "capture.gz", z, zn);
 			FUZZ_CHECK(zpath != NULL);
 			uint64_t zs, zl;
 			read_both(zpath, &zs, &zl);
 			if (!cut)
-				FUZZ_CHECK(zs == strict && zl == lenient); /* gzip changes nothing */
+				FUZZ_CHECK(zs == strict &&
+					   zl == lenient); /* gzip changes nothing */
 		}
 		free(z);
 	}

@@ -46,16 +46,25 @@ static int64_t move(int64_t t, int op, struct fdp *d)
 {
 	uint64_t v;
 	switch (op) {
-	case 0: return t;
-	case 1: return clamp_ts(t + (int64_t)fdp_u8(d) * 1000);
-	case 2: v = fdp_varint(d) & ((1ULL << 40) - 1); return clamp_ts(t + (int64_t)v);
-	case 3: v = fdp_varint(d) & ((1ULL << 40) - 1); return clamp_ts(t - (int64_t)v);
+	case 0:
+		return t;
+	case 1:
+		return clamp_ts(t + (int64_t)fdp_u8(d) * 1000);
+	case 2:
+		v = fdp_varint(d) & ((1ULL << 40) - 1);
+		return clamp_ts(t + (int64_t)v);
+	case 3:
+		v = fdp_varint(d) & ((1ULL << 40) - 1);
+		return clamp_ts(t - (int64_t)v);
 	case 4:
 		v = fdp_varint(d) & ((1ULL << 24) - 1);
 		return clamp_ts(t + (int64_t)v * 1000000);
-	case 5: return (int64_t)(fdp_le(d, 8) % ((uint64_t)READER_TS_MAX_NS + 1));
-	case 6: return clamp_ts(t + 1);
-	default: return clamp_ts(t - (int64_t)fdp_u8(d) * 1000);
+	case 5:
+		return (int64_t)(fdp_le(d, 8) % ((uint64_t)READER_TS_MAX_NS + 1));
+	case 6:
+		return clamp_ts(t + 1);
+	default:
+		return clamp_ts(t - (int64_t)fdp_u8(d) * 1000);
 	}
 }
 
@@ -104,8 +113,9 @@ static void check_hull(struct pt *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		double at = fit_at(&l, t[i]);
 		if (!(at <= y[i] + tol))
-			fprintf(stderr, "fuzz: %zu points, %d on the hull, line %.17g + %.17g t, "
-					"point %zu (%.17g, %.17g) is %.17g below it\n",
+			fprintf(stderr,
+				"fuzz: %zu points, %d on the hull, line %.17g + %.17g t, "
+				"point %zu (%.17g, %.17g) is %.17g below it\n",
 				n, k, l.a, l.b, i, t[i], y[i], at - y[i]);
 		FUZZ_CHECK(at <= y[i] + tol);
 	}
@@ -162,7 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fdp d = {data, size};
 	int64_t t0 = (int64_t)(fdp_le(&d, 8) % ((uint64_t)READER_TS_MAX_NS + 1));
 	int64_t coarse = (int64_t)fdp_le(&d, 8); /* a difference of two stamps */
-	coarse = coarse < -READER_TS_MAX_NS ? -READER_TS_MAX_NS
+	coarse = coarse < -READER_TS_MAX_NS  ? -READER_TS_MAX_NS
 		 : coarse > READER_TS_MAX_NS ? READER_TS_MAX_NS
 					     : coarse;
 	enum clock_choice choice = (enum clock_choice)(fdp_u8(&d) & 3);
@@ -193,15 +203,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 3:
 			FUZZ_CHECK(clock_est_add(e, dir, th, tg, rec) == 0);
 			if ((op & 3) == 3) { /* and one the other way, as near as y says */
-				enum direction o = dir == DIR_TO_GUEST ? DIR_FROM_GUEST : DIR_TO_GUEST;
+				enum direction o =
+				    dir == DIR_TO_GUEST ? DIR_FROM_GUEST : DIR_TO_GUEST;
 				FUZZ_CHECK(clock_est_add(e, o, th, tg, rec) == 0);
 			}
 			break;
 		case 1: {
 			uint8_t type = fdp_u8(&d), id = fdp_u8(&d), seq = fdp_u8(&d);
 			static const uint8_t types[4] = {8, 0, 128, 129};
-			FUZZ_CHECK(clock_est_add_echo(e, dir, (type & 0x80) ? type : types[type & 3],
-						      id, seq, th, tg) == 0);
+			FUZZ_CHECK(clock_est_add_echo(e, dir,
+						      (type & 0x80) ? type : types[type & 3], id,
+						      seq, th, tg) == 0);
 			break;
 		}
 		default: {
@@ -209,8 +221,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint32_t seq = (uint32_t)fdp_le(&d, 4), ack = (uint32_t)fdp_le(&d, 4);
 			uint32_t payload = (uint32_t)fdp_le(&d, 2);
 			bool has_ack = fdp_u8(&d) & 1;
-			FUZZ_CHECK(clock_est_add_tcp(e, dir, k, seq, ack, payload, has_ack, th, tg) ==
-				   0);
+			FUZZ_CHECK(
+			    clock_est_add_tcp(e, dir, k, seq, ack, payload, has_ack, th, tg) == 0);
 			break;
 		}
 		}

@@ -173,15 +173,15 @@ static void known_hosts(const uint8_t *kh, size_t kn, const uint8_t *key, size_t
 	if (port == 22 && strlen(host) < 3)
 		accept_new = false;
 	struct verr err = {0};
-	int v = ssh_hostkey_check(s, "fuzz", path, host, port, k, klen, type, "SHA256:x", accept_new,
-				  &err);
+	int v = ssh_hostkey_check(s, "fuzz", path, host, port, k, klen, type, "SHA256:x",
+				  accept_new, &err);
 	FUZZ_CHECK(v >= SSH_HOSTKEY_KNOWN && v <= SSH_HOSTKEY_ERROR);
 	FUZZ_CHECK((v == SSH_HOSTKEY_KNOWN || v == SSH_HOSTKEY_ADDED) == (err.status == VERR_OK));
 	FUZZ_CHECK(err.status == VERR_OK || err.status == VERR_REMOTE);
 	if (v == SSH_HOSTKEY_ADDED) {
 		struct verr e2 = {0};
-		int again = ssh_hostkey_check(s, "fuzz", path, host, port, k, klen, type, "SHA256:x",
-					      false, &e2);
+		int again = ssh_hostkey_check(s, "fuzz", path, host, port, k, klen, type,
+					      "SHA256:x", false, &e2);
 		if (again != SSH_HOSTKEY_KNOWN)
 			fprintf(stderr, "fuzz: added key not found again: %s\n", e2.msg);
 		FUZZ_CHECK(again == SSH_HOSTKEY_KNOWN);

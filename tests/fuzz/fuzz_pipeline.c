@@ -115,8 +115,10 @@ static int64_t move(int64_t t, int op, struct fdp *d)
 {
 	uint64_t v;
 	switch (op) {
-	case 0: return t;
-	case 1: return clamp_ts(t + (int64_t)fdp_u8(d) * 1000);
+	case 0:
+		return t;
+	case 1:
+		return clamp_ts(t + (int64_t)fdp_u8(d) * 1000);
 	case 2:
 		v = fdp_varint(d) & ((1ULL << 62) - 1);
 		return clamp_ts(t + (int64_t)v);
@@ -126,9 +128,12 @@ static int64_t move(int64_t t, int op, struct fdp *d)
 	case 4:
 		v = fdp_varint(d) & ((1ULL << 40) - 1);
 		return clamp_ts(t + (int64_t)v * 1000000);
-	case 5: return (int64_t)(fdp_le(d, 8) % ((uint64_t)READER_TS_MAX_NS + 1));
-	case 6: return clamp_ts(t + 1);
-	default: return clamp_ts(t - (int64_t)fdp_u8(d) * 1000);
+	case 5:
+		return (int64_t)(fdp_le(d, 8) % ((uint64_t)READER_TS_MAX_NS + 1));
+	case 6:
+		return clamp_ts(t + 1);
+	default:
+		return clamp_ts(t - (int64_t)fdp_u8(d) * 1000);
 	}
 }
 
@@ -183,8 +188,8 @@ static void write_reports(struct pipe *p, struct rtt_set *rs)
 	json_array_foreach(json_object_get(root, "ack"), i, e)
 	{
 		check_json_dist(json_object_get(e, "interarrival_us"));
-		FUZZ_CHECK(json_number_value(json_object_get(json_object_get(e, "interarrival_us"),
-							     "min")) >= 0);
+		FUZZ_CHECK(json_number_value(
+			       json_object_get(json_object_get(e, "interarrival_us"), "min")) >= 0);
 	}
 	json_array_foreach(json_object_get(root, "ack_compression"), i, e)
 	{
@@ -203,7 +208,7 @@ static void write_reports(struct pipe *p, struct rtt_set *rs)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int64_t WINDOWS_NS[8] = {1000,	    100000,	  1000000,	10000000,
+	static const int64_t WINDOWS_NS[8] = {1000,	 100000,    1000000,	10000000,
 					      100000000, 500000000, 1000000000, 2000000000};
 	static bool init;
 	if (!init) {
