@@ -69,6 +69,14 @@ static int manifest_points(struct analysis_opts *o, const char *dir, const char 
 				      path, i);
 			goto out;
 		}
+		/* the kernel's drop count, or null (unknown): a negative figure
+		 * would pass as "unknown" unseen */
+		if (dr && !json_is_null(dr) && !(json_is_integer(dr) && json_integer_value(dr) >= 0)) {
+			rc = verr_set(err, VERR_INPUT,
+				      "%s: point %zu: \"drops\" is not a count of packets or null", path,
+				      i);
+			goto out;
+		}
 		char *full;
 		if (asprintf(&full, file[0] == '/' ? "%.0s%s" : "%s/%s", dir, file) < 0) {
 			rc = verr_set(err, VERR_NOMEM, "out of memory");

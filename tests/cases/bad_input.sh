@@ -18,8 +18,9 @@ b = bytearray(data[:24]); struct.pack_into("<I", b, 20, 105)  # IEEE 802.11
 open(d + "/wifi.pcap", "wb").write(bytes(b) + data[24:])
 open(d + "/hdronly.pcap", "wb").write(data[:24])           # a valid, empty capture
 PY
-mkdir -p "$T/nodir" "$T/badman"
+mkdir -p "$T/nodir" "$T/badman" "$T/negdrops"
 echo '{"points": [' >"$T/badman/manifest.json"
+echo '{"points": [{"name": "nic", "file": "n.pcap", "drops": -5}]}' >"$T/negdrops/manifest.json"
 
 # check STATUS PATTERN ARGS...: one stderr line matching PATTERN, that status.
 check() {
@@ -41,6 +42,7 @@ check 2 "missing.pcap: No such file" analyze nic="$T/missing.pcap" guest="$G"
 check 2 "at least two points" analyze guest="$G"
 check 2 "nodir: no manifest.json and no captures" analyze "$T/nodir"
 check 2 "manifest.json: cannot read run manifest" analyze "$T/badman"
+check 2 "manifest.json: point 0: \"drops\" is not a count of packets or null" analyze "$T/negdrops"
 check 2 "expected POINT=FILE" analyze "$T/ok/nic.pcap"
 check 2 "--guest-ip: not an IPv4 or IPv6 address" analyze --guest-ip 10.0.0.300 nic="$N" guest="$G"
 check 2 "--window-ms: must be in" analyze --window-ms 0 nic="$N" guest="$G"
