@@ -1,5 +1,5 @@
 # vocalc — one plain Makefile.  `make`, `make deps`, `make check`, `make bench`,
-# `make install`.  SAN=1 builds an AddressSanitizer+UBSan variant into
+# `make install`, `make fuzz`.  SAN=1 builds an AddressSanitizer+UBSan variant into
 # build-san/, SAN=thread a ThreadSanitizer one into build-tsan/ (the reader
 # threads and their rings).
 #
@@ -43,10 +43,18 @@ LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
 TOOLS   := vocgen bareread vobackend vocaudit
 # static programs for the QEMU guest's initramfs (no libraries there, no sanitizers)
 STATIC_TOOLS := clockstep
+# LD_PRELOAD fault injection for tests/cases/nomem.sh (no sanitizers: theirs come first)
+PRELOADS := failmalloc
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# the fuzz harnesses (tests/fuzz/fuzz_NAME.c); in every build also as
+# BUILD/fuzz/replay_NAME, which replays inputs given as files
+# (tests/cases/regress.sh runs the regression inputs through them)
+FUZZERS := capture pipeline clock config
+REPLAYS := $(FUZZERS:%=$(BUILD)/fuzz/replay_%)
 
-all: $(BUILD)/vocalc $(TOOLS:%=$(BUILD)/tools/%) $(STATIC_TOOLS:%=$(BUILD)/tools/%) $(UNIT_TESTS)
+all: $(BUILD)/vocalc $(TOOLS:%=$(BUILD)/tools/%) $(STATIC_TOOLS:%=$(BUILD)/tools/%) $(UNIT_TESTS) \
+     $(REPLAYS) $(PRELOADS:%=$(BUILD)/tools/%.so)
 	@[ "$(BUILD)" != build ] || ln -sf build/vocalc vocalc
 
 $(BUILD)/vocalc: $(BUILD)/src/main.o $(LIB_OBJ)
@@ -55,6 +63,11 @@ $(BUILD)/tools/%: $(BUILD)/tools/%.o $(LIB_OBJ)
 	$(LINK)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
 	$(LINK)
+$(BUILD)/fuzz/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay.o $(LIB_OBJ)
+	$(LINK)
+$(PRELOADS:%=$(BUILD)/tools/%.so): $(BUILD)/tools/%.so: tools/%.c
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -O2 -std=c11 -Wall -Wextra $(CFLAGS) -o $@ $< -ldl
 $(STATIC_TOOLS:%=$(BUILD)/tools/%): $(BUILD)/tools/%: tools/%.c
 	@mkdir -p $(@D)
 	$(CC) -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra $(CFLAGS) -o $@ $<
@@ -71,6 +84,48 @@ $(BUILD)/tools/%.o: tools/%.c | pkgcheck
 $(BUILD)/tests/%.o: tests/unit/%.c | pkgcheck
 	@mkdir -p $(@D)
 	$(COMPILE) -Itests/unit -c -o $@ $<
+$(BUILD)/fuzz/%.o: tests/fuzz/%.c | pkgcheck
+	@mkdir -p $(@D)
+	$(COMPILE) -Itests/fuzz -c -o $@ $<
+
+# Fuzzing: the libFuzzer harnesses, built with clang (Debian clang-14,
+# libfuzzer-14-dev) and AddressSanitizer + UBSan into build-fuzz/ (the
+# project's objects with -fsanitize=fuzzer-no-link, so coverage guides the
+# fuzzer through them); `make fuzz` runs each for FUZZ_SECONDS and prints
+# its executions and coverage on one line; any crash, leak, timeout or
+# out-of-memory fails it (tests/fuzz/run.sh, which says where the input is).
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_COMPILE = $(FUZZ_CC) -pthread -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
+               -Wno-missing-field-initializers -MMD -MP -Isrc -O1 -g $(FUZZ_SAN) $(PKG_CFLAGS) \
+               $(CPPFLAGS)
+FUZZ_OBJ := $(LIB_SRC:src/%.c=build-fuzz/src/%.o)
+# The numeric modules without comparison tracing: what guides the fuzzer
+# there is coverage, not operands it could copy into the input (magic
+# numbers, sequence numbers), and tracing every compare of a fit's loops
+# halves the executions.
+FUZZ_NOCMP := clock_est clock_fit hashtab stats
+$(FUZZ_NOCMP:%=build-fuzz/src/%.o): FUZZ_COV_EXTRA := -fno-sanitize-coverage=trace-cmp
+
+# clang and its libFuzzer are not in DEB_PKGS (make deps): only make fuzz needs them
+fuzzcheck: | pkgcheck
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 && \
+	    echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' | \
+	    $(FUZZ_CC) -fsanitize=fuzzer -x c -o /dev/null - 2>/dev/null || \
+	    { echo "vocalc: make fuzz needs $(FUZZ_CC) with libFuzzer: apt-get install clang libfuzzer-14-dev" >&2; exit 1; }
+
+build-fuzz/src/%.o: src/%.c | pkgcheck fuzzcheck
+	@mkdir -p $(@D)
+	$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link $(FUZZ_COV_EXTRA) -c -o $@ $<
+build-fuzz/src/version.o: src/version.c VERSION | pkgcheck fuzzcheck
+	@mkdir -p $(@D)
+	$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link -DVOCALC_VERSION='"$(VERSION)"' -c -o $@ $<
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ) | pkgcheck fuzzcheck
+	$(FUZZ_COMPILE) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lm -pthread
+fuzz-build: $(FUZZERS:%=build-fuzz/fuzz_%)
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZERS)
 
 # The Debian packages the build, the tests and the benchmarks need (idempotent).
 DEB_PKGS := build-essential pkg-config libpcap-dev libssh2-1-dev libgsl-dev libjansson-dev zlib1g-dev \
@@ -148,8 +203,9 @@ install: $(BUILD)/vocalc
 	install -m 644 man/vocalc.1 $(DESTDIR)$(PREFIX)/share/man/man1/vocalc.1
 
 clean:
-	rm -rf build build-san build-tsan vocalc
+	rm -rf build build-san build-tsan build-fuzz vocalc
 
-.PHONY: all deps print-deb-pkgs pkgcheck demo demo-vm check check-e2e check-vm check-fresh bench install clean
+.PHONY: all deps print-deb-pkgs pkgcheck demo demo-vm check check-e2e check-vm check-fresh bench install clean \
+        fuzz fuzz-build fuzzcheck
 .SECONDARY:
--include $(wildcard build/*/*.d build-san/*/*.d build-tsan/*/*.d)
+-include $(wildcard build/*/*.d build-san/*/*.d build-tsan/*/*.d build-fuzz/*.d build-fuzz/*/*.d)

@@ -1299,7 +1299,7 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 	rc = 0;
 	goto out;
 nomem:
-	verr_set(err, VERR_INPUT, "out of memory");
+	verr_set(err, VERR_NOMEM, "out of memory");
 out:
 	json_decref(ja);
 	json_decref(jc);
@@ -1318,7 +1318,7 @@ int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg,
 {
 	struct ack_set *s = ack_set_create(cfg, (uint8_t)(1u << p));
 	if (s == NULL)
-		return verr_set(err, VERR_INPUT, "out of memory");
+		return verr_set(err, VERR_NOMEM, "out of memory");
 	int rc = -1, got;
 	uint64_t records = 0;
 	json_t *root = NULL;
@@ -1334,7 +1334,7 @@ int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg,
 		ro.allow_truncated = allow_truncated;
 		rtt_cfg_default(&ro.cfg);
 		if ((rs = rtt_set_create(&ro)) == NULL || (rt = rtt_set_tracker(rs, p)) == NULL) {
-			verr_set(err, VERR_INPUT, "out of memory");
+			verr_set(err, VERR_NOMEM, "out of memory");
 			goto out;
 		}
 	}
@@ -1347,7 +1347,7 @@ int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg,
 			continue;
 		if (ack_push(&s->tr[p], &pk, rp.ts_ns) != 0 ||
 		    (rt && pk.pclass == PROTO_TCP && rtt_push(rt, &pk, rp.ts_ns) != 0)) {
-			verr_set(err, VERR_INPUT, "out of memory");
+			verr_set(err, VERR_NOMEM, "out of memory");
 			goto out;
 		}
 	}

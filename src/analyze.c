@@ -1,6 +1,7 @@
 /* analyze — see analyze.h. */
 #include "analyze.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,7 +280,7 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 				ps->used++;
 			if (match_push(m, fp[best], &it->prep, (enum direction)it->dir, head_t[best],
 				       it->rec) != 0) {
-				verr_set(err, VERR_INPUT, "out of memory while matching");
+				verr_set(err, VERR_NOMEM, "out of memory while matching");
 				goto out;
 			}
 		}
@@ -366,7 +367,7 @@ static int coarse_offset(struct analysis *a, enum point host, int64_t *coarse, s
 	int rc = -1;
 	if (keys == NULL || hashtab_init(&tab, 1 << 16) != 0) {
 		free(keys);
-		return verr_set(err, VERR_INPUT, "out of memory");
+		return verr_set(err, VERR_NOMEM, "out of memory");
 	}
 	size_t nk = 0;
 	int64_t d_to[WANT], d_from[WANT]; /* delay + offset, delay - offset */
@@ -386,8 +387,10 @@ static int coarse_offset(struct analysis *a, enum point host, int64_t *coarse, s
 		struct match_prep mp;
 		match_prepare(&pk, &mp, NULL);
 		keys[nk] = (struct seen_key){.key = mp.key, .t = rp.ts_ns, .dir = (uint8_t)d};
-		if (hashtab_insert(&tab, &keys[nk].hn, mp.key_hash) != 0)
+		if (hashtab_insert(&tab, &keys[nk].hn, mp.key_hash) != 0) {
+			verr_set(err, VERR_NOMEM, "out of memory");
 			break;
+		}
 		nk++;
 	}
 	reader_close(r);
@@ -590,12 +593,14 @@ static void clock_journey(void *ctx, const struct journey_info *j)
 static int clock_solved(struct analysis *a, struct clock_pass *cp, struct verr *err)
 {
 	if (cp->failed || clock_est_solve(cp->est, a->o.clock_choice, &a->clock_rep) != 0)
-		return verr_set(err, VERR_INPUT, "out of memory while estimating the guest clock");
+		return verr_set(err, VERR_NOMEM, "out of memory while estimating the guest clock");
 	a->clock_rep.host_point = cp->host;
 	a->clock = a->clock_rep.model;
 	a->clock_estimated = true;
 	if (a->o.clock_csv && clock_est_write_csv(cp->est, &a->clock_rep, a->o.clock_csv) != 0)
-		return verr_set(err, VERR_INPUT, "writing the clock CSV failed");
+		return verr_set(err, VERR_INPUT, "writing %s failed: %s",
+				a->o.clock_csv_name ? a->o.clock_csv_name : "the clock CSV",
+				strerror(errno ? errno : EIO));
 	return 0;
 }
 
@@ -610,7 +615,7 @@ static int clock_begin(struct analysis *a, int64_t t0, struct clock_pass *cp,
 		return -1;
 	clock_model_manual(shift, t0, (double)cp->coarse, 0);
 	if ((cp->est = clock_est_create(t0, cp->coarse)) == NULL)
-		return verr_set(err, VERR_INPUT, "out of memory");
+		return verr_set(err, VERR_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -643,7 +648,7 @@ static int estimate_clock(struct analysis *a, int64_t t0, struct verr *err)
 	struct matcher *m = match_create(pts, CLOCK_WINDOW_NS, clock_journey, &cp);
 	int rc = -1;
 	if (m == NULL) {
-		verr_set(err, VERR_INPUT, "out of memory");
+		verr_set(err, VERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (stream(a, pts, &shift, m, true, NULL, NULL, err) != 0 || clock_solved(a, &cp, err) != 0)
@@ -876,7 +881,7 @@ static int run_main(struct analysis *a, const struct clock_model *clock, struct 
 	a->vo.impossible_ns = impossible_ns(clock);
 	struct matcher *m = match_create(a->mask, o->window_ns, journey, a);
 	if (m == NULL)
-		return verr_set(err, VERR_INPUT, "out of memory");
+		return verr_set(err, VERR_NOMEM, "out of memory");
 	/* TCP round trips and ACK streams per point, on the reader threads */
 	struct feed_taps taps[POINT_N];
 	memset(taps, 0, sizeof taps);
@@ -915,19 +920,19 @@ static int run_main(struct analysis *a, const struct clock_model *clock, struct 
 	if (a->ack && ack_set_finish(a->ack) != 0)
 		a->tap_failed = true;
 	if (rc == 0 && a->tap_failed)
-		rc = verr_set(err, VERR_INPUT, "out of memory while tracking round trips or ACKs");
+		rc = verr_set(err, VERR_NOMEM, "out of memory while tracking round trips or ACKs");
 	if (rc == 0)
 		a->mc = *match_counts(m);
 	match_delete(m);
 	if (rc == 0 && a->vo.failed)
-		rc = verr_set(err, VERR_INPUT, "out of memory while recording delays");
+		rc = verr_set(err, VERR_NOMEM, "out of memory while recording delays");
 	return rc;
 }
 
 static int summarize(struct analysis *a, struct verr *err)
 {
 	if (vo_summarize(&a->vo, 2) != 0)
-		return verr_set(err, VERR_INPUT, "out of memory while recording delays");
+		return verr_set(err, VERR_NOMEM, "out of memory while recording delays");
 	return 0;
 }
 
@@ -1038,7 +1043,7 @@ static int one_pass(struct analysis *a, bool *redo, struct verr *err)
 		goto out;
 	cp.track = true;
 	if (runs_init(&cp.runs) != 0) {
-		rc = verr_set(err, VERR_INPUT, "out of memory");
+		rc = verr_set(err, VERR_NOMEM, "out of memory");
 		goto out;
 	}
 	a->pass_clock = &cp;
@@ -1058,7 +1063,7 @@ static int one_pass(struct analysis *a, bool *redo, struct verr *err)
 	a->interim_solves = cp.niv;
 	a->vo.impossible_ns = impossible_ns(&a->clock);
 	if (vo_apply_clock(&a->vo, &a->clock, cp.coarse, a->vo.impossible_ns) != 0) {
-		rc = verr_set(err, VERR_INPUT, "out of memory while recording delays");
+		rc = verr_set(err, VERR_NOMEM, "out of memory while recording delays");
 		goto out;
 	}
 	vo_defer_end(&a->vo);

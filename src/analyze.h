@@ -29,6 +29,7 @@ struct analysis_opts {
 	int64_t window_ns;	   /* matching window */
 	enum clock_choice clock_choice; /* --clock-method; CHOOSE_AUTO: hull, else probe */
 	FILE *clock_csv;		/* per-pair clock rows (vocalc drift --csv), or NULL */
+	const char *clock_csv_name;	/* its name, for messages */
 	bool no_rtt;                /* --no-rtt: skip the TCP round trips */
 	bool no_ack;                /* --no-ack: skip the ACK streams */
 	bool no_vo;                 /* vocalc ack: the csv is the ACK rows, not the packets' */

@@ -37,6 +37,14 @@ int64_t clock_guest_to_host(const struct clock_model *m, int64_t guest_ns, uint6
 	/* guest = host + off + skew*(host - t0)  =>  host - t0 = (guest - t0 - off)/(1+skew).
 	 * Work relative to t0 so the double keeps ns resolution. */
 	double rel = (double)(guest_ns - s->t0_ns) - s->offset_ns;
+	double host = (double)s->t0_ns + rel / (1.0 + s->skew);
+	/* A model can put a guest stamp at a time no capture has (an offset
+	 * given or fitted beyond the captures, a skew near -100 %): it lands
+	 * at the end of the range, never an overflow (or NaN). */
+	if (!(host > 0))
+		return 0;
+	if (host >= (double)CLOCK_HOST_MAX_NS)
+		return CLOCK_HOST_MAX_NS;
 	return s->t0_ns + (int64_t)llround(rel / (1.0 + s->skew));
 }
 

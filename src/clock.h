@@ -42,7 +42,10 @@ void clock_model_manual(struct clock_model *m, int64_t t0_ns, double offset_ns, 
 
 /* Host time at which a guest clock read guest_ns, in the guest capture's
  * record `record` (0-based).  Exact inverse of
- * guest = host + offset + skew * (host - t0), in the record's segment. */
+ * guest = host + offset + skew * (host - t0), in the record's segment;
+ * within [0, CLOCK_HOST_MAX_NS] (reader.h's range of stamps), saturating
+ * there for a model that puts the stamp outside. */
+#define CLOCK_HOST_MAX_NS ((int64_t)1 << 62)
 int64_t clock_guest_to_host(const struct clock_model *m, int64_t guest_ns, uint64_t record);
 
 /* guest - host (ns) at host time t_ns by segment s's line. */

@@ -229,7 +229,10 @@ static int add_exchange(struct clock_est *e, enum direction req_dir, int64_t a_t
 	e->probes_seen++;
 	if (grow((void **)&e->pr, &e->cappr, e->npr, sizeof *e->pr) != 0)
 		return -1;
-	e->pr[e->npr++] = (struct probe){secs(e, (a_th + b_th) / 2), off, rtt};
+	/* the middle, (a + b) / 2 without the sum, which can overflow (stamps are
+	 * not negative: reader.h) */
+	int64_t mid = (a_th >> 1) + (b_th >> 1) + (a_th & b_th & 1);
+	e->pr[e->npr++] = (struct probe){secs(e, mid), off, rtt};
 	return 0;
 }
 
@@ -424,8 +427,13 @@ static int fit_segment(const struct clock_est *e, uint64_t lo, uint64_t hi, uint
 		s->ols_offset_ns = (ft.a - ff.a) / 2;
 		s->ols_skew = (ft.b - ff.b) / 2 * 1e-9;
 	}
-	s->have_robust = clock_fit_robust(to.t, to.y, to.n, &ft) == 0 &&
-			 clock_fit_robust(from.t, from.y, from.n, &ff) == 0;
+	int rt = clock_fit_robust(to.t, to.y, to.n, &ft);
+	int rf = rt == -2 ? -2 : clock_fit_robust(from.t, from.y, from.n, &ff);
+	if (rt == -2 || rf == -2) {
+		rc = -1; /* no memory: not a fit that did not settle */
+		goto out;
+	}
+	s->have_robust = rt == 0 && rf == 0;
 	if (s->have_robust) {
 		s->robust_offset_ns = (ft.a - ff.a) / 2;
 		s->robust_skew = (ft.b - ff.b) / 2 * 1e-9;
@@ -518,7 +526,8 @@ static double median(double *v, size_t n)
 /* Offsets of fixed windows of time from the minima of both directions; a
  * step shows as a jump beyond what the windows' noise and the skew explain.
  * For each step, the records of the windows around it, [ex_lo, ex_hi),
- * whose side of the step is not yet known.  Returns the number of steps. */
+ * whose side of the step is not yet known.  Returns the number of steps, -1
+ * when memory is exhausted. */
 static int find_steps(const struct clock_est *e, uint64_t *ex_lo, uint64_t *ex_hi, int maxcut)
 {
 	if (e->n < 20)
@@ -530,37 +539,37 @@ static int find_steps(const struct clock_est *e, uint64_t *ex_lo, uint64_t *ex_h
 		wd = 0.05;
 	if (wd > 2)
 		wd = 2;
-	size_t nw = (size_t)(dur / wd) + 1;
-	double *mt = malloc(nw * sizeof *mt), *mf = malloc(nw * sizeof *mf);
-	uint64_t *rlo = malloc(nw * sizeof *rlo), *rhi = malloc(nw * sizeof *rhi);
-	struct window *w = malloc(nw * sizeof *w);
-	double *d = malloc(nw * sizeof *d), *dd = malloc(nw * sizeof *dd);
+	/* The windows that hold pairs, in time order: the pairs are sorted by
+	 * host time, so one pass over them makes them, however long the span
+	 * (an array per window of the span would be sized by the stamps: 146
+	 * years of 2 s windows is 18 GB). */
+	struct window *w = malloc(e->n * sizeof *w);
+	double *d = malloc(e->n * sizeof *d), *dd = malloc(e->n * sizeof *dd);
 	int ncut = 0;
-	if (!mt || !mf || !rlo || !rhi || !w || !d || !dd)
-		goto out;
-	for (size_t i = 0; i < nw; i++) {
-		mt[i] = mf[i] = INFINITY;
-		rlo[i] = UINT64_MAX;
-		rhi[i] = 0;
-	}
-	for (size_t i = 0; i < e->n; i++) {
-		const struct pair *p = &e->p[i];
-		size_t k = (size_t)((double)(p->t - t_first) / 1e9 / wd);
-		if (k >= nw)
-			k = nw - 1;
-		double *m = p->dir == DIR_TO_GUEST ? &mt[k] : &mf[k];
-		if (p->y < *m)
-			*m = (double)p->y;
-		if (p->rec < rlo[k])
-			rlo[k] = p->rec;
-		if (p->rec > rhi[k])
-			rhi[k] = p->rec;
-	}
 	size_t n = 0;
-	for (size_t i = 0; i < nw; i++)
-		if (isfinite(mt[i]) && isfinite(mf[i]))
-			w[n++] = (struct window){t_first + (int64_t)(i * wd * 1e9), (mt[i] - mf[i]) / 2,
-						 mt[i] + mf[i], rlo[i], rhi[i]};
+	if (!w || !d || !dd) {
+		ncut = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < e->n;) {
+		size_t k = (size_t)((double)(e->p[i].t - t_first) / 1e9 / wd), j = i;
+		double mt = INFINITY, mf = INFINITY;
+		uint64_t rlo = UINT64_MAX, rhi = 0;
+		for (; j < e->n && (size_t)((double)(e->p[j].t - t_first) / 1e9 / wd) == k; j++) {
+			const struct pair *p = &e->p[j];
+			double *m = p->dir == DIR_TO_GUEST ? &mt : &mf;
+			if (p->y < *m)
+				*m = (double)p->y;
+			if (p->rec < rlo)
+				rlo = p->rec;
+			if (p->rec > rhi)
+				rhi = p->rec;
+		}
+		if (isfinite(mt) && isfinite(mf))
+			w[n++] = (struct window){t_first + (int64_t)(k * wd * 1e9), (mt - mf) / 2, mt + mf,
+						 rlo, rhi};
+		i = j;
+	}
 	if (n < 4)
 		goto out;
 	/* jumps between windows, less the drift the median jump rate says */
@@ -597,10 +606,6 @@ static int find_steps(const struct clock_est *e, uint64_t *ex_lo, uint64_t *ex_h
 		i = j + 1;
 	}
 out:
-	free(mt);
-	free(mf);
-	free(rlo);
-	free(rhi);
 	free(w);
 	free(d);
 	free(dd);
@@ -885,6 +890,8 @@ static int solve_envelopes(struct clock_est *e, struct clock_report *r)
 {
 	uint64_t ex_lo[CLOCK_MAX_SEGMENTS], ex_hi[CLOCK_MAX_SEGMENTS];
 	int ncut = find_steps(e, ex_lo, ex_hi, CLOCK_MAX_SEGMENTS - 1);
+	if (ncut < 0)
+		return -1;
 	struct clock_seg_report env[CLOCK_MAX_SEGMENTS];
 	bool thick[CLOCK_MAX_SEGMENTS];
 retry:

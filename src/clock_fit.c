@@ -4,6 +4,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_fit.h>
 #include <gsl/gsl_multifit.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 /* > 0 when o, p, q turn left (counter-clockwise). */
@@ -66,6 +67,17 @@ int clock_fit_ols(const double *t, const double *y, size_t n, struct fit_line *o
 	return 0;
 }
 
+/* Whether GSL's robust workspace got all its parts: gsl_multifit_robust_alloc
+ * (GSL 2.7) returns a workspace even when some of its matrix and vector
+ * allocations failed, and the fit then dereferences the NULL (found by
+ * tests/cases/nomem.sh's fault injection). */
+static bool robust_whole(const gsl_multifit_robust_workspace *w)
+{
+	const gsl_multifit_linear_workspace *l = w->multifit_p;
+	return w->r && w->weights && w->c_prev && w->resfac && w->psi && w->dpsi && w->QSI &&
+	       w->D && w->workn && l && l->A && l->Q && l->QSI && l->S && l->t && l->xt && l->D;
+}
+
 int clock_fit_robust(const double *t, const double *y, size_t n, struct fit_line *out)
 {
 	if (n < 3)
@@ -74,8 +86,8 @@ int clock_fit_robust(const double *t, const double *y, size_t n, struct fit_line
 	gsl_vector *Y = gsl_vector_alloc(n), *c = gsl_vector_alloc(2);
 	gsl_matrix *cov = gsl_matrix_alloc(2, 2);
 	gsl_multifit_robust_workspace *w = gsl_multifit_robust_alloc(gsl_multifit_robust_bisquare, n, 2);
-	int rc = -1;
-	if (X && Y && c && cov && w) {
+	int rc = X && Y && c && cov && w && robust_whole(w) ? -1 : -2;
+	if (rc == -1) {
 		for (size_t i = 0; i < n; i++) {
 			gsl_matrix_set(X, i, 0, 1.0);
 			gsl_matrix_set(X, i, 1, t[i]);
@@ -92,7 +104,8 @@ int clock_fit_robust(const double *t, const double *y, size_t n, struct fit_line
 		}
 		gsl_set_error_handler(old);
 	}
-	gsl_multifit_robust_free(w);
+	if (w) /* unlike the matrix and vector frees, it does not take NULL */
+		gsl_multifit_robust_free(w);
 	gsl_matrix_free(cov);
 	gsl_vector_free(c);
 	gsl_vector_free(Y);

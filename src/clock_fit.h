@@ -31,7 +31,7 @@ int clock_fit_hull(const double *t, const double *y, size_t n, struct fit_line *
 int clock_fit_ols(const double *t, const double *y, size_t n, struct fit_line *out);
 
 /* Robust least squares, bisquare weights (gsl_multifit_robust).  -1 if n < 3
- * or the fit fails. */
+ * or the fit fails, -2 when memory is exhausted. */
 int clock_fit_robust(const double *t, const double *y, size_t n, struct fit_line *out);
 
 #endif

@@ -15,6 +15,7 @@
  * it waits; a bounded wait time covers a wakeup lost in a race. */
 #include "feed.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -28,6 +29,10 @@
 #include <unistd.h>
 
 enum { RING = 4096, BATCH = 64 };
+
+/* What the reader gives, the clock model keeps: the matcher and the trackers
+ * get stamps of one range, whichever point they come from. */
+_Static_assert(CLOCK_HOST_MAX_NS == READER_TS_MAX_NS, "one range of stamps");
 
 struct feed {
 	/* set before the thread starts, then read-only */
@@ -207,7 +212,7 @@ struct feed *feed_start(struct reader *r, enum point p, const struct clock_model
 		free(f);
 		free(ring);
 		reader_close(r);
-		verr_set(err, VERR_INPUT, "out of memory");
+		verr_set(err, VERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	f->r = r;
@@ -219,8 +224,10 @@ struct feed *feed_start(struct reader *r, enum point p, const struct clock_model
 	f->ring = ring;
 	int rc = pthread_create(&f->thread, NULL, produce, f);
 	if (rc != 0) {
-		verr_set(err, VERR_INPUT, "%s: cannot start a reader thread: %s", reader_path(r),
-			 strerror(rc));
+		/* EAGAIN: no memory for the thread's stack, or no thread left */
+		verr_set(err, rc == EAGAIN ? VERR_NOMEM : VERR_INPUT,
+			 "%s: cannot start a reader thread%s: %s", reader_path(r),
+			 rc == EAGAIN ? " (out of memory or threads)" : "", strerror(rc));
 		reader_close(r);
 		free(ring);
 		free(f);

@@ -29,12 +29,17 @@ struct hnode *hashtab_find(const struct hashtab *t, uint64_t hash, const void *k
 	return NULL;
 }
 
+/* Both walks stop after the table's last node: a table grows with a burst
+ * and never shrinks, and a sweep of a sparse one need not visit every
+ * empty bucket after it. */
 void hashtab_free_if(struct hashtab *t, bool (*drop)(struct hnode *n, void *ctx), void *ctx)
 {
-	for (size_t i = 0; t->b && i <= t->mask; i++) {
+	size_t left = t->count;
+	for (size_t i = 0; t->b && left > 0 && i <= t->mask; i++) {
 		struct hnode **slot = &t->b[i];
 		while (*slot) {
 			struct hnode *n = *slot;
+			left--;
 			if (drop(n, ctx)) {
 				*slot = n->next;
 				t->count--;
@@ -48,11 +53,13 @@ void hashtab_free_if(struct hashtab *t, bool (*drop)(struct hnode *n, void *ctx)
 
 void hashtab_free_nodes(struct hashtab *t)
 {
-	for (size_t i = 0; t->b && i <= t->mask; i++) {
+	size_t left = t->count;
+	for (size_t i = 0; t->b && left > 0 && i <= t->mask; i++) {
 		struct hnode *n = t->b[i];
 		while (n) {
 			struct hnode *next = n->next;
 			free(n);
+			left--;
 			n = next;
 		}
 	}

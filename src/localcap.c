@@ -43,7 +43,7 @@ struct localcap *localcap_start(const char *ifname, int snaplen, const char *fil
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	struct localcap *c = calloc(1, sizeof *c);
 	if (c == NULL) {
-		verr_set(err, VERR_REMOTE, "out of memory");
+		verr_set(err, VERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	c->p = pcap_create(ifname, eb);

@@ -1,11 +1,12 @@
 /* vocalc — how much latency virtualization adds to a VM's traffic, and where.
  * main: command line (CONTRACT.md "Commands"), exit status mapping. */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <gsl/gsl_errno.h>
 #include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
+#include "inputs.h"
 #include "oneshot.h"
 #include "reader.h"
 #include "report.h"
@@ -143,19 +145,6 @@ static const struct option LONG_OPTS[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* Holds strings built while parsing (manifest paths) until exit. */
-struct strpool {
-	char *s[64];
-	int n;
-};
-
-static const char *pool_add(struct strpool *sp, char *s)
-{
-	if (s && sp->n < 64)
-		sp->s[sp->n++] = s;
-	return s;
-}
-
 /* "--name" of the option with value c in table t (argv[optind - 1] is the
  * option's value, not its name, when the value came as a separate word). */
 static const char *opt_name(const struct option *t, int c)
@@ -188,229 +177,11 @@ static int add_guest_ip(struct addrset *s, const char *text, struct verr *err)
 	return 0;
 }
 
-static int add_point(struct analysis_opts *o, const char *name, unsigned len, const char *file,
-		     int64_t drops, struct verr *err)
-{
-	int p = point_from_name(name, len);
-	if (p < 0)
-		return verr_set(err, VERR_INPUT,
-				"%s: unknown point '%.*s' (points are nic, bridge, vnet, guest)",
-				file, (int)len, name);
-	if (*file == '\0')
-		return verr_set(err, VERR_INPUT, "%.*s=: no file named (FILE - is standard input)",
-				(int)len, name);
-	/* standard input is one stream: one point can have it */
-	for (int q = 0; q < POINT_N; q++)
-		if (strcmp(file, "-") == 0 && o->file[q] && strcmp(o->file[q], "-") == 0 && q != p)
-			return verr_set(err, VERR_INPUT,
-					"-: standard input given for both %s and %s; it holds one "
-					"capture",
-					point_name((enum point)q), point_name((enum point)p));
-	if (o->file[p])
-		return verr_set(err, VERR_INPUT, "%s: two files for point %s (%s and %s)", file,
-				point_name((enum point)p), o->file[p], file);
-	o->file[p] = file;
-	o->drops[p] = drops;
-	return 0;
-}
-
-static int load_dir_by_name(struct analysis_opts *o, const char *dir, const char *cmd,
-			    struct strpool *sp, struct verr *err);
-
-/* RUN_DIR/manifest.json: {"points": [{"name": ..., "file": ..., "drops": n|null}]};
- * a directory without one: its captures named by point. */
-static int load_manifest(struct analysis_opts *o, const char *dir, const char *cmd,
-			 struct strpool *sp, struct verr *err)
-{
-	char *path;
-	if (asprintf(&path, "%s/manifest.json", dir) < 0)
-		return verr_set(err, VERR_INPUT, "out of memory");
-	pool_add(sp, path);
-	struct stat st;
-	if (stat(path, &st) != 0 && errno == ENOENT)
-		return load_dir_by_name(o, dir, cmd, sp, err);
-	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je);
-	if (root == NULL && je.line < 1)
-		return verr_set(err, VERR_INPUT, "%s: cannot read run manifest: %s", path,
-				strerror(errno));
-	if (root == NULL)
-		return verr_set(err, VERR_INPUT, "%s: cannot read run manifest: %s (line %d)", path,
-				je.text, je.line);
-	json_t *points = json_object_get(root, "points");
-	int rc = 0;
-	if (!json_is_array(points) || json_array_size(points) == 0) {
-		rc = verr_set(err, VERR_INPUT, "%s: no \"points\" array", path);
-		goto out;
-	}
-	size_t i;
-	json_t *pt;
-	json_array_foreach(points, i, pt)
-	{
-		const char *name = json_string_value(json_object_get(pt, "name"));
-		const char *file = json_string_value(json_object_get(pt, "file"));
-		json_t *dr = json_object_get(pt, "drops");
-		if (!name || !file) {
-			rc = verr_set(err, VERR_INPUT, "%s: point %zu lacks \"name\" or \"file\"",
-				      path, i);
-			goto out;
-		}
-		char *full;
-		if (asprintf(&full, file[0] == '/' ? "%.0s%s" : "%s/%s", dir, file) < 0) {
-			rc = verr_set(err, VERR_INPUT, "out of memory");
-			goto out;
-		}
-		pool_add(sp, full);
-		if (add_point(o, name, (unsigned)strlen(name), full,
-			      json_is_integer(dr) ? json_integer_value(dr) : -1, err) != 0) {
-			rc = -1;
-			goto out;
-		}
-	}
-out:
-	json_decref(root);
-	return rc;
-}
-
-/* Capture names a directory without a manifest is read by: POINT + one of
- * these (gzip'd ones are decompressed as they are read). */
-static const char *const CAPTURE_EXT[] = {".pcap", ".pcapng", ".pcap.gz", ".pcapng.gz"};
-enum { N_CAPTURE_EXT = sizeof CAPTURE_EXT / sizeof CAPTURE_EXT[0] };
-
-static bool has_capture_ext(const char *name)
-{
-	size_t n = strlen(name);
-	for (int k = 0; k < N_CAPTURE_EXT; k++) {
-		size_t e = strlen(CAPTURE_EXT[k]);
-		if (n > e && strcmp(name + n - e, CAPTURE_EXT[k]) == 0)
-			return true;
-	}
-	return false;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* A directory without manifest.json: its captures named by point (nic.pcap,
- * vnet.pcapng, guest.pcap.gz ...) are taken, and stderr says so.  When the
- * names do not decide (two files for a point, or none named by point), the
- * error gives the POINT=FILE command to use instead. */
-static int load_dir_by_name(struct analysis_opts *o, const char *dir_given, const char *cmd,
-			    struct strpool *sp, struct verr *err)
-{
-	char dir[1024]; /* without trailing slashes: the paths printed read plainly */
-	snprintf(dir, sizeof dir, "%s", dir_given);
-	for (size_t l = strlen(dir); l > 1 && dir[l - 1] == '/'; l--)
-		dir[l - 1] = '\0';
-	DIR *d = opendir(dir);
-	if (d == NULL)
-		return verr_set(err, VERR_INPUT, "%s: %s", dir, strerror(errno));
-	char *names[256];
-	int n = 0;
-	for (struct dirent *e; (e = readdir(d)) != NULL && n < 256;)
-		if (e->d_name[0] != '.' && has_capture_ext(e->d_name) &&
-		    (names[n] = strdup(e->d_name)) != NULL)
-			n++;
-	closedir(d);
-	qsort(names, (size_t)n, sizeof names[0], cmp_str);
-	const char *by_point[POINT_N][N_CAPTURE_EXT] = {{NULL}};
-	int count[POINT_N] = {0}, npoints = 0, rc = -1;
-	for (int i = 0; i < n; i++)
-		for (int p = 0; p < POINT_N; p++) {
-			const char *pn = point_name((enum point)p);
-			size_t l = strlen(pn);
-			for (int k = 0; k < N_CAPTURE_EXT; k++)
-				if (strncmp(names[i], pn, l) == 0 &&
-				    strcmp(names[i] + l, CAPTURE_EXT[k]) == 0)
-					by_point[p][count[p]++] = names[i];
-		}
-	char cmdline[512], ambiguous[256] = "";
-	int len = snprintf(cmdline, sizeof cmdline, "vocalc %s", cmd);
-	for (int p = 0; p < POINT_N; p++) {
-		if (count[p] == 0)
-			continue;
-		npoints++;
-		if (count[p] > 1 && ambiguous[0] == '\0')
-			snprintf(ambiguous, sizeof ambiguous, "%s and %s could both be point %s",
-				 by_point[p][0], by_point[p][1], point_name((enum point)p));
-		if (len < (int)sizeof cmdline)
-			len += snprintf(cmdline + len, sizeof cmdline - (size_t)len, " %s=%s/%s",
-					point_name((enum point)p), dir, by_point[p][0]);
-	}
-	if (n == 0) {
-		verr_set(err, VERR_INPUT,
-			 "%s: no manifest.json and no captures (*.pcap, *.pcapng, with or without .gz)",
-			 dir);
-	} else if (ambiguous[0]) {
-		verr_set(err, VERR_INPUT, "%s: no manifest.json, and %s: say which, e.g. %s", dir,
-			 ambiguous, cmdline);
-	} else if (npoints == 0) {
-		len = snprintf(cmdline, sizeof cmdline, "vocalc %s", cmd);
-		for (int i = 0; i < n && i < 4 && len < (int)sizeof cmdline; i++)
-			len += snprintf(cmdline + len, sizeof cmdline - (size_t)len, " POINT=%s/%s", dir,
-					names[i]);
-		verr_set(err, VERR_INPUT,
-			 "%s: no manifest.json, and no capture is named by its point (nic, bridge, "
-			 "vnet, guest + .pcap or .pcapng, .gz or not): give them as %s (POINT: nic, "
-			 "bridge, vnet or guest)",
-			 dir, cmdline);
-	} else {
-		rc = 0;
-		for (int p = 0; p < POINT_N && rc == 0; p++) {
-			if (count[p] == 0)
-				continue;
-			char *full;
-			if (asprintf(&full, "%s/%s", dir, by_point[p][0]) < 0) {
-				rc = verr_set(err, VERR_INPUT, "out of memory");
-				break;
-			}
-			pool_add(sp, full);
-			rc = add_point(o, point_name((enum point)p), (unsigned)strlen(point_name((enum point)p)),
-				       full, -1, err);
-		}
-		if (rc == 0)
-			fprintf(stderr, "vocalc: %s has no manifest.json: reading the captures named by "
-					"point:%s\n",
-				dir, cmdline + strlen("vocalc ") + strlen(cmd));
-	}
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	return rc;
-}
-
 static bool same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
 	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
 	       sa.st_ino == sb.st_ino;
-}
-
-/* The inputs after the options: POINT=FILE, run directories, and (when
- * bare_point is not NULL) bare FILEs taken as captured at bare_point. */
-static int add_inputs(struct analysis_opts *o, int first, int argc, char **argv,
-		      const char *bare_point, const char *cmd, struct strpool *sp,
-		      struct verr *err)
-{
-	for (int i = first; i < argc; i++) {
-		const char *eq = strchr(argv[i], '=');
-		struct stat st;
-		if (eq == NULL && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (load_manifest(o, argv[i], cmd, sp, err) != 0)
-				return -1;
-		} else if (eq == NULL && bare_point) {
-			if (add_point(o, bare_point, (unsigned)strlen(bare_point), argv[i], -1, err) != 0)
-				return -1;
-		} else if (eq == NULL) {
-			return verr_set(err, VERR_INPUT,
-					"%s: expected POINT=FILE (e.g. guest=%s) or a run directory",
-					reader_display_name(argv[i]), argv[i]);
-		} else if (add_point(o, argv[i], (unsigned)(eq - argv[i]), eq + 1, -1, err) != 0) {
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* Every capture given has a record: a header-only capture (tcpdump stopped
@@ -433,6 +204,27 @@ static int check_has_records(const char *const file[POINT_N], bool allow_truncat
 	return 0;
 }
 
+/* Closes an output (a --csv file; f == stdout: flushed, not closed) and
+ * says whether everything written reached it: a full disk shows as an
+ * error of the stream at any earlier write, or of the last flush. */
+static int finish_output(FILE *f, const char *name, struct verr *err)
+{
+	bool bad = ferror(f) != 0;
+	int e = bad ? EIO : 0;
+	errno = 0;
+	if (fflush(f) != 0) {
+		bad = true;
+		e = errno ? errno : EIO;
+	}
+	if (f != stdout && fclose(f) != 0 && !bad) {
+		bad = true;
+		e = errno ? errno : EIO;
+	}
+	if (bad)
+		return verr_set(err, VERR_INPUT, "writing %s failed: %s", name, strerror(e));
+	return 0;
+}
+
 /* Opens a CSV output, refusing to write over one of the captures. */
 static FILE *open_csv(const char *path, const char *const file[POINT_N], struct verr *err)
 {
@@ -444,7 +236,7 @@ static FILE *open_csv(const char *path, const char *const file[POINT_N], struct 
 		}
 	FILE *f = fopen(path, "w");
 	if (f == NULL)
-		verr_set(err, VERR_INPUT, "%s: %s", path, strerror(errno));
+		verr_set(err, verr_status_of(errno), "%s: %s", path, strerror(errno));
 	return f;
 }
 
@@ -548,7 +340,7 @@ static int cmd_rtt(int argc, char **argv, struct verr *err)
 		verr_set(err, VERR_INPUT, "rtt: give a capture FILE or POINT=FILE arguments");
 		goto out;
 	}
-	if (add_inputs(&ao, optind, argc, argv, bare_point, "rtt", &sp, err) != 0 ||
+	if (inputs_add(&ao, optind, argc, argv, bare_point, "rtt", &sp, err) != 0 ||
 	    check_has_records(ao.file, o.allow_truncated, err) != 0)
 		goto out;
 	int npts = 0;
@@ -580,11 +372,10 @@ static int cmd_rtt(int argc, char **argv, struct verr *err)
 	rc = rtt_run(&o, samples ? stderr : stdout, err);
 	if (have_clock)
 		analysis_free(&clk);
-	if (o.csv && fclose(o.csv) != 0 && rc == 0)
-		rc = verr_set(err, VERR_INPUT, "%s: %s", csv_path, strerror(errno));
+	if (o.csv && finish_output(o.csv, csv_path, err) != 0)
+		rc = -1;
 out:
-	for (int i = 0; i < sp.n; i++)
-		free(sp.s[i]);
+	strpool_free(&sp);
 	return rc;
 }
 
@@ -779,7 +570,7 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 		verr_set(err, VERR_INPUT, "%s: give POINT=FILE arguments or a run directory", name);
 		goto out;
 	}
-	if (add_inputs(&o, optind, argc, argv, bare_point, name, &sp, err) != 0 ||
+	if (inputs_add(&o, optind, argc, argv, bare_point, name, &sp, err) != 0 ||
 	    check_has_records(o.file, o.allow_truncated, err) != 0)
 		goto out;
 	if (cmd == CMD_ACK) {
@@ -797,8 +588,10 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 	if (csv_path) {
 		if ((csv = open_csv(csv_path, o.file, err)) == NULL)
 			goto out;
-		if (cmd == CMD_DRIFT)
+		if (cmd == CMD_DRIFT) {
 			o.clock_csv = csv;
+			o.clock_csv_name = csv_path;
+		}
 		else if (cmd == CMD_ACK)
 			o.ack.csv = csv;
 		else
@@ -829,16 +622,18 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 						 : cmd == CMD_ACK ? REPORT_ACK
 								  : REPORT_ANALYSIS,
 					 .verbose = verbose};
+		/* the report's writers fail on a stream error, or when jansson
+		 * cannot allocate (the stream is fine then) */
+		ro.out_name = "standard output";
 		if (report_write(stdout, &ro, &a, err) == 0)
 			rc = 0;
 	}
 	analysis_free(&a);
 close:
-	if (csv && fclose(csv) != 0 && rc == 0)
-		rc = verr_set(err, VERR_INPUT, "%s: %s", csv_path, strerror(errno));
+	if (csv && finish_output(csv, csv_path, err) != 0)
+		rc = -1;
 out:
-	for (int i = 0; i < sp.n; i++)
-		free(sp.s[i]);
+	strpool_free(&sp);
 	return rc;
 }
 
@@ -1083,9 +878,25 @@ static int cmd_oneshot(int argc, char **argv, bool *reported, struct verr *err)
 	return oneshot_run(&o, &ao, stdout, reported, err);
 }
 
+/* jansson's constructors return NULL when memory runs out, and its setters
+ * and appends take a NULL as nothing to add: a JSON report (or a run's
+ * manifest) would lose parts silently.  Its allocations go through this,
+ * which remembers a failure; main then says so (exit 4), whoever built the
+ * document. */
+static atomic_bool json_nomem;
+
+static void *json_alloc(size_t n)
+{
+	void *p = malloc(n);
+	if (p == NULL)
+		atomic_store(&json_nomem, true);
+	return p;
+}
+
 int main(int argc, char **argv)
 {
 	struct verr err = {0};
+	json_set_alloc_funcs(json_alloc, free);
 	/* GSL's default handler aborts; vocalc checks every GSL return instead. */
 	gsl_set_error_handler_off();
 	if (argc < 2) {
@@ -1098,16 +909,14 @@ int main(int argc, char **argv)
 		fputs(USAGE, stdout);
 		fputs("\n", stdout);
 		fputs(ONESHOT_USAGE, stdout);
-		return 0;
-	}
-	if (strcmp(cmd, "--version") == 0) {
+		rc = 0;
+	} else if (strcmp(cmd, "--version") == 0) {
 		printf("vocalc %s\n", vocalc_version);
-		return 0;
-	}
-	/* the exact samples per distribution before its sketch (stats.h) */
-	if (stats_cap_from_env(&err) != 0)
+		rc = 0;
+	} else if (stats_cap_from_env(&err) != 0) {
+		/* the exact samples per distribution before its sketch (stats.h) */
 		rc = -1;
-	else if (strcmp(cmd, "analyze") == 0) {
+	} else if (strcmp(cmd, "analyze") == 0) {
 		rc = cmd_run(CMD_ANALYZE, argc - 1, argv + 1, &err);
 	} else if (strcmp(cmd, "drift") == 0) {
 		rc = cmd_run(CMD_DRIFT, argc - 1, argv + 1, &err);
@@ -1119,10 +928,13 @@ int main(int argc, char **argv)
 		bool reported = false;
 		rc = cmd_oneshot(argc, argv, &reported, &err);
 	}
-	/* every command's stdout: a full disk or a closed pipe shows on the flush */
-	if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
-		rc = verr_set(&err, VERR_INPUT, "writing to standard output failed: %s",
-			      strerror(errno));
+	if (rc == 0 && atomic_load(&json_nomem))
+		rc = verr_set(&err, VERR_NOMEM, "out of memory while building the JSON output "
+						"(it is incomplete)");
+	/* the report on stdout reached it (a full disk or a full pipe's error
+	 * shows here, not as a short report and exit 0) */
+	if (finish_output(stdout, "standard output", &err) != 0)
+		rc = -1;
 	if (rc != 0) {
 		fprintf(stderr, "vocalc: %s\n", err.msg);
 		return err.status ? err.status : VERR_INPUT;

@@ -166,8 +166,8 @@ static int temp_fd(const char *name, struct verr *err)
 	snprintf(tmpl, sizeof tmpl, "%s/vocalc-spool-XXXXXX", dir);
 	int fd = mkstemp(tmpl);
 	if (fd < 0)
-		return verr_set(err, VERR_INPUT, "%s: cannot make a temporary copy in %s: %s", name,
-				dir, strerror(errno));
+		return verr_set(err, verr_status_of(errno), "%s: cannot make a temporary copy in %s: %s",
+				name, dir, strerror(errno));
 	unlink(tmpl);
 	return fd;
 }
@@ -194,7 +194,7 @@ static int spool_make(const char *name, int in, struct spool *sp, struct verr *e
 	char *buf = malloc(IOBUF);
 	int raw = buf ? temp_fd(name, err) : -1, out = -1;
 	if (buf == NULL)
-		verr_set(err, VERR_INPUT, "%s: out of memory", name);
+		verr_set(err, VERR_NOMEM, "%s: out of memory", name);
 	if (raw < 0)
 		goto fail;
 	uint64_t total = 0;
@@ -204,7 +204,7 @@ static int spool_make(const char *name, int in, struct spool *sp, struct verr *e
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
-			verr_set(err, VERR_INPUT, "%s: %s", name, strerror(errno));
+			verr_set(err, verr_status_of(errno), "%s: %s", name, strerror(errno));
 			goto fail;
 		}
 		if (k == 0)
@@ -226,7 +226,7 @@ static int spool_make(const char *name, int in, struct spool *sp, struct verr *e
 		goto fail;
 	gzFile g = gzdopen(raw, "rb"); /* owns raw from here */
 	if (g == NULL) {
-		verr_set(err, VERR_INPUT, "%s: out of memory", name);
+		verr_set(err, VERR_NOMEM, "%s: out of memory", name);
 		goto fail;
 	}
 	raw = -1;
@@ -281,7 +281,7 @@ static struct spool *spool_get(const char *path, struct verr *err)
 			bool is_stdin = strcmp(path, "-") == 0;
 			int in = is_stdin ? STDIN_FILENO : open(path, O_RDONLY);
 			if (in < 0) {
-				verr_set(err, VERR_INPUT, "%s: %s", name, strerror(errno));
+				verr_set(err, verr_status_of(errno), "%s: %s", name, strerror(errno));
 			} else {
 				struct spool tmp = {.fd = -1};
 				snprintf(tmp.path, sizeof tmp.path, "%s", path);
@@ -306,7 +306,7 @@ static FILE *source_open(const char *path, struct reader *r, struct verr *err)
 	bool once = strcmp(path, "-") == 0;
 	if (!once) {
 		if (stat(path, &st) != 0) {
-			verr_set(err, VERR_INPUT, "%s: %s", name, strerror(errno));
+			verr_set(err, verr_status_of(errno), "%s: %s", name, strerror(errno));
 			return NULL;
 		}
 		if (S_ISDIR(st.st_mode)) {
@@ -317,7 +317,7 @@ static FILE *source_open(const char *path, struct reader *r, struct verr *err)
 	}
 	struct cookie *ck = calloc(1, sizeof *ck);
 	if (ck == NULL) {
-		verr_set(err, VERR_INPUT, "%s: out of memory", name);
+		verr_set(err, VERR_NOMEM, "%s: out of memory", name);
 		return NULL;
 	}
 	if (once) {
@@ -340,7 +340,7 @@ static FILE *source_open(const char *path, struct reader *r, struct verr *err)
 		    ck, "rb", (cookie_io_functions_t){spool_read, NULL, spool_seek, spool_close});
 		if (f == NULL) {
 			free(ck);
-			verr_set(err, VERR_INPUT, "%s: out of memory", name);
+			verr_set(err, VERR_NOMEM, "%s: out of memory", name);
 		}
 		return f;
 	}
@@ -353,7 +353,7 @@ static FILE *source_open(const char *path, struct reader *r, struct verr *err)
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
 		free(ck);
-		verr_set(err, VERR_INPUT, "%s: %s", name, strerror(errno));
+		verr_set(err, verr_status_of(errno), "%s: %s", name, strerror(errno));
 		return NULL;
 	}
 	unsigned char magic[2];
@@ -365,9 +365,12 @@ static FILE *source_open(const char *path, struct reader *r, struct verr *err)
 		return f;
 	}
 	fclose(f);
+	errno = 0; /* zlib leaves it 0 when it ran out of memory */
 	if ((ck->gz = gzopen(path, "rb")) == NULL) {
-		verr_set(err, VERR_INPUT, "%s: %s", name,
-			 errno ? strerror(errno) : "out of memory");
+		if (errno)
+			verr_set(err, verr_status_of(errno), "%s: %s", name, strerror(errno));
+		else
+			verr_set(err, VERR_NOMEM, "%s: out of memory", name);
 		free(ck);
 		return NULL;
 	}
@@ -378,7 +381,7 @@ static FILE *source_open(const char *path, struct reader *r, struct verr *err)
 	if (f == NULL) {
 		gzclose(ck->gz);
 		free(ck);
-		verr_set(err, VERR_INPUT, "%s: out of memory", name);
+		verr_set(err, VERR_NOMEM, "%s: out of memory", name);
 	}
 	return f;
 }
@@ -406,7 +409,7 @@ struct reader *reader_open(const char *path, bool allow_truncated, struct verr *
 	struct reader *r = calloc(1, sizeof *r);
 	char *iobuf = malloc(IOBUF);
 	if (r == NULL || iobuf == NULL || (r->path = strdup(name)) == NULL) {
-		verr_set(err, VERR_INPUT, "%s: out of memory", name);
+		verr_set(err, VERR_NOMEM, "%s: out of memory", name);
 		goto fail;
 	}
 	FILE *f = source_open(path, r, err);
@@ -428,6 +431,12 @@ struct reader *reader_open(const char *path, bool allow_truncated, struct verr *
 		/* libpcap's "unknown file format" reads better with the hint. */
 		if (gzwhy[0])
 			verr_set(err, VERR_INPUT, "%s: %s", name, gzwhy);
+		else if (strstr(ebuf, strerror(ENOMEM)) != NULL || strstr(ebuf, "out of memory"))
+			/* libpcap's malloc failed */
+			verr_set(err, VERR_NOMEM, "%s: out of memory%s%s%s", name,
+				 strcmp(ebuf, "out of memory") ? " (" : "",
+				 strcmp(ebuf, "out of memory") ? ebuf : "",
+				 strcmp(ebuf, "out of memory") ? ")" : "");
 		else if (strstr(ebuf, "unknown file format") != NULL)
 			verr_set(err, VERR_INPUT, "%s: not a pcap or pcapng capture%s (%s)", name,
 				 r->src == SRC_GZIP ? " inside the gzip data" : "", ebuf);
@@ -493,8 +502,23 @@ int reader_next(struct reader *r, struct rpacket *pkt, struct verr *err)
 	const u_char *data;
 	int rc = pcap_next_ex(r->pcap, &h, &data);
 	if (rc == 1) {
-		/* With nanosecond precision requested, tv_usec holds nanoseconds. */
-		pkt->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec;
+		/* With nanosecond precision requested, tv_usec holds nanoseconds.
+		 * libpcap passes on whatever the file says: classic pcap's seconds
+		 * are signed, pcapng's are 64 bits plus any if_tsoffset, and
+		 * neither checks the fraction; a stamp outside READER_TS_MAX_NS
+		 * (or a fraction of a second of 1 s or more) is damage, refused
+		 * here so that no stamp arithmetic downstream can overflow. */
+		int64_t sec = (int64_t)h->ts.tv_sec, frac = (int64_t)h->ts.tv_usec;
+		if (sec < 0 || sec > READER_TS_MAX_NS / 1000000000 || frac < 0 ||
+		    frac >= 1000000000 || sec * 1000000000 > READER_TS_MAX_NS - frac) {
+			r->ended = true;
+			return verr_set(err, VERR_INPUT,
+					"%s: damaged after record %llu: time stamp %lld.%09lld s is "
+					"not one a capture can have (1970 to 2116)",
+					r->path, (unsigned long long)r->count, (long long)sec,
+					(long long)(frac >= 0 && frac < 1000000000 ? frac : 0));
+		}
+		pkt->ts_ns = sec * 1000000000 + frac;
 		pkt->caplen = h->caplen;
 		pkt->wirelen = h->len;
 		pkt->data = data;
@@ -514,6 +538,10 @@ int reader_next(struct reader *r, struct rpacket *pkt, struct verr *err)
 	const char *why = pcap_geterr(r->pcap);
 	if (strstr(why, "truncated") != NULL)
 		return cut_short(r, why, err);
+	if (strstr(why, strerror(ENOMEM)) != NULL || strstr(why, "out of memory") != NULL)
+		/* libpcap's buffer could not grow */
+		return verr_set(err, VERR_NOMEM, "%s: out of memory after record %llu (%s)", r->path,
+				(unsigned long long)r->count, why);
 	return verr_set(err, VERR_INPUT, "%s: damaged after record %llu: %s", r->path,
 			(unsigned long long)r->count, why);
 }

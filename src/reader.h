@@ -23,6 +23,13 @@
 
 struct reader;
 
+/* Every stamp reader_next gives lies in [0, READER_TS_MAX_NS]: from 1970 to
+ * 2116 (2^62 ns; classic pcap's 32-bit seconds end in 2106).  A record
+ * stamped outside (pcapng can say any 64-bit time, and shift it by any
+ * if_tsoffset) is refused as damage.  So the difference of two stamps, or
+ * a stamp plus a window or an age, never overflows an int64_t. */
+#define READER_TS_MAX_NS ((int64_t)1 << 62)
+
 struct rpacket {
 	int64_t ts_ns;	     /* stamp in ns since the epoch, as the capturing clock read it */
 	uint32_t caplen;     /* octets present in data */

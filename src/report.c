@@ -402,7 +402,7 @@ dump:;
 	    json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	fputc('\n', out);
 	json_decref(root);
-	return rc == 0 ? 0 : verr_set(err, VERR_INPUT, "writing the JSON report failed: %s", strerror(errno));
+	return rc == 0 ? 0 : -1; /* report_write names the stream and the reason */
 fail:
 	json_decref(root);
 	return -1;
@@ -821,7 +821,11 @@ int report_write(FILE *out, const struct report_opts *ro, const struct analysis 
 		 : ro->kind == REPORT_ACK   ? write_ack_text(out, a, err)
 					    : write_text(out, a, err);
 	/* a full disk or a closed pipe shows only on the flush */
+	const char *name = ro->out_name ? ro->out_name : "the report";
+	errno = 0;
 	if (fflush(out) != 0 || ferror(out))
-		return verr_set(err, VERR_INPUT, "writing the report failed: %s", strerror(errno));
-	return rc == 0 ? 0 : verr_set(err, VERR_INPUT, "writing the report failed");
+		return verr_set(err, VERR_INPUT, "writing %s failed: %s", name,
+				strerror(errno ? errno : EIO));
+	/* the stream is fine: a writer could not allocate */
+	return rc == 0 ? 0 : verr_set(err, VERR_NOMEM, "out of memory while writing the report");
 }

@@ -17,6 +17,7 @@ struct report_opts {
 	enum report_format fmt;
 	enum report_kind kind; /* the whole analysis, or the guest clock only (drift) */
 	bool verbose;          /* text: also the methods not used, for comparison */
+	const char *out_name;  /* out in a write error ("standard output"); NULL: "the report" */
 };
 
 /* Writes the report of a to out (flushed); -1 with err set on allocation

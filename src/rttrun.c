@@ -265,7 +265,7 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 	size_t n;
 	struct fstats **fl = sorted_flows(&pr[POINT_GUEST], &n);
 	if (fl == NULL)
-		return verr_set(err, VERR_INPUT, "out of memory");
+		return verr_set(err, VERR_NOMEM, "out of memory");
 	json_t *arr = root ? json_array() : NULL;
 	/* the flows' samples at both points, for "all of them" */
 	const struct bvec **vg = malloc((n + 1) * sizeof *vg), **vo = malloc((n + 1) * sizeof *vo);
@@ -274,7 +274,7 @@ static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *o
 		free(vo);
 		free(fl);
 		json_decref(arr);
-		return verr_set(err, VERR_INPUT, "out of memory");
+		return verr_set(err, VERR_NOMEM, "out of memory");
 	}
 	size_t kg = 0, ko = 0, nflows = 0;
 	bool approx = false; /* a median from a sketch */
@@ -436,7 +436,7 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 		size_t n;
 		struct fstats **fl = sorted_flows(&pr[p], &n);
 		if (fl == NULL) {
-			verr_set(err, VERR_INPUT, "out of memory");
+			verr_set(err, VERR_NOMEM, "out of memory");
 			goto out;
 		}
 		if (root) {
@@ -516,7 +516,7 @@ int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points
 			const struct bvec *one[1] = {&f->rtt};
 			uint64_t ns = bvec_count(&f->rtt);
 			if (ns && !dist_of_flows(one, 1, pr[p].rate, &d)) {
-				verr_set(err, VERR_INPUT, "out of memory");
+				verr_set(err, VERR_NOMEM, "out of memory");
 				free(fl);
 				goto out;
 			}
@@ -587,7 +587,7 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 {
 	struct rtt_set *set = rtt_set_create(o);
 	if (set == NULL)
-		return verr_set(err, VERR_INPUT, "out of memory");
+		return verr_set(err, VERR_NOMEM, "out of memory");
 	int rc = -1;
 	if (o->csv)
 		fprintf(o->csv, "point,t,rtt_us,min_rtt_us,flow,shared_tsval,kind,delayed_ack\n");
@@ -631,7 +631,7 @@ static int run_point(struct rtt_set *set, enum point p, const char *path, struct
 	int rc = -1, got;
 	uint64_t records = 0;
 	if (t == NULL) {
-		verr_set(err, VERR_INPUT, "out of memory");
+		verr_set(err, VERR_NOMEM, "out of memory");
 		goto out;
 	}
 	struct rpacket rp;
@@ -648,7 +648,7 @@ static int run_point(struct rtt_set *set, enum point p, const char *path, struct
 				 ? clock_guest_to_host(&set->o.clock->clock, rp.ts_ns, records - 1)
 				 : rp.ts_ns;
 		if (rtt_push(t, &pk, ts) != 0 || set->pr[p].failed) {
-			verr_set(err, VERR_INPUT, "out of memory");
+			verr_set(err, VERR_NOMEM, "out of memory");
 			goto out;
 		}
 	}

@@ -2,6 +2,7 @@
 #include "ssh.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -84,22 +85,59 @@ static void expand_tilde(const char *in, char *out, size_t cap)
 		snprintf(out, cap, "%s", in);
 }
 
+/* A user or host name vocalc can pass on: one word of printable octets.  It
+ * goes into known_hosts lines, remote command lines and messages, where a
+ * space or a newline would make another field or another line. */
+static bool is_word(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* A host name or address: letters, digits, '.', '-', '_' (DNS), ':' and
+ * '%' (IPv6 and its zone).  Nothing that means something in a known_hosts
+ * line (',' separates names there, '[' ']' a port, '*' '?' '!' patterns,
+ * '|' a hashed name, '#' a comment). */
+static bool is_hostname(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(".-_:%", *s))
+			return false;
+	return true;
+}
+
 /* ~/.ssh/config: the first value of each keyword among the Host blocks
- * whose patterns match the name given. */
-static void read_config(const char *path, struct ssh_target *t, bool have_user, bool have_port)
+ * whose patterns match the name given.  A value vocalc would use that is
+ * not one (a port out of range, a name with spaces) is an error naming the
+ * file and line, as OpenSSH's own reading of it is; a missing file is none. */
+static int read_config(const char *path, struct ssh_target *t, bool have_user, bool have_port,
+		       struct verr *err)
 {
 	char p[512];
 	expand_tilde(path, p, sizeof p);
 	FILE *f = fopen(p, "r");
 	if (f == NULL)
-		return;
+		return 0;
 	char line[1024];
-	bool match = true, got_name = false;
-	while (fgets(line, sizeof line, f)) {
+	bool match = true, got_name = false, rest_of_line = false;
+	int rc = 0, lineno = 0;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		/* a line longer than the buffer: its rest is not a line of its own */
+		bool cont = rest_of_line;
+		rest_of_line = strchr(line, '\n') == NULL && !feof(f);
+		if (cont)
+			continue;
+		lineno++;
 		char *k = line;
 		while (*k == ' ' || *k == '\t')
 			k++;
-		if (*k == '#' || *k == '\n' || *k == '\0')
+		if (*k == '#' || *k == '\n' || *k == '\r' || *k == '\0')
 			continue;
 		char *v = k + strcspn(k, " \t=");
 		if (*v == '\0')
@@ -129,13 +167,24 @@ static void read_config(const char *path, struct ssh_target *t, bool have_user, 
 		if (!match)
 			continue;
 		if (strcasecmp(k, "HostName") == 0 && !got_name) {
+			if (!is_hostname(v) || strlen(v) >= sizeof t->hostname)
+				rc = verr_set(err, VERR_INPUT, "%s line %d: HostName '%.80s' is not a host name",
+					      p, lineno, v);
 			snprintf(t->hostname, sizeof t->hostname, "%s", v);
 			got_name = true;
 		} else if (strcasecmp(k, "User") == 0 && !have_user) {
+			if (!is_word(v) || strlen(v) >= sizeof t->user)
+				rc = verr_set(err, VERR_INPUT, "%s line %d: User '%.80s' is not a user name",
+					      p, lineno, v);
 			snprintf(t->user, sizeof t->user, "%s", v);
 			have_user = true;
 		} else if (strcasecmp(k, "Port") == 0 && !have_port) {
-			t->port = atoi(v);
+			char *end;
+			long port = strtol(v, &end, 10);
+			if (end == v || *end != '\0' || port < 1 || port > 65535)
+				rc = verr_set(err, VERR_INPUT, "%s line %d: Port '%.80s' is not a port (1 to 65535)",
+					      p, lineno, v);
+			t->port = (int)port;
 			have_port = true;
 		} else if (strcasecmp(k, "IdentityFile") == 0 && t->nidentity < 4) {
 			expand_tilde(v, t->identity[t->nidentity], sizeof t->identity[0]);
@@ -143,6 +192,7 @@ static void read_config(const char *path, struct ssh_target *t, bool have_user, 
 		}
 	}
 	fclose(f);
+	return rc;
 }
 
 int ssh_target_parse(const char *spec, const struct ssh_opts *o, struct ssh_target *t,
@@ -155,12 +205,15 @@ int ssh_target_parse(const char *spec, const struct ssh_opts *o, struct ssh_targ
 		if ((size_t)(at - spec) >= sizeof t->user || at == spec)
 			return verr_set(err, VERR_INPUT, "%s: bad user name", spec);
 		memcpy(t->user, spec, (size_t)(at - spec));
+		if (!is_word(t->user))
+			return verr_set(err, VERR_INPUT, "%s: bad user name", spec);
 		have_user = true;
 	}
 	const char *port = NULL;
 	if (h[0] == '[') {
 		const char *close = strchr(h, ']');
-		if (close == NULL || (size_t)(close - h - 1) >= sizeof t->host)
+		if (close == NULL || close == h + 1 || (size_t)(close - h - 1) >= sizeof t->host ||
+		    (close[1] != '\0' && close[1] != ':'))
 			return verr_set(err, VERR_INPUT, "%s: bad host", spec);
 		memcpy(t->host, h + 1, (size_t)(close - h - 1));
 		if (close[1] == ':')
@@ -174,21 +227,24 @@ int ssh_target_parse(const char *spec, const struct ssh_opts *o, struct ssh_targ
 		if (n < strlen(h))
 			port = h + n + 1;
 	}
+	if (!is_hostname(t->host))
+		return verr_set(err, VERR_INPUT, "%s: bad host", spec);
 	t->port = 22;
 	if (port) {
 		char *end;
 		long p = strtol(port, &end, 10);
-		if (*end || p < 1 || p > 65535)
+		if (end == port || *end || p < 1 || p > 65535)
 			return verr_set(err, VERR_INPUT, "%s: bad port '%s'", spec, port);
 		t->port = (int)p;
 		have_port = true;
 	}
-	read_config(o->config ? o->config : "~/.ssh/config", t, have_user, have_port);
+	if (read_config(o->config ? o->config : "~/.ssh/config", t, have_user, have_port, err) != 0)
+		return -1;
 	if (t->hostname[0] == '\0')
 		snprintf(t->hostname, sizeof t->hostname, "%s", t->host);
 	if (t->user[0] == '\0') {
 		const char *u = getenv("USER");
-		snprintf(t->user, sizeof t->user, "%s", u && *u ? u : "root");
+		snprintf(t->user, sizeof t->user, "%s", u && is_word(u) ? u : "root");
 	}
 	return 0;
 }
@@ -289,6 +345,67 @@ static void fingerprint(LIBSSH2_SESSION *s, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+int ssh_hostkey_check(struct _LIBSSH2_SESSION *s, const char *name, const char *path,
+		      const char *hostname, int port, const char *key, size_t len, int type,
+		      const char *fp, bool accept_new, struct verr *err)
+{
+	/* libssh2 reads a key of length 0 as a C string (its base64 encoder
+	 * takes 0 for "strlen"): no key is no key */
+	if (key == NULL || len == 0) {
+		verr_set(err, VERR_REMOTE, "%s: no host key offered", name);
+		return SSH_HOSTKEY_ERROR;
+	}
+	LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(s);
+	if (kh == NULL) {
+		verr_set(err, VERR_NOMEM, "%s: out of memory", name);
+		return SSH_HOSTKEY_ERROR;
+	}
+	int rc = SSH_HOSTKEY_ERROR;
+	if (access(path, F_OK) == 0 &&
+	    libssh2_knownhost_readfile(kh, path, LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
+		verr_set(err, VERR_REMOTE, "%s: cannot read known hosts file %s", name, path);
+		goto out;
+	}
+	struct libssh2_knownhost *found = NULL;
+	int mask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | key_type_mask(type);
+	int chk = libssh2_knownhost_checkp(kh, hostname, port, key, len, mask, &found);
+	if (chk == LIBSSH2_KNOWNHOST_CHECK_MATCH) {
+		rc = SSH_HOSTKEY_KNOWN;
+	} else if (chk == LIBSSH2_KNOWNHOST_CHECK_MISMATCH) {
+		rc = SSH_HOSTKEY_MISMATCH;
+		verr_set(err, VERR_REMOTE,
+			 "%s: HOST KEY MISMATCH: the server offers %s key %s, which is not the one "
+			 "%s holds for it; refusing (someone may be intercepting the connection)",
+			 name, key_type_name(type), fp, path);
+	} else if (!accept_new) {
+		rc = SSH_HOSTKEY_UNKNOWN;
+		verr_set(err, VERR_REMOTE,
+			 "%s: unknown host key (%s %s) not in %s; refusing. Check the fingerprint "
+			 "and run again with --accept-new to add it",
+			 name, key_type_name(type), fp, path);
+	} else {
+		char entry[300];
+		if (port == 22)
+			snprintf(entry, sizeof entry, "%s", hostname);
+		else
+			snprintf(entry, sizeof entry, "[%s]:%d", hostname, port);
+		if (libssh2_knownhost_addc(kh, entry, NULL, key, len, NULL, 0,
+					   LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
+					       key_type_mask(type),
+					   NULL) != 0 ||
+		    libssh2_knownhost_writefile(kh, path, LIBSSH2_KNOWNHOST_FILE_OPENSSH) != 0) {
+			verr_set(err, VERR_REMOTE, "%s: cannot add the host key to %s", name, path);
+		} else {
+			fprintf(stderr, "vocalc: %s: added host key %s %s to %s\n", name,
+				key_type_name(type), fp, path);
+			rc = SSH_HOSTKEY_ADDED;
+		}
+	}
+out:
+	libssh2_knownhost_free(kh);
+	return rc;
+}
+
 static int check_host_key(struct ssh_conn *c, const struct ssh_target *t, const struct ssh_opts *o,
 			  struct verr *err)
 {
@@ -298,53 +415,9 @@ static int check_host_key(struct ssh_conn *c, const struct ssh_target *t, const 
 	char fp[80], path[512];
 	fingerprint(c->s, fp, sizeof fp);
 	expand_tilde(o->known_hosts ? o->known_hosts : "~/.ssh/known_hosts", path, sizeof path);
-	if (key == NULL)
-		return verr_set(err, VERR_REMOTE, "%s: no host key offered", c->name);
-	LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(c->s);
-	if (kh == NULL)
-		return verr_set(err, VERR_REMOTE, "%s: out of memory", c->name);
-	int rc = -1;
-	if (access(path, F_OK) == 0 &&
-	    libssh2_knownhost_readfile(kh, path, LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
-		verr_set(err, VERR_REMOTE, "%s: cannot read known hosts file %s", c->name, path);
-		goto out;
-	}
-	struct libssh2_knownhost *found = NULL;
-	int mask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | key_type_mask(type);
-	int chk = libssh2_knownhost_checkp(kh, t->hostname, t->port, key, len, mask, &found);
-	if (chk == LIBSSH2_KNOWNHOST_CHECK_MATCH) {
-		rc = 0;
-	} else if (chk == LIBSSH2_KNOWNHOST_CHECK_MISMATCH) {
-		verr_set(err, VERR_REMOTE,
-			 "%s: HOST KEY MISMATCH: the server offers %s key %s, which is not the one "
-			 "%s holds for it; refusing (someone may be intercepting the connection)",
-			 c->name, key_type_name(type), fp, path);
-	} else if (!o->accept_new) {
-		verr_set(err, VERR_REMOTE,
-			 "%s: unknown host key (%s %s) not in %s; refusing. Check the fingerprint "
-			 "and run again with --accept-new to add it",
-			 c->name, key_type_name(type), fp, path);
-	} else {
-		char name[300];
-		if (t->port == 22)
-			snprintf(name, sizeof name, "%s", t->hostname);
-		else
-			snprintf(name, sizeof name, "[%s]:%d", t->hostname, t->port);
-		if (libssh2_knownhost_addc(kh, name, NULL, key, len, NULL, 0,
-					   LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
-					       key_type_mask(type),
-					   NULL) != 0 ||
-		    libssh2_knownhost_writefile(kh, path, LIBSSH2_KNOWNHOST_FILE_OPENSSH) != 0) {
-			verr_set(err, VERR_REMOTE, "%s: cannot add the host key to %s", c->name, path);
-		} else {
-			fprintf(stderr, "vocalc: %s: added host key %s %s to %s\n", c->name,
-				key_type_name(type), fp, path);
-			rc = 0;
-		}
-	}
-out:
-	libssh2_knownhost_free(kh);
-	return rc;
+	int v = ssh_hostkey_check(c->s, c->name, path, t->hostname, t->port, key, len, type, fp,
+				  o->accept_new, err);
+	return v == SSH_HOSTKEY_KNOWN || v == SSH_HOSTKEY_ADDED ? 0 : -1;
 }
 
 static int authenticate(struct ssh_conn *c, const struct ssh_target *t, const struct ssh_opts *o,
@@ -409,7 +482,7 @@ struct ssh_conn *ssh_connect(const struct ssh_target *t, const struct ssh_opts *
 	}
 	struct ssh_conn *c = calloc(1, sizeof *c);
 	if (c == NULL) {
-		verr_set(err, VERR_REMOTE, "out of memory");
+		verr_set(err, VERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	snprintf(c->name, sizeof c->name, "%s@%s:%d", t->user, t->host, t->port);
@@ -423,7 +496,7 @@ struct ssh_conn *ssh_connect(const struct ssh_target *t, const struct ssh_opts *
 	}
 	c->s = libssh2_session_init();
 	if (c->s == NULL) {
-		verr_set(err, VERR_REMOTE, "%s: out of memory", c->name);
+		verr_set(err, VERR_NOMEM, "%s: out of memory", c->name);
 		goto fail;
 	}
 	libssh2_session_set_timeout(c->s, timeout * 1000L);
@@ -517,7 +590,7 @@ struct ssh_stream *ssh_start(struct ssh_conn *c, const char *cmd, struct verr *e
 	libssh2_session_set_blocking(c->s, 1);
 	struct ssh_stream *s = calloc(1, sizeof *s);
 	if (s == NULL) {
-		verr_set(err, VERR_REMOTE, "out of memory");
+		verr_set(err, VERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	s->c = c;

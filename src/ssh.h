@@ -74,6 +74,26 @@ double ssh_idle_s(const struct ssh_conn *c);
  * are sent to it, and its streams end. */
 void ssh_give_up(struct ssh_conn *c);
 
+/* The host key check of ssh_connect, on its own (no network: the tests and
+ * tests/fuzz/fuzz_config.c call it): key (len octets, type a
+ * LIBSSH2_HOSTKEY_TYPE_*) offered by hostname:port, against the known_hosts
+ * file path (a missing file holds no key); with accept_new an unknown key is
+ * added to the file.  s: any libssh2 session (the known-hosts store needs
+ * one; no handshake is made); name and fp (the key's fingerprint) are for the
+ * messages.  Returns enum ssh_hostkey_verdict, err set (VERR_REMOTE) unless
+ * KNOWN or ADDED. */
+enum ssh_hostkey_verdict {
+	SSH_HOSTKEY_KNOWN = 0,
+	SSH_HOSTKEY_ADDED,
+	SSH_HOSTKEY_UNKNOWN,
+	SSH_HOSTKEY_MISMATCH,
+	SSH_HOSTKEY_ERROR,
+};
+struct _LIBSSH2_SESSION;
+int ssh_hostkey_check(struct _LIBSSH2_SESSION *s, const char *name, const char *path,
+		      const char *hostname, int port, const char *key, size_t len, int type,
+		      const char *fp, bool accept_new, struct verr *err);
+
 /* Quotes s for a POSIX shell into buf (single quotes); NULL if it does not fit. */
 const char *sh_quote(const char *s, char *buf, size_t cap);
 

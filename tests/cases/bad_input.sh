@@ -18,8 +18,9 @@ b = bytearray(data[:24]); struct.pack_into("<I", b, 20, 105)  # IEEE 802.11
 open(d + "/wifi.pcap", "wb").write(bytes(b) + data[24:])
 open(d + "/hdronly.pcap", "wb").write(data[:24])           # a valid, empty capture
 PY
-mkdir -p "$T/nodir" "$T/badman"
+mkdir -p "$T/nodir" "$T/badman" "$T/negdrops"
 echo '{"points": [' >"$T/badman/manifest.json"
+echo '{"points": [{"name": "nic", "file": "n.pcap", "drops": -5}]}' >"$T/negdrops/manifest.json"
 
 # check STATUS PATTERN ARGS...: one stderr line matching PATTERN, that status.
 check() {
@@ -41,6 +42,7 @@ check 2 "missing.pcap: No such file" analyze nic="$T/missing.pcap" guest="$G"
 check 2 "at least two points" analyze guest="$G"
 check 2 "nodir: no manifest.json and no captures" analyze "$T/nodir"
 check 2 "manifest.json: cannot read run manifest" analyze "$T/badman"
+check 2 "manifest.json: point 0: \"drops\" is not a count of packets or null" analyze "$T/negdrops"
 check 2 "expected POINT=FILE" analyze "$T/ok/nic.pcap"
 check 2 "--guest-ip: not an IPv4 or IPv6 address" analyze --guest-ip 10.0.0.300 nic="$N" guest="$G"
 check 2 "--window-ms: must be in" analyze --window-ms 0 nic="$N" guest="$G"
@@ -50,6 +52,44 @@ check 2 "--guest-skew-ppm needs --guest-offset-us" analyze --guest-skew-ppm 3 ni
 check 2 "is the nic capture; refusing to overwrite" analyze --csv "$N" nic="$N" guest="$G"
 check 2 "unknown option --no-such-option" analyze --no-such-option nic="$N" guest="$G"
 check 2 "usage|unknown option" --bogus
+# a target or ssh config value vocalc would put into known_hosts lines and
+# commands is a name or address, a port a port (tests/regress/fuzz/EXPECT,
+# config/host-with-space.txt): refused before any connection
+printf 'Host vm\n  HostName 10.0.0.1 extra\nHost h1\n  Port 99999\nHost h2\n  User "a b"\n' >"$T/sshcfg"
+check 2 "^vocalc: alice@\[a b\]: bad host$" -d 1 "alice@[a b]" root@127.0.0.1
+check 2 "^vocalc: root@a,b: bad host$" -d 1 root@a,b root@127.0.0.1
+check 2 "sshcfg line 2: HostName '10.0.0.1 extra' is not a host name" --ssh-config "$T/sshcfg" -d 1 vm h1
+check 2 "sshcfg line 4: Port '99999' is not a port \(1 to 65535\)" --ssh-config "$T/sshcfg" -d 1 h1 vm
+check 2 "sshcfg line 6: User '\"a b\"' is not a user name" --ssh-config "$T/sshcfg" -d 1 h2 vm
+
+# a report or CSV that cannot be written (a full disk: /dev/full) is an
+# error naming what could not be written, not exit 0 with output lost (run
+# unaudited: vocaudit would take the write error on itself, and read
+# /dev/full back as the CSV)
+full_check() {
+	local pat=$1; shift
+	VOCALC_AUDIT= "$VOCALC" "$@" >/dev/full 2>"$T/err"
+	local rc=$?
+	[ $rc -eq 2 ] || { cat "$T/err"; fail "$* >/dev/full: exit $rc, expected 2"; }
+	[ "$(wc -l <"$T/err")" -eq 1 ] && grep -Eq -- "$pat" "$T/err" || { cat "$T/err"; fail "$* >/dev/full: stderr lacks /$pat/"; }
+	echo "ok: $(cat "$T/err")"
+}
+full_check "^vocalc: writing standard output failed: No space left on device$" analyze nic="$N" guest="$G"
+full_check "^vocalc: writing standard output failed" analyze --json nic="$N" guest="$G"
+full_check "^vocalc: writing standard output failed" drift nic="$N" guest="$G"
+full_check "^vocalc: writing standard output failed" rtt --json "$G"
+full_check "^vocalc: writing standard output failed" ack "$G"
+full_check "^vocalc: writing standard output failed" --help
+VOCALC_AUDIT= "$VOCALC" analyze --csv /dev/full nic="$N" guest="$G" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "^vocalc: writing /dev/full failed: No space left on device$" "$T/err" ||
+	{ cat "$T/err"; fail "--csv /dev/full not refused"; }
+VOCALC_AUDIT= "$VOCALC" rtt --csv /dev/full "$G" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "^vocalc: writing /dev/full failed" "$T/err" || { cat "$T/err"; fail "rtt --csv /dev/full"; }
+VOCALC_AUDIT= "$VOCALC" ack --csv /dev/full "$G" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "^vocalc: writing /dev/full failed" "$T/err" || { cat "$T/err"; fail "ack --csv /dev/full"; }
+VOCALC_AUDIT= "$VOCALC" drift --csv /dev/full nic="$N" guest="$G" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "^vocalc: writing /dev/full failed" "$T/err" || { cat "$T/err"; fail "drift --csv /dev/full"; }
+echo "ok: --csv /dev/full refused in analyze, rtt, ack, drift"
 
 # the captures the user gave are never modified
 cmp -s "$N" "$T/ok/nic.pcap" && [ -s "$N" ] || fail "input changed"

@@ -157,11 +157,21 @@ expect_exit 0 "$VOCALC" --help
 grep -q "^usage: vocalc \[OPTIONS\] HOST GUEST" "$T/out" && grep -q "vocalc COMMAND --help" "$T/out" || fail "global help"
 
 # a first word that is a host keeps the one-shot, even before a local path:
-# an address, an ssh config Host, HOST - (each fails to connect here: exit 3,
-# never "unknown command")
-printf 'Host myvm\n  HostName 127.0.0.1\n  Port 1\n' >"$T/ssh_config"
+# an address, an ssh config Host, HOST - (never "unknown command").  The
+# one-shot connects to HOST before it reads GUEST: the remote ones fail to
+# connect here (exit 3); with HOST - the path is read as the guest and
+# refused, as a host is a name or an address (exit 2), and a guest that is a
+# name fails to connect (exit 3)
+printf 'Host myvm\n  HostName 127.0.0.1\n  Port 1\nHost myguest\n  HostName 127.0.0.1\n  Port 1\n' \
+	>"$T/ssh_config"
 for h in 127.0.0.1:1 myvm -; do
-	expect_exit 3 "$VOCALC" --ssh-config "$T/ssh_config" --connect-timeout 1 -d 1 "$h" "$T/run"
+	want=3
+	[ "$h" != - ] || want=2
+	expect_exit $want "$VOCALC" --ssh-config "$T/ssh_config" --connect-timeout 1 -d 1 "$h" "$T/run"
 	! grep -q "unknown command" "$T/err" || fail "host $h taken for a command"
+	if [ "$h" = - ]; then
+		grep -qF "$T/run: bad host" "$T/err" || { cat "$T/err"; fail "host -: the path not refused as the guest"; }
+		expect_exit 3 "$VOCALC" --ssh-config "$T/ssh_config" --connect-timeout 1 -d 1 - myguest
+	fi
 	grep -q "cannot connect" "$T/err" || { cat "$T/err"; fail "host $h: no connection attempt"; }
 done

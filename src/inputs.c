@@ -1,0 +1,292 @@
+/* inputs — see inputs.h. */
+#include "inputs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "reader.h"
+
+/* Keeps s (NULL: nothing) until strpool_free. */
+static const char *pool_add(struct strpool *sp, char *s)
+{
+	if (s && sp->n < 64)
+		sp->s[sp->n++] = s;
+	return s;
+}
+
+int inputs_add_point(struct analysis_opts *o, const char *name, unsigned len, const char *file,
+		     int64_t drops, struct verr *err)
+{
+	int p = point_from_name(name, len);
+	if (p < 0)
+		return verr_set(err, VERR_INPUT,
+				"%s: unknown point '%.*s' (points are nic, bridge, vnet, guest)",
+				file, (int)len, name);
+	if (*file == '\0')
+		return verr_set(err, VERR_INPUT, "%.*s=: no file named (FILE - is standard input)",
+				(int)len, name);
+	/* standard input is one stream: one point can have it */
+	for (int q = 0; q < POINT_N; q++)
+		if (strcmp(file, "-") == 0 && o->file[q] && strcmp(o->file[q], "-") == 0 && q != p)
+			return verr_set(err, VERR_INPUT,
+					"-: standard input given for both %s and %s; it holds one "
+					"capture",
+					point_name((enum point)q), point_name((enum point)p));
+	if (o->file[p])
+		return verr_set(err, VERR_INPUT, "%s: two files for point %s (%s and %s)", file,
+				point_name((enum point)p), o->file[p], file);
+	o->file[p] = file;
+	o->drops[p] = drops;
+	return 0;
+}
+
+/* The points of a run manifest (root, which this consumes) read from
+ * path in directory dir. */
+static int manifest_points(struct analysis_opts *o, const char *dir, const char *path,
+			   json_t *root, struct strpool *sp, struct verr *err)
+{
+	json_t *points = json_object_get(root, "points");
+	int rc = 0;
+	if (!json_is_array(points) || json_array_size(points) == 0) {
+		rc = verr_set(err, VERR_INPUT, "%s: no \"points\" array", path);
+		goto out;
+	}
+	size_t i;
+	json_t *pt;
+	json_array_foreach(points, i, pt)
+	{
+		const char *name = json_string_value(json_object_get(pt, "name"));
+		const char *file = json_string_value(json_object_get(pt, "file"));
+		json_t *dr = json_object_get(pt, "drops");
+		if (!name || !file) {
+			rc = verr_set(err, VERR_INPUT, "%s: point %zu lacks \"name\" or \"file\"",
+				      path, i);
+			goto out;
+		}
+		/* the kernel's drop count, or null (unknown): a negative figure
+		 * would pass as "unknown" unseen */
+		if (dr && !json_is_null(dr) && !(json_is_integer(dr) && json_integer_value(dr) >= 0)) {
+			rc = verr_set(err, VERR_INPUT,
+				      "%s: point %zu: \"drops\" is not a count of packets or null", path,
+				      i);
+			goto out;
+		}
+		char *full;
+		if (asprintf(&full, file[0] == '/' ? "%.0s%s" : "%s/%s", dir, file) < 0) {
+			rc = verr_set(err, VERR_NOMEM, "out of memory");
+			goto out;
+		}
+		pool_add(sp, full);
+		if (inputs_add_point(o, name, (unsigned)strlen(name), full,
+			      json_is_integer(dr) ? json_integer_value(dr) : -1, err) != 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* Capture names a directory without a manifest is read by: POINT + one of
+ * these (gzip'd ones are decompressed as they are read). */
+static const char *const CAPTURE_EXT[] = {".pcap", ".pcapng", ".pcap.gz", ".pcapng.gz"};
+enum { N_CAPTURE_EXT = sizeof CAPTURE_EXT / sizeof CAPTURE_EXT[0] };
+
+static bool has_capture_ext(const char *name)
+{
+	size_t n = strlen(name);
+	for (int k = 0; k < N_CAPTURE_EXT; k++) {
+		size_t e = strlen(CAPTURE_EXT[k]);
+		if (n > e && strcmp(name + n - e, CAPTURE_EXT[k]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory without manifest.json: its captures named by point (nic.pcap,
+ * vnet.pcapng, guest.pcap.gz ...) are taken, and stderr says so.  When the
+ * names do not decide (two files for a point, or none named by point), the
+ * error gives the POINT=FILE command to use instead. */
+static int load_dir_by_name(struct analysis_opts *o, const char *dir_given, const char *cmd,
+			    struct strpool *sp, struct verr *err)
+{
+	char dir[1024]; /* without trailing slashes: the paths printed read plainly */
+	snprintf(dir, sizeof dir, "%s", dir_given);
+	for (size_t l = strlen(dir); l > 1 && dir[l - 1] == '/'; l--)
+		dir[l - 1] = '\0';
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return verr_set(err, verr_status_of(errno), "%s: %s", dir, strerror(errno));
+	char *names[256];
+	int n = 0;
+	bool nomem = false;
+	for (struct dirent *e; (e = readdir(d)) != NULL && n < 256 && !nomem;)
+		if (e->d_name[0] != '.' && has_capture_ext(e->d_name)) {
+			if ((names[n] = strdup(e->d_name)) != NULL)
+				n++;
+			else
+				nomem = true;
+		}
+	closedir(d);
+	if (nomem) {
+		for (int i = 0; i < n; i++)
+			free(names[i]);
+		return verr_set(err, VERR_NOMEM, "%s: out of memory", dir);
+	}
+	qsort(names, (size_t)n, sizeof names[0], cmp_str);
+	const char *by_point[POINT_N][N_CAPTURE_EXT] = {{NULL}};
+	int count[POINT_N] = {0}, npoints = 0, rc = -1;
+	for (int i = 0; i < n; i++)
+		for (int p = 0; p < POINT_N; p++) {
+			const char *pn = point_name((enum point)p);
+			size_t l = strlen(pn);
+			for (int k = 0; k < N_CAPTURE_EXT; k++)
+				if (strncmp(names[i], pn, l) == 0 &&
+				    strcmp(names[i] + l, CAPTURE_EXT[k]) == 0)
+					by_point[p][count[p]++] = names[i];
+		}
+	char cmdline[512], ambiguous[256] = "";
+	int len = snprintf(cmdline, sizeof cmdline, "vocalc %s", cmd);
+	for (int p = 0; p < POINT_N; p++) {
+		if (count[p] == 0)
+			continue;
+		npoints++;
+		if (count[p] > 1 && ambiguous[0] == '\0')
+			snprintf(ambiguous, sizeof ambiguous, "%s and %s could both be point %s",
+				 by_point[p][0], by_point[p][1], point_name((enum point)p));
+		if (len < (int)sizeof cmdline)
+			len += snprintf(cmdline + len, sizeof cmdline - (size_t)len, " %s=%s/%s",
+					point_name((enum point)p), dir, by_point[p][0]);
+	}
+	if (n == 0) {
+		verr_set(err, VERR_INPUT,
+			 "%s: no manifest.json and no captures (*.pcap, *.pcapng, with or without .gz)",
+			 dir);
+	} else if (ambiguous[0]) {
+		verr_set(err, VERR_INPUT, "%s: no manifest.json, and %s: say which, e.g. %s", dir,
+			 ambiguous, cmdline);
+	} else if (npoints == 0) {
+		len = snprintf(cmdline, sizeof cmdline, "vocalc %s", cmd);
+		for (int i = 0; i < n && i < 4 && len < (int)sizeof cmdline; i++)
+			len += snprintf(cmdline + len, sizeof cmdline - (size_t)len, " POINT=%s/%s", dir,
+					names[i]);
+		verr_set(err, VERR_INPUT,
+			 "%s: no manifest.json, and no capture is named by its point (nic, bridge, "
+			 "vnet, guest + .pcap or .pcapng, .gz or not): give them as %s (POINT: nic, "
+			 "bridge, vnet or guest)",
+			 dir, cmdline);
+	} else {
+		rc = 0;
+		for (int p = 0; p < POINT_N && rc == 0; p++) {
+			if (count[p] == 0)
+				continue;
+			char *full;
+			if (asprintf(&full, "%s/%s", dir, by_point[p][0]) < 0) {
+				rc = verr_set(err, VERR_NOMEM, "out of memory");
+				break;
+			}
+			pool_add(sp, full);
+			rc = inputs_add_point(o, point_name((enum point)p), (unsigned)strlen(point_name((enum point)p)),
+				       full, -1, err);
+		}
+		if (rc == 0)
+			fprintf(stderr, "vocalc: %s has no manifest.json: reading the captures named by "
+					"point:%s\n",
+				dir, cmdline + strlen("vocalc ") + strlen(cmd));
+	}
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	return rc;
+}
+
+/* jansson's reason a manifest could not be read: its text, or that memory
+ * ran out.  jansson 2.14 says so by its error code only sometimes: its
+ * lexer reports a string it could not allocate as a syntax error ("invalid
+ * token"), so a syntax error is checked against a small allocation of our
+ * own (tests/cases/nomem.sh). */
+static int manifest_error(const char *path, const json_error_t *je, struct verr *err)
+{
+	void *probe = malloc(4096);
+	bool nomem = json_error_code(je) == json_error_out_of_memory || probe == NULL;
+	free(probe);
+	if (nomem)
+		return verr_set(err, VERR_NOMEM, "%s: out of memory reading the run manifest", path);
+	return verr_set(err, VERR_INPUT, "%s: cannot read run manifest: %s (line %d)", path,
+			je->text, je->line);
+}
+
+/* RUN_DIR/manifest.json: {"points": [{"name": ..., "file": ..., "drops": n|null}]};
+ * a directory without one: its captures named by point. */
+static int load_manifest(struct analysis_opts *o, const char *dir, const char *cmd,
+			 struct strpool *sp, struct verr *err)
+{
+	char *path;
+	if (asprintf(&path, "%s/manifest.json", dir) < 0)
+		return verr_set(err, VERR_NOMEM, "out of memory");
+	pool_add(sp, path);
+	struct stat st;
+	if (stat(path, &st) != 0 && errno == ENOENT)
+		return load_dir_by_name(o, dir, cmd, sp, err);
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	if (root == NULL && je.line < 1)
+		return verr_set(err, verr_status_of(errno), "%s: cannot read run manifest: %s", path,
+				strerror(errno));
+	if (root == NULL)
+		return manifest_error(path, &je, err);
+	return manifest_points(o, dir, path, root, sp, err);
+}
+
+int inputs_manifest_parse(struct analysis_opts *o, const char *dir, const char *path,
+			  const char *text, size_t len, struct strpool *sp, struct verr *err)
+{
+	json_error_t je;
+	json_t *root = json_loadb(text, len, 0, &je);
+	if (root == NULL)
+		return manifest_error(path, &je, err);
+	return manifest_points(o, dir, path, root, sp, err);
+}
+
+/* The inputs after the options: POINT=FILE, run directories, and (when
+ * bare_point is not NULL) bare FILEs taken as captured at bare_point. */
+int inputs_add(struct analysis_opts *o, int first, int argc, char **argv,
+	       const char *bare_point, const char *cmd, struct strpool *sp, struct verr *err)
+{
+	for (int i = first; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		struct stat st;
+		if (eq == NULL && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (load_manifest(o, argv[i], cmd, sp, err) != 0)
+				return -1;
+		} else if (eq == NULL && bare_point) {
+			if (inputs_add_point(o, bare_point, (unsigned)strlen(bare_point), argv[i], -1, err) != 0)
+				return -1;
+		} else if (eq == NULL) {
+			return verr_set(err, VERR_INPUT,
+					"%s: expected POINT=FILE (e.g. guest=%s) or a run directory",
+					reader_display_name(argv[i]), argv[i]);
+		} else if (inputs_add_point(o, argv[i], (unsigned)(eq - argv[i]), eq + 1, -1, err) != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void strpool_free(struct strpool *sp)
+{
+	for (int i = 0; i < sp->n; i++)
+		free(sp->s[i]);
+	sp->n = 0;
+}
