@@ -57,6 +57,8 @@ struct clock_est {
 	int64_t t0, coarse;
 	struct pair *p;
 	size_t n, cap;
+	size_t nsorted;		/* p[0, nsorted) are in cmp_pair_t order */
+	bool interim;		/* solving for the one pass: the comparison fits not needed */
 	size_t pair_cap;	/* PAIR_CAP, or VOCALC_CLOCK_PAIR_CAP (tests) */
 	int64_t pair_bucket_ns; /* 0 until the first compaction */
 	size_t pairs_seen[DIR_N];
@@ -113,11 +115,40 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 
 static int cmp_pair_t(const void *a, const void *b);
 
+/* The pairs in time order: those added since the last sort sorted and
+ * merged in (the one pass solves many times; the pairs come nearly in
+ * order). */
+static void sort_pairs(struct clock_est *e)
+{
+	size_t ns = e->nsorted, nt = e->n - ns;
+	if (nt == 0)
+		return;
+	qsort(e->p + ns, nt, sizeof *e->p, cmp_pair_t);
+	struct pair *tail;
+	if (ns > 0 && cmp_pair_t(&e->p[ns - 1], &e->p[ns]) > 0) {
+		if ((tail = malloc(nt * sizeof *tail)) == NULL) {
+			qsort(e->p, e->n, sizeof *e->p, cmp_pair_t);
+		} else {
+			/* merged from the back: the prefix moves up into the room */
+			memcpy(tail, e->p + ns, nt * sizeof *tail);
+			size_t i = ns, j = nt, k = e->n;
+			while (j > 0) {
+				if (i > 0 && cmp_pair_t(&e->p[i - 1], &tail[j - 1]) > 0)
+					e->p[--k] = e->p[--i];
+				else
+					e->p[--k] = tail[--j];
+			}
+			free(tail);
+		}
+	}
+	e->nsorted = e->n;
+}
+
 /* The lowest pair of each direction per bucket of host time; the bucket
  * doubles until at most half the cap remain. */
 static void compact_pairs(struct clock_est *e)
 {
-	qsort(e->p, e->n, sizeof *e->p, cmp_pair_t);
+	sort_pairs(e);
 	if (e->pair_bucket_ns == 0)
 		e->pair_bucket_ns = 1000000; /* 1 ms */
 	for (;;) {
@@ -136,7 +167,7 @@ static void compact_pairs(struct clock_est *e)
 			at[p.dir] = m;
 			e->p[m++] = p;
 		}
-		e->n = m;
+		e->n = e->nsorted = m;
 		if (e->n <= e->pair_cap / 2)
 			return;
 		e->pair_bucket_ns *= 2;
@@ -295,10 +326,18 @@ int clock_est_add_tcp(struct clock_est *e, enum direction dir, const struct matc
 	return 0;
 }
 
+/* Time order, and a total one (ties by direction, record, value): the
+ * fits see the same order however the pairs were sorted. */
 static int cmp_pair_t(const void *a, const void *b)
 {
 	const struct pair *x = a, *y = b;
-	return x->t < y->t ? -1 : x->t > y->t;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->dir != y->dir)
+		return x->dir < y->dir ? -1 : 1;
+	if (x->rec != y->rec)
+		return x->rec < y->rec ? -1 : 1;
+	return x->y < y->y ? -1 : x->y > y->y;
 }
 
 
@@ -984,7 +1023,7 @@ retry:
 			struct clock_seg_report *s = &r->seg[k];
 			if (pass == 0) {
 				memset(s, 0, sizeof *s);
-				if (fit_segment(e, lo[k], hi[k], 0, 0, true, s) != 0)
+				if (fit_segment(e, lo[k], hi[k], 0, 0, !e->interim, s) != 0)
 					return -1;
 				owned[k] = s->n_to >= THICK && s->n_from >= THICK &&
 					   (ncut == 0 || plausible(s));
@@ -1047,8 +1086,7 @@ static int solve(struct clock_est *e, enum clock_choice choice, int64_t now, str
 	clock_model_none(&r->model);
 	r->model.seg[0].t0_ns = e->t0;
 	r->model.seg[0].start_ns = e->t0;
-	if (e->n > 0) /* qsort must not see a NULL array */
-		qsort(e->p, e->n, sizeof *e->p, cmp_pair_t);
+	sort_pairs(e);
 	/* every pair seen counts, also those a compaction let go */
 	r->pairs_to = e->pairs_seen[DIR_TO_GUEST];
 	r->pairs_from = e->pairs_seen[DIR_FROM_GUEST];
@@ -1112,13 +1150,18 @@ static int solve(struct clock_est *e, enum clock_choice choice, int64_t now, str
 
 int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_report *r)
 {
+	e->interim = false;
 	return solve(e, choice, INT64_MAX, r);
 }
 
 int clock_est_solve_interim(struct clock_est *e, enum clock_choice choice, int64_t now,
 			    struct clock_report *r)
 {
-	return solve(e, choice, now, r);
+	/* the robust regression only if it is the method asked for */
+	e->interim = choice != CHOOSE_REGRESSION;
+	int rc = solve(e, choice, now, r);
+	e->interim = false;
+	return rc;
 }
 
 int clock_est_write_csv(const struct clock_est *e, const struct clock_report *r, FILE *f)

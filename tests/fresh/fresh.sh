@@ -108,7 +108,10 @@ grep -E '^(== |make deps: |vocalc: |VO latency|PASS|FAIL|SKIP|[0-9]+ passed|fail
 case $rc in
 0) ;;
 10) tail -n 40 "$T/inner.log"; fail "make deps demo failed in the fresh root" ;;
-11) fail "the unit and case tests failed in the fresh root" ;;
+11) # what the failed tests printed, last: the caller shows the tail
+   echo "== what the failed tests printed:"
+   grep -E '^(FAIL|      \| )' "$T/inner.log" | tail -n 30
+   fail "the unit and case tests failed in the fresh root" ;;
 *) tail -n 40 "$T/inner.log"; fail "the fresh root could not be entered (exit $rc)" ;;
 esac
 grep -q '^VO latency (nic <-> guest' "$T/inner.log" || fail "make deps demo printed no report"

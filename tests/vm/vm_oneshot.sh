@@ -14,8 +14,28 @@ cat "$T/up.log" | tail -2
 eval "$($TB env)"
 $TB exec client iperf3 -s -1 >/dev/null 2>&1 &
 srv=$!
-expect_exit 0 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 6 \
-	--no-progress -o "$T/run" --json --workload-guest "iperf3 -c 10.99.0.1 -t 4" "$VOCALC_HOST" "$VOCALC_GUEST"
+# on a failure, what the saved run's clock looks like (the run stays in tests/out)
+diagnose() {
+	[ -d "$T/run" ] || return 0
+	echo "== diagnosis of $T/run"
+	ls -l "$T/run"
+	"$VOCALC" drift -v --csv "$T/pairs.csv" "$T/run" 2>&1 | head -n 30
+	"$VOCALC" analyze --no-rtt --no-ack --guest-offset-us 0 "$T/run" 2>&1 | sed -n '/^point/,/^$/p'
+	python3 - "$T/pairs.csv" <<'PY' 2>&1
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+for d in ("to_guest", "from_guest"):
+    r = sorted((float(x["reading_us"]) - float(x["offset_fit_us"]), x["t_host"], x["guest_record"])
+               for x in rows if x["direction"] == d)
+    print(d, len(r), "lowest readings above the fit (us, t_host, guest record):", r[:5], "highest:", r[-3:])
+PY
+	KEEP=1
+}
+ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 6 \
+	--no-progress -o "$T/run" --json --workload-guest "iperf3 -c 10.99.0.1 -t 4" "$VOCALC_HOST" "$VOCALC_GUEST" \
+	>"$T/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 0 ] || { cat "$T/err"; diagnose; fail "the one-shot exited $rc, expected 0"; }
 wait $srv
 cp "$T/out" "$T/run.json"
 grep -q "points: nic nic0, bridge br0, vnet vnet0 on root@10.99.0.2:22; guest eth0 (52:54:00:99:00:03" "$T/err" ||
