@@ -335,7 +335,7 @@ static enum point clock_host_point(uint8_t mask)
 
 struct seen_key {
 	struct hnode hn;
-	struct match_key key;
+	struct match_prep mp;
 	int64_t t;
 	uint8_t dir;
 };
@@ -386,7 +386,7 @@ static int coarse_offset(struct analysis *a, enum point host, int64_t *coarse, s
 			continue;
 		struct match_prep mp;
 		match_prepare(&pk, &mp, NULL);
-		keys[nk] = (struct seen_key){.key = mp.key, .t = rp.ts_ns, .dir = (uint8_t)d};
+		keys[nk] = (struct seen_key){.mp = mp, .t = rp.ts_ns, .dir = (uint8_t)d};
 		if (hashtab_insert(&tab, &keys[nk].hn, mp.key_hash) != 0) {
 			verr_set(err, VERR_NOMEM, "out of memory");
 			break;
@@ -411,7 +411,8 @@ static int coarse_offset(struct analysis *a, enum point host, int64_t *coarse, s
 		match_prepare(&pk, &mp, NULL);
 		for (struct hnode *x = hashtab_chain(&tab, mp.key_hash); x; x = x->next) {
 			struct seen_key *s = (struct seen_key *)x;
-			if (x->hash != mp.key_hash || memcmp(&s->key, &mp.key, sizeof s->key) != 0)
+			if (x->hash != mp.key_hash || memcmp(&s->mp.key, &mp.key, sizeof mp.key) != 0 ||
+			    !match_prep_alike(&s->mp, &mp))
 				continue;
 			if (s->dir == DIR_TO_GUEST && n_to < WANT)
 				d_to[n_to++] = s->t - rp.ts_ns;

@@ -537,6 +537,18 @@ static struct journey *find(struct matcher *m, const struct match_prep *mp, enum
 	return find_among(m, mp, p, t, first, NULL);
 }
 
+bool match_prep_alike(const struct match_prep *a, const struct match_prep *b)
+{
+	if (a->ts_state != TS_UNKNOWN && b->ts_state != TS_UNKNOWN &&
+	    (a->ts_state != b->ts_state || a->tsval != b->tsval || a->tsecr != b->tsecr))
+		return false;
+	/* a TCP segment and the first piece of it (resegmented) differ in
+	 * payload, and so in digest */
+	if (a->has_digest && b->has_digest && a->payload == b->payload && a->digest != b->digest)
+		return false;
+	return !(a->has_ip_id && b->has_ip_id && a->ip_id != b->ip_id);
+}
+
 /* Whether a and b, of one identity, may be one packet's copies. */
 static bool alike(const struct journey *a, const struct journey *b)
 {

@@ -103,6 +103,12 @@ struct match_prep {
 	uint8_t ts_state, has_digest, pclass, has_ip_id;
 };
 
+/* Whether two packets of one identity (equal keys) may be copies of one
+ * packet, or one and a piece of it: their TCP timestamps, IPv4 IDs and
+ * (payloads as long) payload digests, where both have them, agree (a TCP
+ * ACK repeated, a retransmission, share the key). */
+bool match_prep_alike(const struct match_prep *a, const struct match_prep *b);
+
 /* The last flow prepared, per caller (one per reader thread): bulk traffic
  * repeats its flow, and then its hash need not be computed again. */
 struct match_flow_cache {

@@ -28,8 +28,8 @@ wall() { # CMD...: the wall time of one run, s (its output discarded)
 }
 min() { python3 -c "print(min($1, $2))"; }
 rss_mb() { # CMD...: peak RSS of one run, MB
-	{ /usr/bin/time -f %M "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1 |
-		python3 -c "import sys; print(f'{int(sys.stdin.read()) / 1024:.1f}')"
+	/usr/bin/time -o "$W/rss" -f %M "$@" >/dev/null 2>&1
+	python3 -c "import sys; print(f'{int(open(sys.argv[1]).read().split()[-1]) / 1024:.1f}')" "$W/rss"
 }
 # JOB_ARGS... -- FILES...: best of N alternating runs of the job and of the
 # bare read of FILES; prints "job_s bare_s"
