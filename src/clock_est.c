@@ -543,6 +543,9 @@ static void fit_borrowed(const struct clock_est *e, uint64_t lo, uint64_t hi,
 
 /* ---- clock steps ------------------------------------------------------- */
 
+#define STEP_MADS 10.0
+#define STEP_MADS_MIN 1.0
+
 struct window {
 	int64_t t;      /* start, host time */
 	double theta;   /* (min to - min from) / 2, ns */
@@ -567,7 +570,8 @@ static double median(double *v, size_t n)
  * For each step, the records of the windows around it, [ex_lo, ex_hi),
  * whose side of the step is not yet known.  Returns the number of steps, -1
  * when memory is exhausted. */
-static int find_steps(const struct clock_est *e, uint64_t *ex_lo, uint64_t *ex_hi, int maxcut)
+static int find_steps(const struct clock_est *e, uint64_t *ex_lo, uint64_t *ex_hi, int maxcut,
+		      double mads)
 {
 	if (e->n < 20)
 		return 0;
@@ -619,7 +623,7 @@ static int find_steps(const struct clock_est *e, uint64_t *ex_lo, uint64_t *ex_h
 		d[i] = w[i + 1].theta - w[i].theta - rate * ((double)(w[i + 1].t - w[i].t) / 1e9);
 		dd[i] = fabs(d[i]);
 	}
-	double thr = 10 * 1.4826 * median(dd, n - 1);
+	double thr = mads * 1.4826 * median(dd, n - 1);
 	if (thr < 20000)
 		thr = 20000; /* steps under 20 us are not told from queueing */
 	/* A jump is a step only if it is bigger than what queueing in the two
@@ -925,10 +929,17 @@ static void drop_step(uint64_t *ex_lo, uint64_t *ex_hi, int *n, int k)
  * neighbour's moved by the step its pairs show, so a step is found wherever
  * it falls.  Every segment's fit is then checked against all the pairs it
  * applies to.  Returns -1 on memory exhaustion. */
-static int solve_envelopes(struct clock_est *e, struct clock_report *r)
+static int solve_envelopes(struct clock_est *e, struct clock_report *r, double mads,
+			   const uint64_t *cut)
 {
 	uint64_t ex_lo[CLOCK_MAX_SEGMENTS], ex_hi[CLOCK_MAX_SEGMENTS];
-	int ncut = find_steps(e, ex_lo, ex_hi, CLOCK_MAX_SEGMENTS - 1);
+	int ncut = 1;
+	if (cut) {
+		ex_lo[0] = cut[0];
+		ex_hi[0] = cut[1];
+	} else {
+		ncut = find_steps(e, ex_lo, ex_hi, CLOCK_MAX_SEGMENTS - 1, mads);
+	}
 	if (ncut < 0)
 		return -1;
 	struct clock_seg_report env[CLOCK_MAX_SEGMENTS];
@@ -1046,8 +1057,10 @@ retry:
 			s->first_record = first[k];
 		}
 	/* A step no bigger than the two segments' bounds is none: one clock
-	 * fits both within them. */
-	for (int k = 0; k < ncut; k++) {
+	 * fits both within them.  (Not a step forced by consider_steps: one
+	 * clock's envelopes there were much looser than either side's, a line
+	 * tilted to absorb the step, whose bound does not hold.) */
+	for (int k = 0; k < ncut && cut == NULL; k++) {
 		const struct clock_seg_report *sa = &r->seg[k], *sb = &r->seg[k + 1];
 		double tb = secs(e, sb->start_ns);
 		double oa = (fit_at(&sa->to, tb) - fit_at(&sa->from, tb)) / 2;
@@ -1061,6 +1074,140 @@ retry:
 	for (int k = 0; k <= ncut; k++)
 		min_delays(e, first[k], k < ncut ? first[k + 1] : UINT64_MAX, &r->seg[k]);
 	return 0;
+}
+
+/* Whether every segment's minimum round trip is positive (envelopes that
+ * cross are impossible). */
+static bool feasible(const struct clock_report *r)
+{
+	for (int k = 0; k < r->nseg; k++)
+		if (!(r->seg[k].min_rtt_ns > 0))
+			return false;
+	return true;
+}
+
+/* Where one step in the pairs would leave the two sides' envelopes most
+ * possible: among CUT_TRIES records evenly spread over the pairs, the cut
+ * whose worse side has the largest minimum round trip (*worse, ns);
+ * [cut[0], cut[1]): the records between its neighbours, where place_step
+ * puts the step.  The envelopes rest on the lowest pairs, so the sides are
+ * fitted on the lowest pair of each direction per CUT_BUCKETS-th of the
+ * span.  false: no cut leaves both sides possible; -1 in *rc: no memory. */
+enum { CUT_TRIES = 64, CUT_BUCKETS = 2048 };
+
+static bool best_cut(const struct clock_est *e, uint64_t cut[2], double *worse, int *rc)
+{
+	*rc = 0;
+	struct pair *lowest = malloc(2 * CUT_BUCKETS * sizeof *lowest);
+	if (lowest == NULL) {
+		*rc = -1;
+		return false;
+	}
+	struct clock_est th = *e; /* e's pairs thinned, in time order */
+	th.p = lowest;
+	th.n = 0;
+	double span_ns = (double)(e->p[e->n - 1].t - e->p[0].t) + 1;
+	int64_t last_b[DIR_N] = {-1, -1};
+	size_t at_b[DIR_N] = {0, 0};
+	for (size_t i = 0; i < e->n; i++) {
+		const struct pair *p = &e->p[i];
+		int64_t b = (int64_t)((double)(p->t - e->p[0].t) / span_ns * CUT_BUCKETS);
+		if (b == last_b[p->dir]) {
+			if (p->y < lowest[at_b[p->dir]].y)
+				lowest[at_b[p->dir]] = *p;
+			continue;
+		}
+		last_b[p->dir] = b;
+		at_b[p->dir] = th.n;
+		lowest[th.n++] = *p;
+	}
+	uint64_t at[CUT_TRIES + 1];
+	for (int i = 0; i <= CUT_TRIES; i++)
+		at[i] = e->p[(size_t)((double)i / CUT_TRIES * (double)(e->n - 1))].rec;
+	int bi = -1;
+	*worse = 0;
+	for (int i = 1; i < CUT_TRIES; i++) {
+		if (at[i] <= at[i - 1] || at[i] >= at[i + 1])
+			continue;
+		struct clock_seg_report a = {0}, b = {0};
+		if (fit_segment(&th, 0, at[i], 0, 0, false, &a) != 0 ||
+		    fit_segment(&th, at[i], UINT64_MAX, 0, 0, false, &b) != 0) {
+			*rc = -1;
+			break;
+		}
+		if (a.n_to < THICK || a.n_from < THICK || b.n_to < THICK || b.n_from < THICK)
+			continue;
+		double w = fmin(a.min_rtt_ns, b.min_rtt_ns);
+		if (w > *worse) {
+			*worse = w;
+			bi = i;
+		}
+	}
+	free(lowest);
+	if (bi < 0 || *rc != 0)
+		return false;
+	cut[0] = at[bi - 1];
+	cut[1] = at[bi + 1] + 1;
+	return true;
+}
+
+/* The smallest minimum round trip of r's segments. */
+static double least_rtt(const struct clock_report *r)
+{
+	double m = INFINITY;
+	for (int k = 0; k < r->nseg; k++)
+		m = fmin(m, r->seg[k].min_rtt_ns);
+	return m;
+}
+
+/* A step must stand out of the windows' jumps by STEP_MADS of their spread
+ * (scaled MADs), lest queueing pass for one, and beyond what the queueing in
+ * the two windows allows.  On a noisy guest (TCG: windows' minima hundreds
+ * of us apart) a step of a few hundred us does not, and is left inside one
+ * segment: either the two sides' envelopes cross (a minimum round trip not
+ * positive: impossible), or, pairs being few, the envelopes tilt to absorb
+ * it and the bound no longer holds at the ends.  So: where the segments are
+ * impossible, the search is made again with the threshold halved, down to
+ * STEP_MADS_MIN; and a capture left as one segment is tried with one step
+ * where a cut leaves both sides most possible (best_cut), kept if that makes
+ * the segments possible, or both sides' minimum round trips STEP_GAIN times
+ * the one segment's (envelopes that tight on both sides of a cut are two
+ * clocks).  A step found so still passes every test a step passes (placed
+ * by the pairs that can only be on one side, a change beyond the bounds).
+ * Nothing possible: the first result stands, and vocalc refuses it. */
+#define STEP_GAIN 1.5
+
+static int consider_steps(struct clock_est *e, struct clock_report *r)
+{
+	if (e->n < 2 * THICK)
+		return 0;
+	bool possible = feasible(r);
+	struct clock_report *alt = malloc(sizeof *alt);
+	if (alt == NULL)
+		return -1;
+	int rc = 0;
+	for (double mads = STEP_MADS / 2; !possible && mads >= STEP_MADS_MIN; mads /= 2) {
+		*alt = *r;
+		if ((rc = solve_envelopes(e, alt, mads, NULL)) != 0)
+			goto out;
+		if (feasible(alt)) {
+			*r = *alt;
+			goto out;
+		}
+	}
+	if (r->nseg != 1)
+		goto out;
+	uint64_t cut[2];
+	double worse, one = r->seg[0].min_rtt_ns;
+	if (best_cut(e, cut, &worse, &rc) && (!possible || worse > STEP_GAIN * one)) {
+		*alt = *r;
+		if ((rc = solve_envelopes(e, alt, STEP_MADS, cut)) == 0 && alt->nseg == 2 &&
+		    feasible(alt) && (!possible || least_rtt(alt) > STEP_GAIN * one))
+			*r = *alt;
+	}
+out:
+	free(alt);
+	return rc;
 }
 
 /* Fills the model's segment k from r->seg[k] by the method chosen. */
@@ -1095,7 +1242,7 @@ static int solve(struct clock_est *e, enum clock_choice choice, int64_t now, str
 		return -1;
 	bool envelopes = r->pairs_to >= 10 && r->pairs_from >= 10;
 	if (choice != CHOOSE_PROBE && envelopes) {
-		if (solve_envelopes(e, r) != 0)
+		if (solve_envelopes(e, r, STEP_MADS, NULL) != 0 || consider_steps(e, r) != 0)
 			return -1;
 	}
 	if (choice != CHOOSE_PROBE && r->nseg > 0) {
