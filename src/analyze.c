@@ -708,7 +708,9 @@ static int swapped(const struct analysis *a, enum point x, enum point y, double 
 {
 	return verr_set(err, VERR_INPUT,
 			"%s=%s and %s=%s look swapped: their %s is %.1f us, and a round trip "
-			"cannot be negative (check which file was captured where)",
+			"cannot be negative (check which file was captured where; if it is "
+			"right, the guest clock jumped in a way vocalc cannot model: "
+			"vocalc drift -v --csv FILE shows its readings)",
 			point_name(x), a->o.file[x], point_name(y), a->o.file[y], what, rt_ns / 1e3);
 }
 
