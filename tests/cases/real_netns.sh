@@ -35,7 +35,7 @@ for n in "$P" "$H" "$G"; do ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disa
 run="$T/run"
 mkdir -p "$run"
 start_cap() { # NS IF POINT
-	ip netns exec "$1" tcpdump -i "$2" -w "$run/$3.pcap" --time-stamp-precision=nano -s 192 -U -n \
+	ip netns exec "$1" tcpdump -i "$2" -w "$run/$3.pcap" --time-stamp-precision=nano -s 192 --immediate-mode -U -n \
 		>"$run/$3.log" 2>&1 &
 }
 start_cap "$H" nic0 nic
@@ -72,9 +72,11 @@ while True:
     n += len(b)
 assert n == 1000000, n
 PY
-# tcpdump reads the kernel ring in blocks that time out after ~1 s and drops
-# what it has not read when interrupted: wait past that before stopping.
-sleep 1.5
+# tcpdump in immediate mode hands each packet over as it comes (else the
+# kernel ring's blocks time out after ~1 s, and what an interrupted tcpdump
+# has not read is lost: a loaded machine's tail went missing); a moment for
+# the last ones to be written before stopping.
+sleep 0.5
 for pid in $(jobs -p); do kill -INT "$pid" 2>/dev/null; done
 wait
 drops() { sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$run/$1.log"; }

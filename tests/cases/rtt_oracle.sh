@@ -25,7 +25,7 @@ for n in "$A" "$B"; do
 	ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv4.tcp_timestamps=1
 done
 ip netns exec "$B" iperf3 -s -1 >/dev/null 2>&1 &
-ip netns exec "$A" tcpdump -i eth0 -w "$T/a.pcap" --time-stamp-precision=nano -s 128 -U -n tcp \
+ip netns exec "$A" tcpdump -i eth0 -w "$T/a.pcap" --time-stamp-precision=nano -s 128 --immediate-mode -U -n tcp \
 	>"$T/tcpdump.log" 2>&1 &
 for _ in $(seq 100); do grep -q "listening on" "$T/tcpdump.log" && break; sleep 0.05; done
 sleep 0.3
