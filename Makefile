@@ -108,12 +108,12 @@ FUZZ_OBJ := $(LIB_SRC:src/%.c=build-fuzz/src/%.o)
 FUZZ_NOCMP := clock_est clock_fit hashtab stats
 $(FUZZ_NOCMP:%=build-fuzz/src/%.o): FUZZ_COV_EXTRA := -fno-sanitize-coverage=trace-cmp
 
-# clang and its libFuzzer are not in DEB_PKGS (make deps): only make fuzz needs them
+# clang and its libFuzzer (in DEB_PKGS: tests/cases/fuzz_short.sh runs the fuzzers)
 fuzzcheck: | pkgcheck
 	@command -v $(FUZZ_CC) >/dev/null 2>&1 && \
 	    echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' | \
 	    $(FUZZ_CC) -fsanitize=fuzzer -x c -o /dev/null - 2>/dev/null || \
-	    { echo "vocalc: make fuzz needs $(FUZZ_CC) with libFuzzer: apt-get install clang libfuzzer-14-dev" >&2; exit 1; }
+	    { echo "vocalc: make fuzz needs $(FUZZ_CC) with libFuzzer: apt-get install clang libfuzzer-14-dev libclang-rt-14-dev (make deps)" >&2; exit 1; }
 
 build-fuzz/src/%.o: src/%.c | pkgcheck fuzzcheck
 	@mkdir -p $(@D)
@@ -131,7 +131,7 @@ fuzz: fuzz-build
 DEB_PKGS := build-essential pkg-config libpcap-dev libssh2-1-dev libgsl-dev libjansson-dev zlib1g-dev \
             tcpdump tshark python3 time iproute2 iputils-ping iperf3 openssh-server \
             openssh-client ethtool qemu-system-x86 busybox-static dropbear-bin cpio sudo \
-            mmdebstrap tcptrace
+            mmdebstrap tcptrace clang libfuzzer-14-dev libclang-rt-14-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 	    grep -q '^install ok installed' || echo $$p; done); \
