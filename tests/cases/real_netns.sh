@@ -105,11 +105,14 @@ for (f, t) in (("nic","bridge"),("bridge","vnet"),("vnet","guest"),("guest","vne
     a = hops[(f, t, "all")]
     # One clock.  Hops without the bridge device are never negative; the
     # bridge device gets forwarded frames after forwarding them, so its hops
-    # may be (the report says so in a note), but only by microseconds.
+    # may be (the report says so in a note): by microseconds, and on a busy
+    # machine by as long as the delivery to its taps waits (1.06 ms was seen
+    # under load).  What holds whatever the bridge's stamp: the packet went
+    # nic -> vnet -> guest in that order (per packet, from the CSV, below).
     if "bridge" not in (f, t):
         assert a["delay_us"]["min"] >= 0, (f, t, a["delay_us"])
     else:
-        assert -1000 < a["delay_us"]["min"] and a["delay_us"]["max"] < 100000, (f, t, a["delay_us"])
+        assert -50000 < a["delay_us"]["min"] and a["delay_us"]["max"] < 100000, (f, t, a["delay_us"])
         if a["delay_us"]["p50"] < 0:
             assert "forwarded" in a["note"], a
     tcp = hops[(f, t, "tcp")]
@@ -124,6 +127,22 @@ for d in ("to_guest", "from_guest"):
     assert v["matched"] > 100 and v["delay_us"]["min"] >= 0, (d, v)
 print("real capture: VO to guest p50 %.1f us, from guest p50 %.1f us" %
       (r["vo"]["to_guest"]["delay_us"]["p50"], r["vo"]["from_guest"]["delay_us"]["p50"]))
+PY
+# per packet, on the one clock: nic, vnet and guest in path order
+expect_exit 0 "$VOCALC" analyze --guest-offset-us 0 --no-rtt --no-ack --csv "$T/rows.csv" "$run"
+python3 - "$T/rows.csv" <<'PY' || fail "a packet out of path order"
+import csv, sys
+ns = lambda x: int(x.split(".")[0]) * 10**9 + int(x.split(".")[1]) if x else None
+n = 0
+for row in csv.DictReader(open(sys.argv[1])):
+    t = [ns(row[k]) for k in ("t_nic", "t_vnet", "t_guest")]
+    t = [x for x in t if x is not None]
+    if row["direction"] == "from_guest":
+        t.reverse()
+    assert t == sorted(t), row
+    n += len(t) > 1
+assert n > 200, n
+print(f"{n} packets seen at two or more of nic, vnet, guest: all in path order")
 PY
 # the clock estimator on real traffic: one kernel clock, so the truth is 0
 expect_exit 0 "$VOCALC" drift --json "$run"
