@@ -1,15 +1,18 @@
 # End to end on the namespace testbed: real kernel traffic (ping, an iperf3
 # TCP flow with timestamps, UDP) through a bridge, a tap and the user-space
 # backend, captured by tcpdump at the four points.  The backend injects a
-# known delay; vocalc's hop delays must move by exactly that much against a
-# run without it.  The guest is a namespace: its clock is the host's, so the
+# known delay; vocalc's least hop delays must move by exactly that much
+# against a run without it (medians by at least that: queueing moves them).  The guest is a namespace: its clock is the host's, so the
 # true offset (0) is given; an estimator cannot tell a constant asymmetric
 # delay (2 ms one way, 0.5 ms the other) from a clock offset.
 source tests/e2e/lib.sh
 hop_p50() { # REPORT FROM TO: p50 of that hop, protocol all
 	json_get "$1" "[h['delay_us']['p50'] for h in r['hops'] if h['from']=='$2' and h['to']=='$3' and h['protocol']=='all'][0]"
 }
-declare -A P50 H
+hop_min() { # REPORT FROM TO: the minimum of that hop, protocol all
+	json_get "$1" "[h['delay_us']['min'] for h in r['hops'] if h['from']=='$2' and h['to']=='$3' and h['protocol']=='all'][0]"
+}
+declare -A P50 H MIN
 for run in base delay; do
 	if [ $run = base ]; then $TB up >/dev/null || fail "testbed up"
 	else $TB up --to-guest-delay 2000 --from-guest-delay 500 >/dev/null || fail "testbed up (delay)"; fi
@@ -20,8 +23,10 @@ for run in base delay; do
 	cp "$T/out" "$T/$run.json"
 	P50[$run,to]=$(hop_p50 "$T/$run.json" vnet guest)
 	P50[$run,from]=$(hop_p50 "$T/$run.json" guest vnet)
+	MIN[$run,to]=$(hop_min "$T/$run.json" vnet guest)
+	MIN[$run,from]=$(hop_min "$T/$run.json" guest vnet)
 	json_get "$T/$run.json" "[(h['from'], h['to'], h['matched'], h['unmatched']) for h in r['hops'] if h['protocol']=='all']" >"$T/$run.hops"
-	echo "$run: vnet->guest p50 ${P50[$run,to]} us, guest->vnet p50 ${P50[$run,from]} us"
+	echo "$run: vnet->guest min ${MIN[$run,to]} p50 ${P50[$run,to]} us, guest->vnet min ${MIN[$run,from]} p50 ${P50[$run,from]} us"
 	$TB down >/dev/null # the backend writes out its log
 	# the backend log: every frame got the delay asked for
 	# and what it really held them (a user-space sleep overshoots, more so on
@@ -42,18 +47,24 @@ PY
 	read -r H[$run,to] H[$run,from] <"$T/$run.held"
 	echo "$run: the backend held to_guest p50 ${H[$run,to]} us, from_guest p50 ${H[$run,from]} us"
 done
-# vocalc's hop delays moved by what the backend's holds moved (2000 and 500
-# us asked, a little more held), to 50 us
-python3 - "${P50[base,to]}" "${P50[delay,to]}" "${P50[base,from]}" "${P50[delay,from]}" \
+# The ground truth: the backend holds every frame its fixed 50 us pipeline
+# plus the delay asked, so the fastest frame of each direction crosses in
+# that plus the kernel's own least time: the minimum vnet<->guest delay must
+# move by exactly the injection (2000 and 500 us), to 25 us.  Medians also
+# carry the queueing a held burst meets after its release (the backend's
+# release stamps do not see it), which moves with the machine's load: they
+# must move by at least the injection, and the backend's holds with them.
+python3 - "${MIN[base,to]}" "${MIN[delay,to]}" "${MIN[base,from]}" "${MIN[delay,from]}" \
+	"${P50[base,to]}" "${P50[delay,to]}" "${P50[base,from]}" "${P50[delay,from]}" \
 	"${H[base,to]}" "${H[delay,to]}" "${H[base,from]}" "${H[delay,from]}" <<'PY' || fail "the injected delay is not what vocalc measured"
 import sys
-bt, dt, bf, df, hbt, hdt, hbf, hdf = map(float, sys.argv[1:])
-it, jf = hdt - hbt, hdf - hbf
-print(f"to_guest: +{dt - bt:.1f} us (injected 2000, held +{it:.1f}), "
-      f"from_guest: +{df - bf:.1f} us (injected 500, held +{jf:.1f})")
+mbt, mdt, mbf, mdf, bt, dt, bf, df, hbt, hdt, hbf, hdf = map(float, sys.argv[1:])
+print(f"minimum: to_guest +{mdt - mbt:.1f} us (injected 2000), from_guest +{mdf - mbf:.1f} us (injected 500)")
+print(f"median:  to_guest +{dt - bt:.1f} us (the backend held +{hdt - hbt:.1f}), "
+      f"from_guest +{df - bf:.1f} us (held +{hdf - hbf:.1f})")
+assert abs((mdt - mbt) - 2000) <= 25 and abs((mdf - mbf) - 500) <= 25
 # (a hold includes the backend's own work, which a sleep partly overlaps)
-assert 1900 <= it < 2500 and 400 <= jf < 1000, (it, jf)
-assert abs((dt - bt) - it) < 50 and abs((df - bf) - jf) < 50
+assert dt - bt >= 1950 and df - bf >= 450 and hdt - hbt >= 1900 and hdf - hbf >= 400
 PY
 # both runs matched nearly everything at every hop
 python3 - "$T/base.json" "$T/delay.json" <<'PY' || fail "matching on real traffic"
