@@ -325,5 +325,8 @@ int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct
 				 "%s: cannot tell which addresses are the guest's from this "
 				 "%s capture; give --guest-ip",
 				 path, point_name(p));
+	/* decided: the two ends a tie of MACs offered are not needed (ends are
+	 * for GUESTADDR_UNDECIDED only) */
+	memset(ends, 0, sizeof *ends);
 	return 0;
 }
