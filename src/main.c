@@ -43,7 +43,8 @@ static const char USAGE[] =
     "  RUN_DIR      a saved run with manifest.json, or a directory of captures\n"
     "               named by point (nic.pcap, guest.pcapng.gz ...)\n"
     "\n"
-    "Exit status: 0 success, 2 usage or input error, 3 remote/capture failure.\n"
+    "Exit status: 0 success, 2 usage or input error, 3 remote/capture failure,\n"
+    "4 out of memory.\n"
     "See vocalc(1).\n";
 
 /* The options analyze and drift share (ANALYZE_USAGE, DRIFT_USAGE). */
@@ -75,7 +76,7 @@ static const char ANALYZE_USAGE[] =
     "  --no-ack                skip the ACK inter-arrival analysis (see vocalc ack; its\n"
     "                          options apply here too)\n"
     "  -h, --help              this text\n"
-    "Exit status: 0 success, 2 usage or input error.\n";
+    "Exit status: 0 success, 2 usage or input error, 4 out of memory.\n";
 
 static const char DRIFT_USAGE[] =
     "usage: vocalc drift [OPTIONS] POINT=FILE ... | RUN_DIR\n"
@@ -87,7 +88,7 @@ static const char DRIFT_USAGE[] =
     "  -v, --verbose           every method's offset and skew, for comparison\n"
     CLOCK_HELP
     "  -h, --help              this text\n"
-    "Exit status: 0 success, 2 usage or input error.\n";
+    "Exit status: 0 success, 2 usage or input error, 4 out of memory.\n";
 
 enum {
 	OPT_JSON = 1000,
@@ -257,7 +258,8 @@ static const char RTT_USAGE[] =
     "  --guest-ip ADDR         a guest address (repeatable); default: learned\n"
     "  --allow-truncated       use the complete records of a cut capture\n"
     "With guest and a host point given, flows the guest sends are decomposed:\n"
-    "VO share of RTT = (RTT at guest - RTT at the outermost host point) / RTT at guest.\n";
+    "VO share of RTT = (RTT at guest - RTT at the outermost host point) / RTT at guest.\n"
+    "Exit status: 0 success, 2 usage or input error, 4 out of memory.\n";
 
 enum { OPT_SAMPLES = 2000, OPT_POINT, OPT_DATA_ONLY, OPT_TSVAL_AGE, OPT_FLOW_IDLE, OPT_MAX_FLOWS };
 
@@ -403,7 +405,8 @@ static const char ACK_USAGE[] =
     "  --all-acks              every pure ACK, not only those that advance the ACK\n"
     "  --point NAME            the point a bare FILE was captured at (default guest)\n"
     "  --guest-ip, --guest-offset-us, --guest-skew-ppm, --clock-method, --window-ms,\n"
-    "  --allow-truncated       as for vocalc analyze\n";
+    "  --allow-truncated       as for vocalc analyze\n"
+    "Exit status: 0 success, 2 usage or input error, 4 out of memory.\n";
 
 /* Parses an ACK option into o->ack; 1 if c is not one, -1 on a bad value. */
 static int ack_option(int c, const char *opt, const char *arg, struct analysis_opts *o,
@@ -661,7 +664,7 @@ static const char ONESHOT_USAGE[] =
     "  --json, --guest-ip, --guest-offset-us, --guest-skew-ppm, --window-ms, --no-rtt,\n"
     "  --no-ack, --link-rate, ...   as for vocalc analyze and vocalc ack\n"
     "Exit status: 0 success, 2 usage error, 3 remote or capture failure (what arrived\n"
-    "is still saved and analyzed).\n";
+    "is still saved and analyzed), 4 out of memory.\n";
 
 enum {
 	OPT_DURATION = 3000,
