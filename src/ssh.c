@@ -345,6 +345,45 @@ static void fingerprint(LIBSSH2_SESSION *s, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* Appends the one line of entry to the known_hosts file at path, as
+ * OpenSSH does (a newline first if the file does not end in one), and
+ * leaves every other line as it was: libssh2's writefile would rewrite the
+ * whole file from what it parsed, dropping or changing lines it does not
+ * understand, and then could not read some back (fuzz_config).  -1 on any
+ * failure, the file unchanged or with at most a partial last line. */
+static int append_known_host(LIBSSH2_KNOWNHOSTS *kh, struct libssh2_knownhost *entry,
+			     const char *path)
+{
+	char line[4096];
+	size_t n = 0;
+	if (entry == NULL || libssh2_knownhost_writeline(kh, entry, line, sizeof line - 1, &n,
+							 LIBSSH2_KNOWNHOST_FILE_OPENSSH) != 0 ||
+	    n == 0)
+		return -1;
+	if (line[n - 1] != '\n')
+		line[n++] = '\n';
+	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	int rc = 0;
+	off_t end = lseek(fd, 0, SEEK_END);
+	char last = '\n';
+	if (end > 0 && (pread(fd, &last, 1, end - 1) != 1))
+		rc = -1;
+	if (rc == 0 && last != '\n' && write(fd, "\n", 1) != 1)
+		rc = -1;
+	for (size_t off = 0; rc == 0 && off < n;) {
+		ssize_t w = write(fd, line + off, n - off);
+		if (w <= 0)
+			rc = -1;
+		else
+			off += (size_t)w;
+	}
+	if (close(fd) != 0)
+		rc = -1;
+	return rc;
+}
+
 int ssh_hostkey_check(struct _LIBSSH2_SESSION *s, const char *name, const char *path,
 		      const char *hostname, int port, const char *key, size_t len, int type,
 		      const char *fp, bool accept_new, struct verr *err)
@@ -389,11 +428,12 @@ int ssh_hostkey_check(struct _LIBSSH2_SESSION *s, const char *name, const char *
 			snprintf(entry, sizeof entry, "%s", hostname);
 		else
 			snprintf(entry, sizeof entry, "[%s]:%d", hostname, port);
+		struct libssh2_knownhost *added = NULL;
 		if (libssh2_knownhost_addc(kh, entry, NULL, key, len, NULL, 0,
 					   LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
 					       key_type_mask(type),
-					   NULL) != 0 ||
-		    libssh2_knownhost_writefile(kh, path, LIBSSH2_KNOWNHOST_FILE_OPENSSH) != 0) {
+					   &added) != 0 ||
+		    append_known_host(kh, added, path) != 0) {
 			verr_set(err, VERR_REMOTE, "%s: cannot add the host key to %s", name, path);
 		} else {
 			fprintf(stderr, "vocalc: %s: added host key %s %s to %s\n", name,

@@ -91,8 +91,12 @@ no_tcpdump() {
 	return 0
 }
 no_tcpdump || fail "a capture survived a normal run"
-# host keys: unknown refused (fingerprint shown), --accept-new adds it, a wrong one always refused
-: >"$T/kh"
+# host keys: unknown refused (fingerprint shown), --accept-new adds it (its
+# lines appended, the user's own lines kept as they were: a comment, another
+# host's key, a marker libssh2 does not read), a wrong one always refused
+printf '%s\n' "# the user's own comment" "@revoked * ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeep" \
+	"other.example $(cut -d' ' -f1,2 "$VOCALC_SSH_KEY.pub" 2>/dev/null || echo ssh-ed25519 AAAA)" >"$T/kh"
+cp "$T/kh" "$T/kh.mine"
 expect_exit 3 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$T/kh" -d 1 -o "$T/k1" \
 	"$VOCALC_HOST" "$VOCALC_GUEST"
 grep -q "unknown host key (ssh-ed25519 SHA256:" "$T/err" && grep -q "10.99.0.2" "$T/err" || fail "unknown key: $(cat "$T/err")"
@@ -101,7 +105,8 @@ expect_exit 0 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts 
 	--no-progress -o "$T/k2" "$VOCALC_HOST" "$VOCALC_GUEST"
 grep -q "points: nic nic0, bridge br0, vnet vnet0 on root@10.99.0.2:22; guest eth0 (52:54:00:99:00:03" "$T/err" ||
 	fail "discovery without flags: $(cat "$T/err")"
-[ "$(wc -l <"$T/kh")" = 2 ] || fail "--accept-new did not add both keys: $(cat "$T/kh")"
+[ "$(wc -l <"$T/kh")" = 5 ] || fail "--accept-new did not add both keys: $(cat "$T/kh")"
+head -n 3 "$T/kh" | cmp -s - "$T/kh.mine" || fail "--accept-new changed the user's lines: $(cat "$T/kh")"
 ssh-keygen -q -t ed25519 -N '' -f "$T/other"
 echo "10.99.0.3 $(cut -d' ' -f1,2 "$T/other.pub")" >"$T/kh-wrong"
 grep 10.99.0.2 "$VOCALC_KNOWN_HOSTS" >>"$T/kh-wrong"
