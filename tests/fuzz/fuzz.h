@@ -19,6 +19,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "reader.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* A harness's one-time set-up, before the first input (optional). */
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
@@ -108,6 +110,42 @@ static inline const uint8_t *fdp_take(struct fdp *d, size_t n, size_t *len)
 	d->p += *len;
 	d->n -= *len;
 	return p;
+}
+
+/* A stamp in the reader's range [0, READER_TS_MAX_NS]. */
+static inline int64_t fuzz_clamp_ts(int64_t t)
+{
+	return t < 0 ? 0 : t > READER_TS_MAX_NS ? READER_TS_MAX_NS : t;
+}
+
+/* t moved as op (0..7) says, saturating in the reader's range: unchanged,
+ * up by up to 255 us, up or down by up to 2^jump_bits ns, up by up to
+ * 2^ms_bits ms, anywhere, up by 1 ns, down by up to 255 us.  The harnesses
+ * choose the reach (their regression inputs decode by it). */
+static inline int64_t fuzz_move_ts(int64_t t, int op, struct fdp *d, int jump_bits, int ms_bits)
+{
+	uint64_t v;
+	switch (op) {
+	case 0:
+		return t;
+	case 1:
+		return fuzz_clamp_ts(t + (int64_t)fdp_u8(d) * 1000);
+	case 2:
+		v = fdp_varint(d) & ((1ULL << jump_bits) - 1);
+		return fuzz_clamp_ts(t + (int64_t)v);
+	case 3:
+		v = fdp_varint(d) & ((1ULL << jump_bits) - 1);
+		return fuzz_clamp_ts(t - (int64_t)v);
+	case 4:
+		v = fdp_varint(d) & ((1ULL << ms_bits) - 1);
+		return fuzz_clamp_ts(t + (int64_t)v * 1000000);
+	case 5:
+		return (int64_t)(fdp_le(d, 8) % ((uint64_t)READER_TS_MAX_NS + 1));
+	case 6:
+		return fuzz_clamp_ts(t + 1);
+	default:
+		return fuzz_clamp_ts(t - (int64_t)fdp_u8(d) * 1000);
+	}
 }
 
 /* A file in memory that the code under test opens by name (stat, fopen,

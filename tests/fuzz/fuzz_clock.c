@@ -34,39 +34,10 @@
 #include "clock_fit.h"
 #include "reader.h"
 
-static int64_t clamp_ts(int64_t t)
-{
-	return t < 0 ? 0 : t > READER_TS_MAX_NS ? READER_TS_MAX_NS : t;
-}
-
 /* How the host stamp moves.  Steps of up to 18 minutes (ns) or 4.6 hours
  * (ms) keep most pair sets within a capture's span; "anywhere" reaches the
  * ends of the range (a span of a century: the step search's window cap). */
-static int64_t move(int64_t t, int op, struct fdp *d)
-{
-	uint64_t v;
-	switch (op) {
-	case 0:
-		return t;
-	case 1:
-		return clamp_ts(t + (int64_t)fdp_u8(d) * 1000);
-	case 2:
-		v = fdp_varint(d) & ((1ULL << 40) - 1);
-		return clamp_ts(t + (int64_t)v);
-	case 3:
-		v = fdp_varint(d) & ((1ULL << 40) - 1);
-		return clamp_ts(t - (int64_t)v);
-	case 4:
-		v = fdp_varint(d) & ((1ULL << 24) - 1);
-		return clamp_ts(t + (int64_t)v * 1000000);
-	case 5:
-		return (int64_t)(fdp_le(d, 8) % ((uint64_t)READER_TS_MAX_NS + 1));
-	case 6:
-		return clamp_ts(t + 1);
-	default:
-		return clamp_ts(t - (int64_t)fdp_u8(d) * 1000);
-	}
-}
+static int64_t move(int64_t t, int op, struct fdp *d) { return fuzz_move_ts(t, op, d, 40, 24); }
 
 /* A signed reading: zigzag LEB128, within +-2^62. */
 static int64_t reading(struct fdp *d)
@@ -143,7 +114,7 @@ static void check_report(const struct clock_report *r, const struct clock_est *e
 		FUZZ_CHECK(isfinite(s->offset_ns) && isfinite(s->skew));
 		if (k > 0)
 			FUZZ_CHECK(s->first_record >= m->seg[k - 1].first_record);
-		int64_t probes[] = {0, READER_TS_MAX_NS, s->t0_ns, clamp_ts(s->t0_ns + 1000000000)};
+		int64_t probes[] = {0, READER_TS_MAX_NS, s->t0_ns, fuzz_clamp_ts(s->t0_ns + 1000000000)};
 		for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
 			int64_t h = clock_guest_to_host(m, probes[i], s->first_record);
 			FUZZ_CHECK(h >= 0 && h <= READER_TS_MAX_NS);
@@ -197,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		th = move(th, (op >> 3) & 7, &d);
 		rec += op >> 6;
 		int64_t y = reading(&d);
-		int64_t tg = clamp_ts(dir == DIR_TO_GUEST ? th + y : th - y);
+		int64_t tg = fuzz_clamp_ts(dir == DIR_TO_GUEST ? th + y : th - y);
 		switch (op & 3) {
 		case 0:
 		case 3:

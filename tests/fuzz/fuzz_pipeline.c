@@ -105,37 +105,9 @@ static void check_json_dist(json_t *d)
 	FUZZ_CHECK(mn <= p50 && p50 <= mx);
 }
 
-static int64_t clamp_ts(int64_t t)
-{
-	return t < 0 ? 0 : t > READER_TS_MAX_NS ? READER_TS_MAX_NS : t;
-}
-
-/* t moved as op says (saturating in the reader's range). */
-static int64_t move(int64_t t, int op, struct fdp *d)
-{
-	uint64_t v;
-	switch (op) {
-	case 0:
-		return t;
-	case 1:
-		return clamp_ts(t + (int64_t)fdp_u8(d) * 1000);
-	case 2:
-		v = fdp_varint(d) & ((1ULL << 62) - 1);
-		return clamp_ts(t + (int64_t)v);
-	case 3:
-		v = fdp_varint(d) & ((1ULL << 62) - 1);
-		return clamp_ts(t - (int64_t)v);
-	case 4:
-		v = fdp_varint(d) & ((1ULL << 40) - 1);
-		return clamp_ts(t + (int64_t)v * 1000000);
-	case 5:
-		return (int64_t)(fdp_le(d, 8) % ((uint64_t)READER_TS_MAX_NS + 1));
-	case 6:
-		return clamp_ts(t + 1);
-	default:
-		return clamp_ts(t - (int64_t)fdp_u8(d) * 1000);
-	}
-}
+/* t moved as op says (saturating in the reader's range; jumps of up to
+ * 2^62 ns or 2^40 ms). */
+static int64_t move(int64_t t, int op, struct fdp *d) { return fuzz_move_ts(t, op, d, 62, 40); }
 
 struct point_taps {
 	struct rtt_tracker *rt;
@@ -284,7 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int k = 0; k < (op >> 5); k++) {
 			uint8_t c = fdp_u8(&d);
 			push(&p, m, tp, p.pts[(c & 3) % p.npts], frame, len,
-			     clamp_ts(t + (int64_t)(c >> 2) * 7000));
+			     fuzz_clamp_ts(t + (int64_t)(c >> 2) * 7000));
 		}
 	}
 
