@@ -146,28 +146,37 @@ static void sort_pairs(struct clock_est *e)
 
 /* The lowest pair of each direction per bucket of host time; the bucket
  * doubles until at most half the cap remain. */
+/* The lowest pair of each direction per bucket of width_ns host time from
+ * origin, of in[0, n) in time order, into out (which may be in, the pairs
+ * kept then moving down): returns how many there are. */
+static size_t lowest_per_bucket(const struct pair *in, size_t n, int64_t origin, int64_t width_ns,
+				struct pair *out)
+{
+	size_t m = 0;
+	int64_t last_b[DIR_N] = {INT64_MIN, INT64_MIN};
+	size_t at[DIR_N] = {0, 0};
+	for (size_t i = 0; i < n; i++) {
+		struct pair p = in[i];
+		int64_t b = (p.t - origin) / width_ns;
+		if (b == last_b[p.dir]) {
+			if (p.y < out[at[p.dir]].y)
+				out[at[p.dir]] = p;
+			continue;
+		}
+		last_b[p.dir] = b;
+		at[p.dir] = m;
+		out[m++] = p;
+	}
+	return m;
+}
+
 static void compact_pairs(struct clock_est *e)
 {
 	sort_pairs(e);
 	if (e->pair_bucket_ns == 0)
 		e->pair_bucket_ns = 1000000; /* 1 ms */
 	for (;;) {
-		size_t m = 0;
-		int64_t last_b[DIR_N] = {INT64_MIN, INT64_MIN};
-		size_t at[DIR_N] = {0, 0};
-		for (size_t i = 0; i < e->n; i++) {
-			struct pair p = e->p[i];
-			int64_t b = (p.t - e->t0) / e->pair_bucket_ns;
-			if (b == last_b[p.dir]) {
-				if (p.y < e->p[at[p.dir]].y)
-					e->p[at[p.dir]] = p;
-				continue;
-			}
-			last_b[p.dir] = b;
-			at[p.dir] = m;
-			e->p[m++] = p;
-		}
-		e->n = e->nsorted = m;
+		e->n = e->nsorted = lowest_per_bucket(e->p, e->n, e->t0, e->pair_bucket_ns, e->p);
 		if (e->n <= e->pair_cap / 2)
 			return;
 		e->pair_bucket_ns *= 2;
@@ -1105,22 +1114,8 @@ static bool best_cut(const struct clock_est *e, uint64_t cut[2], double *worse, 
 	}
 	struct clock_est th = *e; /* e's pairs thinned, in time order */
 	th.p = lowest;
-	th.n = 0;
-	double span_ns = (double)(e->p[e->n - 1].t - e->p[0].t) + 1;
-	int64_t last_b[DIR_N] = {-1, -1};
-	size_t at_b[DIR_N] = {0, 0};
-	for (size_t i = 0; i < e->n; i++) {
-		const struct pair *p = &e->p[i];
-		int64_t b = (int64_t)((double)(p->t - e->p[0].t) / span_ns * CUT_BUCKETS);
-		if (b == last_b[p->dir]) {
-			if (p->y < lowest[at_b[p->dir]].y)
-				lowest[at_b[p->dir]] = *p;
-			continue;
-		}
-		last_b[p->dir] = b;
-		at_b[p->dir] = th.n;
-		lowest[th.n++] = *p;
-	}
+	int64_t width = (e->p[e->n - 1].t - e->p[0].t) / CUT_BUCKETS + 1; /* < CUT_BUCKETS of them */
+	th.n = lowest_per_bucket(e->p, e->n, e->p[0].t, width, lowest);
 	uint64_t at[CUT_TRIES + 1];
 	for (int i = 0; i <= CUT_TRIES; i++)
 		at[i] = e->p[(size_t)((double)i / CUT_TRIES * (double)(e->n - 1))].rec;

@@ -105,25 +105,29 @@ void samples_free(struct samples *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* Partitions v[0..n) around a into [< a][== a][> a]; *lt, *eq: their sizes. */
-static void partition3(int *v, size_t n, int a, size_t *lt, size_t *eq)
-{
-	size_t lo = 0, mid = 0, hi = n;
-	while (mid < hi) {
-		int x = v[mid];
-		if (x < a) {
-			v[mid++] = v[lo];
-			v[lo++] = x;
-		} else if (x > a) {
-			v[mid] = v[--hi];
-			v[hi] = x;
-		} else {
-			mid++;
-		}
+/* Partitions v[0..n) around a into [< a][== a][> a]; *lt, *eq: their sizes.
+ * One body for the delays (int ns) and for the figures kept as doubles. */
+#define DEFINE_PARTITION3(name, type)                                              \
+	static void name(type *v, size_t n, type a, size_t *lt, size_t *eq)        \
+	{                                                                          \
+		size_t lo = 0, mid = 0, hi = n;                                    \
+		while (mid < hi) {                                                 \
+			type x = v[mid];                                           \
+			if (x < a) {                                               \
+				v[mid++] = v[lo];                                  \
+				v[lo++] = x;                                       \
+			} else if (x > a) {                                        \
+				v[mid] = v[--hi];                                  \
+				v[hi] = x;                                         \
+			} else {                                                   \
+				mid++;                                             \
+			}                                                          \
+		}                                                                  \
+		*lt = lo;                                                          \
+		*eq = mid - lo;                                                    \
 	}
-	*lt = lo;
-	*eq = mid - lo;
-}
+DEFINE_PARTITION3(partition3, int)
+DEFINE_PARTITION3(partition3_d, double)
 
 /* GSL's quantiles (linear interpolation at index q*(n-1)) of v for the
  * ascending qs, without sorting: each order statistic by GSL's select on the
@@ -390,25 +394,6 @@ void bview_close(struct bview *w)
 	if (w->sketched)
 		sketch_free(&w->sk);
 	memset(w, 0, sizeof *w);
-}
-
-static void partition3_d(double *v, size_t n, double a, size_t *lt, size_t *eq)
-{
-	size_t lo = 0, mid = 0, hi = n;
-	while (mid < hi) {
-		double x = v[mid];
-		if (x < a) {
-			v[mid++] = v[lo];
-			v[lo++] = x;
-		} else if (x > a) {
-			v[mid] = v[--hi];
-			v[hi] = x;
-		} else {
-			mid++;
-		}
-	}
-	*lt = lo;
-	*eq = mid - lo;
 }
 
 /* The order statistics of v at the ascending ranks r[0..k): each by GSL's

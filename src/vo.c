@@ -39,6 +39,20 @@ static void acc_free(struct hop_acc *a)
 	acc_free_deferred(a);
 }
 
+static void acc_drop_deferred(struct hop_acc *a) { a->dv.n = 0; }
+
+/* fn on every row: each hop's, then the end-to-end ones. */
+static void each_row(struct vo *v, void (*fn)(struct hop_acc *))
+{
+	for (int i = 0; i < POINT_N - 1; i++)
+		for (int d = 0; d < DIR_N; d++)
+			for (int p = 0; p < PROTO_N; p++)
+				fn(&v->hop[i][d][p]);
+	for (int d = 0; d < DIR_N; d++)
+		for (int p = 0; p < PROTO_N; p++)
+			fn(&v->e2e[d][p]);
+}
+
 void vo_defer(struct vo *v)
 {
 	v->defer = true;
@@ -116,36 +130,18 @@ void vo_defer_drop(struct vo *v)
 {
 	v->defer_drop = true;
 	v->deferred = 0;
-	for (int i = 0; i < POINT_N - 1; i++)
-		for (int d = 0; d < DIR_N; d++)
-			for (int p = 0; p < PROTO_N; p++)
-				v->hop[i][d][p].dv.n = 0;
-	for (int d = 0; d < DIR_N; d++)
-		for (int p = 0; p < PROTO_N; p++)
-			v->e2e[d][p].dv.n = 0;
+	each_row(v, acc_drop_deferred);
 }
 
 void vo_defer_end(struct vo *v)
 {
 	v->defer = false;
-	for (int i = 0; i < POINT_N - 1; i++)
-		for (int d = 0; d < DIR_N; d++)
-			for (int p = 0; p < PROTO_N; p++)
-				acc_free_deferred(&v->hop[i][d][p]);
-	for (int d = 0; d < DIR_N; d++)
-		for (int p = 0; p < PROTO_N; p++)
-			acc_free_deferred(&v->e2e[d][p]);
+	each_row(v, acc_free_deferred);
 }
 
 void vo_free(struct vo *v)
 {
-	for (int i = 0; i < POINT_N - 1; i++)
-		for (int d = 0; d < DIR_N; d++)
-			for (int p = 0; p < PROTO_N; p++)
-				acc_free(&v->hop[i][d][p]);
-	for (int d = 0; d < DIR_N; d++)
-		for (int p = 0; p < PROTO_N; p++)
-			acc_free(&v->e2e[d][p]);
+	each_row(v, acc_free);
 }
 
 void vo_hop_ends(const struct vo *v, int i, enum direction d, enum point *up, enum point *down)
