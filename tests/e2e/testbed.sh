@@ -66,14 +66,17 @@ assert abs((mdt - mbt) - 2000) <= 25 and abs((mdf - mbf) - 500) <= 25
 # (a hold includes the backend's own work, which a sleep partly overlaps)
 assert dt - bt >= 1950 and df - bf >= 450 and hdt - hbt >= 1900 and hdf - hbf >= 400
 PY
-# both runs matched nearly everything at every hop
+# both runs matched nearly everything at every hop.  What crosses every hop
+# whatever the machine's load: 200 pings and their replies and 625 UDP
+# datagrams (5 Mbit/s of 1000 bytes for 1 s); the TCP flow's volume is what
+# its window reaches through the delay and the load, not a known count.
 python3 - "$T/base.json" "$T/delay.json" <<'PY' || fail "matching on real traffic"
 import json, sys
 for path in sys.argv[1:]:
     r = json.load(open(path))
     for h in r["hops"]:
         if h["protocol"] == "all" and h["matched"] + h["unmatched"] > 0:
-            assert h["matched"] > 3000 and h["unmatched"] <= 0.001 * h["matched"], (path, h)
+            assert h["matched"] >= 400 + 625 and h["unmatched"] <= 0.001 * h["matched"], (path, h)
     assert any(x["samples"] > 10 for x in r["rtt"] if x["point"] == "guest"), "no RTT at guest"
 PY
 # down leaves nothing behind: no namespace, no interface, no process
