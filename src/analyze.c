@@ -250,8 +250,10 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 				   : INT64_MAX;
 		if (r == 1 && align && fp[i] == POINT_GUEST)
 			align->head_rec = head[i]->rec;
-		if (r == 0)
+		if (r == 0) {
 			head[i] = NULL;
+			match_point_end(m, fp[i]);
+		}
 	}
 	for (;;) {
 		/* the earliest head in host time; an ended capture's stamp is INT64_MAX */
@@ -291,6 +293,7 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 		if (r == 0) {
 			head[best] = NULL;
 			head_t[best] = INT64_MAX;
+			match_point_end(m, fp[best]);
 		} else {
 			head_t[best] = head[best]->t_host -
 				       (align && fp[best] == POINT_GUEST ? align->now : 0);

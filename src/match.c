@@ -45,8 +45,10 @@ struct journey {
 	uint16_t ip_id;
 	uint8_t mask, covered, dir, pclass, has_digest, ts_state, has_ip_id;
 	/* identical copies (match.h): held took a copy another journey could have
-	 * taken, and waits for its window to end; passed was passed over */
-	uint8_t held, passed;
+	 * taken, and waits for its window to end; passed was passed over;
+	 * late: held because a copy joined it upstream of its stamps with an
+	 * untypical delay (the copy may be a later packet's: late_match) */
+	uint8_t held, passed, late;
 	/* a smaller piece of it was seen (it was split on the way): a point
 	 * that joins it later covers the other pieces too (cover_late) */
 	uint8_t split;
@@ -57,7 +59,8 @@ struct journey {
  * median with the mean excess above it and the mean shortfall below it
  * (an asymmetric Laplace: queueing delay has a floor and a long tail), started
  * from the median of the first TYP_WARM; and whether it keeps the IPv4 ID. */
-enum { TYP_WARM = 16 };
+enum { TYP_WARM = 16, TYP_COLD = 5 };
+static const int64_t COLD_FAR_NS = 20LL * 1000000;
 struct hop_typ {
 	int64_t loc, hi, lo;
 	uint64_t n;
@@ -70,6 +73,9 @@ struct matcher {
 	uint8_t all; /* points given: a journey seen or covered at all is done */
 	int64_t flow_idle_ns;
 	int64_t now_ns;	       /* latest stamp pushed */
+	/* each point's first and last stamp pushed, and whether its capture ended */
+	int64_t first_ns[POINT_N], last_ns[POINT_N];
+	uint8_t started, ended;
 	int64_t next_sweep_ns; /* next flow-table sweep */
 	match_emit_fn emit;
 	void *ctx;
@@ -84,6 +90,7 @@ struct matcher {
 	uint8_t near[DIR_N][1 << POINT_N][POINT_N];
 	uint64_t joins; /* packets that joined a journey (hop estimates sample them) */
 	uint64_t alive;
+	uint64_t late_alive; /* late journeys alive (a new journey looks for them) */
 	struct match_counts counts;
 };
 
@@ -391,31 +398,58 @@ static int64_t clip(int64_t e, int64_t lim)
 	return e > lim ? lim : e;
 }
 
+static void sort64(int64_t *v, int n)
+{
+	for (int i = 1; i < n; i++) /* insertion sort: at most 16 values */
+		for (int k = i; k > 0 && v[k - 1] > v[k]; k--) {
+			int64_t x = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = x;
+		}
+}
+
+/* h's median and spreads (each side's mean distance from the median) from
+ * the n delays w (n <= TYP_WARM). */
+static void typ_fit(struct hop_typ *h, const int64_t *w, int n)
+{
+	int64_t v[TYP_WARM];
+	memcpy(v, w, (size_t)n * sizeof *v);
+	sort64(v, n);
+	h->loc = v[n / 2];
+	int64_t up = 0, dn = 0;
+	int nu = 0, nd = 0;
+	for (int i = 0; i < n; i++) {
+		if (v[i] > h->loc)
+			up += v[i] - h->loc, nu++;
+		else if (v[i] < h->loc)
+			dn += h->loc - v[i], nd++;
+	}
+	h->hi = nu ? up / nu : 0;
+	h->lo = nd ? dn / nd : 0;
+	h->hi = h->hi < SPREAD_MIN_NS ? SPREAD_MIN_NS : h->hi;
+	h->lo = h->lo < SPREAD_MIN_NS ? SPREAD_MIN_NS : h->lo;
+}
+
+/* The model of hop h to decide a pairing by: h once warm; before that, one
+ * fitted to its first delays into *cold, if there are TYP_COLD of them (a
+ * sparse capture's first second); NULL if fewer. */
+static const struct hop_typ *typ_view(const struct hop_typ *h, struct hop_typ *cold)
+{
+	if (h->n >= TYP_WARM)
+		return h;
+	if (h->n < TYP_COLD)
+		return NULL;
+	typ_fit(cold, h->warm, (int)h->n);
+	return cold;
+}
+
 static void typ_update(struct hop_typ *h, int64_t d)
 {
 	if (h->n < TYP_WARM) {
 		h->warm[h->n++] = d;
-		if (h->n < TYP_WARM)
-			return;
-		int64_t v[TYP_WARM];
-		memcpy(v, h->warm, sizeof v);
-		for (int i = 1; i < TYP_WARM; i++) /* insertion sort: 16 values, once */
-			for (int k = i; k > 0 && v[k - 1] > v[k]; k--) {
-				int64_t x = v[k];
-				v[k] = v[k - 1];
-				v[k - 1] = x;
-			}
-		h->loc = v[TYP_WARM / 2];
-		int64_t up = 0, dn = 0;
-		int nu = 0, nd = 0;
-		for (int i = 0; i < TYP_WARM; i++) {
-			if (v[i] > h->loc)
-				up += v[i] - h->loc, nu++;
-			else if (v[i] < h->loc)
-				dn += h->loc - v[i], nd++;
-		}
-		h->hi = nu ? up / nu : 0;
-		h->lo = nd ? dn / nd : 0;
+		if (h->n == TYP_WARM)
+			typ_fit(h, h->warm, TYP_WARM);
+		return;
 	} else {
 		/* sign steps toward the median; each side's mean deviation */
 		h->n++;
@@ -577,9 +611,10 @@ static double swap_gain(struct matcher *m, const struct journey *held, const str
 		return 0;
 	enum point p = (enum point)(elo > xhi ? elo : ehi), q = (enum point)(elo > xhi ? xhi : xlo);
 	int64_t now, alt;
-	struct hop_typ *h = hop_across(m, held, q, p, held->t[p], &now);
+	struct hop_typ cold;
+	const struct hop_typ *h = typ_view(hop_across(m, held, q, p, held->t[p], &now), &cold);
 	hop_across(m, x, q, p, held->t[p], &alt);
-	if (h->n < TYP_WARM || held->t[p] - x->t_first > m->window_ns ||
+	if (h == NULL || held->t[p] - x->t_first > m->window_ns ||
 	    x->t_first - held->t[p] > m->window_ns)
 		return 0;
 	double c_now = typ_cost(h, now), c_alt = typ_cost(h, alt);
@@ -625,6 +660,28 @@ static void revise(struct matcher *m, struct journey *j)
 	m->counts.revised++;
 }
 
+/* The points given whose capture did not span j: j passed the others
+ * before the point's first packet, or after its last one once it ended. */
+static uint8_t outside(const struct matcher *m, const struct journey *j)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (int p = 0; p < POINT_N; p++)
+		if (j->mask & (1u << p)) {
+			lo = j->t[p] < lo ? j->t[p] : lo;
+			hi = j->t[p] > hi ? j->t[p] : hi;
+		}
+	uint8_t out = 0;
+	for (int p = 0; p < POINT_N; p++) {
+		uint8_t bit = (uint8_t)(1u << p);
+		if (!(m->all & bit) || (j->mask & bit))
+			continue;
+		if (!(m->started & bit) || hi < m->first_ns[p] ||
+		    ((m->ended & bit) && lo > m->last_ns[p]))
+			out |= bit;
+	}
+	return out;
+}
+
 static void emit_journey(struct matcher *m, struct journey *j)
 {
 	struct journey_info ji = {
@@ -639,6 +696,7 @@ static void emit_journey(struct matcher *m, struct journey *j)
 	    .mask = j->mask,
 	    .covered = j->covered,
 	    .flow_seen = j->flow->seen,
+	    .outside = outside(m, j),
 	    .payload = j->payload,
 	};
 	memcpy(ji.t, j->t, sizeof ji.t);
@@ -690,6 +748,7 @@ static void retire_one(struct matcher *m, struct journey *j)
 {
 	if (j->held || j->passed)
 		revise(m, j);
+	m->late_alive -= j->late;
 	if (j->aprev)
 		j->aprev->anext = j->anext;
 	else
@@ -717,6 +776,66 @@ static bool complete(const struct matcher *m, const struct journey *j)
 	return (uint8_t)(j->mask | j->covered) == m->all;
 }
 
+/* Nothing more can join j, and no copy it took may yet go to another
+ * journey: a held one waits while a copy it was preferred to may be left
+ * over (revise), a late one for its window to end (late_match). */
+static bool may_retire(const struct matcher *m, const struct journey *j)
+{
+	return complete(m, j) && !j->late && (!j->held || !copies_waiting(m, j));
+}
+
+/* Whether j has a point downstream of bit's: a copy at bit joins it late. */
+static bool upstream_of(const struct journey *j, uint8_t bit)
+{
+	uint8_t below = (uint8_t)(bit - 1), above = (uint8_t)~(below | bit);
+	return (j->mask & (j->dir == DIR_TO_GUEST ? above : below)) != 0;
+}
+
+/* Whether p's copy joins j across the guest's own clock: from the guest
+ * or to it (where captures begin at other times, and identical copies
+ * repeated long after are paired by a clock not yet known). */
+static bool across_guest(const struct matcher *m, const struct journey *j, enum point p)
+{
+	return p == POINT_GUEST || m->near[j->dir][j->mask][p] == POINT_GUEST;
+}
+
+/* A copy at p joins j upstream of j's stamps (it came in after the packet
+ * passed the points downstream).  If the delay across the hop is untypical
+ * (before the hop has TYP_COLD delays: more than COLD_FAR_NS, beyond any
+ * coarse clock's error), the copy may be a later
+ * packet's, identical (a repeated neighbour solicitation or duplicate ACK)
+ * whose earlier copy passed downstream before p's capture began: j is held
+ * for its window, and a journey of its identity that starts downstream
+ * meanwhile is passed over, so that revise() pairs the copy with whichever
+ * makes the delay likelier. */
+static bool hold_if_untypical(struct matcher *m, struct journey *j, enum point p, int64_t t)
+{
+	int64_t d;
+	struct hop_typ cold;
+	const struct hop_typ *h = typ_view(hop_of(m, j, p, t, &d), &cold);
+	if (h ? typ_cost(h, d) <= UNTYPICAL : d > -COLD_FAR_NS && d < COLD_FAR_NS)
+		return false;
+	j->late = 1;
+	j->held = 1;
+	m->late_alive++;
+	return true;
+}
+
+/* A new journey j: if a late journey of its identity has j's point and is
+ * alike, j may be the packet whose copy that journey took (hold_if_untypical). */
+static void late_match(struct matcher *m, struct journey *j)
+{
+	uint8_t bit = j->mask;
+	for (struct hnode *n = hashtab_chain(&m->journeys, j->hn.hash); n; n = n->next) {
+		struct journey *y = (struct journey *)n;
+		if (y != j && y->late && (y->mask & bit) && n->hash == j->hn.hash &&
+		    memcmp(&y->key, &j->key, sizeof y->key) == 0 && alike(y, j)) {
+			j->passed = 1;
+			return;
+		}
+	}
+}
+
 /* The pieces' journeys of j's flow from seq to end, covered at point pt;
  * returns where those found end. */
 static uint32_t cover_pieces(struct matcher *m, struct journey *j, uint32_t seq, uint32_t end,
@@ -737,7 +856,7 @@ static uint32_t cover_pieces(struct matcher *m, struct journey *j, uint32_t seq,
 			break;
 		p->covered |= bit;
 		seq += p->payload;
-		if (complete(m, p) && (!p->held || !copies_waiting(m, p)))
+		if (may_retire(m, p))
 			retire(m, p);
 	}
 	return seq;
@@ -785,6 +904,14 @@ int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enu
 		}
 	}
 	uint8_t bit = (uint8_t)(1u << p);
+	if (!(m->started & bit)) {
+		m->started |= bit;
+		m->first_ns[p] = m->last_ns[p] = t_ns;
+	} else if (t_ns < m->first_ns[p]) {
+		m->first_ns[p] = t_ns;
+	} else if (t_ns > m->last_ns[p]) {
+		m->last_ns[p] = t_ns;
+	}
 	struct flow *f = flow_get(m, p, mp);
 	if (f == NULL)
 		return -1;
@@ -798,7 +925,10 @@ int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enu
 	uint32_t payload = mp->payload;
 	struct journey *j = find(m, mp, p, t_ns, true);
 	if (j != NULL) {
-		if (m->joins++ < TYP_FULL || (m->joins & 7) == 0) {
+		/* a copy in doubt (late) does not teach the hop its delay */
+		bool doubt = !j->late && upstream_of(j, bit) && across_guest(m, j, p) &&
+			     hold_if_untypical(m, j, p, t_ns);
+		if (!doubt && (m->joins++ < TYP_FULL || (m->joins & 7) == 0)) {
 			int64_t d;
 			struct hop_typ *ht = hop_of(m, j, p, t_ns, &d);
 			typ_update(ht, d);
@@ -833,8 +963,7 @@ int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enu
 		} else if (j->split && kp->kind == K_TCP && payload == j->payload) {
 			cover_late(m, j, p);
 		}
-		/* held: while a copy it was preferred to may be left over (revise) */
-		if (complete(m, j) && (!j->held || !copies_waiting(m, j)))
+		if (may_retire(m, j))
 			retire(m, j);
 		return 0;
 	}
@@ -877,13 +1006,21 @@ int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enu
 	m->counts.journeys++;
 	if (++m->alive > m->counts.peak_journeys)
 		m->counts.peak_journeys = m->alive;
+	if (m->late_alive)
+		late_match(m, j);
 	if (complete(m, j))
 		retire(m, j); /* a piece of a segment already seen everywhere else */
 	return 0;
 }
 
+void match_point_end(struct matcher *m, enum point p)
+{
+	m->ended |= (uint8_t)(1u << p);
+}
+
 void match_finish(struct matcher *m)
 {
+	m->ended = m->all;
 	expire(m, INT64_MAX);
 }
 

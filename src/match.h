@@ -45,11 +45,28 @@
  *      Laplace: queueing delay has a floor and a long tail, so 30 us under
  *      the median is far less likely than 30 us over it); a delay's cost is
  *      its distance from the median in the spread of its side.  Nothing is
- *      revised before a hop has 16 delays, or when neither delay lies within
+ *      revised before a hop has 5 delays, or when neither delay lies within
  *      15 spreads (the model no longer describes the hop: a clock step).
+ *   4. A copy that joins a journey upstream of the stamps it has (across the
+ *      guest: the packet passed the points downstream before this copy came
+ *      in) with an untypical delay (or, before the hop has 5 delays, one
+ *      beyond 20 ms) may be a later identical packet's whose earlier copy
+ *      passed downstream before this point's capture began (a neighbour
+ *      solicitation repeated 0.45 s later, found on live runs): the journey
+ *      is held for its window, a journey of its identity that starts at its
+ *      points meanwhile is passed over, and rule 3 decides between them.
+ *      Its delay does not go into the hop's model (it is in doubt).  Until
+ *      a hop has 16 delays, rules 3 and 4 fit its model to the delays it
+ *      has (5 at least).
  * This resolves a lost copy by its survivor whenever the copies lie further
  * apart than the hop's spread; copies closer than that are indistinguishable
  * by any rule, and stay in order.
+ *
+ * Captures begin and end at different times (one after another over SSH):
+ * a journey missing a point whose capture had not begun (the journey's
+ * stamps all before the point's first packet) or had ended (all after its
+ * last, match_point_end) is marked outside it (journey_info.outside), not
+ * lost there.
  *
  * State is bounded by the window: a journey is handed to the callback and
  * freed as soon as every point given has seen or covered it (a held one:
@@ -129,6 +146,8 @@ struct journey_info {
 	uint8_t mask;	    /* points that saw it: bit (1 << point) */
 	uint8_t covered;    /* points where it was inside a bigger TCP segment */
 	uint8_t flow_seen;  /* points that ever saw this flow (5-tuple, direction) */
+	uint8_t outside;    /* points given whose capture had not begun, or had
+			     * ended, when the packet passed (match_point_end) */
 	uint32_t payload;   /* TCP payload at the first point that saw it */
 	int64_t t[POINT_N]; /* host-time stamps, valid where mask has the bit */
 	uint64_t tag[POINT_N];	     /* the caller's tag of each point's packet (record index) */
@@ -168,6 +187,11 @@ bool match_key_tcp(const struct match_key *k, uint32_t *seq, uint32_t *ack, bool
 
 /* ICMP or ICMPv6 echo: its type, identifier and sequence number. */
 bool match_key_echo(const struct match_key *k, uint8_t *type, uint16_t *id, uint16_t *seq);
+
+/* Point p's capture has ended (its last packet was pushed): journeys
+ * later than its last stamp are outside its capture, not lost there.  A
+ * point's capture begins at its first packet pushed. */
+void match_point_end(struct matcher *m, enum point p);
 
 /* Emits every journey still waiting (end of input). */
 void match_finish(struct matcher *m);

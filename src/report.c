@@ -143,6 +143,8 @@ static json_t *json_hop(const struct analysis *a, const struct hop_summary *s, e
 	    (json_int_t)c.coalesced, "split", (json_int_t)c.split, "unexpected",
 	    (json_int_t)c.unexpected, "bypass", (json_int_t)c.bypass, "loss_fraction",
 	    loss_fraction(&c), "loss_reliable", loss_reliable(a, from, to));
+	if (o && c.outside)
+		json_object_set_new(o, "outside_capture", json_integer((json_int_t)c.outside));
 	if (o && !observable(&d))
 		json_object_set_new(o, "note", json_string(NOT_OBSERVABLE_NOTE));
 	else if (o && negative_on_host(&d, from, to))

@@ -164,6 +164,9 @@ static void account(struct vo *v, struct hop_acc *a, const struct journey_info *
 		} else if (samples_push(&a->s, raw) != 0) {
 			v->failed = 1;
 		}
+	} else if ((has_up && !(j->covered & db) && (j->outside & db)) ||
+		   (has_down && !(j->covered & ub) && (j->outside & ub))) {
+		a->c.outside++;
 	} else if (has_up) {
 		if (j->covered & db)
 			a->c.coalesced++;
@@ -279,6 +282,7 @@ static void summarize_row(const struct sum_task *t, int *failed)
 		c->split += x->split;
 		c->unexpected += x->unexpected;
 		c->bypass += x->bypass;
+		c->outside += x->outside;
 		sets[k++] = &t->row[p].s;
 	}
 	if (dist_of(&t->out->d, sets, k) != 0)

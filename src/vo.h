@@ -10,6 +10,8 @@
  *                capture, or traffic that starts between the two points
  *   bypass       seen upstream only, and its flow never seen downstream at
  *                all (e.g. guest traffic to the host itself never reaches nic)
+ *   outside      seen at one point only, when the other's capture had not
+ *                begun or had ended (captures started one after another)
  * "Upstream" follows the direction: nic side for to_guest, guest for from_guest.
  * VO latency (FIELD-NOTES definitions) is the same between the outermost host
  * point given and guest. */
@@ -26,7 +28,7 @@
 #include "stats.h"
 
 struct hop_counts {
-	uint64_t matched, unmatched, coalesced, split, unexpected, bypass;
+	uint64_t matched, unmatched, coalesced, split, unexpected, bypass, outside;
 };
 
 /* A delay across the guest whose guest stamp is only coarsely corrected

@@ -296,16 +296,82 @@ static void test_lost_copy_by_delay(void)
 	lost_then_dup(m, tcp_id(1, 77, 100), tcp_id(1, 77, 100), 10 * MS);
 	CHECK_EQ(match_counts(m)->revised, 1);
 	match_delete(m);
-	/* before the hop has TYP_WARM (16) delays: in order, as FIFO queues deliver */
-	m = fresh(VNET | GUEST);
-	warm(m, 10, 0, true, false);
+	/* before the hop has TYP_COLD (5) delays: in order, as FIFO queues
+	 * deliver; from 5 on (a sparse capture's first second), by the model of
+	 * the delays it has */
+	for (int n = 3; n <= 10; n += 7) {
+		m = fresh(VNET | GUEST);
+		warm(m, n, 0, true, false);
+		struct pkt a = tcp_v6(1, 77);
+		push(m, POINT_VNET, &a, DIR_TO_GUEST, 10 * MS);
+		push(m, POINT_VNET, &a, DIR_TO_GUEST, 10 * MS + 1500 * US);
+		push(m, POINT_GUEST, &a, DIR_TO_GUEST, 10 * MS + 1550 * US);
+		match_finish(m);
+		CHECK_EQ(ngot, 2);
+		const struct journey_info *j = by_stamp(POINT_GUEST, 10 * MS + 1550 * US);
+		CHECK(j != NULL && j->t[POINT_VNET] == (n < 5 ? 10 * MS : 10 * MS + 1500 * US));
+		CHECK_EQ(match_counts(m)->revised, n < 5 ? 0 : 1);
+		match_delete(m);
+	}
+}
+
+/* Rule 4 (match.h), the case found on live runs: the guest's capture began
+ * after an ACK passed vnet; the same ACK, identical, is sent again (447 ms
+ * later there, within the window here), and the guest's copy of the second
+ * joins the first's journey upstream of its vnet stamp.  Held, with the
+ * second's journey passed over, the pairing is redone by delay. */
+static void test_late_copy(void)
+{
+	struct matcher *m = fresh(VNET | GUEST);
 	struct pkt a = tcp_v6(1, 77);
-	push(m, POINT_VNET, &a, DIR_TO_GUEST, 10 * MS);
-	push(m, POINT_VNET, &a, DIR_TO_GUEST, 10 * MS + 1500 * US);
-	push(m, POINT_GUEST, &a, DIR_TO_GUEST, 10 * MS + 1550 * US);
+	int64_t t0 = 0, t = 60 * MS;
+	push(m, POINT_VNET, &a, DIR_FROM_GUEST, t0);
+	for (int i = 0; i < 8; i++) { /* the hop's delays: 50 us and a tail */
+		struct pkt w = tcp_v6(1, 6000 + (uint32_t)i);
+		push(m, POINT_GUEST, &w, DIR_FROM_GUEST, 30 * MS + i * MS);
+		push(m, POINT_VNET, &w, DIR_FROM_GUEST, 30 * MS + i * MS + (50 + i) * US);
+	}
+	push(m, POINT_GUEST, &a, DIR_FROM_GUEST, t);
+	push(m, POINT_VNET, &a, DIR_FROM_GUEST, t + 50 * US);
 	match_finish(m);
-	CHECK_EQ(ngot, 2);
-	CHECK_EQ(got[0].t[POINT_VNET], 10 * MS);
+	const struct journey_info *j = by_stamp(POINT_GUEST, t);
+	CHECK(j != NULL && j->t[POINT_VNET] == t + 50 * US);
+	j = by_stamp(POINT_VNET, t0);
+	CHECK(j != NULL && j->mask == VNET);
+	CHECK_EQ(match_counts(m)->revised, 1);
+	match_delete(m);
+	/* an upstream copy within the hop's delays is no doubt: done at once */
+	m = fresh(VNET | GUEST);
+	for (int i = 0; i < 8; i++) {
+		struct pkt w = tcp_v6(1, 6000 + (uint32_t)i);
+		push(m, POINT_VNET, &w, DIR_FROM_GUEST, i * 10 * MS + 40 * US);
+		push(m, POINT_GUEST, &w, DIR_FROM_GUEST, i * 10 * MS); /* late, typical */
+	}
+	CHECK_EQ(ngot, 8);
+	match_delete(m);
+}
+
+/* A point whose capture began later or ended sooner: the journeys before
+ * its first packet or after its last are outside it, not lost there. */
+static void test_outside_capture(void)
+{
+	struct matcher *m = fresh(VNET | GUEST);
+	struct pkt a = tcp(1, 1, 10, true, 1), b = tcp(11, 1, 10, true, 2), c = tcp(21, 1, 10, true, 3),
+		   d = tcp(31, 1, 10, true, 4), e = tcp(41, 1, 10, true, 5);
+	push(m, POINT_VNET, &a, DIR_TO_GUEST, 0); /* the guest capture not begun */
+	push(m, POINT_VNET, &b, DIR_TO_GUEST, 2000 * MS);
+	push(m, POINT_GUEST, &b, DIR_TO_GUEST, 2000 * MS + 50 * US);
+	push(m, POINT_VNET, &c, DIR_TO_GUEST, 2100 * MS); /* lost: the guest capture runs */
+	push(m, POINT_VNET, &e, DIR_TO_GUEST, 2150 * MS);
+	push(m, POINT_GUEST, &e, DIR_TO_GUEST, 2150 * MS + 50 * US); /* the guest's last */
+	match_point_end(m, POINT_GUEST);
+	push(m, POINT_VNET, &d, DIR_TO_GUEST, 2200 * MS); /* after the guest's last packet */
+	match_finish(m);
+	CHECK_EQ(ngot, 5);
+	CHECK_EQ(by_stamp(POINT_VNET, 0)->outside, GUEST);
+	CHECK_EQ(by_stamp(POINT_VNET, 2000 * MS)->outside, 0);
+	CHECK_EQ(by_stamp(POINT_VNET, 2100 * MS)->outside, 0);
+	CHECK_EQ(by_stamp(POINT_VNET, 2200 * MS)->outside, GUEST);
 	match_delete(m);
 }
 
@@ -577,6 +643,8 @@ int main(void)
 	test_lost_copy_by_ip_id();
 	test_lost_copy_by_delay();
 	test_close_copies_in_order();
+	test_late_copy();
+	test_outside_capture();
 	test_floor_and_untypical();
 	test_tail_copy_in_order();
 	test_from_guest_shared_stamp();
