@@ -808,17 +808,16 @@ static bool across_guest(const struct matcher *m, const struct journey *j, enum 
  * for its window, and a journey of its identity that starts downstream
  * meanwhile is passed over, so that revise() pairs the copy with whichever
  * makes the delay likelier. */
-static bool hold_if_untypical(struct matcher *m, struct journey *j, enum point p, int64_t t)
+static void hold_if_untypical(struct matcher *m, struct journey *j, enum point p, int64_t t)
 {
 	int64_t d;
 	struct hop_typ cold;
 	const struct hop_typ *h = typ_view(hop_of(m, j, p, t, &d), &cold);
 	if (h ? typ_cost(h, d) <= UNTYPICAL : d > -COLD_FAR_NS && d < COLD_FAR_NS)
-		return false;
+		return;
 	j->late = 1;
 	j->held = 1;
 	m->late_alive++;
-	return true;
 }
 
 /* A new journey j: if a late journey of its identity has j's point and is
@@ -925,10 +924,11 @@ int match_push(struct matcher *m, enum point p, const struct match_prep *mp, enu
 	uint32_t payload = mp->payload;
 	struct journey *j = find(m, mp, p, t_ns, true);
 	if (j != NULL) {
-		/* a copy in doubt (late) does not teach the hop its delay */
-		bool doubt = !j->late && upstream_of(j, bit) && across_guest(m, j, p) &&
-			     hold_if_untypical(m, j, p, t_ns);
-		if (!doubt && (m->joins++ < TYP_FULL || (m->joins & 7) == 0)) {
+		/* (its delay still teaches the hop: after a clock step every delay
+		 * is untypical until the model follows) */
+		if (!j->late && upstream_of(j, bit) && across_guest(m, j, p))
+			hold_if_untypical(m, j, p, t_ns);
+		if (m->joins++ < TYP_FULL || (m->joins & 7) == 0) {
 			int64_t d;
 			struct hop_typ *ht = hop_of(m, j, p, t_ns, &d);
 			typ_update(ht, d);

@@ -55,9 +55,8 @@
  *      solicitation repeated 0.45 s later, found on live runs): the journey
  *      is held for its window, a journey of its identity that starts at its
  *      points meanwhile is passed over, and rule 3 decides between them.
- *      Its delay does not go into the hop's model (it is in doubt).  Until
- *      a hop has 16 delays, rules 3 and 4 fit its model to the delays it
- *      has (5 at least).
+ *      Until a hop has 16 delays, rules 3 and 4 fit its model to the delays
+ *      it has (5 at least).
  * This resolves a lost copy by its survivor whenever the copies lie further
  * apart than the hop's spread; copies closer than that are indistinguishable
  * by any rule, and stay in order.

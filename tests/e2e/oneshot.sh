@@ -54,34 +54,40 @@ eval "$($TB env)"
 python3 - "$T" <<'PY' || fail "VO latency does not match the injected delay"
 import json, statistics, sys
 t = sys.argv[1]
-def vo(name, d):
-    return json.load(open(f"{t}/{name}.json"))["vo"][d]["delay_us"]["p50"]
-# What the backend really held each frame (release - receive, us, median per
+def vo(name, d, q="p50"):
+    return json.load(open(f"{t}/{name}.json"))["vo"][d]["delay_us"][q]
+# What the backend really held each frame (release - receive, us, per
 # direction): the testbed's own truth, so a testbed that did not apply the
 # delay asked for is told apart from a measurement fault.
-def held(run, d):
-    return statistics.median((int(f[2]) - int(f[1])) / 1e3 for f in
-                             (l.split() for l in open(f"{t}/{run}.backend.log")) if f[0] == d)
+def holds(run, d):
+    return [(int(f[2]) - int(f[1])) / 1e3 for f in
+            (l.split() for l in open(f"{t}/{run}.backend.log")) if f[0] == d]
 asked = {("base", "to_guest"): 1050, ("base", "from_guest"): 1050,
          ("delay", "to_guest"): 3050, ("delay", "from_guest"): 1550}  # + the 50 us pipeline
 for (run, d), want in asked.items():
-    h = held(run, d)
-    print(f"backend held {run} {d}: median {h:.1f} us (asked {want})")
+    h = statistics.median(holds(run, d))
+    print(f"backend held {run} {d}: median {h:.1f} us, least {min(holds(run, d)):.1f} (asked {want})")
     assert want <= h < want + 100, f"the testbed did not apply the delay asked for: {run} {d} {h}"
-inj_to = held("delay", "to_guest") - held("base", "to_guest")
-inj_from = held("delay", "from_guest") - held("base", "from_guest")
+# The oracle is the least delay: the fastest frame of each direction is held
+# the least the backend holds plus the kernel's least path, which the load of
+# a busy machine does not move (a median of 70 pings carries the queueing
+# behind the capture's own work: 30-50 us from run to run under CI's load).
+inj = {d: min(holds("delay", d)) - min(holds("base", d)) for d in ("to_guest", "from_guest")}
 # the clock estimated: an asymmetric constant delay looks like an offset,
 # the sum of both directions does not
-s = (vo("delay", "to_guest") + vo("delay", "from_guest")) - (vo("base", "to_guest") + vo("base", "from_guest"))
-print(f"estimated clock: to+from grew by {s:.1f} us (injected 2500; the backend held {inj_to + inj_from:.1f} more)")
-assert abs(s - (inj_to + inj_from)) < 100, s
+s = sum(vo("delay", d, "min") - vo("base", d, "min") for d in inj)
+m = sum(vo("delay", d) - vo("base", d) for d in inj)
+print(f"estimated clock: least to+from grew by {s:.1f} us, medians by {m:.1f} "
+      f"(injected 2500; the backend's least holds {sum(inj.values()):.1f} more)")
+assert abs(s - sum(inj.values())) <= 50, s
+assert m >= 0.9 * 2500, m
 c = json.load(open(f"{t}/delay.json"))["clock"]
 assert abs(c["offset_us"] - 0) <= c["error_bound_us"], c
-to = vo("delay.true", "to_guest") - vo("base.true", "to_guest")
-fr = vo("delay.true", "from_guest") - vo("base.true", "from_guest")
-print(f"true clock: to_guest +{to:.1f} us (injected 2000, held {inj_to:.1f} more), "
-      f"from_guest +{fr:.1f} us (injected 500, held {inj_from:.1f} more)")
-assert abs(to - inj_to) < 50 and abs(fr - inj_from) < 50
+to = vo("delay.true", "to_guest", "min") - vo("base.true", "to_guest", "min")
+fr = vo("delay.true", "from_guest", "min") - vo("base.true", "from_guest", "min")
+print(f"true clock: least to_guest +{to:.1f} us (injected 2000, held {inj['to_guest']:.1f} more), "
+      f"from_guest +{fr:.1f} us (injected 500, held {inj['from_guest']:.1f} more)")
+assert abs(to - inj["to_guest"]) <= 25 and abs(fr - inj["from_guest"]) <= 25
 PY
 no_tcpdump() {
 	local ns
