@@ -979,8 +979,7 @@ static bool negative_round_trip(const struct analysis *a, enum point *x, enum po
 
 /* Two adjacent points that share no packet at all, though each direction
  * has packets that should have crossed from one to the other (unmatched:
- * seen upstream, its flow seen downstream too; or outside: seen at one while
- * the other's capture had not begun or had ended), are not two views of one
+ * seen upstream, its flow seen downstream too), are not two views of one
  * path: captures of different times or hosts, or a --guest-offset-us off by
  * more than the window.  (Traffic that starts or ends between the points,
  * like the host's own pings to the guest, is not counted against them.) */
@@ -994,10 +993,8 @@ static int check_overlap(const struct analysis *a, struct verr *err)
 		for (int d = 0; d < DIR_N; d++) {
 			const struct hop_counts *c = &v->sum_hop[i][d][PROTO_ALL].c;
 			matched += c->matched;
-			/* or seen while the other's capture had not begun or had
-			 * ended: two captures of no common time */
-			lost[d] = c->unmatched + c->outside;
-			other += lost[d];
+			lost[d] = c->unmatched;
+			other += c->unmatched;
 		}
 		if (matched == 0 && lost[DIR_TO_GUEST] >= OVERLAP_MIN && lost[DIR_FROM_GUEST] >= OVERLAP_MIN)
 			return verr_set(err, VERR_INPUT,
