@@ -164,19 +164,20 @@ static void account(struct vo *v, struct hop_acc *a, const struct journey_info *
 		} else if (samples_push(&a->s, raw) != 0) {
 			v->failed = 1;
 		}
-	} else if ((has_up && !(j->covered & db) && (j->outside & db)) ||
-		   (has_down && !(j->covered & ub) && (j->outside & ub))) {
-		a->c.outside++;
 	} else if (has_up) {
 		if (j->covered & db)
 			a->c.coalesced++;
 		else if (!(j->flow_seen & db))
 			a->c.bypass++;
+		else if (j->outside & db)
+			a->c.outside++;
 		else
 			a->c.unmatched++;
 	} else if (has_down) {
 		if (j->covered & ub)
 			a->c.split++;
+		else if (j->outside & ub)
+			a->c.outside++;
 		else
 			a->c.unexpected++;
 	}
