@@ -80,7 +80,13 @@ m = sum(vo("delay", d) - vo("base", d) for d in inj)
 print(f"estimated clock: least to+from grew by {s:.1f} us, medians by {m:.1f} "
       f"(injected 2500; the backend's least holds {sum(inj.values()):.1f} more)")
 assert abs(s - sum(inj.values())) <= 50, s
-assert m >= 0.9 * 2500, m
+# Medians are no oracle for the difference: the path's tail here reaches
+# 1.8 ms beyond the backend's hold under load, and one CI run's medians grew
+# by 1032 us with the least delays exact.  What always holds: every frame of
+# the delay run was held the injection more (the backend log), so its
+# medians' sum is at least the base run's least sum plus the injection.
+least_base = sum(vo("base", d, "min") for d in inj)
+assert sum(vo("delay", d) for d in inj) >= least_base + 2500 - 50, (m, least_base)
 c = json.load(open(f"{t}/delay.json"))["clock"]
 assert abs(c["offset_us"] - 0) <= c["error_bound_us"], c
 to = vo("delay.true", "to_guest", "min") - vo("base.true", "to_guest", "min")
@@ -88,6 +94,8 @@ fr = vo("delay.true", "from_guest", "min") - vo("base.true", "from_guest", "min"
 print(f"true clock: least to_guest +{to:.1f} us (injected 2000, held {inj['to_guest']:.1f} more), "
       f"from_guest +{fr:.1f} us (injected 500, held {inj['from_guest']:.1f} more)")
 assert abs(to - inj["to_guest"]) <= 25 and abs(fr - inj["from_guest"]) <= 25
+assert vo("delay.true", "to_guest") >= vo("base.true", "to_guest", "min") + 2000 - 25
+assert vo("delay.true", "from_guest") >= vo("base.true", "from_guest", "min") + 500 - 25
 PY
 no_tcpdump() {
 	local ns
