@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include "clock_est.h"
+#include "csv_print.h"
 #include "feed.h"
 #include "hashtab.h"
 #include "reader.h"
 #include "rttrun.h"
+#include "scan.h"
 
 static double mono_now(void)
 {
@@ -25,13 +27,14 @@ static double mono_now(void)
 /* The first stamp of a capture, or INT64_MAX if it has no records. */
 static int first_stamp(const char *path, bool allow_truncated, int64_t *t, struct verr *err)
 {
-	struct reader *r = reader_open(path, allow_truncated, err);
-	if (r == NULL)
+	struct scan sc;
+	if (scan_open(&sc, path, allow_truncated, err) != 0)
 		return -1;
-	struct rpacket rp;
-	int rc = reader_next(r, &rp, err);
-	*t = rc == 1 ? rp.ts_ns : INT64_MAX;
-	reader_close(r);
+	struct pkt pk;
+	enum dis_result dr;
+	int rc = scan_record(&sc, &pk, &dr, err);
+	*t = rc == 1 ? pk.ts_ns : INT64_MAX;
+	scan_close(&sc);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -375,38 +378,32 @@ static int coarse_offset(struct analysis *a, enum point host, int64_t *coarse, s
 	size_t nk = 0;
 	int64_t d_to[WANT], d_from[WANT]; /* delay + offset, delay - offset */
 	size_t n_to = 0, n_from = 0;
-	struct reader *r = reader_open(a->o.file[POINT_GUEST], a->o.allow_truncated, err);
-	if (r == NULL)
+	struct scan sc;
+	if (scan_open(&sc, a->o.file[POINT_GUEST], a->o.allow_truncated, err) != 0)
 		goto out;
-	struct rpacket rp;
-	int got;
-	while (nk < GUEST_KEYS && (got = reader_next(r, &rp, err)) == 1) {
-		struct pkt pk;
-		if (dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk) != DIS_OK)
-			continue;
+	struct pkt pk;
+	while (nk < GUEST_KEYS && scan_next(&sc, &pk, err) == 1) {
 		enum direction d = feed_direction(&a->guest_ips, &pk);
 		if (d == DIR_NONE)
 			continue;
 		struct match_prep mp;
 		match_prepare(&pk, &mp, NULL);
-		keys[nk] = (struct seen_key){.mp = mp, .t = rp.ts_ns, .dir = (uint8_t)d};
+		keys[nk] = (struct seen_key){.mp = mp, .t = pk.ts_ns, .dir = (uint8_t)d};
 		if (hashtab_insert(&tab, &keys[nk].hn, mp.key_hash) != 0) {
 			verr_set(err, VERR_NOMEM, "out of memory");
 			break;
 		}
 		nk++;
 	}
-	reader_close(r);
+	scan_close(&sc);
 	if (err->status)
 		goto out;
-	r = reader_open(a->o.file[host], a->o.allow_truncated, err);
-	if (r == NULL)
+	if (scan_open(&sc, a->o.file[host], a->o.allow_truncated, err) != 0)
 		goto out;
-	for (size_t i = 0; i < HOST_MAX && (n_to < WANT || n_from < WANT) &&
-			   (got = reader_next(r, &rp, err)) == 1;
-	     i++) {
-		struct pkt pk;
-		if (dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk) != DIS_OK)
+	enum dis_result dr;
+	while (sc.records < HOST_MAX && (n_to < WANT || n_from < WANT) &&
+	       scan_record(&sc, &pk, &dr, err) == 1) {
+		if (dr != DIS_OK)
 			continue;
 		if (feed_direction(&a->guest_ips, &pk) == DIR_NONE)
 			continue;
@@ -418,13 +415,13 @@ static int coarse_offset(struct analysis *a, enum point host, int64_t *coarse, s
 			    !match_prep_alike(&s->mp, &mp))
 				continue;
 			if (s->dir == DIR_TO_GUEST && n_to < WANT)
-				d_to[n_to++] = s->t - rp.ts_ns;
+				d_to[n_to++] = s->t - pk.ts_ns;
 			else if (s->dir == DIR_FROM_GUEST && n_from < WANT)
-				d_from[n_from++] = rp.ts_ns - s->t;
+				d_from[n_from++] = pk.ts_ns - s->t;
 			break;
 		}
 	}
-	reader_close(r);
+	scan_close(&sc);
 	if (err->status)
 		goto out;
 	if (n_to && n_from)
@@ -601,7 +598,7 @@ static int clock_solved(struct analysis *a, struct clock_pass *cp, struct verr *
 	a->clock_rep.host_point = cp->host;
 	a->clock = a->clock_rep.model;
 	a->clock_estimated = true;
-	if (a->o.clock_csv && clock_est_write_csv(cp->est, &a->clock_rep, a->o.clock_csv) != 0)
+	if (a->o.clock_csv && csv_print_clock_pairs(a->o.clock_csv, cp->est, &a->clock_rep.model) != 0)
 		return verr_set(err, VERR_INPUT, "writing %s failed: %s",
 				a->o.clock_csv_name ? a->o.clock_csv_name : "the clock CSV",
 				strerror(errno ? errno : EIO));
@@ -862,6 +859,8 @@ static void journey(void *ctx, const struct journey_info *j)
 		j = &c;
 	}
 	vo_journey(&a->vo, j);
+	if (a->o.csv && !a->o.no_vo && __builtin_popcount(j->mask) >= 2)
+		csv_print_journey(a->o.csv, &a->vo, j);
 	if (a->ack)
 		ack_journey(a->ack, j);
 	if (a->pass_clock) {
@@ -881,7 +880,9 @@ static void journey(void *ctx, const struct journey_info *j)
 static int run_main(struct analysis *a, const struct clock_model *clock, struct verr *err)
 {
 	const struct analysis_opts *o = &a->o;
-	vo_init(&a->vo, a->mask, o->no_vo ? NULL : o->csv);
+	vo_init(&a->vo, a->mask);
+	if (o->csv && !o->no_vo)
+		csv_print_journey_header(o->csv, &a->vo);
 	if (a->pass_clock)
 		vo_defer(&a->vo);
 	a->vo.impossible_ns = impossible_ns(clock);

@@ -1306,19 +1306,13 @@ int clock_est_solve_interim(struct clock_est *e, enum clock_choice choice, int64
 	return rc;
 }
 
-int clock_est_write_csv(const struct clock_est *e, const struct clock_report *r, FILE *f)
+size_t clock_est_npairs(const struct clock_est *e) { return e->n; }
+
+void clock_est_pair(const struct clock_est *e, size_t i, struct clock_pair_row *row)
 {
-	fprintf(f, "t_host,direction,guest_record,reading_us,offset_fit_us\n");
-	for (size_t i = 0; i < e->n; i++) {
-		const struct pair *p = &e->p[i];
-		const struct clock_segment *s = &r->model.seg[0];
-		for (int k = 1; k < r->model.nseg && p->rec >= r->model.seg[k].first_record; k++)
-			s = &r->model.seg[k];
-		double reading = (double)(p->dir == DIR_TO_GUEST ? p->y : -p->y) + (double)e->coarse;
-		fprintf(f, "%lld.%09lld,%s,%llu,%.3f,%.3f\n", (long long)(p->t / 1000000000),
-			(long long)(p->t % 1000000000), direction_name((enum direction)p->dir),
-			(unsigned long long)p->rec, reading / 1e3,
-			clock_segment_offset(s, p->t) / 1e3);
-	}
-	return ferror(f) ? -1 : 0;
+	const struct pair *p = &e->p[i];
+	row->t_host_ns = p->t;
+	row->dir = (enum direction)p->dir;
+	row->guest_record = p->rec;
+	row->reading_ns = (double)(p->dir == DIR_TO_GUEST ? p->y : -p->y) + (double)e->coarse;
 }

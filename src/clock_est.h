@@ -100,9 +100,16 @@ int clock_est_solve(struct clock_est *e, enum clock_choice choice, struct clock_
 int clock_est_solve_interim(struct clock_est *e, enum clock_choice choice, int64_t now,
 			    struct clock_report *r);
 
-/* Per-pair rows for plotting: host time, direction, guest record, the
- * pair's one-way "offset" reading (guest - host for to_guest, the negated
- * reading for from_guest, us), and the fitted offset at that time (us). */
-int clock_est_write_csv(const struct clock_est *e, const struct clock_report *r, FILE *f);
+/* The pairs collected, as rows for plotting (clock_print_csv): pair i of
+ * clock_est_npairs(e), in the order collected. */
+struct clock_pair_row {
+	int64_t t_host_ns;     /* the pair's host stamp */
+	enum direction dir;
+	uint64_t guest_record; /* index of the guest's record in its capture */
+	double reading_ns;     /* its one-way "offset" reading: guest - host for to_guest,
+				* the negated reading for from_guest */
+};
+size_t clock_est_npairs(const struct clock_est *e);
+void clock_est_pair(const struct clock_est *e, size_t i, struct clock_pair_row *row);
 
 #endif

@@ -14,6 +14,7 @@
  * default analyze's time.  The waker pays a syscall only when a waiter said
  * it waits; a bounded wait time covers a wakeup lost in a race. */
 #include "feed.h"
+#include "scan.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -36,7 +37,7 @@ _Static_assert(CLOCK_HOST_MAX_NS == READER_TS_MAX_NS, "one range of stamps");
 
 struct feed {
 	/* set before the thread starts, then read-only */
-	struct reader *r;
+	struct scan sc; /* the capture, read and dissected */
 	enum point p;
 	const struct clock_model *clock;
 	const struct addrset *guest;
@@ -123,7 +124,6 @@ static void *produce(void *arg)
 	struct feed *f = arg;
 	uint64_t t = 0, seen_head = 0, n = 0;
 	feed_thread_tune();
-	int dlt = reader_linktype(f->r);
 	struct match_flow_cache flow_cache = {.valid = 0};
 	struct dir_cache dir_cache = {.valid = 0};
 	for (;;) {
@@ -148,8 +148,9 @@ static void *produce(void *arg)
 				atomic_store_explicit(&f->p_waiting, 0, memory_order_relaxed);
 			}
 		}
-		struct rpacket rp;
-		int rc = reader_next(f->r, &rp, &f->err);
+		struct pkt pk;
+		enum dis_result dr;
+		int rc = scan_record(&f->sc, &pk, &dr, &f->err);
 		if (rc <= 0) {
 			atomic_store_explicit(&f->tail, t, memory_order_release);
 			atomic_store_explicit(&f->records, n, memory_order_relaxed);
@@ -159,11 +160,10 @@ static void *produce(void *arg)
 			return NULL;
 		}
 		struct feed_item *it = &f->ring[t % RING];
-		struct pkt pk;
-		it->dr = (uint8_t)dissect(dlt, rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk);
+		it->dr = (uint8_t)dr;
 		it->rec = n;
-		it->t_host = f->p == POINT_GUEST ? clock_guest_to_host(f->clock, rp.ts_ns, n)
-						 : rp.ts_ns;
+		it->t_host = f->p == POINT_GUEST ? clock_guest_to_host(f->clock, pk.ts_ns, n)
+						 : pk.ts_ns;
 		it->dir = DIR_NONE;
 		if (it->dr == DIS_OK &&
 		    (it->dir = direction_cached(f->guest, &pk, &dir_cache)) != DIR_NONE)
@@ -215,7 +215,7 @@ struct feed *feed_start(struct reader *r, enum point p, const struct clock_model
 		verr_set(err, VERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	f->r = r;
+	scan_adopt(&f->sc, r);
 	f->p = p;
 	f->clock = clock;
 	f->guest = guest;
@@ -281,7 +281,7 @@ void feed_progress(struct feed *f, uint64_t *done, uint64_t *total)
 {
 	/* ftell on the reader's FILE takes the FILE's lock: safe beside the
 	 * thread's freads. */
-	reader_progress(f->r, done, total);
+	reader_progress(f->sc.r, done, total);
 }
 
 uint64_t feed_finish(struct feed *f, bool *tap_failed)
@@ -294,7 +294,7 @@ uint64_t feed_finish(struct feed *f, bool *tap_failed)
 	if (tap_failed)
 		*tap_failed = f->tap_failed;
 	uint64_t n = atomic_load_explicit(&f->records, memory_order_relaxed);
-	reader_close(f->r);
+	scan_close(&f->sc);
 	free(f->ring);
 	free(f);
 	return n;

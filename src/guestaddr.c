@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "dissect.h"
-#include "reader.h"
+#include "scan.h"
 
 enum { LEARN_PACKETS = 5000, TALLY_MAX = 256 };
 
@@ -192,18 +192,13 @@ int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct
 	memset(&sll, 0, sizeof sll);
 	memset(&part, 0, sizeof part);
 	memset(out, 0, sizeof *out);
-	struct reader *r = reader_open(path, allow_truncated, err);
-	if (r == NULL)
+	struct scan sc;
+	if (scan_open(&sc, path, allow_truncated, err) != 0)
 		return -1;
 	uint64_t fam_count[2] = {0, 0};
 	uint64_t with_mac = 0, with_sll = 0, n = 0;
-	struct rpacket rp;
-	int rc;
-	while (n < LEARN_PACKETS && (rc = reader_next(r, &rp, err)) == 1) {
-		struct pkt pk;
-		if (dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk) !=
-		    DIS_OK)
-			continue;
+	struct pkt pk;
+	while (n < LEARN_PACKETS && scan_next(&sc, &pk, err) == 1) {
 		n++;
 		uint8_t k[24];
 		fam_count[pk.family == 6]++;
@@ -234,7 +229,7 @@ int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct
 			}
 		}
 	}
-	reader_close(r);
+	scan_close(&sc);
 	if (err && err->status)
 		return -1;
 	if (n == 0)

@@ -26,12 +26,6 @@ struct report_opts {
 int report_write(FILE *out, const struct report_opts *ro, const struct analysis *a,
 		 struct verr *err);
 
-/* The guest clock of a (method, pairs, segments and steps, note) as the text
- * line analyze prints, and as the JSON "clock" object: for other drivers
- * (vocalc rtt) that use the estimate. */
-void report_clock_text(FILE *out, const struct analysis *a);
-json_t *report_clock_json(const struct analysis *a);
-
 /* A distribution as CONTRACT.md's `dist` object (values null when n == 0). */
 json_t *report_dist_json(const struct dist *d);
 

@@ -9,6 +9,7 @@
 
 #include "hashtab.h"
 #include "reader.h"
+#include "clock_print.h"
 #include "report.h"
 #include "stats.h"
 #include "version.h"
@@ -601,9 +602,9 @@ int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 		json_object_set_new(root, "tool", json_string("vocalc"));
 		json_object_set_new(root, "version", json_string(vocalc_version));
 		if (o->clock)
-			json_object_set_new(root, "clock", report_clock_json(o->clock));
+			json_object_set_new(root, "clock", clock_print_json(o->clock));
 	} else if (o->clock) {
-		report_clock_text(out, o->clock);
+		clock_print_text(out, o->clock, true);
 		fputc('\n', out);
 	}
 	if (rtt_set_write(set, out, root, true, err) != 0) {

@@ -6,24 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-void vo_init(struct vo *v, uint8_t mask, FILE *csv)
+void vo_init(struct vo *v, uint8_t mask)
 {
 	memset(v, 0, sizeof *v);
 	for (int p = 0; p < POINT_N; p++)
 		if (mask & (1u << p))
 			v->pt[v->npts++] = (enum point)p;
 	v->has_vo = (mask & (1u << POINT_GUEST)) && v->npts >= 2;
-	v->csv = csv;
-	if (csv == NULL)
-		return;
-	fprintf(csv, "flow,protocol,direction,payload");
-	for (int i = 0; i < v->npts; i++)
-		fprintf(csv, ",t_%s", point_name(v->pt[i]));
-	for (int i = 0; i + 1 < v->npts; i++)
-		fprintf(csv, ",%s_%s_us", point_name(v->pt[i]), point_name(v->pt[i + 1]));
-	if (v->has_vo)
-		fprintf(csv, ",vo_us");
-	fprintf(csv, "\n");
 }
 
 static void acc_free_deferred(struct hop_acc *a)
@@ -183,41 +172,6 @@ static void account(struct vo *v, struct hop_acc *a, const struct journey_info *
 	}
 }
 
-static void csv_row(struct vo *v, const struct journey_info *j)
-{
-	char flow[128];
-	flow_str(j->family, j->src, j->sport, j->dst, j->dport, flow, sizeof flow);
-	fprintf(v->csv, "%s,%s,%s,%u", flow, proto_name((enum proto)j->pclass),
-		direction_name((enum direction)j->dir), j->payload);
-	for (int i = 0; i < v->npts; i++) {
-		enum point p = v->pt[i];
-		if (j->mask & (1u << p))
-			fprintf(v->csv, ",%lld.%09lld", (long long)(j->t[p] / 1000000000),
-				(long long)(j->t[p] % 1000000000));
-		else
-			fputs(",", v->csv);
-	}
-	for (int i = 0; i + 1 < v->npts; i++) {
-		enum point up, down;
-		vo_hop_ends(v, i, (enum direction)j->dir, &up, &down);
-		if ((j->mask & (1u << up)) && (j->mask & (1u << down)))
-			fprintf(v->csv, ",%.3f", (j->t[down] - j->t[up]) / 1e3);
-		else
-			fputs(",", v->csv);
-	}
-	if (v->has_vo) {
-		enum point outer = v->pt[0];
-		if ((j->mask & (1u << outer)) && (j->mask & (1u << POINT_GUEST))) {
-			int64_t d = j->dir == DIR_TO_GUEST ? j->t[POINT_GUEST] - j->t[outer]
-							   : j->t[outer] - j->t[POINT_GUEST];
-			fprintf(v->csv, ",%.3f", d / 1e3);
-		} else {
-			fputs(",", v->csv);
-		}
-	}
-	fputc('\n', v->csv);
-}
-
 void vo_journey(void *ctx, const struct journey_info *j)
 {
 	struct vo *v = ctx;
@@ -248,8 +202,6 @@ void vo_journey(void *ctx, const struct journey_info *j)
 		v->span_n[fam]++;
 		v->span_neg[fam] += d == DIR_TO_GUEST ? dt < 0 : dt > 0;
 	}
-	if (v->csv && __builtin_popcount(j->mask) >= 2)
-		csv_row(v, j);
 }
 
 /* One row to summarize: the union of the protocol classes of `row` (all of

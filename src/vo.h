@@ -76,16 +76,14 @@ struct vo {
 	bool defer, defer_drop; /* delays across the guest kept for vo_apply_clock */
 	uint64_t deferred, defer_cap;
 	int64_t defer_lo, defer_hi;
-	FILE *csv;	     /* one row per matched packet, or NULL */
 	int failed;	     /* allocation failure while recording */
 	/* Filled by vo_summarize, every protocol class including PROTO_ALL. */
 	struct hop_summary sum_hop[POINT_N - 1][DIR_N][PROTO_N];
 	struct hop_summary sum_e2e[DIR_N][PROTO_N];
 };
 
-/* mask: points given (bit 1 << point).  csv: stream for per-packet rows (the
- * header is written here), or NULL. */
-void vo_init(struct vo *v, uint8_t mask, FILE *csv);
+/* mask: points given (bit 1 << point). */
+void vo_init(struct vo *v, uint8_t mask);
 void vo_free(struct vo *v);
 
 /* The matcher's emit callback; ctx is a struct vo *. */

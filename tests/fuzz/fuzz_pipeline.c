@@ -208,7 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	addrset_add(&p.guest, 4, g4);
 	addrset_add(&p.guest, 6, g6);
 
-	vo_init(&p.vo, p.mask, NULL);
+	vo_init(&p.vo, p.mask);
 	struct ack_cfg ac;
 	ack_cfg_default(&ac);
 	ac.all_acks = flags & 1;
