@@ -301,11 +301,8 @@ int clock_est_add_tcp(struct clock_est *e, enum direction dir, const struct matc
 {
 	if (has_ack) {
 		/* the data flowing the other way, which this ACK answers */
-		struct match_flow_key rk = *flow;
-		memcpy(rk.src, flow->dst, 16);
-		memcpy(rk.dst, flow->src, 16);
-		rk.sport = flow->dport;
-		rk.dport = flow->sport;
+		struct match_flow_key rk;
+		match_flow_key_reverse(flow, &rk);
 		struct tcp_flow *f = tcp_flow(e, &rk, false);
 		int best = -1;
 		for (int i = 0; f && i < TCP_PENDING; i++) {

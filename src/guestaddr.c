@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dissect.h"
@@ -179,141 +180,155 @@ static void addrs_of_mac(const struct tally *src_by_mac, const uint8_t *m, struc
 			addrset_add(out, src_by_mac->v[i].key[6], src_by_mac->v[i].key + 7);
 }
 
-int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct addrset *out,
-		    struct guest_ends *ends, struct verr *err)
+/* What the first packets of a capture say about its addresses. */
+struct learn {
+	struct tally macs;       /* MACs of the frames (destinations unicast only) */
+	struct tally src_by_mac; /* MAC + source address (family, 16 octets) */
+	struct tally sll;        /* addresses on this side of outgoing cooked packets */
+	struct tally part;       /* every unicast address, either end */
+	uint64_t fam_count[2];   /* packets of IPv4, IPv6 */
+	uint64_t with_mac, with_sll, n;
+};
+
+/* Tallies the first LEARN_PACKETS usable packets of path into *l.  0, or -1
+ * with err set if the file cannot be read. */
+static int learn_scan(const char *path, enum point p, bool allow_truncated, struct learn *l,
+		      struct verr *err)
 {
-	struct guest_ends scratch;
-	if (ends == NULL)
-		ends = &scratch;
-	memset(ends, 0, sizeof *ends);
-	static struct tally macs, src_by_mac, sll, part; /* large: not on the stack */
-	memset(&macs, 0, sizeof macs);
-	memset(&src_by_mac, 0, sizeof src_by_mac);
-	memset(&sll, 0, sizeof sll);
-	memset(&part, 0, sizeof part);
-	memset(out, 0, sizeof *out);
 	struct scan sc;
 	if (scan_open(&sc, path, allow_truncated, err) != 0)
 		return -1;
-	uint64_t fam_count[2] = {0, 0};
-	uint64_t with_mac = 0, with_sll = 0, n = 0;
 	struct pkt pk;
-	while (n < LEARN_PACKETS && scan_next(&sc, &pk, err) == 1) {
-		n++;
+	int rc = 0;
+	while (l->n < LEARN_PACKETS && (rc = scan_next(&sc, &pk, err)) == 1) {
+		l->n++;
 		uint8_t k[24];
-		fam_count[pk.family == 6]++;
+		l->fam_count[pk.family == 6]++;
 		if (pk.has_mac) {
-			with_mac++;
-			tally_add(&macs, pk.src_mac, 6);
+			l->with_mac++;
+			tally_add(&l->macs, pk.src_mac, 6);
 			if (!(pk.dst_mac[0] & 1))
-				tally_add(&macs, pk.dst_mac, 6);
+				tally_add(&l->macs, pk.dst_mac, 6);
 			if (usable_unicast(pk.family, pk.src)) {
 				memcpy(k, pk.src_mac, 6);
 				addr_key(k + 6, pk.family, pk.src);
-				tally_add(&src_by_mac, k, 23);
+				tally_add(&l->src_by_mac, k, 23);
 			}
 		}
 		if (pk.pkttype == PKTTYPE_OUTGOING) {
-			with_sll++;
+			l->with_sll++;
 			const uint8_t *a = p == POINT_GUEST ? pk.src : pk.dst;
 			if (usable_unicast(pk.family, a)) {
 				addr_key(k, pk.family, a);
-				tally_add(&sll, k, 17);
+				tally_add(&l->sll, k, 17);
 			}
 		}
 		for (int side = 0; side < 2; side++) {
 			const uint8_t *a = side ? pk.dst : pk.src;
 			if (usable_unicast(pk.family, a)) {
 				addr_key(k, pk.family, a);
-				tally_add(&part, k, 17);
+				tally_add(&l->part, k, 17);
 			}
 		}
 	}
 	scan_close(&sc);
-	if (err && err->status)
-		return -1;
-	if (n == 0)
+	return rc < 0 ? -1 : 0;
+}
+
+/* No MACs or cooked directions to go by: per family, the address in over
+ * half the packets; two such (a guest and its one peer) tie, and then each
+ * is one end.  0 with out filled (maybe empty), or GUESTADDR_UNDECIDED. */
+static int by_majority(const struct learn *l, const char *path, struct addrset *out,
+		       struct guest_ends *ends, struct verr *err)
+{
+	const struct tally *part = &l->part;
+	uint8_t end[2][2][17];
+	int nends = 0;
+	bool many = false; /* a family with three or more such: no ends */
+	for (int fam = 4; fam <= 6; fam += 2) {
+		int top = -1, ties = 0, other = -1;
+		for (int i = 0; i < part->n; i++)
+			if (part->v[i].key[0] == fam &&
+			    (top < 0 || part->v[i].count > part->v[top].count))
+				top = i;
+		if (top < 0 || part->v[top].count * 2 <= l->fam_count[fam == 6])
+			continue;
+		for (int i = 0; i < part->n; i++)
+			if (i != top && part->v[i].key[0] == fam &&
+			    part->v[i].count * 10 >= part->v[top].count * 9) {
+				ties++;
+				other = i;
+			}
+		if (ties == 1) {
+			memcpy(end[nends][0], part->v[top].key, 17);
+			memcpy(end[nends][1], part->v[other].key, 17);
+			nends++;
+		}
+		if (ties) {
+			many = many || ties > 1;
+			continue;
+		}
+		addrset_add(out, fam, part->v[top].key + 1);
+	}
+	if (nends == 0 && !many)
+		return 0;
+	if (!many && ends->n == 0) {
+		/* a decided family stays; the same side of every tied family
+		 * first, then mixed */
+		static const int pick[4][2] = {{0, 0}, {1, 1}, {0, 1}, {1, 0}};
+		ends->n = nends == 1 ? 2 : 4;
+		for (int c = 0; c < ends->n; c++) {
+			ends->cand[c] = *out;
+			for (int k = 0; k < nends; k++)
+				addrset_add(&ends->cand[c], end[k][pick[c][k]][0],
+					    end[k][pick[c][k]] + 1);
+		}
+	}
+	memset(out, 0, sizeof *out);
+	return undecided(err,
+			 "%s: several addresses are in nearly every packet and nothing tells "
+			 "which is the guest's; give --guest-ip",
+			 path);
+}
+
+/* The rules in order (guestaddr.h), on what learn_scan found. */
+static int decide(const struct learn *l, const char *path, enum point p, struct addrset *out,
+		  struct guest_ends *ends, struct verr *err)
+{
+	if (l->n == 0)
 		return undecided(err,
 				 "%s: no IP packets to learn the guest's address from; give "
 				 "--guest-ip",
 				 path);
-
 	/* Two MACs in every frame: each MAC's addresses are one end, for
 	 * causality to decide if no rule below does (a hypervisor's MAC prefix
 	 * first). */
+	bool two_macs = l->with_mac * 2 > l->n;
 	int tie2[2] = {-1, -1};
-	int best = with_mac * 2 > n ? pick_guest_mac(&macs, &src_by_mac, tie2) : -1;
+	int best = two_macs ? pick_guest_mac(&l->macs, &l->src_by_mac, tie2) : -1;
 	if (tie2[0] >= 0) {
 		int first = best == tie2[1] ? 1 : 0;
-		addrs_of_mac(&src_by_mac, macs.v[tie2[first]].key, &ends->cand[0]);
-		addrs_of_mac(&src_by_mac, macs.v[tie2[1 - first]].key, &ends->cand[1]);
+		addrs_of_mac(&l->src_by_mac, l->macs.v[tie2[first]].key, &ends->cand[0]);
+		addrs_of_mac(&l->src_by_mac, l->macs.v[tie2[1 - first]].key, &ends->cand[1]);
 		ends->n = ends->cand[0].n && ends->cand[1].n ? 2 : 0;
 	}
-	if (with_sll > 0 && p == POINT_GUEST) {
+	if (l->with_sll > 0 && p == POINT_GUEST) {
 		/* Cooked capture on the guest: outgoing packets are the guest's own. */
-		for (int i = 0; i < sll.n; i++)
-			addrset_add(out, sll.v[i].key[0], sll.v[i].key + 1);
-	} else if (with_mac * 2 > n && (p == POINT_GUEST || p == POINT_VNET)) {
+		for (int i = 0; i < l->sll.n; i++)
+			addrset_add(out, l->sll.v[i].key[0], l->sll.v[i].key + 1);
+	} else if (two_macs && (p == POINT_GUEST || p == POINT_VNET)) {
 		if (best < 0)
 			return undecided(err,
 					 "%s: two MACs are in every frame and nothing tells "
 					 "which is the guest's; give --guest-ip",
 					 path);
-		addrs_of_mac(&src_by_mac, macs.v[best].key, out);
-	} else if (with_sll > 0 && p == POINT_VNET) {
+		addrs_of_mac(&l->src_by_mac, l->macs.v[best].key, out);
+	} else if (l->with_sll > 0 && p == POINT_VNET) {
 		/* On the tap, the host's outgoing packets go to the guest. */
-		for (int i = 0; i < sll.n; i++)
-			addrset_add(out, sll.v[i].key[0], sll.v[i].key + 1);
-	} else {
-		/* per family, the address in over half the packets; two such
-		 * (a guest and its one peer) tie, and then each is one end */
-		uint8_t end[2][2][17];
-		int nends = 0;
-		bool many = false; /* a family with three or more such: no ends */
-		for (int fam = 4; fam <= 6; fam += 2) {
-			int top = -1, ties = 0, other = -1;
-			for (int i = 0; i < part.n; i++)
-				if (part.v[i].key[0] == fam &&
-				    (top < 0 || part.v[i].count > part.v[top].count))
-					top = i;
-			if (top < 0 || part.v[top].count * 2 <= fam_count[fam == 6])
-				continue;
-			for (int i = 0; i < part.n; i++)
-				if (i != top && part.v[i].key[0] == fam &&
-				    part.v[i].count * 10 >= part.v[top].count * 9) {
-					ties++;
-					other = i;
-				}
-			if (ties == 1) {
-				memcpy(end[nends][0], part.v[top].key, 17);
-				memcpy(end[nends][1], part.v[other].key, 17);
-				nends++;
-			}
-			if (ties) {
-				many = many || ties > 1;
-				continue;
-			}
-			addrset_add(out, fam, part.v[top].key + 1);
-		}
-		if (nends > 0 || many) {
-			if (!many && ends->n == 0) {
-				/* a decided family stays; the same side of every tied
-				 * family first, then mixed */
-				static const int pick[4][2] = {{0, 0}, {1, 1}, {0, 1}, {1, 0}};
-				ends->n = nends == 1 ? 2 : 4;
-				for (int c = 0; c < ends->n; c++) {
-					ends->cand[c] = *out;
-					for (int k = 0; k < nends; k++)
-						addrset_add(&ends->cand[c], end[k][pick[c][k]][0],
-							    end[k][pick[c][k]] + 1);
-				}
-			}
-			memset(out, 0, sizeof *out);
-			return undecided(err,
-					 "%s: several addresses are in nearly every packet and "
-					 "nothing tells which is the guest's; give --guest-ip",
-					 path);
-		}
+		for (int i = 0; i < l->sll.n; i++)
+			addrset_add(out, l->sll.v[i].key[0], l->sll.v[i].key + 1);
+	} else if (by_majority(l, path, out, ends, err) != 0) {
+		return GUESTADDR_UNDECIDED;
 	}
 	if (out->n == 0)
 		return undecided(err,
@@ -324,4 +339,22 @@ int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct
 	 * for GUESTADDR_UNDECIDED only) */
 	memset(ends, 0, sizeof *ends);
 	return 0;
+}
+
+int guestaddr_learn(const char *path, enum point p, bool allow_truncated, struct addrset *out,
+		    struct guest_ends *ends, struct verr *err)
+{
+	struct guest_ends scratch;
+	if (ends == NULL)
+		ends = &scratch;
+	memset(ends, 0, sizeof *ends);
+	memset(out, 0, sizeof *out);
+	struct learn *l = calloc(1, sizeof *l); /* large: not on the stack */
+	if (l == NULL)
+		return verr_set(err, VERR_NOMEM, "out of memory");
+	int rc = learn_scan(path, p, allow_truncated, l, err);
+	if (rc == 0)
+		rc = decide(l, path, p, out, ends, err);
+	free(l);
+	return rc;
 }
