@@ -31,6 +31,7 @@ struct rtt_flow_report {
 	 * the point's no_samples_why.  rtt_us.sketch_rel > 0: the quantiles
 	 * came from a sketch (stats.h). */
 	struct dist rtt_us;
+	bool sketched;                 /* its samples kept as a sketch (past the flow cap) */
 	uint64_t shared_tsval, delayed_ack; /* samples flagged (rtt.h) */
 	/* The first handshake legs seen (us, rounded to whole ns): responder
 	 * SYN -> SYN/ACK, initiator SYN/ACK -> ACK; has_* false when not seen. */

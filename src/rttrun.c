@@ -21,6 +21,7 @@ struct fstats {
 	uint64_t shared, delayed;
 	double hs_resp_us, hs_init_us; /* the flow's handshake legs, if seen (first ones) */
 	bool has_resp, has_init;
+	size_t rec_i; /* its place in its point's table of the last summary */
 };
 
 struct point_run {
@@ -192,8 +193,10 @@ static int summarize_point(struct point_run *pr, struct rtt_point_report *rp, st
 		const struct fstats *f = fl[i];
 		struct rtt_flow_report *fr = &rp->flows[i];
 		const struct bvec *one[1] = {&f->rtt};
+		fl[i]->rec_i = i;
 		fr->key = f->key;
 		fr->samples = bvec_count(&f->rtt);
+		fr->sketched = bvec_sketched(&f->rtt);
 		if (fr->samples && dist_of_flows(one, 1, pr->rate, &fr->rtt_us) != 1) {
 			free(fl);
 			return verr_set(err, VERR_NOMEM, "out of memory");
@@ -209,74 +212,76 @@ static int summarize_point(struct point_run *pr, struct rtt_point_report *rp, st
 	return 0;
 }
 
-/* The medians of row w at guest (sets g) and outer (sets o) and the share
- * from them; 0 or -1 (out of memory). */
-static int decomp_row(struct rtt_decomp_row *w, const struct bvec *const *g, size_t kg,
-		      const struct bvec *const *o, size_t ko, const struct point_run *pg,
-		      const struct point_run *po, const struct rtt_report *r, struct verr *err)
+/* The medians of the "all of them" row at guest (sets g) and outer (sets
+ * o) and the share from them; 0 or -1 (out of memory). */
+static int decomp_all(struct rtt_report *r, const struct bvec *const *g, const struct bvec *const *o,
+		      size_t k, const struct point_run *pg, const struct point_run *po,
+		      struct verr *err)
 {
+	struct rtt_decomp_row *w = &r->all;
 	struct dist dg, dv;
-	int rg = dist_of_flows(g, kg, pg->rate, &dg), ro = dist_of_flows(o, ko, po->rate, &dv);
+	int rg = dist_of_flows(g, k, pg->rate, &dg), ro = dist_of_flows(o, k, po->rate, &dv);
 	if (rg < 0 || ro < 0)
 		return verr_set(err, VERR_NOMEM, "out of memory");
 	w->ok_guest = rg == 1;
 	w->ok_outer = ro == 1;
 	w->guest_p50_us = dg.p50;
 	w->outer_p50_us = dv.p50;
+	for (size_t i = 0; i < r->nrows; i++) {
+		w->samples_guest += r->rows[i].samples_guest;
+		w->samples_outer += r->rows[i].samples_outer;
+	}
 	vo_share(w, &r->point[POINT_GUEST], &r->point[po->p]);
 	return 0;
 }
 
-/* The decomposition into r (rttrun.h): the guest's flows, in its table's
- * order, that the outer point saw too, then all of them.  0 or -1. */
+/* The decomposition into r (rttrun.h), from the two points' tables already
+ * in r: the guest's flows, in its table's order, that the outer point saw
+ * too, then all of them.  0 or -1. */
 static int summarize_decomp(struct rtt_set *s, const struct addrset *g, struct rtt_report *r,
 			    struct verr *err)
 {
 	struct point_run *pg = &s->pr[POINT_GUEST], *po = &s->pr[r->outer];
-	size_t n;
-	struct fstats **fl = sorted_flows(pg, &n);
+	const struct rtt_point_report *rg = &r->point[POINT_GUEST], *ro = &r->point[r->outer];
+	size_t n = rg->nflows;
 	/* the flows' samples at both points, for "all of them" */
 	const struct bvec **vg = malloc((n + 1) * sizeof *vg), **vo = malloc((n + 1) * sizeof *vo);
 	r->rows = calloc(n + 1, sizeof *r->rows);
 	int rc = -1;
-	if (!fl || !vg || !vo || !r->rows) {
+	if (!vg || !vo || !r->rows) {
 		verr_set(err, VERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct fstats *f = fl[i];
-		if (!addrset_has(g, f->key.family, f->key.src))
+		const struct rtt_flow_report *fg = &rg->flows[i];
+		if (!addrset_has(g, fg->key.family, fg->key.src))
 			continue;
-		struct fstats *fo = flow_at(po, &f->key);
+		struct fstats *f = flow_at(pg, &fg->key), *fo = flow_at(po, &fg->key);
 		if (fo == NULL)
 			continue;
+		const struct rtt_flow_report *fro = &ro->flows[fo->rec_i];
 		struct rtt_decomp_row *w = &r->rows[r->nrows];
-		const struct bvec *one_g[1] = {&f->rtt}, *one_o[1] = {&fo->rtt};
-		w->key = f->key;
-		w->samples_guest = bvec_count(&f->rtt);
-		w->samples_outer = bvec_count(&fo->rtt);
-		w->sketched = bvec_sketched(&f->rtt) || bvec_sketched(&fo->rtt);
-		if (decomp_row(w, one_g, 1, one_o, 1, pg, po, r, err) != 0)
-			goto out;
+		w->key = fg->key;
+		/* the tables' medians: a flow with samples has its distribution */
+		w->ok_guest = fg->samples > 0;
+		w->ok_outer = fro->samples > 0;
+		w->guest_p50_us = fg->rtt_us.p50;
+		w->outer_p50_us = fro->rtt_us.p50;
+		w->samples_guest = fg->samples;
+		w->samples_outer = fro->samples;
+		w->sketched = fg->sketched || fro->sketched;
+		vo_share(w, rg, ro);
 		r->all.sketched |= w->sketched;
+		vg[r->nrows] = &f->rtt;
+		vo[r->nrows] = &fo->rtt;
 		r->nrows++;
-		vg[r->nrows - 1] = &f->rtt;
-		vo[r->nrows - 1] = &fo->rtt;
 	}
-	if (r->nrows) {
-		r->all.samples_guest = r->all.samples_outer = 0;
-		for (size_t i = 0; i < r->nrows; i++) {
-			r->all.samples_guest += r->rows[i].samples_guest;
-			r->all.samples_outer += r->rows[i].samples_outer;
-		}
-		if (decomp_row(&r->all, vg, r->nrows, vo, r->nrows, pg, po, r, err) != 0)
-			goto out;
-	}
+	if (r->nrows && decomp_all(r, vg, vo, r->nrows, pg, po, err) != 0)
+		goto out;
 	rc = 0;
 out:
 	free(vg);
 	free(vo);
-	free(fl);
 	return rc;
 }
 
