@@ -64,7 +64,7 @@ struct rtt_decomp_row {
 	struct match_flow_key key;      /* unset in the "all of them" row */
 	bool ok_guest, ok_outer;        /* false: the point's no_samples_why */
 	double guest_p50_us, outer_p50_us; /* median RTT at guest and at the outer point */
-	uint64_t samples_guest, samples_outer;
+	uint64_t samples_guest, samples_outer; /* in the "all of them" row: the sums */
 	/* (guest - outer) / guest, a fraction (not per cent); ok_share false:
 	 * share_why says why */
 	bool ok_share;
@@ -105,9 +105,10 @@ struct rtt_sample_event {
 	enum point point;            /* where it was taken */
 	const struct rtt_sample *s;  /* rtt.h: its kind, stamps (ns) and flow */
 };
-/* Called once per sample of every kind, in the order taken at a point (one
- * thread per point at most: a sink shared by points must be given one point's
- * tracker at a time, as vocalc rtt does). */
+/* Called once per sample of every kind, in the order taken at its point,
+ * from the thread feeding that point's tracker: a sink given to trackers fed
+ * at once by several threads must serialize itself (vocalc rtt feeds one
+ * point after the other). */
 typedef void (*rtt_sample_sink)(void *ctx, const struct rtt_sample_event *e);
 
 #endif
