@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "reader.h"
+#include "rtt_print.h"
 #include "rttrun.h"
 #include "clock_print.h"
 #include "jsonout.h"
@@ -281,10 +282,15 @@ static int write_json(FILE *out, const struct analysis *a, enum report_kind kind
 	}
 	/* without --no-rtt / --no-ack a section that cannot be written is an
 	 * error, never an empty array */
-	if (a->rtt == NULL)
+	struct rtt_report rr;
+	if (a->rtt == NULL) {
 		json_object_set_new(root, "rtt", json_array());
-	else if (rtt_set_write(a->rtt, NULL, root, false, err) != 0)
+	} else if (rtt_set_summarize(a->rtt, &a->guest_ips, NULL, &rr, err) != 0) {
 		goto fail;
+	} else {
+		rtt_print_json(root, &rr, false);
+		rtt_report_free(&rr);
+	}
 ack:
 	if (a->ack == NULL) {
 		json_object_set_new(root, "ack", json_array());
@@ -557,8 +563,11 @@ static int write_text(FILE *out, const struct analysis *a, struct verr *err)
 	text_sketch_note(out, v);
 	if (a->rtt) {
 		fprintf(out, "\nTCP round trips from the timestamp option (pping's rules), per point:\n");
-		if (rtt_set_write(a->rtt, out, NULL, false, err) != 0)
+		struct rtt_report rr;
+		if (rtt_set_summarize(a->rtt, &a->guest_ips, NULL, &rr, err) != 0)
 			return -1;
+		rtt_print_text(out, &rr);
+		rtt_report_free(&rr);
 	}
 	if (a->ack && ack_set_write(a->ack, out, NULL, &a->guest_ips, a->rtt, err) != 0)
 		return -1;

@@ -1,18 +1,17 @@
-/* rttrun — see rttrun.h. */
+/* rttrun — see rttrun.h: the per-point collectors, their summary into the
+ * record (rtt_report.h), and the vocalc rtt driver. */
 #include "rttrun.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze.h"
 #include "hashtab.h"
 #include "reader.h"
-#include "clock_print.h"
-#include "report.h"
+#include "rtt_print.h"
 #include "stats.h"
-#include "version.h"
 
 /* One flow's samples at one point. */
 struct fstats {
@@ -22,6 +21,7 @@ struct fstats {
 	uint64_t shared, delayed;
 	double hs_resp_us, hs_init_us; /* the flow's handshake legs, if seen (first ones) */
 	bool has_resp, has_init;
+	size_t rec_i; /* its place in its point's table of the last summary */
 };
 
 struct point_run {
@@ -32,21 +32,14 @@ struct point_run {
 	uint64_t records;
 	double rate;                        /* durations into host time (rtt_set_rate) */
 	size_t nots;                        /* flows without timestamps */
-	struct match_flow_key nots_list[20]; /* the first of them */
+	struct match_flow_key nots_list[RTT_NOTS_LISTED]; /* the first of them */
 	int failed;
 };
 
-static const char *pping_flow(const struct match_flow_key *k, bool echo, char *buf, unsigned n)
-{
-	/* pping names a sample by the echoing packet's flow: the reverse */
-	char a[64], b[64];
-	const uint8_t *s = echo ? k->dst : k->src, *d = echo ? k->src : k->dst;
-	unsigned sp = echo ? k->dport : k->sport, dp = echo ? k->sport : k->dport;
-	pkt_addr_str(k->family, s, a, sizeof a);
-	pkt_addr_str(k->family, d, b, sizeof b);
-	snprintf(buf, n, "%s:%u+%s:%u", a, sp, b, dp);
-	return buf;
-}
+struct rtt_set {
+	struct rtt_run_opts o;
+	struct point_run pr[POINT_N];
+};
 
 /* The flow's samples at a point, or NULL. */
 static struct fstats *flow_at(struct point_run *pr, const struct match_flow_key *k)
@@ -55,6 +48,8 @@ static struct fstats *flow_at(struct point_run *pr, const struct match_flow_key 
 					     offsetof(struct fstats, key), sizeof *k);
 }
 
+/* The tracker's sample into its flow's figures, then to the sink (the
+ * per-sample printers), unless it could not be kept. */
 static void on_sample(void *ctx, const struct rtt_sample *s)
 {
 	struct point_run *pr = ctx;
@@ -71,41 +66,23 @@ static void on_sample(void *ctx, const struct rtt_sample *s)
 		f->key = *s->flow;
 		bvec_init(&f->rtt, false, 1e3, SKETCH_BITS_FLOW);
 	}
-	const struct rtt_run_opts *o = pr->o;
-	char fl[160];
-	static const char *const kinds[] = {"tsval", "handshake_responder", "handshake_initiator"};
-	if (s->kind != RTT_TSVAL) {
-		if (s->kind == RTT_HANDSHAKE_RESP && !f->has_resp) {
-			f->hs_resp_us = s->rtt_ns / 1e3;
-			f->has_resp = true;
-		} else if (s->kind == RTT_HANDSHAKE_INIT && !f->has_init) {
-			f->hs_init_us = s->rtt_ns / 1e3;
-			f->has_init = true;
+	if (s->kind == RTT_HANDSHAKE_RESP && !f->has_resp) {
+		f->hs_resp_us = s->rtt_ns / 1e3;
+		f->has_resp = true;
+	} else if (s->kind == RTT_HANDSHAKE_INIT && !f->has_init) {
+		f->hs_init_us = s->rtt_ns / 1e3;
+		f->has_init = true;
+	} else if (s->kind == RTT_TSVAL) {
+		if (bvec_push(&f->rtt, s->rtt_ns / 1e3) != 0) {
+			pr->failed = 1;
+			return;
 		}
-		goto csv;
+		f->shared += s->shared_tsval;
+		f->delayed += s->delayed_ack;
 	}
-	if (bvec_push(&f->rtt, s->rtt_ns / 1e3) != 0) {
-		pr->failed = 1;
-		return;
-	}
-	f->shared += s->shared_tsval;
-	f->delayed += s->delayed_ack;
-	if (o->samples) {
-		/* pping -m: capture time (epoch, us), rtt and min rtt (s), flow */
-		fprintf(o->samples, "%lld.%06lld %.6f %.6f %s", (long long)(s->t_ns / 1000000000),
-			(long long)(s->t_ns % 1000000000 / 1000), s->rtt_ns / 1e9, s->min_ns / 1e9,
-			pping_flow(s->flow, true, fl, sizeof fl));
-		if (o->multi)
-			fprintf(o->samples, " %s", point_name(pr->p));
-		fputc('\n', o->samples);
-	}
-csv:
-	if (o->csv) {
-		match_flow_name(s->flow, fl, sizeof fl);
-		fprintf(o->csv, "%s,%lld.%09lld,%.3f,%.3f,%s,%d,%s,%d\n", point_name(pr->p),
-			(long long)(s->t_ns / 1000000000), (long long)(s->t_ns % 1000000000),
-			s->rtt_ns / 1e3, s->min_ns / 1e3, fl, s->shared_tsval, kinds[s->kind],
-			s->delayed_ack);
+	if (pr->o->sink) {
+		struct rtt_sample_event e = {.point = pr->p, .s = s};
+		pr->o->sink(pr->o->sink_ctx, &e);
 	}
 }
 
@@ -118,7 +95,7 @@ static int cmp_flow_samples(const void *a, const void *b)
 	return nx < ny ? 1 : nx > ny ? -1 : memcmp(&x->key, &y->key, sizeof x->key);
 }
 
-/* The point's flows, most samples first, with their distributions. */
+/* The point's flows, most samples first. */
 static struct fstats **sorted_flows(struct point_run *pr, size_t *n)
 {
 	*n = pr->flows.count;
@@ -133,59 +110,34 @@ static struct fstats **sorted_flows(struct point_run *pr, size_t *n)
 	return v;
 }
 
-
-
-/* The distribution of the union of k flows' samples into *d; false when
- * there is none (no sample, or no memory): the caller says so, never prints
- * a NaN. */
-static bool dist_of_flows(const struct bvec *const *sets, size_t k, double rate, struct dist *d)
+/* The distribution of the union of k flows' samples into *d: 1; 0 when
+ * there is none (no sample, or a median that is not finite): the record
+ * says so, never holds a NaN; -1 when out of memory. */
+static int dist_of_flows(const struct bvec *const *sets, size_t k, double rate, struct dist *d)
 {
 	struct bview w;
 	memset(d, 0, sizeof *d);
 	if (bview_open(&w, sets, k) != 0)
-		return false;
+		return -1;
 	bview_rescale(&w, rate);
 	bview_dist(&w, d, NULL, 0, NULL, NULL);
 	bview_close(&w);
 	return d->n > 0 && isfinite(d->p50);
 }
 
-/* The median of one flow's samples, as median_of_flows. */
-static bool median_of(const struct fstats *f, double rate, double *m)
+/* The median of one flow's samples, as dist_of_flows. */
+static int median_of(const struct fstats *f, double rate, double *m)
 {
 	const struct bvec *sets[1] = {&f->rtt};
 	struct dist d;
-	bool ok = dist_of_flows(sets, 1, rate, &d);
+	int rc = dist_of_flows(sets, 1, rate, &d);
 	*m = d.p50;
-	return ok;
-}
-
-/* Under a table whose "~" figures came from a sketch (stats.h). */
-static void sketch_note(FILE *out)
-{
-	fprintf(out,
-		"  ~: from a quantile sketch (a flow with more than %zu samples at a point keeps "
-		"them as a log-linear histogram): within %.4f %% of their magnitude; min, mean and "
-		"max exact\n",
-		stats_flow_cap(), 100 * ldexp(1.0, -SKETCH_BITS_FLOW));
-}
-
-/* CONTRACT.md: a figure that does not exist is null, its reason beside it. */
-static void json_fig(json_t *o, const char *key, bool ok, double v, const char *why)
-{
-	if (ok) {
-		json_object_set_new(o, key, json_real(v));
-		return;
-	}
-	char rk[96];
-	snprintf(rk, sizeof rk, "%s_reason", key);
-	json_object_set_new(o, key, json_null());
-	json_object_set_new(o, rk, json_string(why));
+	return rc;
 }
 
 /* Why a flow has no RTT sample at a point: timestamps the snaplen hid, or
  * none echoed (a handshake alone). */
-static const char *no_samples_why(const struct point_run *pr, char *buf, size_t cap)
+static void no_samples_why(const struct point_run *pr, char *buf, size_t cap)
 {
 	if (pr->counts.opts_cut > 0)
 		snprintf(buf, cap,
@@ -195,182 +147,182 @@ static const char *no_samples_why(const struct point_run *pr, char *buf, size_t 
 	else
 		snprintf(buf, cap, "no RTT samples at %s: no timestamp was echoed there",
 			 point_name(pr->p));
-	return buf;
 }
 
-/* A cell of the text tables: the figure, or "-" when it does not exist. */
-static const char *cell(char *buf, size_t cap, bool ok, double v, const char *fmt)
+/* The VO share of row w from its two medians, or why it does not exist. */
+static void vo_share(struct rtt_decomp_row *w, const struct rtt_point_report *pg,
+		     const struct rtt_point_report *po)
 {
-	if (ok)
-		snprintf(buf, cap, fmt, v);
-	else
-		snprintf(buf, cap, "-");
-	return buf;
-}
-
-/* The reasons of the "-" cells of a table, each said once under it. */
-struct notes {
-	char v[4][256];
-	int n;
-};
-
-static void note_add(struct notes *nt, const char *why)
-{
-	for (int i = 0; i < nt->n; i++)
-		if (strcmp(nt->v[i], why) == 0)
-			return;
-	if (nt->n < 4)
-		snprintf(nt->v[nt->n++], sizeof nt->v[0], "%s", why);
-}
-
-/* The VO share from the two medians: false (why set) when it does not exist. */
-static bool vo_share(bool ok_g, double mg, const struct point_run *pg, bool ok_o, double mo,
-		     const struct point_run *po, double *share, char *why, size_t cap)
-{
-	if (!ok_g)
-		no_samples_why(pg, why, cap);
-	else if (!ok_o)
-		no_samples_why(po, why, cap);
-	else if (!(mg > 0))
-		snprintf(why, cap, "the median RTT at guest is 0: no share of it exists");
+	const char *why = NULL;
+	if (!w->ok_guest)
+		why = pg->no_samples_why;
+	else if (!w->ok_outer)
+		why = po->no_samples_why;
+	else if (!(w->guest_p50_us > 0))
+		why = "the median RTT at guest is 0: no share of it exists";
 	else {
-		*share = (mg - mo) / mg;
-		return true;
+		w->vo_share = (w->guest_p50_us - w->outer_p50_us) / w->guest_p50_us;
+		w->ok_share = true;
+		return;
 	}
-	return false;
+	snprintf(w->share_why, sizeof w->share_why, "%s", why);
 }
 
-/* Decomposition: guest-sourced flows seen at guest and at the outermost host
- * point.  Writes text to out or adds "rtt_decomposition" to root. */
-static int decompose(const struct rtt_run_opts *o, struct point_run *pr, FILE *out, json_t *root,
-		     struct verr *err)
+/* Point p's counts and flow table into rp; 0 or -1 (out of memory). */
+static int summarize_point(struct point_run *pr, struct rtt_point_report *rp, struct verr *err)
 {
-	enum point outer = POINT_N;
-	for (int p = 0; p < POINT_GUEST && outer == POINT_N; p++)
-		if (o->file[p])
-			outer = (enum point)p;
-	if (!o->file[POINT_GUEST] || outer == POINT_N)
-		return 0;
-	struct addrset g = o->guest_ips;
-	if (g.n == 0) {
-		int rc = guestaddr_learn(o->file[POINT_GUEST], POINT_GUEST, o->allow_truncated, &g, NULL, err);
-		if (rc < 0)
-			return -1;
-		if (rc > 0) { /* undecided: no decomposition, said so */
-			if (!root)
-				fprintf(out, "\nNo decomposition: %s\n", err->msg);
-			memset(err, 0, sizeof *err);
-			return 0;
-		}
-	}
+	const struct rtt_run_opts *o = pr->o;
+	rp->given = true;
+	rp->file = o->file[pr->p];
+	rp->packets = pr->records;
+	rp->drops = o->drops[pr->p];
+	rp->counts = pr->counts;
+	rp->nots = pr->nots;
+	rp->nots_listed = pr->nots < RTT_NOTS_LISTED ? pr->nots : RTT_NOTS_LISTED;
+	memcpy(rp->nots_list, pr->nots_list, rp->nots_listed * sizeof rp->nots_list[0]);
+	rp->step_hint = pr->p == POINT_GUEST && !o->clock;
+	no_samples_why(pr, rp->no_samples_why, sizeof rp->no_samples_why);
 	size_t n;
-	struct fstats **fl = sorted_flows(&pr[POINT_GUEST], &n);
-	if (fl == NULL)
-		return verr_set(err, VERR_NOMEM, "out of memory");
-	json_t *arr = root ? json_array() : NULL;
-	/* the flows' samples at both points, for "all of them" */
-	const struct bvec **vg = malloc((n + 1) * sizeof *vg), **vo = malloc((n + 1) * sizeof *vo);
-	if (!vg || !vo) {
-		free(vg);
-		free(vo);
+	struct fstats **fl = sorted_flows(pr, &n);
+	if (fl == NULL || (rp->flows = calloc(n + 1, sizeof *rp->flows)) == NULL) {
 		free(fl);
-		json_decref(arr);
 		return verr_set(err, VERR_NOMEM, "out of memory");
 	}
-	size_t kg = 0, ko = 0, nflows = 0;
-	bool approx = false; /* a median from a sketch */
-	struct notes nt = {.n = 0};
-	struct point_run *pg = &pr[POINT_GUEST], *po = &pr[outer];
+	rp->nflows = n;
 	for (size_t i = 0; i < n; i++) {
-		struct fstats *f = fl[i];
-		if (!addrset_has(&g, f->key.family, f->key.src))
-			continue;
-		struct fstats *fo = flow_at(po, &f->key);
-		if (fo == NULL)
-			continue;
-		double mg = 0, mo = 0, share = 0;
-		char why[256];
-		bool ok_g = median_of(f, pg->rate, &mg), ok_o = median_of(fo, po->rate, &mo);
-		bool ok_s = vo_share(ok_g, mg, pg, ok_o, mo, po, &share, why, sizeof why);
-		bool sk = bvec_sketched(&f->rtt) || bvec_sketched(&fo->rtt);
-		approx |= sk;
-		vg[kg++] = &f->rtt;
-		vo[ko++] = &fo->rtt;
-		char name[160], why_g[256], why_o[256];
-		match_flow_name(&f->key, name, sizeof name);
-		if (arr) {
-			json_t *e = json_pack("{s:s, s:s}", "flow", name, "outer", point_name(outer));
-			json_fig(e, "rtt_guest_p50_us", ok_g, mg, no_samples_why(pg, why_g, sizeof why_g));
-			json_fig(e, "rtt_outer_p50_us", ok_o, mo, no_samples_why(po, why_o, sizeof why_o));
-			json_object_set_new(e, "samples_guest",
-					    json_integer((json_int_t)bvec_count(&f->rtt)));
-			json_object_set_new(e, "samples_outer",
-					    json_integer((json_int_t)bvec_count(&fo->rtt)));
-			if (sk) /* medians from a sketch (stats.h) */
-				json_object_set_new(e, "sketch_rel_error",
-						    json_real(ldexp(1.0, -SKETCH_BITS_FLOW)));
-			json_fig(e, "vo_share", ok_s, share, why);
-			json_array_append_new(arr, e);
-		} else {
-			if (nflows == 0)
-				fprintf(out, "\nVO share of RTT (flows the guest sends; medians; %s vs guest):\n"
-					     "  %-46s %12s %12s %9s\n",
-					point_name(outer), "flow", "guest us", "outer us", "VO share");
-			char c1[32], c2[32], c3[32];
-			fprintf(out, "  %-46s %12s %12s %9s\n", name,
-				cell(c1, sizeof c1, ok_g, mg, sk ? "~%.1f" : "%.1f"),
-				cell(c2, sizeof c2, ok_o, mo, sk ? "~%.1f" : "%.1f"),
-				cell(c3, sizeof c3, ok_s, 100 * share, sk ? "~%.1f%%" : "%.1f%%"));
-			if (!ok_s)
-				note_add(&nt, why);
+		const struct fstats *f = fl[i];
+		struct rtt_flow_report *fr = &rp->flows[i];
+		const struct bvec *one[1] = {&f->rtt};
+		fl[i]->rec_i = i;
+		fr->key = f->key;
+		fr->samples = bvec_count(&f->rtt);
+		fr->sketched = bvec_sketched(&f->rtt);
+		if (fr->samples && dist_of_flows(one, 1, pr->rate, &fr->rtt_us) != 1) {
+			free(fl);
+			return verr_set(err, VERR_NOMEM, "out of memory");
 		}
-		nflows++;
+		fr->shared_tsval = f->shared;
+		fr->delayed_ack = f->delayed;
+		fr->has_hs_resp = f->has_resp;
+		fr->has_hs_init = f->has_init;
+		fr->hs_resp_us = nearbyint(f->hs_resp_us * pr->rate * 1e3) / 1e3;
+		fr->hs_init_us = nearbyint(f->hs_init_us * pr->rate * 1e3) / 1e3;
 	}
-	if (nflows) {
-		double mg = 0, mo = 0, share = 0;
-		char why[256], why_g[256], why_o[256];
-		struct dist dg, dv;
-		bool ok_g = dist_of_flows(vg, kg, pg->rate, &dg),
-		     ok_o = dist_of_flows(vo, ko, po->rate, &dv);
-		mg = dg.p50;
-		mo = dv.p50;
-		bool ok_s = vo_share(ok_g, mg, pg, ok_o, mo, po, &share, why, sizeof why);
-		if (root) {
-			json_object_set_new(root, "rtt_decomposition", arr);
-			json_t *e = json_pack("{s:s}", "outer", point_name(outer));
-			json_fig(e, "rtt_guest_p50_us", ok_g, mg, no_samples_why(pg, why_g, sizeof why_g));
-			json_fig(e, "rtt_outer_p50_us", ok_o, mo, no_samples_why(po, why_o, sizeof why_o));
-			json_fig(e, "vo_share", ok_s, share, why);
-			if (approx)
-				json_object_set_new(e, "sketch_rel_error",
-						    json_real(ldexp(1.0, -SKETCH_BITS_FLOW)));
-			json_object_set_new(root, "rtt_vo_share", e);
-		} else {
-			char c1[32], c2[32], c3[32];
-			fprintf(out, "  %-46s %12s %12s %9s\n", "all of them",
-				cell(c1, sizeof c1, ok_g, mg, approx ? "~%.1f" : "%.1f"),
-				cell(c2, sizeof c2, ok_o, mo, approx ? "~%.1f" : "%.1f"),
-				cell(c3, sizeof c3, ok_s, 100 * share, approx ? "~%.1f%%" : "%.1f%%"));
-			if (!ok_s)
-				note_add(&nt, why);
-			for (int i = 0; i < nt.n; i++)
-				fprintf(out, "  -: %s\n", nt.v[i]);
-			if (approx)
-				sketch_note(out);
-		}
-	} else if (arr) {
-		json_object_set_new(root, "rtt_decomposition", arr);
-	}
-	free(vg);
-	free(vo);
 	free(fl);
 	return 0;
 }
 
-struct rtt_set {
-	struct rtt_run_opts o;
-	struct point_run pr[POINT_N];
-};
+/* The medians of the "all of them" row at guest (sets g) and outer (sets
+ * o) and the share from them; 0 or -1 (out of memory). */
+static int decomp_all(struct rtt_report *r, const struct bvec *const *g, const struct bvec *const *o,
+		      size_t k, const struct point_run *pg, const struct point_run *po,
+		      struct verr *err)
+{
+	struct rtt_decomp_row *w = &r->all;
+	struct dist dg, dv;
+	int rg = dist_of_flows(g, k, pg->rate, &dg), ro = dist_of_flows(o, k, po->rate, &dv);
+	if (rg < 0 || ro < 0)
+		return verr_set(err, VERR_NOMEM, "out of memory");
+	w->ok_guest = rg == 1;
+	w->ok_outer = ro == 1;
+	w->guest_p50_us = dg.p50;
+	w->outer_p50_us = dv.p50;
+	for (size_t i = 0; i < r->nrows; i++) {
+		w->samples_guest += r->rows[i].samples_guest;
+		w->samples_outer += r->rows[i].samples_outer;
+	}
+	vo_share(w, &r->point[POINT_GUEST], &r->point[po->p]);
+	return 0;
+}
+
+/* The decomposition into r (rttrun.h), from the two points' tables already
+ * in r: the guest's flows, in its table's order, that the outer point saw
+ * too, then all of them.  0 or -1. */
+static int summarize_decomp(struct rtt_set *s, const struct addrset *g, struct rtt_report *r,
+			    struct verr *err)
+{
+	struct point_run *pg = &s->pr[POINT_GUEST], *po = &s->pr[r->outer];
+	const struct rtt_point_report *rg = &r->point[POINT_GUEST], *ro = &r->point[r->outer];
+	size_t n = rg->nflows;
+	/* the flows' samples at both points, for "all of them" */
+	const struct bvec **vg = malloc((n + 1) * sizeof *vg), **vo = malloc((n + 1) * sizeof *vo);
+	r->rows = calloc(n + 1, sizeof *r->rows);
+	int rc = -1;
+	if (!vg || !vo || !r->rows) {
+		verr_set(err, VERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct rtt_flow_report *fg = &rg->flows[i];
+		if (!addrset_has(g, fg->key.family, fg->key.src))
+			continue;
+		struct fstats *f = flow_at(pg, &fg->key), *fo = flow_at(po, &fg->key);
+		if (fo == NULL)
+			continue;
+		const struct rtt_flow_report *fro = &ro->flows[fo->rec_i];
+		struct rtt_decomp_row *w = &r->rows[r->nrows];
+		w->key = fg->key;
+		/* the tables' medians: a flow with samples has its distribution */
+		w->ok_guest = fg->samples > 0;
+		w->ok_outer = fro->samples > 0;
+		w->guest_p50_us = fg->rtt_us.p50;
+		w->outer_p50_us = fro->rtt_us.p50;
+		w->samples_guest = fg->samples;
+		w->samples_outer = fro->samples;
+		w->sketched = fg->sketched || fro->sketched;
+		vo_share(w, rg, ro);
+		r->all.sketched |= w->sketched;
+		vg[r->nrows] = &f->rtt;
+		vo[r->nrows] = &fo->rtt;
+		r->nrows++;
+	}
+	if (r->nrows && decomp_all(r, vg, vo, r->nrows, pg, po, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(vg);
+	free(vo);
+	return rc;
+}
+
+int rtt_set_summarize(struct rtt_set *s, const struct addrset *guest_ips, const char *guest_why,
+		      struct rtt_report *r, struct verr *err)
+{
+	memset(r, 0, sizeof *r);
+	r->sketch_cap = stats_flow_cap();
+	r->sketch_rel = ldexp(1.0, -SKETCH_BITS_FLOW);
+	for (int p = 0; p < POINT_N; p++)
+		if (s->o.file[p] && summarize_point(&s->pr[p], &r->point[p], err) != 0)
+			goto fail;
+	r->outer = POINT_N;
+	for (int p = 0; p < POINT_GUEST && r->outer == POINT_N; p++)
+		if (s->o.file[p])
+			r->outer = (enum point)p;
+	if (!s->o.file[POINT_GUEST] || r->outer == POINT_N) {
+		r->decomp = RTT_DECOMP_NONE;
+		return 0;
+	}
+	if (guest_ips == NULL) {
+		r->decomp = RTT_DECOMP_UNDECIDED;
+		snprintf(r->no_decomp_why, sizeof r->no_decomp_why, "%s", guest_why ? guest_why : "");
+		return 0;
+	}
+	r->decomp = RTT_DECOMP_DONE;
+	if (summarize_decomp(s, guest_ips, r, err) != 0)
+		goto fail;
+	return 0;
+fail:
+	rtt_report_free(r);
+	return -1;
+}
+
+void rtt_report_free(struct rtt_report *r)
+{
+	for (int p = 0; p < POINT_N; p++)
+		free(r->point[p].flows);
+	free(r->rows);
+	memset(r, 0, sizeof *r);
+}
 
 struct rtt_set *rtt_set_create(const struct rtt_run_opts *o)
 {
@@ -414,208 +366,66 @@ void rtt_set_finish(struct rtt_set *s, enum point p, struct rtt_tracker *t, uint
 	struct point_run *pr = &s->pr[p];
 	if (t) {
 		pr->counts = *rtt_counts(t);
-		pr->nots = rtt_flows_without_ts(t, pr->nots_list, 20);
+		pr->nots = rtt_flows_without_ts(t, pr->nots_list, RTT_NOTS_LISTED);
 		rtt_delete(t);
 	}
 	pr->records = records;
 }
 
-int rtt_set_write(struct rtt_set *set, FILE *out, json_t *root, bool with_points, struct verr *err)
+/* Does the decomposition apply: the guest and a host point given? */
+static bool decomposable(const struct rtt_run_opts *o)
 {
-	const struct rtt_run_opts *o = &set->o;
-	struct point_run *pr = set->pr;
-	int rc = -1;
-	json_t *jp = NULL, *jr = NULL;
-	if (root) {
-		jp = json_array();
-		jr = json_array();
+	for (int p = 0; p < POINT_GUEST; p++)
+		if (o->file[p])
+			return o->file[POINT_GUEST] != NULL;
+	return false;
+}
+
+/* The guest's addresses for the decomposition, learned once from the guest
+ * capture when not given: *ips, or NULL with why filled when the capture
+ * cannot tell.  0, or -1 (the capture unreadable). */
+static int guest_ips_for(const struct rtt_run_opts *o, struct addrset *g,
+			 const struct addrset **ips, char *why, size_t cap, struct verr *err)
+{
+	*g = o->guest_ips;
+	*ips = g;
+	if (g->n > 0 || !decomposable(o))
+		return 0;
+	int rc = guestaddr_learn(o->file[POINT_GUEST], POINT_GUEST, o->allow_truncated, g, NULL, err);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) { /* undecided: no decomposition, said so */
+		snprintf(why, cap, "%s", err->msg);
+		memset(err, 0, sizeof *err);
+		*ips = NULL;
 	}
-	for (int p = 0; p < POINT_N; p++) {
-		if (!o->file[p])
-			continue;
-		const struct rtt_counts *c = &pr[p].counts;
-		size_t n;
-		struct fstats **fl = sorted_flows(&pr[p], &n);
-		if (fl == NULL) {
-			verr_set(err, VERR_NOMEM, "out of memory");
-			goto out;
-		}
-		if (root) {
-			json_t *nl = json_array();
-			for (size_t i = 0; i < pr[p].nots && i < 20; i++) {
-				char nm[160];
-				const struct match_flow_key *k = &pr[p].nots_list[i];
-				json_array_append_new(nl, json_string(match_flow_name(k, nm, sizeof nm)));
-			}
-			json_t *po = json_pack(
-				"{s:i}", "flows_without_timestamps", (int)pr[p].nots);
-			json_object_set_new(po, "flows_without_timestamps_first", nl);
-			json_t *pt = json_pack(
-				"{s:s, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
-				"name", point_name((enum point)p), "file", o->file[p], "packets",
-				(json_int_t)pr[p].records, "drops",
-				o->drops[p] >= 0 ? json_integer(o->drops[p]) : json_null(), "rtt_samples",
-				(json_int_t)c->samples, "no_timestamps", (json_int_t)c->no_ts,
-				"options_cut", (json_int_t)c->opts_cut, "unidirectional",
-				(json_int_t)c->unidirectional, "not_tcp", (json_int_t)c->not_tcp, "not_ip",
-				(json_int_t)c->not_ip, "unreadable", (json_int_t)c->unreadable,
-				"flows_over_cap", (json_int_t)c->flows_over_cap, "handshakes",
-				(json_int_t)c->handshakes, "without_timestamps", po);
-			json_object_set_new(pt, "time_backwards", json_integer((json_int_t)c->backwards));
-			json_object_set_new(pt, "time_backwards_max_us",
-					    json_real(c->backwards_max_ns / 1e3));
-			json_object_set_new(pt, "negative_rtt_refused",
-					    json_integer((json_int_t)c->negative_rtt));
-			json_array_append_new(jp, pt);
-		} else {
-			fprintf(out, "%s: %s: %llu packets, %llu RTT samples in %zu flows",
-				point_name((enum point)p), reader_display_name(o->file[p]),
-				(unsigned long long)pr[p].records, (unsigned long long)c->samples, n);
-			fprintf(out,
-				"; %llu without timestamps, %llu options cut by snaplen, %llu one-way, "
-				"%llu not TCP, %llu not IP, %llu unreadable; %llu handshakes\n",
-				(unsigned long long)c->no_ts, (unsigned long long)c->opts_cut,
-				(unsigned long long)c->unidirectional, (unsigned long long)c->not_tcp,
-				(unsigned long long)c->not_ip, (unsigned long long)c->unreadable,
-				(unsigned long long)c->handshakes);
-			if (c->backwards > 0 || c->negative_rtt > 0)
-				fprintf(out,
-					"  time went backwards %llu times (by up to %.1f us): the "
-					"capturing clock stepped; %llu echoes across such a step gave no "
-					"sample%s\n",
-					(unsigned long long)c->backwards, c->backwards_max_ns / 1e3,
-					(unsigned long long)c->negative_rtt,
-					p == POINT_GUEST && !o->clock
-					    ? " (give a host capture too: vocalc rtt guest=... vnet=... "
-					      "finds and corrects the step)"
-					    : "");
-			if (c->opts_cut > 0)
-				fprintf(out,
-					"  options cut by snaplen: %llu TCP packets lost their options to the "
-					"capture's snaplen, so whether they carried timestamps is unknown; "
-					"capture with -s 128 or more\n",
-					(unsigned long long)c->opts_cut);
-			for (size_t i = 0; i < pr[p].nots && i < 20; i++) {
-				char nm[160];
-				const struct match_flow_key *k = &pr[p].nots_list[i];
-				fprintf(out, "  without timestamps: %s\n",
-					match_flow_name(k, nm, sizeof nm));
-			}
-			if (pr[p].nots > 20)
-				fprintf(out, "  ... and %zu more flows without timestamps\n",
-					pr[p].nots - 20);
-			if (n)
-				fprintf(out, "  %-46s %8s %10s %10s %10s %10s %10s %8s %8s %12s\n",
-					"flow (its packets' TSvals echoed)", "samples", "min us",
-					"p50 us", "p90 us", "mean us", "max us", "shared", "delack",
-					"handshake us");
-		}
-		bool approx = false; /* a "~" figure in this point's table */
-		for (size_t i = 0; i < n; i++) {
-			struct fstats *f = fl[i];
-			struct dist d;
-			const struct bvec *one[1] = {&f->rtt};
-			uint64_t ns = bvec_count(&f->rtt);
-			if (ns && !dist_of_flows(one, 1, pr[p].rate, &d)) {
-				verr_set(err, VERR_NOMEM, "out of memory");
-				free(fl);
-				goto out;
-			}
-			char name[160], hs[64] = "-";
-			match_flow_name(&f->key, name, sizeof name);
-			double hs_resp = nearbyint(f->hs_resp_us * pr[p].rate * 1e3) / 1e3;
-			double hs_init = nearbyint(f->hs_init_us * pr[p].rate * 1e3) / 1e3;
-			if (f->has_resp && f->has_init)
-				snprintf(hs, sizeof hs, "%.1f+%.1f", hs_resp, hs_init);
-			else if (f->has_resp)
-				snprintf(hs, sizeof hs, "%.1f+?", hs_resp);
-			if (root) {
-				json_t *o1 = json_pack("{s:s, s:s, s:I, s:o}", "flow", name, "point",
-						       point_name((enum point)p), "samples",
-						       (json_int_t)ns, "rtt_us",
-						       ns ? report_dist_json(&d) : json_null());
-				if (ns == 0) {
-					char why[256];
-					json_object_set_new(
-						o1, "rtt_us_reason",
-						json_string(no_samples_why(&pr[p], why, sizeof why)));
-				}
-				json_object_set_new(o1, "shared_tsval", json_integer((json_int_t)f->shared));
-				json_object_set_new(o1, "delayed_ack", json_integer((json_int_t)f->delayed));
-				if (f->has_resp)
-					json_object_set_new(
-						o1, "handshake_us",
-						json_pack("{s:f, s:o}", "responder", hs_resp,
-							  "initiator",
-							  f->has_init ? json_real(hs_init)
-								      : json_null()));
-				json_array_append_new(jr, o1);
-			} else if (ns) {
-				char c1[32], c2[32];
-				bool sk = d.sketch_rel > 0;
-				approx |= sk;
-				fprintf(out, "  %-46s %8llu %10.1f %10s %10s %10.1f %10.1f %8llu %8llu %12s\n",
-					name, (unsigned long long)ns, d.min,
-					cell(c1, sizeof c1, true, d.p50, sk ? "~%.1f" : "%.1f"),
-					cell(c2, sizeof c2, true, d.p90, sk ? "~%.1f" : "%.1f"), d.mean,
-					d.max, (unsigned long long)f->shared,
-					(unsigned long long)f->delayed, hs);
-			} else {
-				fprintf(out, "  %-46s %8llu %10s %10s %10s %10s %10s %8s %8s %12s\n", name,
-					(unsigned long long)ns, "-", "-", "-", "-", "-", "-", "-", hs);
-			}
-		}
-		if (approx)
-			sketch_note(out);
-		free(fl);
-	}
-	if (root) {
-		/* analyze's "points" are its own: the RTT counts go beside them */
-		json_object_set_new(root, with_points ? "points" : "rtt_points", jp);
-		json_object_set_new(root, "rtt", jr);
-		jp = jr = NULL;
-	}
-	if (decompose(o, pr, out, root, err) != 0)
-		goto out;
-	rc = 0;
-out:
-	json_decref(jp);
-	json_decref(jr);
-	return rc;
+	return 0;
 }
 
 int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
 {
-	struct rtt_set *set = rtt_set_create(o);
+	struct rtt_sample_out so = {.pping = o->samples, .csv = o->csv, .multi = o->multi};
+	struct rtt_run_opts ro = *o;
+	ro.sink = o->samples || o->csv ? rtt_print_sample : NULL;
+	ro.sink_ctx = &so;
+	struct rtt_set *set = rtt_set_create(&ro);
 	if (set == NULL)
 		return verr_set(err, VERR_NOMEM, "out of memory");
 	int rc = -1;
 	if (o->csv)
-		fprintf(o->csv, "point,t,rtt_us,min_rtt_us,flow,shared_tsval,kind,delayed_ack\n");
+		rtt_print_csv_header(o->csv);
 	for (int p = 0; p < POINT_N; p++)
 		if (o->file[p] && run_point(set, (enum point)p, o->file[p], err) != 0)
 			goto out;
-	json_t *root = NULL;
-	if (o->json) {
-		root = json_object();
-		json_object_set_new(root, "schema", json_integer(1));
-		json_object_set_new(root, "tool", json_string("vocalc"));
-		json_object_set_new(root, "version", json_string(vocalc_version));
-		if (o->clock)
-			json_object_set_new(root, "clock", clock_print_json(o->clock));
-	} else if (o->clock) {
-		clock_print_text(out, o->clock, true);
-		fputc('\n', out);
-	}
-	if (rtt_set_write(set, out, root, true, err) != 0) {
-		json_decref(root);
+	struct addrset g;
+	const struct addrset *ips;
+	char why[sizeof err->msg] = "";
+	struct rtt_report r;
+	if (guest_ips_for(o, &g, &ips, why, sizeof why, err) != 0 ||
+	    rtt_set_summarize(set, ips, why, &r, err) != 0)
 		goto out;
-	}
-	if (root) {
-		json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-		fputc('\n', out);
-		json_decref(root);
-	}
+	rtt_print_run(out, &r, o->clock, o->json);
+	rtt_report_free(&r);
 	rc = 0;
 out:
 	rtt_set_delete(set);
@@ -666,7 +476,7 @@ void rtt_set_rate(struct rtt_set *s, enum point p, double rate) { s->pr[p].rate 
 int rtt_set_flow_p50(struct rtt_set *s, enum point p, const struct match_flow_key *k, double *us)
 {
 	struct fstats *f = flow_at(&s->pr[p], k);
-	if (f == NULL || !median_of(f, s->pr[p].rate, us))
+	if (f == NULL || median_of(f, s->pr[p].rate, us) != 1)
 		return -1;
 	return 0;
 }

@@ -3,16 +3,21 @@
  * lines, JSON and a CSV time series.  Each capture is read on its own: an
  * RTT is a difference of one clock, so no guest clock model is needed.
  *
+ * Here: the per-point collectors (struct rtt_set, fed by one tracker per
+ * point), their summary into a record (rtt_report.h) computed once, and the
+ * vocalc rtt driver; the text, JSON and per-sample outputs are rtt_print.h's.
+ *
  * Decomposition (the seed's Fig. 4.11): for a flow whose TSvals are the
  * guest's (the guest sends, the far host echoes), the RTT at guest includes
  * the virtualization overhead both ways and the RTT at the outermost host
  * point does not.  VO share = (RTT_guest - RTT_outer) / RTT_guest, from the
- * medians, per flow and over all such flows' samples. */
+ * medians, per flow and over all such flows' samples.  Which flows are the
+ * guest's comes from its addresses, given to rtt_set_summarize (vocalc rtt
+ * learns them once from the guest capture; analyze has its own). */
 #ifndef VOCALC_RTTRUN_H
 #define VOCALC_RTTRUN_H
 
 #include <stdbool.h>
-#include <jansson.h>
 #include <stdio.h>
 
 #include "guestaddr.h"
@@ -20,30 +25,41 @@
 struct analysis;
 #include "point.h"
 #include "rtt.h"
+#include "rtt_report.h"
 #include "verr.h"
 
 struct rtt_run_opts {
 	const char *file[POINT_N]; /* NULL if not given */
-	int64_t drops[POINT_N];
+	int64_t drops[POINT_N];    /* each capture's drops, -1 unknown */
 	struct rtt_cfg cfg;
 	bool allow_truncated;
+	/* Each sample as it is taken, to sink (NULL: none).  rtt_run sets it
+	 * itself from samples and csv. */
+	rtt_sample_sink sink;
+	void *sink_ctx;
+	/* rtt_run only: */
 	FILE *samples;             /* pping -m lines, or NULL */
 	FILE *csv;                 /* time series rows, or NULL */
-	bool json;
+	bool json;                 /* the report as JSON, else text */
 	bool multi;                /* several points: sample lines name the point */
 	struct addrset guest_ips;  /* --guest-ip; empty: learned (for the decomposition) */
 	/* vocalc rtt with guest and a host point: the guest clock estimated, so
 	 * that a step in it is found, said, and no round trip spans it; NULL:
-	 * every point's own stamps */
+	 * every point's own stamps.  The set reads it too: without it, the
+	 * guest point's record suggests a host capture (step_hint). */
 	const struct analysis *clock;
 };
 
-/* Runs and writes the report to out; 0, or -1 with err set. */
+/* Runs and writes the report to out (text, or JSON with o->json), the
+ * samples to o->samples and o->csv as taken; 0, or -1 with err set.  The
+ * guest's addresses, when not given and the decomposition needs them, are
+ * learned once from the guest capture after the pass; when it cannot tell,
+ * the report says there is no decomposition and why. */
 int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err);
 
 /* The same per point for another driver (vocalc analyze): a set of per-point
  * collectors; a tracker per point feeds its collector (one thread per point
- * at most); the set writes the tables and the decomposition. */
+ * at most); the set summarizes into a record, printed by rtt_print.h. */
 struct rtt_set;
 struct rtt_set *rtt_set_create(const struct rtt_run_opts *o); /* copies o */
 void rtt_set_delete(struct rtt_set *s);
@@ -55,9 +71,15 @@ void rtt_set_finish(struct rtt_set *s, enum point p, struct rtt_tracker *t, uint
  * time (a guest's, not corrected for skew): every figure is multiplied by
  * rate when summarized.  1 unless set. */
 void rtt_set_rate(struct rtt_set *s, enum point p, double rate);
-/* Text to out (root NULL), or the keys "rtt", "rtt_decomposition",
- * "rtt_vo_share" (and "points" if with_points) into root.  0 or -1. */
-int rtt_set_write(struct rtt_set *s, FILE *out, json_t *root, bool with_points, struct verr *err);
+/* Fills r (the caller's, overwritten) with every point given and, when
+ * guest and a host point were given, the decomposition over the flows whose
+ * source is in guest_ips.  guest_ips NULL: the guest's addresses are not
+ * known, guest_why says why (copied; the record says so in place of the
+ * decomposition).  0, or -1 with err set (out of memory; r then holds
+ * nothing to free).  Free r with rtt_report_free; r borrows the set's file
+ * names (the options given to rtt_set_create). */
+int rtt_set_summarize(struct rtt_set *s, const struct addrset *guest_ips, const char *guest_why,
+		      struct rtt_report *r, struct verr *err);
 /* The median RTT (us) of flow k's samples at point p (k: the direction
  * whose TSvals were echoed); -1 if it has none. */
 int rtt_set_flow_p50(struct rtt_set *s, enum point p, const struct match_flow_key *k, double *us);
