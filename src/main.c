@@ -18,7 +18,7 @@
 #include "oneshot.h"
 #include "reader.h"
 #include "report.h"
-#include "rttrun.h"
+#include "rtt_run.h"
 #include "stats.h"
 #include "verr.h"
 #include "version.h"

@@ -1,5 +1,5 @@
-/* rttrun — see rttrun.h: the per-point collectors, their summary into the
- * record (rtt_report.h), and the vocalc rtt driver. */
+/* rttrun — see rttrun.h: the per-point collectors and their summary into
+ * the record (rtt_report.h). */
 #include "rttrun.h"
 
 #include <math.h>
@@ -7,10 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
 #include "hashtab.h"
-#include "reader.h"
-#include "rtt_print.h"
 #include "stats.h"
 
 /* One flow's samples at one point. */
@@ -85,8 +82,6 @@ static void on_sample(void *ctx, const struct rtt_sample *s)
 		pr->o->sink(pr->o->sink_ctx, &e);
 	}
 }
-
-static int run_point(struct rtt_set *set, enum point p, const char *path, struct verr *err);
 
 static int cmp_flow_samples(const void *a, const void *b)
 {
@@ -372,104 +367,7 @@ void rtt_set_finish(struct rtt_set *s, enum point p, struct rtt_tracker *t, uint
 	pr->records = records;
 }
 
-/* Does the decomposition apply: the guest and a host point given? */
-static bool decomposable(const struct rtt_run_opts *o)
-{
-	for (int p = 0; p < POINT_GUEST; p++)
-		if (o->file[p])
-			return o->file[POINT_GUEST] != NULL;
-	return false;
-}
-
-/* The guest's addresses for the decomposition, learned once from the guest
- * capture when not given: *ips, or NULL with why filled when the capture
- * cannot tell.  0, or -1 (the capture unreadable). */
-static int guest_ips_for(const struct rtt_run_opts *o, struct addrset *g,
-			 const struct addrset **ips, char *why, size_t cap, struct verr *err)
-{
-	*g = o->guest_ips;
-	*ips = g;
-	if (g->n > 0 || !decomposable(o))
-		return 0;
-	int rc = guestaddr_learn(o->file[POINT_GUEST], POINT_GUEST, o->allow_truncated, g, NULL, err);
-	if (rc < 0)
-		return -1;
-	if (rc > 0) { /* undecided: no decomposition, said so */
-		snprintf(why, cap, "%s", err->msg);
-		memset(err, 0, sizeof *err);
-		*ips = NULL;
-	}
-	return 0;
-}
-
-int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err)
-{
-	struct rtt_sample_out so = {.pping = o->samples, .csv = o->csv, .multi = o->multi};
-	struct rtt_run_opts ro = *o;
-	ro.sink = o->samples || o->csv ? rtt_print_sample : NULL;
-	ro.sink_ctx = &so;
-	struct rtt_set *set = rtt_set_create(&ro);
-	if (set == NULL)
-		return verr_set(err, VERR_NOMEM, "out of memory");
-	int rc = -1;
-	if (o->csv)
-		rtt_print_csv_header(o->csv);
-	for (int p = 0; p < POINT_N; p++)
-		if (o->file[p] && run_point(set, (enum point)p, o->file[p], err) != 0)
-			goto out;
-	struct addrset g;
-	const struct addrset *ips;
-	char why[sizeof err->msg] = "";
-	struct rtt_report r;
-	if (guest_ips_for(o, &g, &ips, why, sizeof why, err) != 0 ||
-	    rtt_set_summarize(set, ips, why, &r, err) != 0)
-		goto out;
-	rtt_print_run(out, &r, o->clock, o->json);
-	rtt_report_free(&r);
-	rc = 0;
-out:
-	rtt_set_delete(set);
-	return rc;
-}
-
-/* vocalc rtt reads each capture on its own. */
-static int run_point(struct rtt_set *set, enum point p, const char *path, struct verr *err)
-{
-	struct reader *r = reader_open(path, set->o.allow_truncated, err);
-	if (r == NULL)
-		return -1;
-	struct rtt_tracker *t = rtt_set_tracker(set, p);
-	int rc = -1, got;
-	uint64_t records = 0;
-	if (t == NULL) {
-		verr_set(err, VERR_NOMEM, "out of memory");
-		goto out;
-	}
-	struct rpacket rp;
-	while ((got = reader_next(r, &rp, err)) == 1) {
-		struct pkt pk;
-		records++;
-		enum dis_result dr =
-		    dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk);
-		if (dr != DIS_OK) {
-			rtt_skip(t, dr); /* counted, as analyze's reader threads do */
-			continue;
-		}
-		int64_t ts = p == POINT_GUEST && set->o.clock
-				 ? clock_guest_to_host(&set->o.clock->clock, rp.ts_ns, records - 1)
-				 : rp.ts_ns;
-		if (rtt_push(t, &pk, ts) != 0 || set->pr[p].failed) {
-			verr_set(err, VERR_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (got == 0)
-		rc = 0;
-out:
-	rtt_set_finish(set, p, t, records);
-	reader_close(r);
-	return rc;
-}
+bool rtt_set_failed(const struct rtt_set *s, enum point p) { return s->pr[p].failed; }
 
 void rtt_set_rate(struct rtt_set *s, enum point p, double rate) { s->pr[p].rate = rate; }
 

@@ -4,8 +4,9 @@
  * RTT is a difference of one clock, so no guest clock model is needed.
  *
  * Here: the per-point collectors (struct rtt_set, fed by one tracker per
- * point), their summary into a record (rtt_report.h) computed once, and the
- * vocalc rtt driver; the text, JSON and per-sample outputs are rtt_print.h's.
+ * point), their summary into a record (rtt_report.h) computed once; the
+ * vocalc rtt driver is rtt_run.h's, the text, JSON and per-sample outputs
+ * rtt_print.h's.
  *
  * Decomposition (the seed's Fig. 4.11): for a flow whose TSvals are the
  * guest's (the guest sends, the far host echoes), the RTT at guest includes
@@ -21,12 +22,12 @@
 #include <stdio.h>
 
 #include "guestaddr.h"
-
-struct analysis;
 #include "point.h"
 #include "rtt.h"
 #include "rtt_report.h"
 #include "verr.h"
+
+struct analysis;
 
 struct rtt_run_opts {
 	const char *file[POINT_N]; /* NULL if not given */
@@ -50,14 +51,7 @@ struct rtt_run_opts {
 	const struct analysis *clock;
 };
 
-/* Runs and writes the report to out (text, or JSON with o->json), the
- * samples to o->samples and o->csv as taken; 0, or -1 with err set.  The
- * guest's addresses, when not given and the decomposition needs them, are
- * learned once from the guest capture after the pass; when it cannot tell,
- * the report says there is no decomposition and why. */
-int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err);
-
-/* The same per point for another driver (vocalc analyze): a set of per-point
+/* For the drivers (vocalc rtt: rtt_run.h; vocalc analyze): a set of per-point
  * collectors; a tracker per point feeds its collector (one thread per point
  * at most); the set summarizes into a record, printed by rtt_print.h. */
 struct rtt_set;
@@ -65,6 +59,8 @@ struct rtt_set *rtt_set_create(const struct rtt_run_opts *o); /* copies o */
 void rtt_set_delete(struct rtt_set *s);
 /* A tracker whose samples go to point p's collector; NULL when out of memory. */
 struct rtt_tracker *rtt_set_tracker(struct rtt_set *s, enum point p);
+/* A collector of point p ran out of memory recording a sample. */
+bool rtt_set_failed(const struct rtt_set *s, enum point p);
 /* Takes p's counts and flows without timestamps from t, then deletes t. */
 void rtt_set_finish(struct rtt_set *s, enum point p, struct rtt_tracker *t, uint64_t records);
 /* Point p's durations were measured on a clock running at 1 / rate of host
