@@ -114,9 +114,10 @@ struct ack_cfg {
 	bool all_acks;         /* every pure ACK, not only those advancing */
 	int64_t window_ns;     /* the matching window (pairs are ordered within 2 windows) */
 	/* Each ACK's event as it is found, or NULL.  Called from every point's
-	 * tracker (one reader thread each) and from ack_journey (the
-	 * matcher's) at once: the sink must be safe for that (ack_print's CSV
-	 * row is one stdio call, which locks the stream). */
+	 * ack_push (one reader thread each) and, for pairs, from ack_journey
+	 * (the matcher's thread) and ack_set_finish, at once: the sink must be
+	 * safe for that (ack_print's CSV row is one stdio call, which locks
+	 * the stream). */
 	ack_event_fn on_ack;
 	void *on_ack_ctx;
 	bool host_time;        /* the trackers are fed host time (guest stamps corrected) */
