@@ -644,7 +644,8 @@ static int hist_take(gsl_histogram *h, const struct bview *w, struct ack_hist *o
 	for (size_t i = 0; i < h->n; i++) {
 		double x = gsl_histogram_get(h, i); /* a count: exact in a double below 2^53 */
 		if (x != 0)
-			o->bins[o->nbins++] = (struct ack_bin){.bin = (uint32_t)i, .count = (uint64_t)x};
+			o->bins[o->nbins++] =
+			    (struct ack_bin){.bin = (uint32_t)i, .count = (uint64_t)x};
 	}
 	return 0;
 }
@@ -741,7 +742,9 @@ static int cmp_flowrep_key(const void *a, const void *b)
 static int cmp_flowrep(const void *a, const void *b)
 {
 	const struct flowrep *x = a, *y = b;
-	return x->acks < y->acks ? 1 : x->acks > y->acks ? -1 : memcmp(&x->key, &y->key, sizeof x->key);
+	return x->acks < y->acks   ? 1
+	       : x->acks > y->acks ? -1
+				   : memcmp(&x->key, &y->key, sizeof x->key);
 }
 
 /* Burstiness at a point: the coefficient of variation (NAN when there is
@@ -769,7 +772,6 @@ static double burstiness(const struct ack_set *s, const struct aflow *f, bool la
 	double mean = sum / n, var = sumsq / n - mean * mean;
 	return sqrt(var > 0 ? var : 0) / mean;
 }
-
 
 /* The ACK flows at any point (each point's, sorted by key and merged),
  * busiest first: *nf of them in *out (owned by the caller). */
@@ -902,7 +904,8 @@ static int pair_rep(const struct ack_set *s, const struct pstream *ps, int k, in
 	o->aligned_from = o->aligned_to = NAN;
 	o->aligned_from_bound = o->aligned_to_bound = 0;
 	if (c->link_rate_bps > 0 && open[k] && open[m]) {
-		o->aligned_from = aligned(&vw[k].w, fo->ref_us, c->tolerance, &o->aligned_from_bound);
+		o->aligned_from =
+		    aligned(&vw[k].w, fo->ref_us, c->tolerance, &o->aligned_from_bound);
 		o->aligned_to = aligned(&vw[m].w, fo->ref_us, c->tolerance, &o->aligned_to_bound);
 	}
 	o->from_sketched = open[k] && vw[k].w.sketched;
@@ -935,8 +938,8 @@ static int pair_reps(const struct ack_set *s, const struct view *vw, const bool 
 			const struct pstream *ps = &g->s[pair_index(pi, pj)];
 			if (bvec_count(&ps->ratio) == 0)
 				continue;
-			if (pair_rep(s, ps, along(pi, g->toward), along(pj, g->toward), vw, open, fo,
-				     &fo->pair[fo->npair]) != 0)
+			if (pair_rep(s, ps, along(pi, g->toward), along(pj, g->toward), vw, open,
+				     fo, &fo->pair[fo->npair]) != 0)
 				return -1;
 			fo->npair++;
 		}
@@ -973,8 +976,8 @@ static int flow_rep(struct ack_set *s, const struct flowrep *fr, const struct ad
 	if ((fo->pt = calloc((size_t)np, sizeof *fo->pt)) == NULL)
 		goto out;
 	for (int k = 0; k < np; k++, fo->npt++)
-		if (point_rep(s, fa[order[k]], (enum point)order[k], &vw[order[k]], fo, rtt, rtt_ctx,
-			      h, &fo->pt[k]) != 0)
+		if (point_rep(s, fa[order[k]], (enum point)order[k], &vw[order[k]], fo, rtt,
+			      rtt_ctx, h, &fo->pt[k]) != 0)
 			goto out;
 	rc = pair_reps(s, vw, open, fo);
 out:
@@ -984,8 +987,8 @@ out:
 	return rc;
 }
 
-int ack_set_summarize(struct ack_set *s, const struct addrset *guest, ack_rtt_fn rtt,
-		      void *rtt_ctx, struct ack_report *r)
+int ack_set_summarize(struct ack_set *s, const struct addrset *guest, ack_rtt_fn rtt, void *rtt_ctx,
+		      struct ack_report *r)
 {
 	const struct ack_cfg *c = &s->cfg;
 	memset(r, 0, sizeof *r);
@@ -1000,11 +1003,12 @@ int ack_set_summarize(struct ack_set *s, const struct addrset *guest, ack_rtt_fn
 		const struct ack_tracker *t = &s->tr[p];
 		if (!(s->points & (1u << p)))
 			continue;
-		r->points[r->npoints++] = (struct ack_point_stats){.point = (enum point)p,
-								   .flows = t->flows.count,
-								   .steps_back = t->steps_back,
-								   .largest_back_ns = t->largest_back_ns,
-								   .restarts = t->restarts};
+		r->points[r->npoints++] =
+		    (struct ack_point_stats){.point = (enum point)p,
+					     .flows = t->flows.count,
+					     .steps_back = t->steps_back,
+					     .largest_back_ns = t->largest_back_ns,
+					     .restarts = t->restarts};
 	}
 	struct flowrep *fr = NULL;
 	size_t nf = 0;
@@ -1012,7 +1016,8 @@ int ack_set_summarize(struct ack_set *s, const struct addrset *guest, ack_rtt_fn
 	if ((r->edges_us = hist_edges(c, &r->nbins)) == NULL ||
 	    (h = gsl_histogram_alloc(r->nbins)) == NULL ||
 	    gsl_histogram_set_ranges(h, r->edges_us, r->nbins + 1) != GSL_SUCCESS ||
-	    collect_flows(s, &fr, &nf) != 0 || (r->flows = calloc(nf ? nf : 1, sizeof *r->flows)) == NULL)
+	    collect_flows(s, &fr, &nf) != 0 ||
+	    (r->flows = calloc(nf ? nf : 1, sizeof *r->flows)) == NULL)
 		goto fail;
 	r->nflows = nf; /* zeroed: ack_report_free frees what is filled */
 	for (size_t j = 0; j < nf; j++)

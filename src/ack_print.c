@@ -12,8 +12,9 @@ static const char *const BAR = "################################################
 
 static const char *direction_text(enum ack_direction d)
 {
-	return d == ACK_DIR_UNKNOWN ? "" : d == ACK_DIR_TO_GUEST ? "  (ACKs toward the guest)"
-								 : "  (ACKs from the guest)";
+	return d == ACK_DIR_UNKNOWN    ? ""
+	       : d == ACK_DIR_TO_GUEST ? "  (ACKs toward the guest)"
+				       : "  (ACKs from the guest)";
 }
 
 static const char *direction_key(enum ack_direction d)
@@ -23,14 +24,15 @@ static const char *direction_key(enum ack_direction d)
 
 static const char *interval_source_name(enum ack_interval_source s)
 {
-	return s == ACK_INTERVAL_RTT ? "rtt" : s == ACK_INTERVAL_NO_RTT ? "fixed (no RTT samples)"
-								     : "fixed";
+	return s == ACK_INTERVAL_RTT	  ? "rtt"
+	       : s == ACK_INTERVAL_NO_RTT ? "fixed (no RTT samples)"
+					  : "fixed";
 }
 
 /* The flow's reference: its source and why (JSON reference_source,
  * reference_reason). */
-static void reference_words(const struct ack_report *r, const struct ack_flow_rep *f,
-			    char src[48], char why[200])
+static void reference_words(const struct ack_report *r, const struct ack_flow_rep *f, char src[48],
+			    char why[200])
 {
 	if (r->link_rate_bps > 0) {
 		snprintf(src, 48, "link rate");
@@ -42,10 +44,11 @@ static void reference_words(const struct ack_report *r, const struct ack_flow_re
 	}
 	snprintf(src, 48, "p10 at %s", point_name(f->ref_point));
 	if (r->npoints == 1)
-		snprintf(why, 200,
-			 "no --link-rate, one point: back to back, below 1/4 of its own 10th "
-			 "percentile (compression of more than 10 %% of the ACKs hides in it: give an "
-			 "upstream point or --link-rate)");
+		snprintf(
+		    why, 200,
+		    "no --link-rate, one point: back to back, below 1/4 of its own 10th "
+		    "percentile (compression of more than 10 %% of the ACKs hides in it: give an "
+		    "upstream point or --link-rate)");
 	else
 		snprintf(why, 200,
 			 "no --link-rate: back to back, below 1/4 of the 10th percentile of the "
@@ -133,7 +136,8 @@ static void draw(FILE *out, const struct ack_report *r, const struct ack_point_r
 		top = fmax(top, fmax((double)hist_sum(a, i, e) / (double)na,
 				     (double)hist_sum(b, i, e) / (double)nb));
 	}
-	char la[40], lb[40]; /* a side from a sketch: its shares near an edge may be the next row's */
+	/* a side from a sketch: its shares near an edge may be the next row's */
+	char la[40], lb[40];
 	snprintf(la, sizeof la, "%s%s", point_name(pa->point), pa->sketched ? " (~)" : "");
 	snprintf(lb, sizeof lb, "%s%s", point_name(pb->point), pb->sketched ? " (~)" : "");
 	fprintf(out, "    %-17s  %-34s  %-34s\n", "inter-arrival us", la, lb);
@@ -157,8 +161,8 @@ static void draw(FILE *out, const struct ack_report *r, const struct ack_point_r
 		}
 		double fa = (double)ca / (double)na, fb = (double)cb / (double)nb;
 		int wa = (int)lround(fa / top * 26), wb = (int)lround(fb / top * 26);
-		fprintf(out, "    %-17s %5.1f%% %-26.*s  %5.1f%% %-26.*s\n", range, 100 * fa, wa, BAR,
-			100 * fb, wb, BAR);
+		fprintf(out, "    %-17s %5.1f%% %-26.*s  %5.1f%% %-26.*s\n", range, 100 * fa, wa,
+			BAR, 100 * fb, wb, BAR);
 		if (i > last)
 			break;
 	}
@@ -203,18 +207,21 @@ static void text_points(FILE *out, const struct ack_report *r)
 		const struct ack_point_stats *t = &r->points[i];
 		if (!t->steps_back)
 			continue;
-		fprintf(out, "  %s: %llu TCP packet%s stamped before the packet before (largest "
-			     "%.1f us back)",
+		fprintf(out,
+			"  %s: %llu TCP packet%s stamped before the packet before (largest "
+			"%.1f us back)",
 			point_name(t->point), (unsigned long long)t->steps_back,
 			t->steps_back == 1 ? "" : "s", (double)t->largest_back_ns / 1e3);
 		if (t->restarts)
-			fprintf(out, ": the clock stepped back %llu time%s by more than %.0f us, "
-				     "every flow's series restarted there\n",
+			fprintf(out,
+				": the clock stepped back %llu time%s by more than %.0f us, "
+				"every flow's series restarted there\n",
 				(unsigned long long)t->restarts, t->restarts == 1 ? "" : "s",
 				ACK_STEP_NS / 1e3);
 		else
-			fprintf(out, ": reordered in capture (less than %.0f us), a flow restarts "
-				     "only where its own ACKs go back\n",
+			fprintf(out,
+				": reordered in capture (less than %.0f us), a flow restarts "
+				"only where its own ACKs go back\n",
 				ACK_STEP_NS / 1e3);
 	}
 	if (r->nflows == 0)
@@ -242,11 +249,12 @@ static void text_flow_head(FILE *out, const struct ack_report *r, const struct a
 					  "upstream point or --link-rate"
 					: "");
 	if (!(f->thr_us > 0))
-		fprintf(out, "    (the reference is 0: more than 10 %% of the ACKs at %s "
-			     "share a stamp; no compressed fraction)\n",
+		fprintf(out,
+			"    (the reference is 0: more than 10 %% of the ACKs at %s "
+			"share a stamp; no compressed fraction)\n",
 			point_name(f->ref_point));
-	fprintf(out, "    %-7s %8s %10s %10s %10s %11s %11s\n", "point", "acks", "p10 us",
-		"p50 us", "p90 us", "compressed", "burstiness");
+	fprintf(out, "    %-7s %8s %10s %10s %10s %11s %11s\n", "point", "acks", "p10 us", "p50 us",
+		"p90 us", "compressed", "burstiness");
 }
 
 /* One point's row; *approx set when a figure came from a sketch. */
@@ -258,7 +266,8 @@ static void text_point(FILE *out, const struct ack_point_rep *p, bool *approx)
 	bool sk = p->sketched;
 	fprintf(out, "    %-7s %8llu %10s %10s %10s %11s %11s\n", point_name(p->point),
 		(unsigned long long)p->acks, fig(q1, sizeof q1, "%.1f", p->p10_us, sk),
-		fig(q2, sizeof q2, "%.1f", p->ia.p50, sk), fig(q3, sizeof q3, "%.1f", p->ia.p90, sk),
+		fig(q2, sizeof q2, "%.1f", p->ia.p50, sk),
+		fig(q3, sizeof q3, "%.1f", p->ia.p90, sk),
 		approx_pct(b1, sizeof b1, p->compressed, p->compressed_approx), b);
 	*approx |= sk || p->compressed_approx;
 }
@@ -277,9 +286,11 @@ static void text_pair(FILE *out, const struct ack_pair_rep *q, bool first, bool 
 	char pr[40], al[40] = "-", iq[96], q1[40], q2[40], b1[16], b2[16];
 	snprintf(pr, sizeof pr, "%s -> %s", point_name(q->from), point_name(q->to));
 	if (!isnan(q->aligned_from))
-		snprintf(al, sizeof al, "%s -> %s", approx_pct(b1, sizeof b1, q->aligned_from, a_sk),
+		snprintf(al, sizeof al, "%s -> %s",
+			 approx_pct(b1, sizeof b1, q->aligned_from, a_sk),
 			 approx_pct(b2, sizeof b2, q->aligned_to, a_sk));
-	snprintf(iq, sizeof iq, "%s -> %s", fig(q1, sizeof q1, "%.1f", q->iqr_from_us, q->from_sketched),
+	snprintf(iq, sizeof iq, "%s -> %s",
+		 fig(q1, sizeof q1, "%.1f", q->iqr_from_us, q->from_sketched),
 		 fig(q2, sizeof q2, "%.1f", q->iqr_to_us, q->to_sketched));
 	char r1[40], r2[40], r3[40];
 	fprintf(out, "      %-16s %7llu %7s %7s %7s %11s %15s %21s\n", pr,
@@ -312,18 +323,23 @@ void ack_print_text(FILE *out, const struct ack_report *r)
 			draw(out, r, &f->pt[0], &f->pt[f->npt - 1]);
 	}
 	if (r->nflows > shown)
-		fprintf(out, "\n  (%zu more ACK flows: --json lists them all)\n", r->nflows - shown);
+		fprintf(out, "\n  (%zu more ACK flows: --json lists them all)\n",
+			r->nflows - shown);
 	if (approx)
-		fprintf(out,
-			"\n  ~: from a quantile sketch (a point or pair with more than %zu values "
-			"keeps its distribution as a log-linear histogram): quantiles within %.4f %% "
-			"of their magnitude, fractions within the bounds --json gives\n",
-			r->exact_cap, 100 * r->sketch_rel);
+		fprintf(
+		    out,
+		    "\n  ~: from a quantile sketch (a point or pair with more than %zu values "
+		    "keeps its distribution as a log-linear histogram): quantiles within %.4f %% "
+		    "of their magnitude, fractions within the bounds --json gives\n",
+		    r->exact_cap, 100 * r->sketch_rel);
 }
 
 /* ---- JSON ---- */
 
-static json_t *real_or_null(double x) { return isnan(x) ? json_null() : json_real(x); }
+static json_t *real_or_null(double x)
+{
+	return isnan(x) ? json_null() : json_real(x);
+}
 
 /* A point's histogram: every bin's edges, counts and the CDF. */
 static json_t *json_hist(const struct ack_report *r, const struct ack_point_rep *p)
@@ -352,8 +368,8 @@ static json_t *json_hist(const struct ack_report *r, const struct ack_point_rep 
 
 static json_t *json_burst(const struct ack_report *r, const struct ack_point_rep *p)
 {
-	json_t *jb = json_pack("{s:o, s:f, s:s, s:I, s:I}", "cv", real_or_null(p->cv), "interval_ms",
-			       p->interval_ms, "interval_source",
+	json_t *jb = json_pack("{s:o, s:f, s:s, s:I, s:I}", "cv", real_or_null(p->cv),
+			       "interval_ms", p->interval_ms, "interval_source",
 			       interval_source_name(p->interval_source), "intervals",
 			       (json_int_t)p->intervals, "bytes_acked", (json_int_t)p->bytes_acked);
 	if (isnan(p->cv))
@@ -371,12 +387,12 @@ static json_t *json_point(const struct ack_report *r, const struct ack_flow_rep 
 {
 	char src[48], why[200];
 	reference_words(r, f, src, why);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:o, s:f, s:f, s:s, s:s, s:o}", "flow", name,
-			      "point", point_name(p->point), "direction", direction_key(f->dir),
-			      "acks", (json_int_t)p->acks, "interarrival_us",
-			      report_dist_json(&p->ia), "threshold_us", f->thr_us, "reference_us",
-			      f->ref_us, "reference_source", src, "reference_reason", why,
-			      "compressed_fraction", real_or_null(p->compressed));
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s, s:I, s:o, s:f, s:f, s:s, s:s, s:o}", "flow", name, "point",
+		      point_name(p->point), "direction", direction_key(f->dir), "acks",
+		      (json_int_t)p->acks, "interarrival_us", report_dist_json(&p->ia),
+		      "threshold_us", f->thr_us, "reference_us", f->ref_us, "reference_source", src,
+		      "reference_reason", why, "compressed_fraction", real_or_null(p->compressed));
 	if (!(f->thr_us > 0))
 		json_object_set_new(o, "compressed_reason",
 				    json_string("the reference is 0: more than 10 % of the ACKs "
@@ -399,17 +415,19 @@ static json_t *json_pair(const struct ack_report *r, const char *name, const str
 			      (json_int_t)q->pairs, "ratio", report_dist_json(&q->ratio),
 			      "ratio_threshold", ACK_RATIO_COMPRESSED, "compressed_fraction",
 			      q->compressed, "out_of_order", (json_int_t)q->out_of_order);
-	json_t *sm = json_pack("{s:o, s:o, s:f, s:f}", "aligned_from", real_or_null(q->aligned_from),
-			       "aligned_to", real_or_null(q->aligned_to), "iqr_from_us",
-			       q->iqr_from_us, "iqr_to_us", q->iqr_to_us);
+	json_t *sm = json_pack(
+	    "{s:o, s:o, s:f, s:f}", "aligned_from", real_or_null(q->aligned_from), "aligned_to",
+	    real_or_null(q->aligned_to), "iqr_from_us", q->iqr_from_us, "iqr_to_us", q->iqr_to_us);
 	if (isnan(q->aligned_from))
-		json_object_set_new(sm, "aligned_reason",
-				    json_string(r->link_rate_bps > 0
-						    ? "no inter-arrivals at a point"
-						    : "needs --link-rate (the bottleneck's clock)"));
+		json_object_set_new(
+		    sm, "aligned_reason",
+		    json_string(r->link_rate_bps > 0
+				    ? "no inter-arrivals at a point"
+				    : "needs --link-rate (the bottleneck's clock)"));
 	if (q->from_sketched || q->to_sketched) {
 		if (!isnan(q->aligned_from)) {
-			json_object_set_new(sm, "aligned_from_bound", json_real(q->aligned_from_bound));
+			json_object_set_new(sm, "aligned_from_bound",
+					    json_real(q->aligned_from_bound));
 			json_object_set_new(sm, "aligned_to_bound", json_real(q->aligned_to_bound));
 		}
 		json_object_set_new(sm, "iqr_from_error_us", json_real(q->iqr_from_err_us));
@@ -433,10 +451,11 @@ int ack_print_json(json_t *root, const struct ack_report *r)
 	for (int i = 0; i < r->npoints; i++) {
 		const struct ack_point_stats *t = &r->points[i];
 		json_array_append_new(
-		    jp, json_pack("{s:s, s:I, s:I, s:f, s:I}", "point", point_name(t->point), "flows",
-				  (json_int_t)t->flows, "time_steps_back", (json_int_t)t->steps_back,
-				  "largest_step_back_us", (double)t->largest_back_ns / 1e3,
-				  "series_restarts", (json_int_t)t->restarts));
+		    jp,
+		    json_pack("{s:s, s:I, s:I, s:f, s:I}", "point", point_name(t->point), "flows",
+			      (json_int_t)t->flows, "time_steps_back", (json_int_t)t->steps_back,
+			      "largest_step_back_us", (double)t->largest_back_ns / 1e3,
+			      "series_restarts", (json_int_t)t->restarts));
 	}
 	for (size_t j = 0; j < r->nflows; j++) {
 		const struct ack_flow_rep *f = &r->flows[j];

@@ -15,8 +15,8 @@ int ack_run_rtt_p50(void *rtt_set, enum point p, const struct match_flow_key *da
 	return rtt_set_flow_p50(rtt_set, p, data, us);
 }
 
-int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg,
-		   bool allow_truncated, FILE *out, bool json, struct verr *err)
+int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg, bool allow_truncated,
+		   FILE *out, bool json, struct verr *err)
 {
 	struct ack_set *s = ack_set_create(cfg, (uint8_t)(1u << p));
 	if (s == NULL)
@@ -81,7 +81,8 @@ int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg,
 			verr_set(err, VERR_NOMEM, "out of memory");
 			goto out;
 		}
-		json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+		json_dumpf(root, out,
+			   JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 		fputc('\n', out);
 	} else {
 		fprintf(out, "%s: %s: %llu packets\n", point_name(p), path,

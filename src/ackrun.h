@@ -13,8 +13,8 @@
 /* vocalc ack on one capture (no pairs): reads path as point p (with
  * burst_rtt, its round trips too) and writes the report to out (text, or
  * JSON with schema, tool, version, points).  0, or -1 with err set. */
-int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg,
-		   bool allow_truncated, FILE *out, bool json, struct verr *err);
+int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg, bool allow_truncated,
+		   FILE *out, bool json, struct verr *err);
 
 /* An ack_rtt_fn (ack.h) over a struct rtt_set (rttrun.h), passed as ctx:
  * its median RTT of the flow at the point. */
