@@ -1,20 +1,18 @@
 /* ack — see ack.h. */
 #include "ack.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hashtab.h"
-#include "reader.h"
-#include "report.h"
-#include "rttrun.h"
-#include "stats.h"
-#include "version.h"
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_histogram.h>
 
-static const char *const BAR = "############################################################";
+#include "hashtab.h"
+#include "stats.h"
 
 void ack_cfg_default(struct ack_cfg *c)
 {
@@ -317,26 +315,19 @@ struct ack_tracker *ack_set_tracker(struct ack_set *s, enum point p)
 	return (s->points & (1u << p)) ? &s->tr[p] : NULL;
 }
 
-/* Every row's stamp is host time (guest stamps corrected) when the trackers
- * are fed it (cfg host_time: several points, a clock model); a guest
- * capture read alone has only its own clock: t_clock says which. */
-void ack_csv_header(FILE *csv)
+/* One ACK to the sink (cfg->on_ack set): a point's inter-arrival (from
+ * < 0) or a pair's spacing ratio. */
+static void emit(const struct ack_cfg *c, const struct match_flow_key *k, enum point p, int64_t t,
+		 double ia_us, int from, double ratio, bool host_clock)
 {
-	fputs("flow,point,t,interarrival_us,ratio_from,ratio,t_clock\n", csv);
-}
-
-/* One row, written by one call: reader threads and the matcher share the
- * file, and stdio locks it per call. */
-static void csv_row(const struct ack_cfg *c, const struct match_flow_key *k, enum point p,
-		    int64_t t, double ia_us, int from, double ratio)
-{
-	char fl[160], tail[64];
-	if (from >= 0)
-		snprintf(tail, sizeof tail, "%s,%.6f,host", point_name((enum point)from), ratio);
-	else
-		snprintf(tail, sizeof tail, ",,%s", p == POINT_GUEST && !c->host_time ? "guest" : "host");
-	fprintf(c->csv, "%s,%s,%lld.%09lld,%.3f,%s\n", match_flow_name(k, fl, sizeof fl),
-		point_name(p), (long long)(t / 1000000000), (long long)(t % 1000000000), ia_us, tail);
+	struct ack_event e = {.flow = k,
+			      .point = p,
+			      .t_ns = t,
+			      .interarrival_us = ia_us,
+			      .ratio_from = from,
+			      .ratio = ratio,
+			      .host_clock = host_clock};
+	c->on_ack(c->on_ack_ctx, &e);
 }
 
 int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t now)
@@ -405,8 +396,11 @@ int ack_push(struct ack_tracker *t, const struct pkt *pk, int64_t now)
 			t->failed = 1;
 			return -1;
 		}
-		if (t->cfg->csv)
-			csv_row(t->cfg, &k, t->p, now, ia, -1, 0);
+		/* host time when the trackers are fed it (several points, a
+		 * clock model); a guest capture read alone has only its own */
+		if (t->cfg->on_ack)
+			emit(t->cfg, &k, t->p, now, ia, -1, 0,
+			     t->p != POINT_GUEST || t->cfg->host_time);
 	}
 	if (acked(t->cfg, f, now, got) != 0) {
 		t->failed = 1;
@@ -484,8 +478,8 @@ static void pair_step(struct ack_set *s, struct pgroup *g, struct pstream *ps, c
 		double r = (double)dd / (double)du;
 		if (bvec_push(&ps->ratio, r) != 0)
 			s->failed = 1;
-		if (s->cfg.csv)
-			csv_row(&s->cfg, &g->flow, (enum point)down, td, (double)dd / 1e3, up, r);
+		if (s->cfg.on_ack) /* pairs: stamps corrected to host time */
+			emit(&s->cfg, &g->flow, (enum point)down, td, (double)dd / 1e3, up, r, true);
 	}
 	if (adv > 0)
 		ps->last_ack = e->ack;
@@ -578,28 +572,12 @@ int ack_set_finish(struct ack_set *s)
 	return s->failed ? -1 : 0;
 }
 
-/* ---- report ---- */
+/* ---- summary ---- */
 
-struct hist {
-	size_t nb;
-	double *edge;    /* nb + 1 */
-	uint64_t *count; /* nb */
-	uint64_t over;
-	uint64_t uncertain; /* from a sketch: values whose bucket spans an edge */
-	bool sketched;      /* the counts came from a sketch */
-};
-
-static void hist_free(struct hist *h)
+/* The histogram's edges, us: bins of bin_us, or [0, 1 us) then 10 a
+ * decade; the last bin ends at max_us.  *nbins of them, nbins + 1 edges. */
+static double *hist_edges(const struct ack_cfg *c, size_t *nbins)
 {
-	free(h->edge);
-	free(h->count);
-	h->edge = NULL;
-	h->count = NULL;
-}
-
-static int hist_init(const struct ack_cfg *c, struct hist *h)
-{
-	memset(h, 0, sizeof *h);
 	size_t nb;
 	if (c->log_bins)
 		nb = 1 + (size_t)ceil(10 * log10(c->max_us) - 1e-9); /* [0,1), then 10 a decade */
@@ -607,146 +585,69 @@ static int hist_init(const struct ack_cfg *c, struct hist *h)
 		nb = (size_t)ceil(c->max_us / c->bin_us - 1e-9);
 	if (nb < 1)
 		nb = 1;
-	h->edge = malloc((nb + 1) * sizeof *h->edge);
-	h->count = calloc(nb, sizeof *h->count);
-	if (h->edge == NULL || h->count == NULL) {
-		hist_free(h);
-		return -1;
-	}
-	h->nb = nb;
-	h->edge[0] = 0;
+	double *edge = malloc((nb + 1) * sizeof *edge);
+	if (edge == NULL)
+		return NULL;
+	edge[0] = 0;
 	for (size_t i = 1; i <= nb; i++) {
 		double e = c->log_bins ? pow(10, (double)(i - 1) / 10) : (double)i * c->bin_us;
-		h->edge[i] = e > c->max_us || i == nb ? c->max_us : e;
+		edge[i] = e > c->max_us || i == nb ? c->max_us : e;
 	}
-	return 0;
+	*nbins = nb;
+	return edge;
 }
 
-/* The bin of value x: the first whose upper edge is above it, nb for the
- * overflow (as a scan of sorted values would place it). */
-static size_t hist_bin(const struct hist *h, double x)
+/* The bin of x: GSL's, whose [range[i], range[i + 1]) holds x; n for the
+ * overflow (and 0 below the first edge, which inter-arrivals never are). */
+static size_t hist_bin(const gsl_histogram *h, double x)
 {
-	size_t lo = 0, hi = h->nb;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (x < h->edge[mid + 1])
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
+	size_t i;
+	if (gsl_histogram_find(h, x, &i) == GSL_SUCCESS)
+		return i;
+	return x < h->range[0] ? 0 : h->n;
 }
+
+/* The counts of one view into a GSL histogram, with what GSL has no place
+ * for: the values beyond the last edge, and those a sketch's bucket leaves
+ * on either side of an edge. */
+struct hist_fill {
+	gsl_histogram *h;
+	uint64_t over, uncertain;
+};
 
 static void hist_add(void *ctx, double lo, double hi, double rep, uint64_t count)
 {
-	struct hist *h = ctx;
-	size_t b = hist_bin(h, rep);
-	if (b < h->nb)
-		h->count[b] += count;
-	else
-		h->over += count;
-	if (lo != hi && hist_bin(h, lo) != hist_bin(h, hi))
-		h->uncertain += count; /* a sketch bucket across an edge */
+	struct hist_fill *f = ctx;
+	if (gsl_histogram_accumulate(f->h, rep, (double)count) != GSL_SUCCESS)
+		f->over += count; /* at or beyond the last edge (inter-arrivals are >= 0) */
+	if (lo != hi && hist_bin(f->h, lo) != hist_bin(f->h, hi))
+		f->uncertain += count; /* a sketch bucket across an edge */
 }
 
-/* Counts the values of w into h. */
-static void hist_fill(struct hist *h, const struct bview *w)
+/* The histogram of w's values on h's edges, as its non-empty bins.  h is
+ * scratch (reset here), shared by every flow and point. */
+static int hist_take(gsl_histogram *h, const struct bview *w, struct ack_hist *o)
 {
-	memset(h->count, 0, h->nb * sizeof *h->count);
-	h->over = h->uncertain = 0;
-	h->sketched = w->sketched;
-	bview_visit(w, hist_add, h);
-}
-
-/* The end of the text row starting at bin a: one bin for the first row,
- * then the first edge at or beyond the next value of 1, 1.5, 2, 3, 5, 7 x
- * 10^k (1 % slack, so that log edges like 1.995 count as 2): rows are fine
- * near zero, where compression lives, about 6 a decade beyond, and adjacent
- * rows share their edge, so no range goes missing. */
-static size_t row_end(const struct hist *h, size_t a)
-{
-	if (a == 0)
-		return 1;
-	static const double NICE[] = {1, 1.5, 2, 3, 5, 7};
-	double e = h->edge[a], v = 0;
-	for (double dec = pow(10, floor(log10(e)) - 1); v == 0; dec *= 10)
-		for (size_t i = 0; i < sizeof NICE / sizeof NICE[0]; i++)
-			if (NICE[i] * dec > e * 1.01) {
-				v = NICE[i] * dec;
-				break;
-			}
-	size_t b = a + 1;
-	while (b < h->nb && h->edge[b] < v * 0.99)
-		b++;
-	while (b < h->nb && fabs(h->edge[b + 1] - v) < fabs(h->edge[b] - v))
-		b++; /* linear bins: 1000, not 990 */
-	return b;
-}
-
-/* A row edge, us: 3 significant digits below 100 (log edges 1.58, 2, 3.16),
- * whole us above. */
-static const char *edge_label(char b[16], double v)
-{
-	snprintf(b, 16, v >= 100 ? "%.0f" : "%.3g", v);
-	return b;
-}
-
-/* Two points' histograms side by side, as bars of one scale (the overflow
- * row too): a person sees compression at a glance. */
-static void draw(FILE *out, const struct hist *a, const struct hist *b, int pa, int pb)
-{
-	size_t last = 0; /* the last bin with anything in it */
-	uint64_t na = a->over, nb = b->over;
-	for (size_t i = 0; i < a->nb; i++) {
-		na += a->count[i];
-		nb += b->count[i];
-		if (a->count[i] || b->count[i])
-			last = i;
+	struct hist_fill f = {.h = h};
+	gsl_histogram_reset(h);
+	bview_visit(w, hist_add, &f);
+	size_t n = 0;
+	for (size_t i = 0; i < h->n; i++)
+		n += gsl_histogram_get(h, i) != 0;
+	o->over = f.over;
+	o->uncertain = f.uncertain;
+	o->nbins = 0;
+	if (n == 0)
+		return 0;
+	if ((o->bins = malloc(n * sizeof *o->bins)) == NULL)
+		return -1;
+	for (size_t i = 0; i < h->n; i++) {
+		double x = gsl_histogram_get(h, i); /* a count: exact in a double below 2^53 */
+		if (x != 0)
+			o->bins[o->nbins++] =
+			    (struct ack_bin){.bin = (uint32_t)i, .count = (uint64_t)x};
 	}
-	if (na == 0 || nb == 0)
-		return;
-	if (a->over || b->over)
-		last = a->nb - 1; /* the rows reach the overflow's edge */
-	double top = fmax((double)a->over / (double)na, (double)b->over / (double)nb);
-	for (size_t r = 0; r <= last; r = row_end(a, r)) {
-		uint64_t ca = 0, cb = 0;
-		for (size_t i = r; i < row_end(a, r); i++) {
-			ca += a->count[i];
-			cb += b->count[i];
-		}
-		top = fmax(top, fmax((double)ca / (double)na, (double)cb / (double)nb));
-	}
-	char la[40], lb[40]; /* a side from a sketch: its shares near an edge may be the next row's */
-	snprintf(la, sizeof la, "%s%s", point_name((enum point)pa), a->sketched ? " (~)" : "");
-	snprintf(lb, sizeof lb, "%s%s", point_name((enum point)pb), b->sketched ? " (~)" : "");
-	fprintf(out, "    %-17s  %-34s  %-34s\n", "inter-arrival us", la, lb);
-	for (size_t r = 0;; r = row_end(a, r)) {
-		uint64_t ca = 0, cb = 0;
-		char range[48];
-		if (r <= last) {
-			size_t e = row_end(a, r);
-			for (size_t i = r; i < e; i++) {
-				ca += a->count[i];
-				cb += b->count[i];
-			}
-			char lo[16], hi[16];
-			snprintf(range, sizeof range, "%7s - %-7s", edge_label(lo, a->edge[r]),
-				 edge_label(hi, a->edge[e]));
-		} else {
-			ca = a->over;
-			cb = b->over;
-			if (ca == 0 && cb == 0)
-				break;
-			char lo[16];
-			snprintf(range, sizeof range, "%7s and more", edge_label(lo, a->edge[a->nb]));
-		}
-		double fa = (double)ca / (double)na, fb = (double)cb / (double)nb;
-		int wa = (int)lround(fa / top * 26), wb = (int)lround(fb / top * 26);
-		fprintf(out, "    %-17s %5.1f%% %-26.*s  %5.1f%% %-26.*s\n", range, 100 * fa, wa, BAR,
-			100 * fb, wb, BAR);
-		if (r > last)
-			break;
-	}
+	return 0;
 }
 
 /* One point's (or pair's) values opened for the report, with the figures
@@ -841,7 +742,9 @@ static int cmp_flowrep_key(const void *a, const void *b)
 static int cmp_flowrep(const void *a, const void *b)
 {
 	const struct flowrep *x = a, *y = b;
-	return x->acks < y->acks ? 1 : x->acks > y->acks ? -1 : memcmp(&x->key, &y->key, sizeof x->key);
+	return x->acks < y->acks   ? 1
+	       : x->acks > y->acks ? -1
+				   : memcmp(&x->key, &y->key, sizeof x->key);
 }
 
 /* Burstiness at a point: the coefficient of variation (NAN when there is
@@ -870,108 +773,32 @@ static double burstiness(const struct ack_set *s, const struct aflow *f, bool la
 	return sqrt(var > 0 ? var : 0) / mean;
 }
 
-/* The reference of one flow: threshold, reference, its source and why. */
-struct aref {
-	double ref_us, thr_us;
-	char src[48], why[200];
-};
-
-static void reference_of(const struct ack_cfg *c, int up, bool one_point, double up_p10,
-			 struct aref *a)
+/* The ACK flows at any point (each point's, sorted by key and merged),
+ * busiest first: *nf of them in *out (owned by the caller). */
+static int collect_flows(const struct ack_set *s, struct flowrep **out, size_t *nf)
 {
-	if (c->link_rate_bps > 0) {
-		a->ref_us = c->packet_bytes * 8 / c->link_rate_bps * 1e6;
-		a->thr_us = a->ref_us * (1 - c->tolerance);
-		snprintf(a->src, sizeof a->src, "link rate");
-		snprintf(a->why, sizeof a->why,
-			 "--link-rate %g bit/s: below one %g-octet packet's serialization time, "
-			 "less the --tolerance margin of %g",
-			 c->link_rate_bps, c->packet_bytes, c->tolerance);
-		return;
-	}
-	a->ref_us = up_p10;
-	a->thr_us = up_p10 * ACK_B2B_FRACTION;
-	snprintf(a->src, sizeof a->src, "p10 at %s", point_name((enum point)up));
-	if (one_point)
-		snprintf(a->why, sizeof a->why,
-			 "no --link-rate, one point: back to back, below 1/4 of its own 10th "
-			 "percentile (compression of more than 10 %% of the ACKs hides in it: give an "
-			 "upstream point or --link-rate)");
-	else
-		snprintf(a->why, sizeof a->why,
-			 "no --link-rate: back to back, below 1/4 of the 10th percentile of the "
-			 "inter-arrivals at %s, the first point along the ACKs' way",
-			 point_name((enum point)up));
-}
-
-/* Text: "12.3%", or "-" where the figure does not exist. */
-static const char *pct(char *b, size_t n, double x)
-{
-	if (isnan(x))
-		snprintf(b, n, "-");
-	else
-		snprintf(b, n, "%.1f%%", 100 * x);
-	return b;
-}
-
-/* pct, "~"-prefixed when the share came from a sketch. */
-static const char *approx_pct(char *b, size_t n, double x, bool approx)
-{
-	if (isnan(x) || !approx)
-		return pct(b, n, x);
-	snprintf(b, n, "~%.1f%%", 100 * x);
-	return b;
-}
-
-/* A figure as text, "~"-prefixed when it came from a sketch. */
-static const char *fig(char *b, size_t n, const char *fmt, double x, bool approx)
-{
-	char v[32];
-	snprintf(v, sizeof v, fmt, x);
-	snprintf(b, n, "%s%s", approx ? "~" : "", v);
-	return b;
-}
-
-static json_t *real_or_null(double x) { return isnan(x) ? json_null() : json_real(x); }
-
-int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrset *guest,
-		  struct rtt_set *rtt, struct verr *err)
-{
-	const struct ack_cfg *c = &s->cfg;
-	struct hist hp[POINT_N];
-	memset(hp, 0, sizeof hp);
-	struct view vw[POINT_N]; /* the current flow's inter-arrivals per point */
-	bool vopen[POINT_N] = {0};
-	bool approx = false; /* a "~" figure shown: the note under the tables */
-	int rc = -1;
-	json_t *ja = NULL, *jc = NULL, *jp = NULL;
-	int npoints = 0;
+	size_t n = 0;
 	for (int p = 0; p < POINT_N; p++)
-		npoints += (s->points >> p) & 1;
-	/* the ACK flows at any point (each point's, sorted by key and merged),
-	 * busiest first */
-	size_t nf = 0;
-	for (int p = 0; p < POINT_N; p++)
-		nf += (s->points & (1u << p)) ? s->tr[p].flows.count : 0;
-	struct flowrep *fr = calloc(nf ? nf : 1, sizeof *fr);
+		n += (s->points & (1u << p)) ? s->tr[p].flows.count : 0;
+	struct flowrep *fr = calloc(n ? n : 1, sizeof *fr);
 	if (fr == NULL)
-		goto nomem;
-	nf = 0;
+		return -1;
+	n = 0;
 	for (int p = 0; p < POINT_N; p++) {
 		if (!(s->points & (1u << p)))
 			continue;
-		struct hashtab *t = &s->tr[p].flows;
+		const struct hashtab *t = &s->tr[p].flows;
 		for (size_t i = 0; i <= t->mask; i++)
 			for (struct hnode *x = t->b[i]; x; x = x->next) {
-				struct aflow *f = (struct aflow *)x;
+				const struct aflow *f = (const struct aflow *)x;
 				if (bvec_count(&f->ia) > 0)
-					fr[nf++] = (struct flowrep){.key = f->key, .acks = f->acks};
+					fr[n++] = (struct flowrep){.key = f->key, .acks = f->acks};
 			}
 	}
-	if (nf > 1)
-		qsort(fr, nf, sizeof *fr, cmp_flowrep_key);
+	if (n > 1)
+		qsort(fr, n, sizeof *fr, cmp_flowrep_key);
 	size_t u = 0;
-	for (size_t j = 0; j < nf; j++) {
+	for (size_t j = 0; j < n; j++) {
 		if (u > 0 && memcmp(&fr[u - 1].key, &fr[j].key, sizeof fr[j].key) == 0) {
 			if (fr[j].acks > fr[u - 1].acks)
 				fr[u - 1].acks = fr[j].acks;
@@ -979,411 +806,244 @@ int ack_set_write(struct ack_set *s, FILE *out, json_t *root, const struct addrs
 			fr[u++] = fr[j];
 		}
 	}
-	nf = u;
-	if (nf > 1)
-		qsort(fr, nf, sizeof *fr, cmp_flowrep);
-	for (int p = 0; p < POINT_N; p++)
-		if ((s->points & (1u << p)) && hist_init(c, &hp[p]) != 0)
-			goto nomem;
-	if (root) {
-		ja = json_array();
-		jc = json_array();
-		jp = json_array();
-		for (int p = 0; p < POINT_N; p++) {
-			const struct ack_tracker *t = &s->tr[p];
-			if (!(s->points & (1u << p)))
-				continue;
-			json_array_append_new(
-			    jp, json_pack("{s:s, s:I, s:I, s:f, s:I}", "point",
-					  point_name((enum point)p), "flows",
-					  (json_int_t)t->flows.count, "time_steps_back",
-					  (json_int_t)t->steps_back, "largest_step_back_us",
-					  (double)t->largest_back_ns / 1e3, "series_restarts",
-					  (json_int_t)t->restarts));
-		}
+	if (u > 1)
+		qsort(fr, u, sizeof *fr, cmp_flowrep);
+	*out = fr;
+	*nf = u;
+	return 0;
+}
+
+/* The flow's threshold and its reference (ack.h): the serialization time
+ * with a link rate, else the 10th percentile at the first point (up). */
+static void reference_of(const struct ack_cfg *c, const struct view *up, struct ack_flow_rep *fo)
+{
+	if (c->link_rate_bps > 0) {
+		fo->ref_us = c->packet_bytes * 8 / c->link_rate_bps * 1e6;
+		fo->thr_us = fo->ref_us * (1 - c->tolerance);
+		fo->ref_err_us = 0;
 	} else {
-		fprintf(out, "\nACK inter-arrival (ACKs advancing the cumulative ACK%s)\n",
-			c->all_acks ? ", and every pure ACK" : "");
-		for (int p = 0; p < POINT_N; p++) {
-			const struct ack_tracker *t = &s->tr[p];
-			if (!(s->points & (1u << p)) || !t->steps_back)
+		fo->ref_us = up->p10;
+		fo->thr_us = up->p10 * ACK_B2B_FRACTION;
+		fo->ref_err_us = up->p10_err; /* a reference from a sketch is off by its bound */
+	}
+}
+
+/* Burstiness at a point: the interval (fixed, or the ladder's nearest the
+ * flow's median RTT there) and the coefficient of variation over it. */
+static void burst_of(const struct ack_set *s, const struct aflow *f, enum point p,
+		     const struct match_flow_key *key, ack_rtt_fn rtt, void *rtt_ctx,
+		     struct ack_point_rep *o)
+{
+	o->interval_ms = s->cfg.burst_ms;
+	o->rtt_ms = NAN;
+	o->interval_source = ACK_INTERVAL_FIXED;
+	bool ladder = false;
+	if (s->cfg.burst_rtt) {
+		struct match_flow_key dk; /* the data the ACKs answer */
+		match_flow_key_reverse(key, &dk);
+		double us;
+		if (rtt && rtt(rtt_ctx, p, &dk, &us) == 0) {
+			o->interval_ms = o->rtt_ms = us / 1e3;
+			o->interval_source = ACK_INTERVAL_RTT;
+			ladder = true;
+		} else {
+			o->interval_source = ACK_INTERVAL_NO_RTT;
+		}
+	}
+	o->cv = burstiness(s, f, ladder, &o->interval_ms, &o->intervals);
+}
+
+/* One flow at point p, from its inter-arrivals opened in v. */
+static int point_rep(const struct ack_set *s, const struct aflow *f, enum point p,
+		     const struct view *v, const struct ack_flow_rep *fo, ack_rtt_fn rtt,
+		     void *rtt_ctx, gsl_histogram *h, struct ack_point_rep *o)
+{
+	o->point = p;
+	o->acks = f->acks;
+	o->interarrivals = bvec_count(&f->ia);
+	o->ia = v->d;
+	o->p10_us = v->p10;
+	o->iqr_us = v->iqr;
+	o->p10_err_us = v->p10_err;
+	o->iqr_err_us = v->iqr_err;
+	o->sketched = v->w.sketched;
+	o->bytes_acked = f->bytes;
+	o->restarts = f->restarts;
+	if (hist_take(h, &v->w, &o->hist) != 0)
+		return -1;
+	burst_of(s, f, p, &fo->key, rtt, rtt_ctx, o);
+	/* the threshold from a sketch is off by its reference's share */
+	double thr_err = fo->ref_err_us * ACK_B2B_FRACTION;
+	bool thr_ok = fo->thr_us > 0;
+	o->compressed_bound = 0;
+	o->compressed =
+	    thr_ok ? bview_frac_below(&v->w, fo->thr_us, thr_err, &o->compressed_bound) : NAN;
+	o->compressed_approx = thr_ok && (o->sketched || thr_err > 0);
+	return 0;
+}
+
+/* One flow between the points k (upstream) and m, from the stream's
+ * ratios and the points' inter-arrivals (vw, open where the flow has them). */
+static int pair_rep(const struct ack_set *s, const struct pstream *ps, int k, int m,
+		    const struct view *vw, const bool *open, const struct ack_flow_rep *fo,
+		    struct ack_pair_rep *o)
+{
+	const struct ack_cfg *c = &s->cfg;
+	struct view rv;
+	if (view_open(&rv, &ps->ratio, s->rate[m] / s->rate[k]) != 0)
+		return -1;
+	o->from = (enum point)k;
+	o->to = (enum point)m;
+	o->pairs = bvec_count(&ps->ratio);
+	o->out_of_order = ps->out_of_order;
+	o->ratio = rv.d;
+	o->ratio_p10 = rv.p10;
+	o->compressed = bview_frac_below(&rv.w, ACK_RATIO_COMPRESSED, 0, &o->compressed_bound);
+	o->sketched = rv.w.sketched;
+	bview_close(&rv.w);
+	o->aligned_from = o->aligned_to = NAN;
+	o->aligned_from_bound = o->aligned_to_bound = 0;
+	if (c->link_rate_bps > 0 && open[k] && open[m]) {
+		o->aligned_from =
+		    aligned(&vw[k].w, fo->ref_us, c->tolerance, &o->aligned_from_bound);
+		o->aligned_to = aligned(&vw[m].w, fo->ref_us, c->tolerance, &o->aligned_to_bound);
+	}
+	o->from_sketched = open[k] && vw[k].w.sketched;
+	o->to_sketched = open[m] && vw[m].w.sketched;
+	o->iqr_from_us = open[k] ? vw[k].iqr : 0;
+	o->iqr_to_us = open[m] ? vw[m].iqr : 0;
+	o->iqr_from_err_us = o->from_sketched ? vw[k].iqr_err : 0;
+	o->iqr_to_err_us = o->to_sketched ? vw[m].iqr_err : 0;
+	return 0;
+}
+
+/* The flow's pairs: every two points along its ACKs' way with ratios. */
+static int pair_reps(const struct ack_set *s, const struct view *vw, const bool *open,
+		     struct ack_flow_rep *fo)
+{
+	const struct pgroup *g = (const struct pgroup *)hashtab_find(
+	    &s->pairs, hash_bytes(&fo->key, sizeof fo->key), &fo->key,
+	    offsetof(struct pgroup, flow), sizeof fo->key);
+	if (g == NULL)
+		return 0;
+	size_t n = 0;
+	for (int k = 0; k < NPAIRS; k++)
+		n += bvec_count(&g->s[k].ratio) > 0;
+	if (n == 0)
+		return 0;
+	if ((fo->pair = calloc(n, sizeof *fo->pair)) == NULL)
+		return -1;
+	for (int pi = 0; pi < POINT_N; pi++)
+		for (int pj = pi + 1; pj < POINT_N; pj++) {
+			const struct pstream *ps = &g->s[pair_index(pi, pj)];
+			if (bvec_count(&ps->ratio) == 0)
 				continue;
-			fprintf(out, "  %s: %llu TCP packet%s stamped before the packet before (largest "
-				     "%.1f us back)",
-				point_name((enum point)p), (unsigned long long)t->steps_back,
-				t->steps_back == 1 ? "" : "s", (double)t->largest_back_ns / 1e3);
-			if (t->restarts)
-				fprintf(out, ": the clock stepped back %llu time%s by more than %.0f us, "
-					     "every flow's series restarted there\n",
-					(unsigned long long)t->restarts, t->restarts == 1 ? "" : "s",
-					ACK_STEP_NS / 1e3);
-			else
-				fprintf(out, ": reordered in capture (less than %.0f us), a flow restarts "
-					     "only where its own ACKs go back\n",
-					ACK_STEP_NS / 1e3);
+			if (pair_rep(s, ps, along(pi, g->toward), along(pj, g->toward), vw, open,
+				     fo, &fo->pair[fo->npair]) != 0)
+				return -1;
+			fo->npair++;
 		}
-		if (nf == 0)
-			fprintf(out, "  no TCP flow with two ACKs or more\n");
+	return 0;
+}
+
+/* One ACK flow over every point (views opened and closed here). */
+static int flow_rep(struct ack_set *s, const struct flowrep *fr, const struct addrset *guest,
+		    ack_rtt_fn rtt, void *rtt_ctx, gsl_histogram *h, struct ack_flow_rep *fo)
+{
+	struct view vw[POINT_N]; /* the flow's inter-arrivals per point */
+	bool open[POINT_N] = {0};
+	struct aflow *fa[POINT_N] = {0};
+	int order[POINT_N], np = 0, rc = -1;
+	bool toward = toward_guest(&fr->key, guest) || !guest;
+	fo->key = fr->key;
+	fo->acks = fr->acks;
+	fo->dir = !guest ? ACK_DIR_UNKNOWN : toward ? ACK_DIR_TO_GUEST : ACK_DIR_FROM_GUEST;
+	/* each point's distribution, in order along the ACKs' way */
+	for (int k = 0; k < POINT_N; k++) {
+		int p = along(k, toward);
+		struct aflow *f = aflow_at(s, p, &fr->key);
+		if (f == NULL || bvec_count(&f->ia) == 0)
+			continue;
+		if (view_open(&vw[p], &f->ia, s->rate[p]) != 0)
+			goto out;
+		open[p] = true;
+		fa[p] = f;
+		order[np++] = p;
 	}
-	size_t shown = 0;
-	for (size_t j = 0; j < nf; j++) {
-		struct flowrep *r = &fr[j];
-		char name[160], b1[16], b2[16];
-		match_flow_name(&r->key, name, sizeof name);
-		bool toward = toward_guest(&r->key, guest) || !guest;
-		bool text = !root && shown < 4 && r->acks >= 10;
-		/* each point's distribution, in order along the ACKs' way */
-		int order[POINT_N], np = 0;
-		struct dist ds[POINT_N];
-		double p10[POINT_N] = {0}, iqr[POINT_N] = {0};
-		struct aflow *fa[POINT_N] = {0};
-		for (int k = 0; k < POINT_N; k++) {
-			int p = along(k, toward);
-			struct aflow *f = aflow_at(s, p, &r->key);
-			if (f == NULL || bvec_count(&f->ia) == 0)
-				continue;
-			if (view_open(&vw[p], &f->ia, s->rate[p]) != 0)
-				goto nomem;
-			vopen[p] = true;
-			ds[p] = vw[p].d;
-			p10[p] = vw[p].p10;
-			iqr[p] = vw[p].iqr;
-			hist_fill(&hp[p], &vw[p].w);
-			fa[p] = f;
-			order[np++] = p;
-		}
-		struct aref ar;
-		reference_of(c, order[0], npoints == 1, p10[order[0]], &ar);
-		bool thr_ok = ar.thr_us > 0;
-		/* a reference from a sketch is off by up to its bound, and the
-		 * threshold by its share */
-		double ref_err = c->link_rate_bps > 0 ? 0 : vw[order[0]].p10_err;
-		double thr_err = ref_err * ACK_B2B_FRACTION;
-		if (text) {
-			shown++;
-			fprintf(out, "\n  %s%s\n", name,
-				!guest ? "" : toward ? "  (ACKs toward the guest)" : "  (ACKs from the guest)");
-			if (c->link_rate_bps > 0)
-				fprintf(out,
-					"    compressed: below %.1f us, the serialization time at the "
-					"link rate (%.1f us) less %g %%\n",
-					ar.thr_us, ar.ref_us, 100 * c->tolerance);
-			else
-				fprintf(out,
-					"    compressed: below %.1f us, 1/4 of the 10th percentile at %s "
-					"(%.1f us; no --link-rate%s)\n",
-					ar.thr_us, point_name((enum point)order[0]), ar.ref_us,
-					npoints == 1 ? "; one point, its own: compression of more than "
-						       "10 % of the ACKs hides in it, give an upstream "
-						       "point or --link-rate"
-						     : "");
-			if (!thr_ok)
-				fprintf(out, "    (the reference is 0: more than 10 %% of the ACKs at %s "
-					     "share a stamp; no compressed fraction)\n",
-					point_name((enum point)order[0]));
-			fprintf(out, "    %-7s %8s %10s %10s %10s %11s %11s\n", "point", "acks",
-				"p10 us", "p50 us", "p90 us", "compressed", "burstiness");
-		}
-		for (int k = 0; k < np; k++) {
-			int p = order[k];
-			struct aflow *f = fa[p];
-			double interval = c->burst_ms, rtt_ms = NAN;
-			const char *isrc = "fixed";
-			bool ladder = false;
-			if (c->burst_rtt) {
-				struct match_flow_key dk; /* the data the ACKs answer */
-				match_flow_key_reverse(&r->key, &dk);
-				double us;
-				if (rtt && rtt_set_flow_p50(rtt, (enum point)p, &dk, &us) == 0) {
-					interval = rtt_ms = us / 1e3;
-					isrc = "rtt";
-					ladder = true;
-				} else {
-					isrc = "fixed (no RTT samples)";
-				}
-			}
-			uint64_t nint;
-			double cv = burstiness(s, f, ladder, &interval, &nint);
-			double cfb = 0;
-			double cf = thr_ok ? bview_frac_below(&vw[p].w, ar.thr_us, thr_err, &cfb) : NAN;
-			bool sk = vw[p].w.sketched, cf_sk = thr_ok && (sk || thr_err > 0);
-			if (text) {
-				char b[32] = "-", q1[40], q2[40], q3[40];
-				if (!isnan(cv))
-					snprintf(b, sizeof b, "%.3f", cv);
-				fprintf(out, "    %-7s %8llu %10s %10s %10s %11s %11s\n",
-					point_name((enum point)p), (unsigned long long)f->acks,
-					fig(q1, sizeof q1, "%.1f", p10[p], sk),
-					fig(q2, sizeof q2, "%.1f", ds[p].p50, sk),
-					fig(q3, sizeof q3, "%.1f", ds[p].p90, sk),
-					approx_pct(b1, sizeof b1, cf, cf_sk), b);
-				approx |= sk || cf_sk;
-			}
-			if (root) {
-				json_t *edges = json_array(), *counts = json_array(), *cdf = json_array();
-				uint64_t cum = 0;
-				for (size_t i = 0; i <= hp[p].nb; i++)
-					json_array_append_new(edges, json_real(hp[p].edge[i]));
-				for (size_t i = 0; i < hp[p].nb; i++) {
-					cum += hp[p].count[i];
-					json_array_append_new(counts,
-							      json_integer((json_int_t)hp[p].count[i]));
-					json_array_append_new(
-					    cdf, json_real((double)cum / (double)bvec_count(&f->ia)));
-				}
-				json_t *o = json_pack(
-				    "{s:s, s:s, s:s, s:I, s:o, s:f, s:f, s:s, s:s, s:o}", "flow", name,
-				    "point", point_name((enum point)p), "direction",
-				    !guest ? "unknown" : toward ? "to_guest" : "from_guest", "acks",
-				    (json_int_t)f->acks, "interarrival_us", report_dist_json(&ds[p]),
-				    "threshold_us", ar.thr_us, "reference_us", ar.ref_us,
-				    "reference_source", ar.src, "reference_reason", ar.why,
-				    "compressed_fraction", real_or_null(cf));
-				if (!thr_ok)
-					json_object_set_new(
-					    o, "compressed_reason",
-					    json_string("the reference is 0: more than 10 % of the ACKs "
-							"upstream share a stamp"));
-				if (ref_err > 0)
-					json_object_set_new(o, "reference_error_us", json_real(ref_err));
-				if (cf_sk)
-					json_object_set_new(o, "compressed_fraction_bound",
-							    json_real(cfb));
-				json_t *jh = json_pack("{s:o, s:o, s:I, s:o}", "edges_us", edges,
-						       "counts", counts, "over",
-						       (json_int_t)hp[p].over, "cdf", cdf);
-				if (sk) { /* counts from a sketch: some near an edge may be in the next bin */
-					json_object_set_new(jh, "sketch_rel_error",
-							    json_real(vw[p].d.sketch_rel));
-					json_object_set_new(jh, "uncertain",
-							    json_integer((json_int_t)hp[p].uncertain));
-				}
-				json_object_set_new(o, "hist", jh);
-				json_t *jb = json_pack(
-				    "{s:o, s:f, s:s, s:I, s:I}", "cv", real_or_null(cv), "interval_ms",
-				    interval, "interval_source", isrc, "intervals", (json_int_t)nint,
-				    "bytes_acked", (json_int_t)f->bytes);
-				if (isnan(cv))
-					json_object_set_new(jb, "cv_reason",
-							    json_string("fewer than 2 complete intervals "
-									"with octets acknowledged"));
-				if (c->burst_rtt)
-					json_object_set_new(jb, "rtt_ms", real_or_null(rtt_ms));
-				json_object_set_new(o, "burstiness", jb);
-				json_object_set_new(o, "restarts", json_integer((json_int_t)f->restarts));
-				json_array_append_new(ja, o);
-			}
-		}
-		/* pairs of this flow: every two points, along the ACKs' way */
-		struct pgroup *g = (struct pgroup *)hashtab_find(
-		    &s->pairs, hash_bytes(&r->key, sizeof r->key), &r->key,
-		    offsetof(struct pgroup, flow), sizeof r->key);
-		bool head = false;
-		for (int pi = 0; g && pi < POINT_N; pi++) {
-			for (int pj = pi + 1; pj < POINT_N; pj++) {
-				struct pstream *ps = &g->s[pair_index(pi, pj)];
-				uint64_t npairs = bvec_count(&ps->ratio);
-				if (npairs == 0)
-					continue;
-				int k = along(pi, g->toward), m = along(pj, g->toward);
-				struct view rv;
-				if (view_open(&rv, &ps->ratio, s->rate[m] / s->rate[k]) != 0)
-					goto nomem;
-				struct dist rd = rv.d;
-				double rp10 = rv.p10, cfb;
-				double cf = bview_frac_below(&rv.w, ACK_RATIO_COMPRESSED, 0, &cfb);
-				bool r_sk = rv.w.sketched;
-				bview_close(&rv.w);
-				double au = NAN, ad = NAN, aub = 0, adb = 0;
-				if (c->link_rate_bps > 0 && vopen[k] && vopen[m]) {
-					au = aligned(&vw[k].w, ar.ref_us, c->tolerance, &aub);
-					ad = aligned(&vw[m].w, ar.ref_us, c->tolerance, &adb);
-				}
-				bool sk_k = vopen[k] && vw[k].w.sketched, sk_m = vopen[m] && vw[m].w.sketched;
-				bool a_sk = sk_k || sk_m;
-				if (text) {
-					if (!head)
-						fprintf(out,
-							"    between points (ACKs seen at both; compressed: "
-							"spacing ratio below %.1f)\n"
-							"      %-16s %7s %7s %7s %7s %11s %15s %21s\n",
-							ACK_RATIO_COMPRESSED, "from -> to", "pairs",
-							"p10", "p50", "p90", "compressed",
-							"aligned", "IQR us");
-					head = true;
-					char pr[40], al[40] = "-", iq[96], q1[40], q2[40];
-					snprintf(pr, sizeof pr, "%s -> %s", point_name((enum point)k),
-						 point_name((enum point)m));
-					if (!isnan(au))
-						snprintf(al, sizeof al, "%s -> %s",
-							 approx_pct(b1, sizeof b1, au, a_sk),
-							 approx_pct(b2, sizeof b2, ad, a_sk));
-					snprintf(iq, sizeof iq, "%s -> %s",
-						 fig(q1, sizeof q1, "%.1f", iqr[k], sk_k),
-						 fig(q2, sizeof q2, "%.1f", iqr[m], sk_m));
-					char r1[40], r2[40], r3[40];
-					fprintf(out, "      %-16s %7llu %7s %7s %7s %11s %15s %21s\n",
-						pr, (unsigned long long)npairs,
-						fig(r1, sizeof r1, "%.3f", rp10, r_sk),
-						fig(r2, sizeof r2, "%.3f", rd.p50, r_sk),
-						fig(r3, sizeof r3, "%.3f", rd.p90, r_sk),
-						approx_pct(b1, sizeof b1, cf, r_sk), al, iq);
-					approx |= r_sk || a_sk;
-					if (ps->out_of_order)
-						fprintf(out, "      %-16s (%llu out of order: reordered, or "
-							     "time stepped)\n", "",
-							(unsigned long long)ps->out_of_order);
-				}
-				if (root) {
-					json_t *o = json_pack(
-					    "{s:s, s:s, s:s, s:I, s:o, s:f, s:f, s:I}", "flow", name,
-					    "from", point_name((enum point)k), "to",
-					    point_name((enum point)m), "pairs",
-					    (json_int_t)npairs, "ratio", report_dist_json(&rd),
-					    "ratio_threshold", ACK_RATIO_COMPRESSED,
-					    "compressed_fraction", cf, "out_of_order",
-					    (json_int_t)ps->out_of_order);
-					json_t *sm = json_pack(
-					    "{s:o, s:o, s:f, s:f}", "aligned_from", real_or_null(au),
-					    "aligned_to", real_or_null(ad), "iqr_from_us", iqr[k],
-					    "iqr_to_us", iqr[m]);
-					if (isnan(au))
-						json_object_set_new(
-						    sm, "aligned_reason",
-						    json_string(c->link_rate_bps > 0
-								    ? "no inter-arrivals at a point"
-								    : "needs --link-rate (the bottleneck's "
-								      "clock)"));
-					if (a_sk) {
-						if (!isnan(au)) {
-							json_object_set_new(sm, "aligned_from_bound",
-									    json_real(aub));
-							json_object_set_new(sm, "aligned_to_bound",
-									    json_real(adb));
-						}
-						json_object_set_new(sm, "iqr_from_error_us",
-								    json_real(sk_k ? vw[k].iqr_err : 0));
-						json_object_set_new(sm, "iqr_to_error_us",
-								    json_real(sk_m ? vw[m].iqr_err : 0));
-					}
-					if (r_sk)
-						json_object_set_new(o, "compressed_fraction_bound",
-								    json_real(cfb));
-					json_object_set_new(o, "smoothing", sm);
-					json_array_append_new(jc, o);
-				}
-			}
-		}
-		if (text && np >= 2)
-			draw(out, &hp[order[0]], &hp[order[np - 1]], order[0], order[np - 1]);
-		for (int p = 0; p < POINT_N; p++)
-			if (vopen[p]) {
-				bview_close(&vw[p].w);
-				vopen[p] = false;
-			}
-	}
-	if (!root && nf > shown)
-		fprintf(out, "\n  (%zu more ACK flows: --json lists them all)\n", nf - shown);
-	if (approx)
-		fprintf(out,
-			"\n  ~: from a quantile sketch (a point or pair with more than %zu values "
-			"keeps its distribution as a log-linear histogram): quantiles within %.4f %% "
-			"of their magnitude, fractions within the bounds --json gives\n",
-			stats_flow_cap(), 100 * ldexp(1.0, -SKETCH_BITS_FLOW));
-	if (root) {
-		json_object_set_new(root, "ack", ja);
-		json_object_set_new(root, "ack_compression", jc);
-		json_object_set_new(root, "ack_points", jp);
-		ja = jc = jp = NULL;
-	}
-	rc = 0;
-	goto out;
-nomem:
-	verr_set(err, VERR_NOMEM, "out of memory");
+	assert(np > 0); /* collect_flows took flows with inter-arrivals only */
+	fo->ref_point = (enum point)order[0];
+	reference_of(&s->cfg, &vw[order[0]], fo);
+	if ((fo->pt = calloc((size_t)np, sizeof *fo->pt)) == NULL)
+		goto out;
+	for (int k = 0; k < np; k++, fo->npt++)
+		if (point_rep(s, fa[order[k]], (enum point)order[k], &vw[order[k]], fo, rtt,
+			      rtt_ctx, h, &fo->pt[k]) != 0)
+			goto out;
+	rc = pair_reps(s, vw, open, fo);
 out:
-	json_decref(ja);
-	json_decref(jc);
-	json_decref(jp);
-	for (int p = 0; p < POINT_N; p++) {
-		hist_free(&hp[p]);
-		if (vopen[p])
+	for (int p = 0; p < POINT_N; p++)
+		if (open[p])
 			bview_close(&vw[p].w);
-	}
-	free(fr);
 	return rc;
 }
 
-int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg,
-		   bool allow_truncated, FILE *out, bool json, struct verr *err)
+int ack_set_summarize(struct ack_set *s, const struct addrset *guest, ack_rtt_fn rtt, void *rtt_ctx,
+		      struct ack_report *r)
 {
-	struct ack_set *s = ack_set_create(cfg, (uint8_t)(1u << p));
-	if (s == NULL)
-		return verr_set(err, VERR_NOMEM, "out of memory");
-	int rc = -1, got;
-	uint64_t records = 0;
-	json_t *root = NULL;
-	struct rtt_set *rs = NULL; /* burst_rtt: the round trips at this point */
-	struct rtt_tracker *rt = NULL;
-	struct reader *r = reader_open(path, allow_truncated, err);
-	if (r == NULL)
-		goto out;
-	if (cfg->burst_rtt) {
-		struct rtt_run_opts ro;
-		memset(&ro, 0, sizeof ro);
-		ro.file[p] = path;
-		ro.allow_truncated = allow_truncated;
-		rtt_cfg_default(&ro.cfg);
-		if ((rs = rtt_set_create(&ro)) == NULL || (rt = rtt_set_tracker(rs, p)) == NULL) {
-			verr_set(err, VERR_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	struct rpacket rp;
-	while ((got = reader_next(r, &rp, err)) == 1) {
-		struct pkt pk;
-		records++;
-		if (dissect(reader_linktype(r), rp.data, rp.caplen, rp.wirelen, rp.ts_ns, &pk) !=
-		    DIS_OK)
+	const struct ack_cfg *c = &s->cfg;
+	memset(r, 0, sizeof *r);
+	r->all_acks = c->all_acks;
+	r->burst_rtt = c->burst_rtt;
+	r->link_rate_bps = c->link_rate_bps;
+	r->packet_bytes = c->packet_bytes;
+	r->tolerance = c->tolerance;
+	r->exact_cap = stats_flow_cap();
+	r->sketch_rel = ldexp(1.0, -SKETCH_BITS_FLOW);
+	for (int p = 0; p < POINT_N; p++) {
+		const struct ack_tracker *t = &s->tr[p];
+		if (!(s->points & (1u << p)))
 			continue;
-		if (ack_push(&s->tr[p], &pk, rp.ts_ns) != 0 ||
-		    (rt && pk.pclass == PROTO_TCP && rtt_push(rt, &pk, rp.ts_ns) != 0)) {
-			verr_set(err, VERR_NOMEM, "out of memory");
-			goto out;
-		}
+		r->points[r->npoints++] =
+		    (struct ack_point_stats){.point = (enum point)p,
+					     .flows = t->flows.count,
+					     .steps_back = t->steps_back,
+					     .largest_back_ns = t->largest_back_ns,
+					     .restarts = t->restarts};
 	}
-	if (rt) {
-		rtt_set_finish(rs, p, rt, records); /* deletes rt */
-		rt = NULL;
+	struct flowrep *fr = NULL;
+	size_t nf = 0;
+	gsl_histogram *h = NULL; /* scratch: each flow and point's counts in turn */
+	if ((r->edges_us = hist_edges(c, &r->nbins)) == NULL ||
+	    (h = gsl_histogram_alloc(r->nbins)) == NULL ||
+	    gsl_histogram_set_ranges(h, r->edges_us, r->nbins + 1) != GSL_SUCCESS ||
+	    collect_flows(s, &fr, &nf) != 0 ||
+	    (r->flows = calloc(nf ? nf : 1, sizeof *r->flows)) == NULL)
+		goto fail;
+	r->nflows = nf; /* zeroed: ack_report_free frees what is filled */
+	for (size_t j = 0; j < nf; j++)
+		if (flow_rep(s, &fr[j], guest, rtt, rtt_ctx, h, &r->flows[j]) != 0)
+			goto fail;
+	free(fr);
+	gsl_histogram_free(h);
+	return 0;
+fail:
+	free(fr);
+	if (h)
+		gsl_histogram_free(h);
+	ack_report_free(r);
+	return -1;
+}
+
+void ack_report_free(struct ack_report *r)
+{
+	for (size_t j = 0; r->flows && j < r->nflows; j++) {
+		struct ack_flow_rep *f = &r->flows[j];
+		for (size_t k = 0; k < f->npt; k++)
+			free(f->pt[k].hist.bins);
+		free(f->pt);
+		free(f->pair);
 	}
-	if (got != 0 || ack_set_finish(s) != 0)
-		goto out;
-	if (json) {
-		root = json_object();
-		json_object_set_new(root, "schema", json_integer(1));
-		json_object_set_new(root, "tool", json_string("vocalc"));
-		json_object_set_new(root, "version", json_string(vocalc_version));
-		json_t *pts = json_array();
-		json_array_append_new(pts, json_pack("{s:s, s:s, s:I, s:n}", "name", point_name(p),
-						     "file", path, "packets", (json_int_t)records,
-						     "drops"));
-		json_object_set_new(root, "points", pts);
-	} else {
-		fprintf(out, "%s: %s: %llu packets\n", point_name(p), path,
-			(unsigned long long)records);
-	}
-	if (ack_set_write(s, out, root, NULL, rs, err) != 0)
-		goto out;
-	if (root) {
-		json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-		fputc('\n', out);
-	}
-	rc = 0;
-out:
-	json_decref(root);
-	reader_close(r);
-	if (rt)
-		rtt_set_finish(rs, p, rt, records);
-	rtt_set_delete(rs);
-	ack_set_delete(s);
-	return rc;
+	free(r->flows);
+	free(r->edges_us);
+	memset(r, 0, sizeof *r);
 }

@@ -1098,7 +1098,7 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 		return -1;
 	int rc = 0;
 	/* per-packet and per-ACK CSV rows carry final stamps */
-	bool redo = estimate && (o->csv != NULL || o->ack.csv != NULL);
+	bool redo = estimate && (o->csv != NULL || o->ack.on_ack != NULL);
 	if (estimate && !redo)
 		rc = one_pass(a, &redo, err);
 	if (rc == 0 && redo) {

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ack_print.h"
+#include "ack_run.h"
 #include "analyze.h"
 #include "inputs.h"
 #include "oneshot.h"
@@ -595,12 +597,13 @@ static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
 			o.clock_csv = csv;
 			o.clock_csv_name = csv_path;
 		}
-		else if (cmd == CMD_ACK)
-			o.ack.csv = csv;
-		else
+		else if (cmd == CMD_ACK) {
+			o.ack.on_ack = ack_print_csv_row;
+			o.ack.on_ack_ctx = csv;
+		} else
 			o.csv = csv;
 		if (cmd == CMD_ACK)
-			ack_csv_header(csv);
+			ack_print_csv_header(csv);
 	}
 	int npts = 0;
 	for (int p = 0; p < POINT_N; p++)

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ack_print.h"
+#include "ack_run.h"
 #include "reader.h"
 #include "rtt_print.h"
 #include "rttrun.h"
@@ -103,10 +105,24 @@ static const char *causality_note(const struct analysis *a)
 	       "round trips negative, so these are the guest's";
 }
 
-/* ---- JSON ---------------------------------------------------------------- */
+/* The ACK sections of a (a->ack set): summarized once, then printed as text
+ * to out (root NULL) or as keys of root.  -1 when memory ran out. */
+static int write_ack(FILE *out, json_t *root, const struct analysis *a)
+{
+	struct ack_report r;
+	if (ack_set_summarize(a->ack, &a->guest_ips, a->rtt ? ack_run_rtt_p50 : NULL, a->rtt,
+			      &r) != 0)
+		return -1;
+	int rc = 0;
+	if (root)
+		rc = ack_print_json(root, &r);
+	else
+		ack_print_text(out, &r);
+	ack_report_free(&r);
+	return rc;
+}
 
-/* (kept for the printers still calling it by this name) */
-json_t *report_dist_json(const struct dist *d) { return jsonout_dist(d); }
+/* ---- JSON ---------------------------------------------------------------- */
 
 static bool loss_reliable(const struct analysis *a, enum point x, enum point y)
 {
@@ -295,7 +311,7 @@ ack:
 	if (a->ack == NULL) {
 		json_object_set_new(root, "ack", json_array());
 		json_object_set_new(root, "ack_compression", json_array());
-	} else if (ack_set_write(a->ack, NULL, root, &a->guest_ips, a->rtt, err) != 0) {
+	} else if (write_ack(NULL, root, a) != 0) {
 		goto fail;
 	}
 dump:;
@@ -569,7 +585,7 @@ static int write_text(FILE *out, const struct analysis *a, struct verr *err)
 		rtt_print_text(out, &rr);
 		rtt_report_free(&rr);
 	}
-	if (a->ack && ack_set_write(a->ack, out, NULL, &a->guest_ips, a->rtt, err) != 0)
+	if (a->ack && write_ack(out, NULL, a) != 0)
 		return -1;
 	for (int p = 0; p < POINT_N; p++)
 		if (a->o.drops[p] > 0) {
@@ -582,13 +598,13 @@ static int write_text(FILE *out, const struct analysis *a, struct verr *err)
 }
 
 /* vocalc ack: the clock in one line, then the ACK sections. */
-static int write_ack_text(FILE *out, const struct analysis *a, struct verr *err)
+static int write_ack_text(FILE *out, const struct analysis *a)
 {
 	fprintf(out, "guest clock: method %s, offset %.3f us, skew %.3f ppm (pairs across points "
 		     "use corrected guest stamps)\n",
 		clock_method_name(a->clock.method), a->clock.seg[0].offset_ns / 1e3,
 		a->clock.seg[0].skew * 1e6);
-	if (a->ack && ack_set_write(a->ack, out, NULL, &a->guest_ips, a->rtt, err) != 0)
+	if (a->ack && write_ack(out, NULL, a) != 0)
 		return -1;
 	return ferror(out) ? -1 : 0;
 }
@@ -598,7 +614,7 @@ int report_write(FILE *out, const struct report_opts *ro, const struct analysis 
 {
 	int rc = ro->fmt == REPORT_JSON		? write_json(out, a, ro->kind, err)
 		 : ro->kind == REPORT_CLOCK ? clock_print_drift(out, a, ro->verbose)
-		 : ro->kind == REPORT_ACK   ? write_ack_text(out, a, err)
+		 : ro->kind == REPORT_ACK   ? write_ack_text(out, a)
 					    : write_text(out, a, err);
 	/* a full disk or a closed pipe shows only on the flush */
 	const char *name = ro->out_name ? ro->out_name : "the report";

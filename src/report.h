@@ -26,7 +26,4 @@ struct report_opts {
 int report_write(FILE *out, const struct report_opts *ro, const struct analysis *a,
 		 struct verr *err);
 
-/* A distribution as CONTRACT.md's `dist` object (values null when n == 0). */
-json_t *report_dist_json(const struct dist *d);
-
 #endif
