@@ -850,10 +850,13 @@ static int start_probes(struct run *r, struct verr *err)
 	sscanf(r->gaddrs, "%63s", gip);
 	if (r->o->probe_rate <= 0 || !gip[0])
 		return 0;
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "ping -q -i %.3f %s", 1.0 / r->o->probe_rate, gip);
+	/* the address is the guest's word: quoted, as all sent to a shell */
+	char qip[300], cmd[400];
+	if (!sh_quote(gip, qip, sizeof qip))
+		return verr_set(err, VERR_REMOTE, "internal: address too long");
+	snprintf(cmd, sizeof cmd, "ping -q -i %.3f %s", 1.0 / r->o->probe_rate, qip);
 	if (r->local) {
-		char lcmd[300];
+		char lcmd[450];
 		snprintf(lcmd, sizeof lcmd, "exec %s >/dev/null 2>&1", cmd);
 		return job_here(r, HOST_SIDE, "probes", lcmd, "ping", err);
 	}
