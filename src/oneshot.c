@@ -59,7 +59,7 @@ struct cap {
 	long drops;      /* the kernel's count, -1 unknown */
 	long pid;        /* the process to signal on its side; 0: none, or not known yet */
 	bool begun;      /* its backend's start succeeded */
-	bool failed;
+	bool failed;     /* incomplete (the manifest says so) */
 	const struct cap_ops *ops;
 	union {
 		struct cap_ssh ssh;
@@ -1156,15 +1156,15 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 	int rc = -1;
 	catch_signals(&r);
 	if (connect_sides(&r, err) != 0 || discover(&r, err) != 0 || prepare(&r, err) != 0)
-		goto free;
+		goto out_sides; /* nothing started yet */
 	if (start_all(&r, err) == 0)
 		run_timed(&r, err);
-	stop_all(&r, err);
+	stop_all(&r, err); /* also what a start cut short had started */
 	fetch_all(&r, err);
 	if (r.caps[0].begun && save(&r, err) == 0)
 		rc = analyze(&r, out, reported, err);
-free:
 	free_captures_jobs(&r);
+out_sides:
 	close_sides(&r);
 	restore_signals(&r);
 	return rc;
