@@ -1,4 +1,14 @@
-/* oneshot — see oneshot.h. */
+/* oneshot — see oneshot.h.
+ *
+ * The run is a sequence of phases over one context (struct run): connect,
+ * discover (the sides, then the points), prepare (filter, run directory,
+ * the first manifest), start (captures, then probes and workloads), the
+ * timed run, stop (which also undoes a start cut short), fetch, save,
+ * analyze.  Each capture point is driven through its backend's operations
+ * (struct cap_ops): tcpdump over an SSH channel (streamed, or spooled to
+ * the remote tmpfs and fetched at the end), or libpcap here (localcap.h)
+ * when HOST is this machine.  The phases never ask which backend a point
+ * has: the choice is made once, when the point is discovered. */
 #include "oneshot.h"
 
 #include <errno.h>
@@ -22,20 +32,39 @@ enum { HOST_SIDE, GUEST_SIDE };
  * taken as stalled. */
 enum { STALL_S = 5 };
 
+struct side {
+	struct ssh_conn *c; /* NULL: this machine (HOST given as localhost or -) */
+	const char *spec;
+	char sudo[16]; /* "" or "sudo -n " */
+	char conn[256]; /* $SSH_CONNECTION: client ip, port, server ip, port */
+};
+
+/* The state of a capture made by tcpdump over an SSH channel. */
+struct cap_ssh {
+	struct ssh_stream *st; /* the guarded tcpdump: its pcap (streamed), its stderr */
+	FILE *f;               /* the capture file here */
+	char spool[128];       /* --spool: the capture file on the remote tmpfs */
+	int write_errno;       /* writing the capture file failed (disk full): nothing more is kept */
+};
+
+struct cap_ops;
+
+/* One capture point: what the manifest records, and its backend. */
 struct cap {
 	enum point p;
 	int side;
 	char ifname[64];
-	struct ssh_stream *st;
-	struct localcap *lc; /* a host point captured here (HOST is this machine) */
-	FILE *f;
-	char path[1024];
-	long pid;
-	uint64_t bytes;
-	char spool[128]; /* --spool: the capture file on the remote tmpfs */
-	bool listening, failed;
-	int write_errno; /* writing the capture file failed (disk full): nothing more is kept */
-	long drops;
+	char path[1040]; /* the run directory (1024), "/", the point, ".pcap" */
+	uint64_t bytes;  /* octets in the capture file so far */
+	long drops;      /* the kernel's count, -1 unknown */
+	long pid;        /* the process to signal on its side; 0: none, or not known yet */
+	bool begun;      /* its backend's start succeeded */
+	bool failed;     /* incomplete (the manifest says so) */
+	const struct cap_ops *ops;
+	union {
+		struct cap_ssh ssh;
+		struct localcap *lc;
+	} be;
 };
 
 struct job { /* a probe or workload left running */
@@ -45,6 +74,57 @@ struct job { /* a probe or workload left running */
 	long pid;
 	const char *what;
 };
+
+/* Everything one run holds, passed down through its phases. */
+struct run {
+	const struct oneshot_opts *o;
+	struct analysis_opts *ao;
+	bool local; /* HOST is this machine */
+	struct side side[2];
+	struct cap caps[POINT_N];
+	int ncap;
+	struct job jobs[4];
+	int njob;
+	char dir[1024];              /* the run's directory */
+	char gmac[64], gaddrs[256];  /* the guest's MAC and addresses */
+	char filt[2048], qf[2200];   /* the capture filter, and quoted for a shell */
+	int limit;                   /* s: a remote command ends by itself by then */
+	struct timespec wall0, wall1; /* the timed run's start and stop (0 if it never ran) */
+	struct sigaction old_int, old_term, old_hup;
+	char data[65536];            /* what a stream brought, on its way to a file */
+};
+
+/* A capture backend (libpcap's read_op, stats_op, cleanup_op are the
+ * model).  The phases call each operation on every point in turn, in this
+ * order; an operation that has nothing to do for its backend does nothing.
+ * Errors go to err (the first one set wins) and are marked on the point
+ * (failed) by the phase that asked. */
+struct cap_ops {
+	/* Starts capturing into c->path (which must not exist).  0, or -1 with
+	 * err set. */
+	int (*start)(struct cap *c, struct run *r, struct verr *err);
+	/* Moves what arrived into the file (c->bytes counts what it holds, the
+	 * progress); learns c->pid.  True while more may come. */
+	bool (*pump)(struct cap *c, struct run *r);
+	/* After a pump, once started: 1 listening, 0 not yet, -1 with err set
+	 * if it never will. */
+	int (*started)(struct cap *c, struct run *r, struct verr *err);
+	/* While running, after a pump: true with err set if it failed. */
+	bool (*failed)(struct cap *c, struct run *r, struct verr *err);
+	/* After the TERM to c->pid and before the drain: ends a capture that
+	 * runs here; its drops and octets are known then. */
+	void (*stop)(struct cap *c);
+	/* After the drain: how it ended (err if badly), its kernel drops. */
+	void (*ended)(struct cap *c, struct run *r, struct verr *err);
+	/* After every PID is verified gone: brings a spooled capture home. */
+	void (*fetch)(struct cap *c, struct run *r, struct verr *err);
+	/* Completes the capture file (err if that failed). */
+	void (*close)(struct cap *c, struct verr *err);
+	/* Frees what is left, whatever the phase the run ended in. */
+	void (*cleanup)(struct cap *c);
+};
+
+static const struct cap_ops cap_ssh_ops, cap_local_ops;
 
 static volatile sig_atomic_t interrupted;
 static void on_sigint(int sig)
@@ -120,13 +200,6 @@ static const char HOST_DISCOVER[] =
     "echo \"conn $SSH_CONNECTION\"\n"
     "echo \"uid $(id -u)\"\n";
 
-struct side {
-	struct ssh_conn *c;
-	const char *spec;
-	char sudo[16]; /* "" or "sudo -n " */
-	char conn[256]; /* $SSH_CONNECTION: client ip, port, server ip, port */
-};
-
 static int run_script(struct side *s, const char *script, const char *arg, char *out, size_t cap,
 		      struct verr *err)
 {
@@ -180,8 +253,8 @@ static void exclude_clause(const char *conn, char *buf, size_t cap)
  * channel's stderr every second and stops the command (SIGTERM, as a
  * background job ignores SIGINT) as soon as that fails: the SSH session is
  * gone, so nobody will read or stop the capture any more. */
-static struct ssh_stream *start_guarded(struct side *s, const char *cmd, int limit_s,
-					struct verr *err)
+static struct ssh_stream *start_guarded(const struct side *s, const char *cmd, int limit_s,
+					      struct verr *err)
 {
 	char script[3500], q[4000], full[4200];
 	snprintf(script, sizeof script,
@@ -204,17 +277,25 @@ static long pid_of(const struct ssh_stream *st)
 	return e ? strtol(e + 11, NULL, 10) : 0;
 }
 
-/* The PIDs on side s of the captures and the jobs given (learned from
- * their streams when not yet known), into out (POINT_N + 4 at most). */
-static int pids_on(int s, struct cap *caps, int ncap, struct job *jobs, int njob, long *out)
+/* The name a side's messages give it. */
+static const char *side_name(const struct side *s)
+{
+	return s->c ? ssh_name(s->c) : "localhost";
+}
+
+/* The PIDs on side s of the captures and (learned from their streams when
+ * not yet known) of the jobs, as asked, into out (POINT_N + 4 at most). */
+static int pids_on(struct run *r, int s, bool caps, bool jobs, long *out)
 {
 	int n = 0;
-	for (int i = 0; i < ncap; i++)
-		if (caps[i].side == s && caps[i].st && (caps[i].pid || (caps[i].pid = pid_of(caps[i].st))))
-			out[n++] = caps[i].pid;
-	for (int j = 0; j < njob; j++)
-		if (jobs[j].side == s && jobs[j].st && (jobs[j].pid || (jobs[j].pid = pid_of(jobs[j].st))))
-			out[n++] = jobs[j].pid;
+	for (int i = 0; caps && i < r->ncap; i++)
+		if (r->caps[i].side == s && r->caps[i].pid)
+			out[n++] = r->caps[i].pid;
+	for (int j = 0; jobs && j < r->njob; j++) {
+		struct job *jb = &r->jobs[j];
+		if (jb->side == s && jb->st && (jb->pid || (jb->pid = pid_of(jb->st))))
+			out[n++] = jb->pid;
+	}
 	return n;
 }
 
@@ -265,25 +346,6 @@ static int verify_gone(struct side *s, const long *pids, int n)
 			out + 4);
 	}
 	return 0;
-}
-
-/* Appends what st has now to c's capture file: the last read's result
- * (0: nothing more for now, -1: the stream ended).  Only octets written are
- * counted; once a write fails (a full disk) the stream is still drained, so
- * that the remote side does not block, but nothing more is kept, and
- * c->write_errno says why. */
-static long take(struct cap *c, struct ssh_stream *st, char *data, size_t cap)
-{
-	long n;
-	while ((n = ssh_stream_read(st, data, cap)) > 0) {
-		if (c->write_errno)
-			continue;
-		size_t w = fwrite(data, 1, (size_t)n, c->f);
-		c->bytes += w;
-		if (w != (size_t)n || fflush(c->f) != 0)
-			c->write_errno = errno ? errno : EIO;
-	}
-	return n;
 }
 
 static int make_run_dir(const struct oneshot_opts *o, char *dir, size_t cap, struct verr *err)
@@ -356,466 +418,754 @@ static int write_manifest(const char *dir, const struct oneshot_opts *o, struct 
 	return 0;
 }
 
-int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,
-		bool *reported, struct verr *err)
+/* ---- the SSH backend: tcpdump on the point's side, under start_guarded ---- */
+
+/* Appends what st has now to c's capture file: the last read's result
+ * (0: nothing more for now, -1: the stream ended).  Only octets written are
+ * counted; once a write fails (a full disk) the stream is still drained, so
+ * that the remote side does not block, but nothing more is kept, and
+ * write_errno says why. */
+static long take(struct cap *c, struct ssh_stream *st, char *data, size_t cap)
 {
-	*reported = false;
-	bool local = strcmp(o->host, "-") == 0 || strcmp(o->host, "localhost") == 0;
-	struct side side[2];
-	memset(side, 0, sizeof side);
-	side[HOST_SIDE].spec = o->host;
-	side[GUEST_SIDE].spec = o->guest;
-	struct cap caps[POINT_N];
-	struct job jobs[4];
-	int ncap = 0, njob = 0, rc = -1;
-	memset(caps, 0, sizeof caps);
-	memset(jobs, 0, sizeof jobs);
-	char dir[1024] = "";
-	struct timespec wall0 = {0, 0}, wall1 = {0, 0};
-	/* Ctrl-C, SIGTERM and SIGHUP alike: stop, fetch, report */
-	struct sigaction sa, old_int, old_term, old_hup;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigint;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGHUP, &sa, &old_hup);
-	signal(SIGPIPE, SIG_IGN);
-	interrupted = 0;
+	struct cap_ssh *s = &c->be.ssh;
+	long n;
+	while ((n = ssh_stream_read(st, data, cap)) > 0) {
+		if (s->write_errno)
+			continue;
+		size_t w = fwrite(data, 1, (size_t)n, s->f);
+		c->bytes += w;
+		if (w != (size_t)n || fflush(s->f) != 0)
+			s->write_errno = errno ? errno : EIO;
+	}
+	return n;
+}
+
+/* tcpdump writes to its stdout, streamed into the file as it comes, or
+ * with --spool to the remote tmpfs. */
+static int ssh_cap_start(struct cap *c, struct run *r, struct verr *err)
+{
+	struct cap_ssh *s = &c->be.ssh;
+	if ((s->f = fopen(c->path, "wx")) == NULL)
+		return verr_set(err, VERR_INPUT, "%s: %s", c->path, strerror(errno));
+	char cmd[3000], target[160] = "-";
+	if (r->o->spool) {
+		snprintf(s->spool, sizeof s->spool, "/dev/shm/vocalc-%ld-%ld-%s.pcap",
+			 (long)getpid(), (long)time(NULL), point_name(c->p));
+		snprintf(target, sizeof target, "%s", s->spool);
+	}
+	snprintf(cmd, sizeof cmd,
+		 "tcpdump -i %s --time-stamp-precision=nano --immediate-mode -s %d -U -w %s %s",
+		 c->ifname, r->o->snaplen, target, r->qf);
+	s->st = start_guarded(&r->side[c->side], cmd, r->limit, err);
+	return s->st ? 0 : -1;
+}
+
+static bool ssh_cap_pump(struct cap *c, struct run *r)
+{
+	struct cap_ssh *s = &c->be.ssh;
+	if (s->st == NULL)
+		return false;
+	take(c, s->st, r->data, sizeof r->data);
+	if (c->pid == 0)
+		c->pid = pid_of(s->st);
+	return !ssh_stream_eof(s->st);
+}
+
+static int ssh_cap_started(struct cap *c, struct run *r, struct verr *err)
+{
+	struct cap_ssh *s = &c->be.ssh;
+	if (strstr(ssh_stream_stderr(s->st), "listening on") != NULL)
+		return 1;
+	if (ssh_stream_eof(s->st))
+		return verr_set(err, VERR_REMOTE, "%s: tcpdump on %s did not start: %.300s",
+				ssh_name(r->side[c->side].c), c->ifname, ssh_stream_stderr(s->st));
+	return 0;
+}
+
+static bool ssh_cap_failed(struct cap *c, struct run *r, struct verr *err)
+{
+	struct cap_ssh *s = &c->be.ssh;
+	struct ssh_conn *sc = r->side[c->side].c;
+	if (s->write_errno) {
+		verr_set(err, VERR_REMOTE,
+			 "%s: writing the %s capture failed: %s (what was written before is kept)",
+			 c->path, point_name(c->p), strerror(s->write_errno));
+		return true;
+	}
+	if (ssh_stream_eof(s->st)) {
+		verr_set(err, VERR_REMOTE, "%s: the %s capture (%s) ended early: %s", ssh_name(sc),
+			 point_name(c->p), c->ifname,
+			 ssh_lost(sc) ? "connection lost" : "tcpdump exited");
+		return true;
+	}
+	return false;
+}
+
+/* Its PID had the TERM with its side's others: the drain takes the rest. */
+static void ssh_cap_stop(struct cap *c) { (void)c; }
+
+/* A capture that ended with an error status failed, whenever it ended:
+ * one stopped by us exits 0 (tcpdump), or by the signal (143, 137).
+ * tcpdump's last words say what the kernel dropped. */
+static void ssh_cap_ended(struct cap *c, struct run *r, struct verr *err)
+{
+	struct cap_ssh *s = &c->be.ssh;
+	if (s->st == NULL)
+		return;
+	int x = ssh_stream_eof(s->st) ? ssh_stream_exit(s->st) : -1;
+	if (x > 0 && x != 128 + SIGTERM && x != 128 + SIGKILL && !c->failed) {
+		c->failed = true;
+		verr_set(err, VERR_REMOTE, "%s: the %s capture (%s) ended early: tcpdump exited "
+			 "with status %d",
+			 ssh_name(r->side[c->side].c), point_name(c->p), c->ifname, x);
+	}
+	const char *e = ssh_stream_stderr(s->st);
+	const char *d = strstr(e, " packets dropped by kernel");
+	if (d) {
+		const char *b = d;
+		while (b > e && b[-1] >= '0' && b[-1] <= '9')
+			b--;
+		c->drops = strtol(b, NULL, 10);
+	}
+}
+
+/* --spool: fetches the capture from the remote tmpfs, then removes it there. */
+static void ssh_cap_fetch(struct cap *c, struct run *r, struct verr *err)
+{
+	struct cap_ssh *s = &c->be.ssh;
+	struct side *sd = &r->side[c->side];
+	if (!s->spool[0] || !s->f || !sd->c || ssh_lost(sd->c)) {
+		if (s->spool[0] && s->st)
+			fprintf(stderr, "vocalc: %s: the %s capture stays in %s there\n",
+				side_name(sd), point_name(c->p), s->spool);
+		return;
+	}
+	char q[200], cmd[600];
+	sh_quote(s->spool, q, sizeof q);
+	snprintf(cmd, sizeof cmd, "%scat %s && %srm -f %s", sd->sudo, q, sd->sudo, q);
+	struct verr fe = {0};
+	struct ssh_stream *fs = ssh_start(sd->c, cmd, &fe);
+	while (fs && take(c, fs, r->data, sizeof r->data) == 0)
+		usleep(2000);
+	if (fs == NULL || ssh_stream_exit(fs) != 0 || ssh_lost(sd->c)) {
+		c->failed = true;
+		verr_set(err, VERR_REMOTE, "%s: could not fetch %s (the capture stays there)",
+			 ssh_name(sd->c), s->spool);
+	}
+	ssh_stream_free(fs);
+}
+
+static void ssh_cap_close(struct cap *c, struct verr *err)
+{
+	struct cap_ssh *s = &c->be.ssh;
+	if (s->f && fclose(s->f) != 0) {
+		c->failed = true;
+		verr_set(err, VERR_REMOTE, "%s: completing the capture file failed: %s", c->path,
+			 strerror(errno));
+	}
+	s->f = NULL;
+}
+
+static void ssh_cap_cleanup(struct cap *c)
+{
+	struct cap_ssh *s = &c->be.ssh;
+	if (s->f)
+		fclose(s->f);
+	s->f = NULL;
+	ssh_stream_free(s->st);
+	s->st = NULL;
+}
+
+static const struct cap_ops cap_ssh_ops = {
+	.start = ssh_cap_start,
+	.pump = ssh_cap_pump,
+	.started = ssh_cap_started,
+	.failed = ssh_cap_failed,
+	.stop = ssh_cap_stop,
+	.ended = ssh_cap_ended,
+	.fetch = ssh_cap_fetch,
+	.close = ssh_cap_close,
+	.cleanup = ssh_cap_cleanup,
+};
+
+/* ---- the local backend: libpcap here, in a thread of its own (localcap.h) ---- */
+
+static int local_cap_start(struct cap *c, struct run *r, struct verr *err)
+{
+	c->be.lc = localcap_start(c->ifname, r->o->snaplen, r->filt, c->path, err);
+	return c->be.lc ? 0 : -1;
+}
+
+/* Its thread writes the file; the octets are known once stopped. */
+static bool local_cap_pump(struct cap *c, struct run *r)
+{
+	(void)c;
+	(void)r;
+	return false;
+}
+
+/* It listens once opened. */
+static int local_cap_started(struct cap *c, struct run *r, struct verr *err)
+{
+	(void)c;
+	(void)r;
+	(void)err;
+	return 1;
+}
+
+static bool local_cap_failed(struct cap *c, struct run *r, struct verr *err)
+{
+	(void)r;
+	if (!localcap_failed(c->be.lc))
+		return false;
+	verr_set(err, VERR_REMOTE, "this host: the %s capture (%s) failed", point_name(c->p),
+		 c->ifname);
+	return true;
+}
+
+static void local_cap_stop(struct cap *c)
+{
+	if (c->be.lc == NULL)
+		return;
+	localcap_stop(c->be.lc, &c->drops, &c->bytes);
+	c->be.lc = NULL;
+}
+
+/* Stopped, counted and closed by local_cap_stop: nothing left to do. */
+static void local_cap_after(struct cap *c, struct run *r, struct verr *err)
+{
+	(void)c;
+	(void)r;
+	(void)err;
+}
+
+static void local_cap_close(struct cap *c, struct verr *err)
+{
+	(void)c;
+	(void)err;
+}
+
+static void local_cap_cleanup(struct cap *c)
+{
+	long drops;
+	uint64_t octets;
+	localcap_stop(c->be.lc, &drops, &octets);
+	c->be.lc = NULL;
+}
+
+static const struct cap_ops cap_local_ops = {
+	.start = local_cap_start,
+	.pump = local_cap_pump,
+	.started = local_cap_started,
+	.failed = local_cap_failed,
+	.stop = local_cap_stop,
+	.ended = local_cap_after,
+	.fetch = local_cap_after,
+	.close = local_cap_close,
+	.cleanup = local_cap_cleanup,
+};
+
+/* ---- connect and discover ---- */
+
+static int connect_sides(struct run *r, struct verr *err)
+{
 	for (int s = 0; s < 2; s++) {
 		struct ssh_target t;
-		if (s == HOST_SIDE && local)
+		if (s == HOST_SIDE && r->local)
 			continue;
-		if (ssh_target_parse(side[s].spec, &o->ssh, &t, err) != 0)
-			goto out;
-		if ((side[s].c = ssh_connect(&t, &o->ssh, err)) == NULL)
-			goto out;
+		if (ssh_target_parse(r->side[s].spec, &r->o->ssh, &t, err) != 0)
+			return -1;
+		if ((r->side[s].c = ssh_connect(&t, &r->o->ssh, err)) == NULL)
+			return -1;
 	}
-	/* discovery */
-	char hout[2048], gout[2048], buf[256], tmp[256];
+	return 0;
+}
+
+/* What the discovery scripts said on each side. */
+struct found {
+	char host[2048], guest[2048];
+};
+
+/* The guest's interface toward the host, the host's points toward the
+ * guest's MAC; each side's session (to exclude) and its sudo. */
+static int discover_sides(struct run *r, struct found *f, struct verr *err)
+{
+	struct side *h = &r->side[HOST_SIDE], *g = &r->side[GUEST_SIDE];
+	char buf[256], tmp[256], haddr[64] = "";
 	/* the host address the client reached: the guest's route toward it */
 	/* (here: the address the guest sees this host's session come from) */
-	if (ssh_run(local ? side[GUEST_SIDE].c : side[HOST_SIDE].c,
-		    "echo \"conn $SSH_CONNECTION\"; echo \"uid $(id -u)\"", hout, sizeof hout, NULL, 10,
-		    err) != 0)
-		goto out;
-	char haddr[64] = "";
-	field(hout, "conn", buf, sizeof buf);
-	sscanf(buf, local ? "%63s" : "%*s %*s %63s", haddr);
-	if (run_script(&side[GUEST_SIDE], GUEST_DISCOVER, haddr, gout, sizeof gout, err) != 0)
-		goto out;
-	char gmac[64];
-	field(gout, "mac", gmac, sizeof gmac);
-	field(gout, "conn", side[GUEST_SIDE].conn, sizeof side[GUEST_SIDE].conn);
-	if (need_root(&side[GUEST_SIDE], field(gout, "uid", tmp, sizeof tmp) ? tmp : "", err) != 0)
-		goto out;
-	if (local) {
-		if (local_script(HOST_DISCOVER, gmac, hout, sizeof hout, err) != 0)
-			goto out;
-		side[HOST_SIDE].conn[0] = '\0'; /* no session of its own to exclude */
-	} else {
-		if (run_script(&side[HOST_SIDE], HOST_DISCOVER, gmac, hout, sizeof hout, err) != 0)
-			goto out;
-		field(hout, "conn", side[HOST_SIDE].conn, sizeof side[HOST_SIDE].conn);
-		if (need_root(&side[HOST_SIDE], field(hout, "uid", tmp, sizeof tmp) ? tmp : "",
-			      err) != 0)
-			goto out;
+	if (ssh_run(r->local ? g->c : h->c, "echo \"conn $SSH_CONNECTION\"; echo \"uid $(id -u)\"",
+		    f->host, sizeof f->host, NULL, 10, err) != 0)
+		return -1;
+	field(f->host, "conn", buf, sizeof buf);
+	sscanf(buf, r->local ? "%63s" : "%*s %*s %63s", haddr);
+	if (run_script(g, GUEST_DISCOVER, haddr, f->guest, sizeof f->guest, err) != 0)
+		return -1;
+	field(f->guest, "mac", r->gmac, sizeof r->gmac);
+	field(f->guest, "conn", g->conn, sizeof g->conn);
+	if (need_root(g, field(f->guest, "uid", tmp, sizeof tmp) ? tmp : "", err) != 0)
+		return -1;
+	if (r->local) {
+		h->conn[0] = '\0'; /* no session of its own to exclude */
+		return local_script(HOST_DISCOVER, r->gmac, f->host, sizeof f->host, err);
 	}
-	const char *host_name = local ? "localhost" : ssh_name(side[HOST_SIDE].c);
+	if (run_script(h, HOST_DISCOVER, r->gmac, f->host, sizeof f->host, err) != 0)
+		return -1;
+	field(f->host, "conn", h->conn, sizeof h->conn);
+	return need_root(h, field(f->host, "uid", tmp, sizeof tmp) ? tmp : "", err);
+}
+
+/* The four points, as given or as found; each gets its backend here: libpcap
+ * for a host point when HOST is this machine, else tcpdump over SSH. */
+static int discover_points(struct run *r, const struct found *f, struct verr *err)
+{
 	static const char *const key[POINT_N] = {"nic", "bridge", "tap", "dev"};
 	for (int p = 0; p < POINT_N; p++) {
-		struct cap *c = &caps[ncap];
+		struct cap *c = &r->caps[r->ncap];
 		c->p = (enum point)p;
 		c->side = p == POINT_GUEST ? GUEST_SIDE : HOST_SIDE;
 		c->drops = -1;
-		if (o->ifname[p])
-			snprintf(c->ifname, sizeof c->ifname, "%s", o->ifname[p]);
+		c->ops = r->local && c->side == HOST_SIDE ? &cap_local_ops : &cap_ssh_ops;
+		if (r->o->ifname[p])
+			snprintf(c->ifname, sizeof c->ifname, "%s", r->o->ifname[p]);
 		else
-			field(p == POINT_GUEST ? gout : hout, key[p], c->ifname, sizeof c->ifname);
-		if (c->ifname[0] == '\0') {
-			verr_set(err, VERR_REMOTE, "%s: could not find the %s capture point (guest MAC %s)%s",
-				 c->side == HOST_SIDE ? host_name : ssh_name(side[c->side].c),
-				 point_name(c->p), gmac[0] ? gmac : "unknown",
-				 p == POINT_GUEST ? "" : "; give it with --nic, --bridge or --vnet");
-			goto out;
-		}
-		if (!safe_ifname(c->ifname)) {
-			verr_set(err, VERR_INPUT, "%s: not an interface name", c->ifname);
-			goto out;
-		}
-		ncap++;
+			field(p == POINT_GUEST ? f->guest : f->host, key[p], c->ifname,
+			      sizeof c->ifname);
+		if (c->ifname[0] == '\0')
+			return verr_set(err, VERR_REMOTE,
+					"%s: could not find the %s capture point (guest MAC %s)%s",
+					side_name(&r->side[c->side]), point_name(c->p),
+					r->gmac[0] ? r->gmac : "unknown",
+					p == POINT_GUEST ? "" : "; give it with --nic, --bridge or --vnet");
+		if (!safe_ifname(c->ifname))
+			return verr_set(err, VERR_INPUT, "%s: not an interface name", c->ifname);
+		r->ncap++;
 	}
-	char gaddrs[256];
-	field(gout, "addrs", gaddrs, sizeof gaddrs);
+	field(f->guest, "addrs", r->gaddrs, sizeof r->gaddrs);
+	struct cap *cp = r->caps;
 	fprintf(stderr, "vocalc: points: nic %s, bridge %s, vnet %s on %s; guest %s (%s, %s) on %s\n",
-		caps[0].ifname, caps[1].ifname, caps[2].ifname, host_name,
-		caps[3].ifname, gmac, gaddrs, ssh_name(side[GUEST_SIDE].c));
-	/* the filter: both SSH sessions out, then the user's */
-	char ex1[300], ex2[300], filt[2048], qf[2200];
-	exclude_clause(side[HOST_SIDE].conn, ex1, sizeof ex1);
-	exclude_clause(side[GUEST_SIDE].conn, ex2, sizeof ex2);
-	snprintf(filt, sizeof filt, "not (tcp and (%s%s%s))%s%s%s", ex1[0] ? ex1 : "",
+		cp[0].ifname, cp[1].ifname, cp[2].ifname, side_name(&r->side[HOST_SIDE]),
+		cp[3].ifname, r->gmac, r->gaddrs, ssh_name(r->side[GUEST_SIDE].c));
+	return 0;
+}
+
+static int discover(struct run *r, struct verr *err)
+{
+	struct found f;
+	if (discover_sides(r, &f, err) != 0)
+		return -1;
+	return discover_points(r, &f, err);
+}
+
+/* The filter (both SSH sessions out, then the user's), the run directory,
+ * the capture files' names, and the manifest that says none is complete
+ * yet. */
+static int prepare(struct run *r, struct verr *err)
+{
+	const struct oneshot_opts *o = r->o;
+	char ex1[300], ex2[300];
+	exclude_clause(r->side[HOST_SIDE].conn, ex1, sizeof ex1);
+	exclude_clause(r->side[GUEST_SIDE].conn, ex2, sizeof ex2);
+	snprintf(r->filt, sizeof r->filt, "not (tcp and (%s%s%s))%s%s%s", ex1[0] ? ex1 : "",
 		 ex1[0] && ex2[0] ? " or " : "", ex2[0] ? ex2 : "", o->filter ? " and (" : "",
 		 o->filter ? o->filter : "", o->filter ? ")" : "");
 	if (!ex1[0] && !ex2[0])
-		snprintf(filt, sizeof filt, "%s", o->filter ? o->filter : "");
-	if (!sh_quote(filt, qf, sizeof qf)) {
-		verr_set(err, VERR_INPUT, "--filter: too long");
-		goto out;
+		snprintf(r->filt, sizeof r->filt, "%s", o->filter ? o->filter : "");
+	if (!sh_quote(r->filt, r->qf, sizeof r->qf))
+		return verr_set(err, VERR_INPUT, "--filter: too long");
+	if (make_run_dir(o, r->dir, sizeof r->dir, err) != 0)
+		return -1;
+	r->limit = (int)o->duration_s + 60;
+	for (int i = 0; i < r->ncap; i++)
+		snprintf(r->caps[i].path, sizeof r->caps[i].path, "%s/%s.pcap", r->dir,
+			 point_name(r->caps[i].p));
+	return write_manifest(r->dir, o, r->caps, r->ncap, side_name(&r->side[HOST_SIDE]),
+			      ssh_name(r->side[GUEST_SIDE].c), 0, 0, false, err);
+}
+
+/* ---- start: the captures, then (once every one listens) the jobs ---- */
+
+static int start_captures(struct run *r, struct verr *err)
+{
+	for (int i = 0; i < r->ncap; i++) {
+		struct cap *c = &r->caps[i];
+		if (c->ops->start(c, r, err) != 0)
+			return -1;
+		c->begun = true;
 	}
-	if (make_run_dir(o, dir, sizeof dir, err) != 0)
-		goto out;
-	int limit = (int)o->duration_s + 60;
-	for (int i = 0; i < ncap; i++)
-		snprintf(caps[i].path, sizeof caps[i].path, "%s/%s.pcap", dir, point_name(caps[i].p));
-	if (write_manifest(dir, o, caps, ncap, host_name, ssh_name(side[GUEST_SIDE].c), 0, 0, false,
-			   err) != 0)
-		goto out;
-	for (int i = 0; i < ncap; i++) {
-		struct cap *c = &caps[i];
-		if (local && c->side == HOST_SIDE) {
-			if ((c->lc = localcap_start(c->ifname, o->snaplen, filt, c->path, err)) == NULL)
-				goto stop;
-			c->listening = true;
-			continue;
-		}
-		if ((c->f = fopen(c->path, "wx")) == NULL) {
-			verr_set(err, VERR_INPUT, "%s: %s", c->path, strerror(errno));
-			goto stop;
-		}
-		char cmd[3000], target[160] = "-";
-		if (o->spool) {
-			snprintf(c->spool, sizeof c->spool, "/dev/shm/vocalc-%ld-%ld-%s.pcap",
-				 (long)getpid(), (long)time(NULL), point_name(c->p));
-			snprintf(target, sizeof target, "%s", c->spool);
-		}
-		snprintf(cmd, sizeof cmd,
-			 "tcpdump -i %s --time-stamp-precision=nano --immediate-mode -s %d -U -w %s %s",
-			 c->ifname, o->snaplen, target, qf);
-		if ((c->st = start_guarded(&side[c->side], cmd, limit, err)) == NULL)
-			goto stop;
-	}
-	/* wait until every capture listens */
+	return 0;
+}
+
+/* The clock starts once every capture listens. */
+static int wait_listening(struct run *r, struct verr *err)
+{
 	double t_wait = mono();
-	char data[65536];
 	for (;;) {
 		int ready = 0;
-		for (int i = 0; i < ncap; i++) {
-			struct cap *c = &caps[i];
-			long n;
-			if (c->lc) {
-				ready++;
-				continue;
-			}
-			n = take(c, c->st, data, sizeof data);
-			c->pid = c->pid ? c->pid : pid_of(c->st);
-			c->listening = strstr(ssh_stream_stderr(c->st), "listening on") != NULL;
-			if (n < 0 && !c->listening) {
-				verr_set(err, VERR_REMOTE, "%s: tcpdump on %s did not start: %.300s",
-					 ssh_name(side[c->side].c), c->ifname,
-					 ssh_stream_stderr(c->st));
-				goto stop;
-			}
-			ready += c->listening;
+		for (int i = 0; i < r->ncap; i++) {
+			struct cap *c = &r->caps[i];
+			c->ops->pump(c, r);
+			int st = c->ops->started(c, r, err);
+			if (st < 0)
+				return -1;
+			ready += st;
 		}
-		if (ready == ncap)
-			break;
-		if (mono() - t_wait > 15 || interrupted) {
-			verr_set(err, VERR_REMOTE, "the captures did not all start within 15 s");
-			goto stop;
-		}
+		if (ready == r->ncap)
+			return 0;
+		if (mono() - t_wait > 15 || interrupted)
+			return verr_set(err, VERR_REMOTE, "the captures did not all start within 15 s");
 		usleep(20000);
 	}
-	/* probes and workloads */
+}
+
+/* A job started here (lcmd, in a process group of its own; `this host:
+ * cannot start WHAT_HERE` if it cannot be). */
+static int job_here(struct run *r, int s, const char *what, const char *lcmd,
+		    const char *what_here, struct verr *err)
+{
+	struct job *j = &r->jobs[r->njob++];
+	*j = (struct job){s, NULL, local_start(lcmd), 0, what};
+	if (j->local < 0)
+		return verr_set(err, VERR_REMOTE, "this host: cannot start %s", what_here);
+	return 0;
+}
+
+/* A job started on side s (cmd under start_guarded; as the login user
+ * unless as_root). */
+static int job_there(struct run *r, int s, const char *what, const char *cmd, bool as_root,
+		     struct verr *err)
+{
+	struct side sd = r->side[s];
+	if (!as_root)
+		sd.sudo[0] = '\0';
+	struct job *j = &r->jobs[r->njob++];
+	*j = (struct job){s, start_guarded(&sd, cmd, r->limit, err), 0, 0, what};
+	return j->st ? 0 : -1;
+}
+
+/* Pings from the host to the guest's first address. */
+static int start_probes(struct run *r, struct verr *err)
+{
 	char gip[64] = "";
-	sscanf(gaddrs, "%63s", gip);
-	if (o->probe_rate > 0 && gip[0]) {
-		char cmd[256];
-		snprintf(cmd, sizeof cmd, "ping -q -i %.3f %s", 1.0 / o->probe_rate, gip);
-		if (local) {
-			char lcmd[300];
-			snprintf(lcmd, sizeof lcmd, "exec %s >/dev/null 2>&1", cmd);
-			jobs[njob] = (struct job){HOST_SIDE, NULL, local_start(lcmd), 0, "probes"};
-			if (jobs[njob++].local < 0) {
-				verr_set(err, VERR_REMOTE, "this host: cannot start ping");
-				goto stop;
-			}
-		} else {
-			jobs[njob] = (struct job){HOST_SIDE, start_guarded(&side[HOST_SIDE], cmd, limit, err),
-						  0, 0, "probes"};
-			if (jobs[njob++].st == NULL)
-				goto stop;
-		}
+	sscanf(r->gaddrs, "%63s", gip);
+	if (r->o->probe_rate <= 0 || !gip[0])
+		return 0;
+	/* the address is the guest's word: quoted, as all sent to a shell */
+	char qip[300], cmd[400];
+	if (!sh_quote(gip, qip, sizeof qip))
+		return verr_set(err, VERR_REMOTE, "internal: address too long");
+	snprintf(cmd, sizeof cmd, "ping -q -i %.3f %s", 1.0 / r->o->probe_rate, qip);
+	if (r->local) {
+		char lcmd[450];
+		snprintf(lcmd, sizeof lcmd, "exec %s >/dev/null 2>&1", cmd);
+		return job_here(r, HOST_SIDE, "probes", lcmd, "ping", err);
 	}
-	const char *wl[2] = {o->workload_host, o->workload_guest};
-	for (int s = 0; s < 2; s++) {
-		if (!wl[s])
-			continue;
-		if (local && s == HOST_SIDE) {
-			jobs[njob] = (struct job){s, NULL, local_start(wl[s]), 0, "workload"};
-			if (jobs[njob++].local < 0) {
-				verr_set(err, VERR_REMOTE, "this host: cannot start the workload");
-				goto stop;
-			}
-			continue;
-		}
-		char q[2100], cmd[2300], full[2400];
-		if (!sh_quote(wl[s], q, sizeof q)) {
-			verr_set(err, VERR_INPUT, "workload command too long");
-			goto stop;
-		}
-		snprintf(cmd, sizeof cmd, "sh -c %s", q);
-		/* the workload runs as the login user, not under sudo */
-		struct side plain = side[s];
-		plain.sudo[0] = '\0';
-		(void)full;
-		jobs[njob] = (struct job){s, start_guarded(&plain, cmd, limit, err), 0, 0, "workload"};
-		if (jobs[njob++].st == NULL)
-			goto stop;
-	}
-	double t_start = mono();
-	clock_gettime(CLOCK_REALTIME, &wall0);
-	double last_shown = 0;
+	return job_there(r, HOST_SIDE, "probes", cmd, true, err);
+}
+
+/* The user's workload on side s. */
+static int start_workload(struct run *r, int s, const char *wl, struct verr *err)
+{
+	if (r->local && s == HOST_SIDE)
+		return job_here(r, s, "workload", wl, "the workload", err);
+	char q[2100], cmd[2300];
+	if (!sh_quote(wl, q, sizeof q))
+		return verr_set(err, VERR_INPUT, "workload command too long");
+	snprintf(cmd, sizeof cmd, "sh -c %s", q);
+	/* the workload runs as the login user, not under sudo */
+	return job_there(r, s, "workload", cmd, false, err);
+}
+
+/* The captures, then the probes and workloads.  On failure what was
+ * started runs on until stop_all, which undoes it. */
+static int start_all(struct run *r, struct verr *err)
+{
+	if (start_captures(r, err) != 0 || wait_listening(r, err) != 0)
+		return -1;
+	if (start_probes(r, err) != 0)
+		return -1;
+	const char *wl[2] = {r->o->workload_host, r->o->workload_guest};
+	for (int s = 0; s < 2; s++)
+		if (wl[s] && start_workload(r, s, wl[s], err) != 0)
+			return -1;
+	return 0;
+}
+
+/* ---- the timed run ---- */
+
+/* Every capture pumped; true if one failed (marked failed, err set). */
+static bool pump_captures(struct run *r, struct verr *err)
+{
 	bool lost = false;
+	for (int i = 0; i < r->ncap; i++) {
+		struct cap *c = &r->caps[i];
+		c->ops->pump(c, r);
+		if (!c->failed && c->ops->failed(c, r, err))
+			c->failed = lost = true;
+	}
+	return lost;
+}
+
+/* The jobs' output read and dropped; one that ended badly is told. */
+static void pump_jobs(struct run *r)
+{
+	for (int j = 0; j < r->njob; j++) {
+		struct job *jb = &r->jobs[j];
+		char junk[4096];
+		long n;
+		if (jb->st == NULL || ssh_stream_eof(jb->st))
+			continue;
+		while ((n = ssh_stream_read(jb->st, junk, sizeof junk)) > 0)
+			;
+		jb->pid = jb->pid ? jb->pid : pid_of(jb->st);
+		if (n < 0 && ssh_stream_exit(jb->st) > 0) {
+			/* ended by itself, and not well: say so (the run goes on) */
+			const char *e = ssh_stream_stderr(jb->st), *m = strchr(e, '\n');
+			fprintf(stderr, "vocalc: %s: the %s exited with status %d: %.300s\n",
+				ssh_name(r->side[jb->side].c), jb->what, ssh_stream_exit(jb->st),
+				m ? m + 1 : e);
+		}
+	}
+}
+
+/* Keepalives; true if a side is lost, or stalled: a side whose watchdogs'
+ * heartbeats stopped (stopped, frozen, or its network gone without a
+ * reset) is given up, so that nothing waits on it; its captures stop by
+ * themselves. */
+static bool sides_lost(struct run *r, bool lost, struct verr *err)
+{
+	for (int s = 0; s < 2; s++)
+		if (r->side[s].c && ssh_keepalive(r->side[s].c) != 0)
+			lost = true;
+	for (int s = 0; s < 2 && !lost; s++) {
+		struct ssh_conn *sc = r->side[s].c;
+		if (sc == NULL || ssh_idle_s(sc) <= STALL_S)
+			continue;
+		ssh_give_up(sc);
+		lost = true;
+		for (int i = 0; i < r->ncap; i++)
+			if (r->caps[i].side == s)
+				r->caps[i].failed = true;
+		verr_set(err, VERR_REMOTE,
+			 "%s: nothing heard for %d s: it stalled (the %s capture is cut "
+			 "here; what arrived is kept; its captures stop by themselves "
+			 "once its SSH server resumes or within %d s)",
+			 ssh_name(sc), STALL_S, s == GUEST_SIDE ? "guest" : "host points'", r->limit);
+	}
+	return lost;
+}
+
+/* Until the duration is over, Ctrl-C, or a point or side is lost. */
+static void run_timed(struct run *r, struct verr *err)
+{
+	const struct oneshot_opts *o = r->o;
+	double t_start = mono(), last_shown = 0;
+	clock_gettime(CLOCK_REALTIME, &r->wall0);
 	while (!interrupted && mono() - t_start < o->duration_s) {
-		struct pollfd pfd[2] = {{side[0].c ? ssh_socket(side[0].c) : -1, POLLIN, 0},
-					{ssh_socket(side[1].c), POLLIN, 0}};
+		struct pollfd pfd[2] = {
+		    {r->side[0].c ? ssh_socket(r->side[0].c) : -1, POLLIN, 0},
+		    {ssh_socket(r->side[1].c), POLLIN, 0}};
 		poll(pfd, 2, 50);
-		for (int i = 0; i < ncap; i++) {
-			struct cap *c = &caps[i];
-			long n;
-			if (c->lc) {
-				if (localcap_failed(c->lc) && !c->failed) {
-					c->failed = lost = true;
-					verr_set(err, VERR_REMOTE, "this host: the %s capture (%s) failed",
-						 point_name(c->p), c->ifname);
-				}
-				continue;
-			}
-			n = take(c, c->st, data, sizeof data);
-			if (c->write_errno && !c->failed) {
-				c->failed = lost = true;
-				verr_set(err, VERR_REMOTE,
-					 "%s: writing the %s capture failed: %s (what was written "
-					 "before is kept)",
-					 c->path, point_name(c->p), strerror(c->write_errno));
-			}
-			if (n < 0 && !c->failed) {
-				c->failed = true;
-				lost = true;
-				verr_set(err, VERR_REMOTE, "%s: the %s capture (%s) ended early: %s",
-					 ssh_name(side[c->side].c), point_name(c->p), c->ifname,
-					 ssh_lost(side[c->side].c) ? "connection lost"
-								   : "tcpdump exited");
-			}
-		}
-		for (int j = 0; j < njob; j++) {
-			char junk[4096];
-			long n;
-			if (jobs[j].st == NULL || ssh_stream_eof(jobs[j].st))
-				continue;
-			while ((n = ssh_stream_read(jobs[j].st, junk, sizeof junk)) > 0)
-				;
-			jobs[j].pid = jobs[j].pid ? jobs[j].pid : pid_of(jobs[j].st);
-			if (n < 0 && ssh_stream_exit(jobs[j].st) > 0) {
-				/* ended by itself, and not well: say so (the run goes on) */
-				const char *e = ssh_stream_stderr(jobs[j].st), *m = strchr(e, '\n');
-				fprintf(stderr, "vocalc: %s: the %s exited with status %d: %.300s\n",
-					ssh_name(side[jobs[j].side].c), jobs[j].what,
-					ssh_stream_exit(jobs[j].st), m ? m + 1 : e);
-			}
-		}
-		for (int s = 0; s < 2; s++)
-			if (side[s].c && ssh_keepalive(side[s].c) != 0)
-				lost = true;
-		/* A side whose watchdogs' heartbeats stopped is stalled (stopped,
-		 * frozen, or its network gone without a reset): given up, so that
-		 * nothing waits on it; its captures stop by themselves. */
-		for (int s = 0; s < 2 && !lost; s++)
-			if (side[s].c && ssh_idle_s(side[s].c) > STALL_S) {
-				ssh_give_up(side[s].c);
-				lost = true;
-				for (int i = 0; i < ncap; i++)
-					if (caps[i].side == s && !caps[i].lc)
-						caps[i].failed = true;
-				verr_set(err, VERR_REMOTE,
-					 "%s: nothing heard for %d s: it stalled (the %s capture is cut "
-					 "here; what arrived is kept; its captures stop by themselves "
-					 "once its SSH server resumes or within %d s)",
-					 ssh_name(side[s].c), STALL_S,
-					 s == GUEST_SIDE ? "guest" : "host points'", limit);
-			}
-		if (lost)
+		bool lost = pump_captures(r, err);
+		pump_jobs(r);
+		if (sides_lost(r, lost, err))
 			break;
 		if (o->progress && mono() - last_shown > 0.5) {
 			last_shown = mono();
 			fprintf(stderr, "\rvocalc: capturing, %4.0f s left; %s %.1f MB, %s %.1f MB ",
-				o->duration_s - (last_shown - t_start), point_name(caps[0].p),
-				caps[0].bytes / 1e6, point_name(caps[3].p), caps[3].bytes / 1e6);
+				o->duration_s - (last_shown - t_start), point_name(r->caps[0].p),
+				r->caps[0].bytes / 1e6, point_name(r->caps[3].p),
+				r->caps[3].bytes / 1e6);
 		}
 	}
 	if (o->progress && last_shown > 0)
 		fputc('\n', stderr);
 	if (interrupted)
 		fprintf(stderr, "vocalc: interrupted: stopping the captures, analyzing what arrived\n");
-	clock_gettime(CLOCK_REALTIME, &wall1);
-stop:
-	/* stop the jobs, then the captures (they catch the last packets) */
-	for (int j = 0; j < njob; j++)
-		if (jobs[j].local > 0) {
-			local_stop(jobs[j].local);
-			jobs[j].local = 0;
+	clock_gettime(CLOCK_REALTIME, &r->wall1);
+}
+
+/* ---- stop: the jobs, then the captures (they catch the last packets);
+ * then every PID verified gone ---- */
+
+static void stop_jobs(struct run *r)
+{
+	long pids[POINT_N + 4];
+	for (int j = 0; j < r->njob; j++)
+		if (r->jobs[j].local > 0) {
+			local_stop(r->jobs[j].local);
+			r->jobs[j].local = 0;
 		}
+	for (int s = 0; s < 2; s++)
+		kill_pids(&r->side[s], pids, pids_on(r, s, false, true, pids), "TERM");
+}
+
+/* The TERM to every capture's PID, then what is still on its way read (5 s
+ * at most), then how each ended. */
+static void stop_captures(struct run *r, struct verr *err)
+{
 	long pids[POINT_N + 4];
 	for (int s = 0; s < 2; s++)
-		kill_pids(&side[s], pids, pids_on(s, caps, 0, jobs, njob, pids), "TERM");
-	usleep(300000);
-	for (int s = 0; s < 2; s++)
-		kill_pids(&side[s], pids, pids_on(s, caps, ncap, jobs, 0, pids), "TERM");
-	for (int i = 0; i < ncap; i++)
-		if (caps[i].lc) {
-			localcap_stop(caps[i].lc, &caps[i].drops, &caps[i].bytes);
-			caps[i].lc = NULL;
-		}
+		kill_pids(&r->side[s], pids, pids_on(r, s, true, false, pids), "TERM");
+	for (int i = 0; i < r->ncap; i++)
+		r->caps[i].ops->stop(&r->caps[i]);
 	double t_end = mono();
 	for (bool open = true; open && mono() - t_end < 5;) {
 		open = false;
-		for (int i = 0; i < ncap; i++) {
-			struct cap *c = &caps[i];
-			if (!c->st || ssh_stream_eof(c->st))
-				continue;
-			if (take(c, c->st, data, sizeof data) == 0)
+		for (int i = 0; i < r->ncap; i++)
+			if (r->caps[i].ops->pump(&r->caps[i], r))
 				open = true;
-		}
 		if (open)
 			usleep(20000);
 	}
-	/* A capture that ended with an error status failed, whenever it ended:
-	 * one stopped by us exits 0 (tcpdump), or by the signal (143, 137). */
-	for (int i = 0; i < ncap; i++) {
-		struct cap *c = &caps[i];
-		int x = c->st && ssh_stream_eof(c->st) ? ssh_stream_exit(c->st) : -1;
-		if (x > 0 && x != 128 + SIGTERM && x != 128 + SIGKILL && !c->failed) {
-			c->failed = true;
-			verr_set(err, VERR_REMOTE, "%s: the %s capture (%s) ended early: tcpdump exited "
-				 "with status %d",
-				 ssh_name(side[c->side].c), point_name(c->p), c->ifname, x);
-		}
-	}
+	for (int i = 0; i < r->ncap; i++)
+		r->caps[i].ops->ended(&r->caps[i], r, err);
+}
+
+static void stop_all(struct run *r, struct verr *err)
+{
+	long pids[POINT_N + 4];
+	stop_jobs(r);
+	usleep(300000);
+	stop_captures(r, err);
 	for (int s = 0; s < 2; s++)
-		verify_gone(&side[s], pids, pids_on(s, caps, ncap, jobs, njob, pids));
-	/* --spool: fetch each capture from the remote tmpfs, then remove it there */
-	for (int i = 0; i < ncap; i++) {
-		struct cap *c = &caps[i];
-		struct side *sd = &side[c->side];
-		if (!c->spool[0] || !c->f || !sd->c || ssh_lost(sd->c)) {
-			if (c->spool[0] && c->st)
-				fprintf(stderr, "vocalc: %s: the %s capture stays in %s there\n",
-					c->side == HOST_SIDE && local ? "localhost" : ssh_name(sd->c),
-					point_name(c->p), c->spool);
+		verify_gone(&r->side[s], pids, pids_on(r, s, true, true, pids));
+}
+
+/* Spooled captures brought home, then every capture file completed. */
+static void fetch_all(struct run *r, struct verr *err)
+{
+	for (int i = 0; i < r->ncap; i++)
+		r->caps[i].ops->fetch(&r->caps[i], r, err);
+	for (int i = 0; i < r->ncap; i++)
+		r->caps[i].ops->close(&r->caps[i], err);
+}
+
+/* ---- save and analyze ---- */
+
+/* What arrived is analyzed, even after a failure: each stream that is a
+ * capture (a remote tcpdump may have written anything), marked in the
+ * manifest if not; then the final manifest. */
+static int save(struct run *r, struct verr *err)
+{
+	for (int i = 0; i < r->ncap; i++) {
+		struct cap *c = &r->caps[i];
+		if (c->bytes < 24)
+			continue; /* nothing arrived: not a capture */
+		struct verr ve = {0};
+		struct reader *rd = reader_open(c->path, true, &ve);
+		if (rd == NULL) {
+			verr_set(err, VERR_REMOTE, "%s: the %s capture (%s) is no capture: %s",
+				 side_name(&r->side[c->side]), point_name(c->p), c->ifname, ve.msg);
+			c->failed = true;
 			continue;
 		}
-		char q[200], cmd[600];
-		sh_quote(c->spool, q, sizeof q);
-		snprintf(cmd, sizeof cmd, "%scat %s && %srm -f %s", sd->sudo, q, sd->sudo, q);
-		struct verr fe = {0};
-		struct ssh_stream *fs = ssh_start(sd->c, cmd, &fe);
-		while (fs && take(c, fs, data, sizeof data) == 0)
-			usleep(2000);
-		if (fs == NULL || ssh_stream_exit(fs) != 0 || ssh_lost(sd->c)) {
-			c->failed = true;
-			verr_set(err, VERR_REMOTE, "%s: could not fetch %s (the capture stays there)",
-				 ssh_name(sd->c), c->spool);
-		}
-		ssh_stream_free(fs);
+		reader_close(rd);
+		r->ao->file[c->p] = c->path;
+		r->ao->drops[c->p] = c->drops;
 	}
-	for (int i = 0; i < ncap; i++) {
-		struct cap *c = &caps[i];
-		if (c->st) {
-			const char *d = strstr(ssh_stream_stderr(c->st), " packets dropped by kernel");
-			if (d) {
-				const char *b = d;
-				while (b > ssh_stream_stderr(c->st) && b[-1] >= '0' && b[-1] <= '9')
-					b--;
-				c->drops = strtol(b, NULL, 10);
-			}
-		}
-		if (c->f && fclose(c->f) != 0) {
-			c->failed = true;
-			verr_set(err, VERR_REMOTE, "%s: completing the capture file failed: %s",
-				 c->path, strerror(errno));
-		}
-		c->f = NULL;
+	if (write_manifest(r->dir, r->o, r->caps, r->ncap, side_name(&r->side[HOST_SIDE]),
+			   ssh_name(r->side[GUEST_SIDE].c), r->wall0.tv_sec + r->wall0.tv_nsec / 1e9,
+			   r->wall1.tv_sec + r->wall1.tv_nsec / 1e9, true, err) != 0)
+		return -1;
+	fprintf(stderr, "vocalc: saved %s (vocalc analyze %s re-analyzes it)\n", r->dir, r->dir);
+	return 0;
+}
+
+/* The report on out (*reported set once written).  0 if the whole run went
+ * well, else -1 with err set (the run's own failure first). */
+static int analyze(struct run *r, FILE *out, bool *reported, struct verr *err)
+{
+	struct analysis_opts *ao = r->ao;
+	ao->allow_truncated = true; /* a stream cut by a lost connection ends mid-record */
+	struct analysis a;
+	struct verr aerr = {0};
+	int npts = 0;
+	for (int p = 0; p < POINT_N; p++)
+		npts += ao->file[p] != NULL;
+	if (npts >= 2 && analysis_run(&a, ao, &aerr) == 0) {
+		struct report_opts ro = {.fmt = r->o->json ? REPORT_JSON : REPORT_TEXT,
+					 .kind = REPORT_ANALYSIS};
+		struct verr rerr = {0};
+		if (report_write(out, &ro, &a, &rerr) == 0)
+			*reported = true;
+		else if (err->status == 0)
+			*err = rerr;
+	} else if (err->status == 0 && npts >= 2) {
+		/* the captures were made here: what they hold is a capture failure */
+		verr_set(err, VERR_REMOTE, "the run's captures could not be analyzed: %s", aerr.msg);
+	} else if (err->status == 0) {
+		verr_set(err, VERR_REMOTE, "fewer than two points captured anything");
 	}
-	if (dir[0] && ncap == POINT_N && (caps[0].st || caps[0].bytes)) {
-		/* what arrived is analyzed, even after a failure: each stream that
-		 * is a capture (a remote tcpdump may have written anything), marked
-		 * in the manifest if not */
-		for (int i = 0; i < ncap; i++) {
-			struct cap *c = &caps[i];
-			if (c->bytes < 24)
-				continue; /* nothing arrived: not a capture */
-			struct verr ve = {0};
-			struct reader *r = reader_open(c->path, true, &ve);
-			if (r == NULL) {
-				verr_set(err, VERR_REMOTE, "%s: the %s capture (%s) is no capture: %s",
-					 c->side == HOST_SIDE && local ? "localhost"
-								       : ssh_name(side[c->side].c),
-					 point_name(c->p), c->ifname, ve.msg);
-				c->failed = true;
-				continue;
-			}
-			reader_close(r);
-			ao->file[c->p] = c->path;
-			ao->drops[c->p] = c->drops;
-		}
-		if (write_manifest(dir, o, caps, ncap, local ? "localhost" : ssh_name(side[HOST_SIDE].c),
-				   ssh_name(side[GUEST_SIDE].c), wall0.tv_sec + wall0.tv_nsec / 1e9,
-				   wall1.tv_sec + wall1.tv_nsec / 1e9, true, err) != 0)
-			goto out;
-		fprintf(stderr, "vocalc: saved %s (vocalc analyze %s re-analyzes it)\n", dir, dir);
-		ao->allow_truncated = true; /* a stream cut by a lost connection ends mid-record */
-		struct analysis a;
-		struct verr aerr = {0};
-		int npts = 0;
-		for (int p = 0; p < POINT_N; p++)
-			npts += ao->file[p] != NULL;
-		if (npts >= 2 && analysis_run(&a, ao, &aerr) == 0) {
-			struct report_opts ro = {.fmt = o->json ? REPORT_JSON : REPORT_TEXT,
-						 .kind = REPORT_ANALYSIS};
-			struct verr rerr = {0};
-			if (report_write(out, &ro, &a, &rerr) == 0)
-				*reported = true;
-			else if (err->status == 0)
-				*err = rerr;
-		} else if (err->status == 0 && npts >= 2) {
-			/* the captures were made here: what they hold is a capture failure */
-			verr_set(err, VERR_REMOTE, "the run's captures could not be analyzed: %s",
-				 aerr.msg);
-		} else if (err->status == 0) {
-			verr_set(err, VERR_REMOTE, "fewer than two points captured anything");
-		}
-		if (npts >= 2)
-			analysis_free(&a);
-		if (err->status == 0 && aerr.status == 0)
-			rc = 0;
+	if (npts >= 2)
+		analysis_free(&a);
+	return err->status == 0 && aerr.status == 0 ? 0 : -1;
+}
+
+/* ---- the run ---- */
+
+/* Ctrl-C, SIGTERM and SIGHUP alike: stop, fetch, report. */
+static void catch_signals(struct run *r)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigaction(SIGINT, &sa, &r->old_int);
+	sigaction(SIGTERM, &sa, &r->old_term);
+	sigaction(SIGHUP, &sa, &r->old_hup);
+	signal(SIGPIPE, SIG_IGN);
+	interrupted = 0;
+}
+
+static void restore_signals(const struct run *r)
+{
+	sigaction(SIGINT, &r->old_int, NULL);
+	sigaction(SIGTERM, &r->old_term, NULL);
+	sigaction(SIGHUP, &r->old_hup, NULL);
+}
+
+/* Frees the captures', then the jobs' leftovers (stopping a local job that
+ * still runs). */
+static void free_captures_jobs(struct run *r)
+{
+	for (int i = 0; i < r->ncap; i++)
+		r->caps[i].ops->cleanup(&r->caps[i]);
+	for (int j = 0; j < r->njob; j++) {
+		ssh_stream_free(r->jobs[j].st);
+		local_stop(r->jobs[j].local);
 	}
-out:
-	for (int i = 0; i < ncap; i++) {
-		if (caps[i].f)
-			fclose(caps[i].f);
-		ssh_stream_free(caps[i].st);
-		long d;
-		uint64_t b;
-		localcap_stop(caps[i].lc, &d, &b);
-	}
-	for (int j = 0; j < njob; j++) {
-		ssh_stream_free(jobs[j].st);
-		local_stop(jobs[j].local);
-	}
+}
+
+static void close_sides(struct run *r)
+{
 	for (int s = 0; s < 2; s++)
-		ssh_close(side[s].c);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
+		ssh_close(r->side[s].c);
+}
+
+int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,
+		bool *reported, struct verr *err)
+{
+	struct run r;
+	memset(&r, 0, sizeof r);
+	r.o = o;
+	r.ao = ao;
+	r.local = strcmp(o->host, "-") == 0 || strcmp(o->host, "localhost") == 0;
+	r.side[HOST_SIDE].spec = o->host;
+	r.side[GUEST_SIDE].spec = o->guest;
+	*reported = false;
+	int rc = -1;
+	catch_signals(&r);
+	if (connect_sides(&r, err) != 0 || discover(&r, err) != 0 || prepare(&r, err) != 0)
+		goto out_sides; /* nothing started yet */
+	if (start_all(&r, err) == 0)
+		run_timed(&r, err);
+	stop_all(&r, err); /* also what a start cut short had started */
+	fetch_all(&r, err);
+	if (r.caps[0].begun && save(&r, err) == 0)
+		rc = analyze(&r, out, reported, err);
+	free_captures_jobs(&r);
+out_sides:
+	close_sides(&r);
+	restore_signals(&r);
 	return rc;
 }
