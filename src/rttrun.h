@@ -38,6 +38,10 @@ struct rtt_run_opts {
 	const struct analysis *clock;
 };
 
+/* The defaults of vocalc rtt: no file, drops unknown (-1), rtt_cfg_default,
+ * no outputs but the report, guest addresses learned, no clock. */
+void rtt_run_opts_default(struct rtt_run_opts *o);
+
 /* Runs and writes the report to out; 0, or -1 with err set. */
 int rtt_run(const struct rtt_run_opts *o, FILE *out, struct verr *err);
 
