@@ -347,7 +347,7 @@ static int add_guest_ip(struct addrset *s, const char *text, struct verr *err)
 	return 0;
 }
 
-/* The defaults of each command, before its options. */
+/* The one-shot's defaults, as ONESHOT_USAGE states them. */
 static void oneshot_opts_default(struct oneshot_opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -358,6 +358,8 @@ static void oneshot_opts_default(struct oneshot_opts *o)
 	o->progress = isatty(2);
 }
 
+/* The defaults of command kind, before its options: each module's own
+ * (analysis_opts_default, rtt_run_opts_default) and the command line's. */
 static void cmd_line_default(struct cmd_line *cl, enum cmd_kind kind)
 {
 	memset(cl, 0, sizeof *cl);
@@ -446,7 +448,7 @@ static int analysis_option(int c, const char *arg, struct analysis_opts *o, stru
 	}
 }
 
-/* A limit of vocalc rtt's trackers (rtt.h) into c. */
+/* A limit of vocalc rtt's trackers (rtt.h) into cfg. */
 static int rtt_option(int c, const char *arg, struct rtt_cfg *cfg, struct verr *err)
 {
 	double v;

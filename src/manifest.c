@@ -1,6 +1,7 @@
 /* manifest — see manifest.h. */
 #include "manifest.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@ int manifest_write(const char *dir, const struct manifest *m, struct verr *err)
 	/* jansson's packers fail (NULL) on a NULL string or when memory runs
 	 * out; a point that failed is left out, a document that failed is not
 	 * written (main says when jansson ran out of memory) */
+	assert(m->npoints <= MANIFEST_MAX_POINTS);
 	json_t *pts = json_array();
 	for (size_t i = 0; i < m->npoints; i++) {
 		const struct manifest_point *p = &m->point[i];
@@ -93,12 +95,13 @@ static int manifest_from_json(const char *path, json_t *root, struct manifest *m
 	json_t *points = json_object_get(root, "points");
 	if (!json_is_array(points) || json_array_size(points) == 0)
 		return verr_set(err, VERR_INPUT, "%s: no \"points\" array", path);
-	if ((m->point = calloc(json_array_size(points), sizeof m->point[0])) == NULL)
-		return verr_set(err, VERR_NOMEM, "out of memory");
 	size_t i;
 	json_t *pt;
 	json_array_foreach(points, i, pt)
 	{
+		if (i == MANIFEST_MAX_POINTS)
+			return verr_set(err, VERR_INPUT, "%s: more than %d points", path,
+					MANIFEST_MAX_POINTS);
 		struct manifest_point *p = &m->point[i];
 		p->name = string_at(pt, "name");
 		p->file = string_at(pt, "file");
@@ -148,9 +151,6 @@ int manifest_parse(const char *path, const char *text, size_t len, struct manife
 
 void manifest_free(struct manifest *m)
 {
-	if (m->doc) {
-		free(m->point);
-		json_decref(m->doc);
-	}
+	json_decref(m->doc);
 	memset(m, 0, sizeof *m);
 }

@@ -25,6 +25,11 @@ struct json_t;
 /* The schema manifest_write's callers put in: what CONTRACT.md describes. */
 #define MANIFEST_SCHEMA 1
 
+/* Points a manifest holds at most: a run has POINT_N; twice that leaves
+ * room for a reader to find a fifth itself (a point twice, or unknown)
+ * before this limit is met. */
+enum { MANIFEST_MAX_POINTS = 8 };
+
 struct manifest_point {
 	const char *name;      /* point_name(): nic, bridge, vnet, guest */
 	const char *file;      /* the capture, relative to the run directory unless absolute */
@@ -38,19 +43,19 @@ struct manifest_point {
 struct manifest {
 	int schema;
 	const char *tool, *version;
-	struct manifest_point *point; /* npoints of them */
+	struct manifest_point point[MANIFEST_MAX_POINTS];
 	size_t npoints;
 	const char *host, *guest;     /* "hosts": the two machines' names */
 	double start, stop;           /* the capture's wall-clock span, s since the epoch; 0: not yet */
 	const char *command_line;
 	int snaplen;
 	const char *filter;           /* the user's pcap filter; NULL: none (null) */
-	/* manifest_read: the document the strings point into, and point[]'s
-	 * owner; NULL in a manifest filled by hand */
+	/* manifest_read: the document the strings point into; NULL in a
+	 * manifest filled by hand */
 	struct json_t *doc;
 };
 
-/* Writes m as DIR/manifest.json (2-space indent, the keys in the order
+/* Writes m (at most MANIFEST_MAX_POINTS points) as DIR/manifest.json (2-space indent, the keys in the order
  * above) through DIR/manifest.json.tmp renamed over it: a failed write
  * keeps the manifest that was there.  Every string must be set but filter
  * (NULL: null).  0, or -1
@@ -61,7 +66,8 @@ int manifest_write(const char *dir, const struct manifest *m, struct verr *err);
  * manifest_free; fields the file lacks are NULL, 0, or -1 for drops).
  * 0, or -1 with err set: the file unreadable or not JSON (VERR_NOMEM when
  * memory ran out), no "points" array, a point without "name" or "file" or
- * with "drops" neither a count nor null.  On a malformed point i, m holds
+ * with "drops" neither a count nor null, more than MANIFEST_MAX_POINTS
+ * points (m holds the first ones).  On a malformed point i, m holds
  * the points before it (npoints == i): a reader that takes the points in
  * order meets its own objections to those first, as it would reading the
  * document itself.  Call manifest_free after either result. */
@@ -72,7 +78,7 @@ int manifest_read(const char *path, struct manifest *m, struct verr *err);
 int manifest_parse(const char *path, const char *text, size_t len, struct manifest *m,
 		   struct verr *err);
 
-/* Releases what manifest_read or manifest_parse allocated, and empties m. */
+/* Releases what manifest_read or manifest_parse kept, and empties m. */
 void manifest_free(struct manifest *m);
 
 #endif

@@ -322,10 +322,19 @@ static int write_manifest(const char *dir, const struct oneshot_opts *o, struct 
 			  int ncap, const char *host_name, const char *guest_name, double t_start,
 			  double t_stop, bool final, struct verr *err)
 {
-	struct manifest_point pts[POINT_N];
-	for (int i = 0; i < ncap && i < POINT_N; i++) {
+	struct manifest m = {.schema = MANIFEST_SCHEMA,
+			     .tool = "vocalc",
+			     .version = vocalc_version,
+			     .host = host_name,
+			     .guest = guest_name,
+			     .start = t_start,
+			     .stop = t_stop,
+			     .command_line = o->cmdline ? o->cmdline : "",
+			     .snaplen = o->snaplen,
+			     .filter = o->filter};
+	for (int i = 0; i < ncap; i++) {
 		const char *base = strrchr(caps[i].path, '/');
-		pts[i] = (struct manifest_point){
+		m.point[m.npoints++] = (struct manifest_point){
 		    .name = point_name(caps[i].p),
 		    .file = base ? base + 1 : caps[i].path,
 		    .interface = caps[i].ifname,
@@ -335,18 +344,6 @@ static int write_manifest(const char *dir, const struct oneshot_opts *o, struct 
 		    .complete = final && !caps[i].failed,
 		};
 	}
-	struct manifest m = {.schema = MANIFEST_SCHEMA,
-			     .tool = "vocalc",
-			     .version = vocalc_version,
-			     .point = pts,
-			     .npoints = (size_t)(ncap < POINT_N ? ncap : POINT_N),
-			     .host = host_name,
-			     .guest = guest_name,
-			     .start = t_start,
-			     .stop = t_stop,
-			     .command_line = o->cmdline ? o->cmdline : "",
-			     .snaplen = o->snaplen,
-			     .filter = o->filter};
 	struct verr err_m = {0};
 	if (manifest_write(dir, &m, &err_m) != 0)
 		return verr_set(err, err_m.status, "%s%s", err_m.msg,

@@ -80,7 +80,7 @@ static void check_written(const char *dir)
 	     .drops = -1, .octets = 24, .complete = false},
 	};
 	struct manifest m = {.schema = MANIFEST_SCHEMA, .tool = "vocalc", .version = "9.8.7",
-			     .point = pts, .npoints = 2, .host = "root@h1:22",
+			     .point = {pts[0], pts[1]}, .npoints = 2, .host = "root@h1:22",
 			     .guest = "root@vm7:22", .start = 1700000000.25, .stop = 1700000010.5,
 			     .command_line = "vocalc -d 10 -f \"tcp port 5201\" h1 vm7",
 			     .snaplen = 192, .filter = "tcp port 5201"};
@@ -114,7 +114,7 @@ static void check_written(const char *dir)
 	CHECK_EQ(r.snaplen, 192);
 	CHECK_STR(r.filter, "tcp port 5201");
 	manifest_free(&r);
-	CHECK(r.doc == NULL && r.point == NULL && r.npoints == 0);
+	CHECK(r.doc == NULL && r.npoints == 0);
 
 	/* no filter: null; the manifest of the start, written over */
 	m.filter = NULL;
@@ -189,6 +189,16 @@ int main(void)
 	check_read(dir, "{\"points\": [{\"name\": \"nic\", \"file\": \"n.pcap\"},"
 			" {\"name\": \"nic\", \"file\": \"g.pcap\"}, {\"file\": 3}]}",
 		   VERR_INPUT, ": point 2 lacks \"name\" or \"file\"", 2);
+
+	/* no more points than the struct holds, the first ones kept */
+	char many[2048] = "{\"points\": [";
+	for (int i = 0; i < MANIFEST_MAX_POINTS + 1; i++)
+		snprintf(many + strlen(many), sizeof many - strlen(many),
+			 "%s{\"name\": \"nic\", \"file\": \"f%d\"}", i ? ", " : "", i);
+	strcat(many, "]}");
+	char more[64];
+	snprintf(more, sizeof more, ": more than %d points", MANIFEST_MAX_POINTS);
+	check_read(dir, many, VERR_INPUT, more, MANIFEST_MAX_POINTS);
 
 	/* a file that cannot be read; a directory that cannot be written */
 	char path[600];
