@@ -1163,3 +1163,13 @@ void analysis_free(struct analysis *a)
 	a->ack = NULL;
 	vo_free(&a->vo);
 }
+
+void analysis_opts_default(struct analysis_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	for (int p = 0; p < POINT_N; p++)
+		o->drops[p] = -1;
+	o->window_ns = 1000LL * 1000000;
+	o->clock_choice = CHOOSE_AUTO;
+	ack_cfg_default(&o->ack);
+}

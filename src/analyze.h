@@ -39,6 +39,11 @@ struct analysis_opts {
 	bool progress; /* progress line on stderr (a terminal) */
 };
 
+/* The defaults every driver starts from: no file, drops unknown (-1), a
+ * matching window of 1000 ms, the clock estimated (CHOOSE_AUTO), RTT and
+ * ACK analyses on with ack_cfg_default, no CSV, no progress line. */
+void analysis_opts_default(struct analysis_opts *o);
+
 struct point_stats {
 	uint64_t records;	 /* records read */
 	uint64_t used;		 /* IP packets of guest traffic, fed to the matcher */

@@ -3,13 +3,13 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "manifest.h"
 #include "reader.h"
 
 /* Keeps s (NULL: nothing) until strpool_free. */
@@ -46,51 +46,30 @@ int inputs_add_point(struct analysis_opts *o, const char *name, unsigned len, co
 	return 0;
 }
 
-/* The points of a run manifest (root, which this consumes) read from
- * path in directory dir. */
-static int manifest_points(struct analysis_opts *o, const char *dir, const char *path,
-			   json_t *root, struct strpool *sp, struct verr *err)
+/* The points of the run manifest read from path in directory dir (rc:
+ * manifest_read's result, err_m its error), in order: a point refused
+ * before the manifest's own objection to a later one is what is said. */
+static int manifest_points(struct analysis_opts *o, const char *dir, struct manifest *m, int rc,
+			   const struct verr *err_m, struct strpool *sp, struct verr *err)
 {
-	json_t *points = json_object_get(root, "points");
-	int rc = 0;
-	if (!json_is_array(points) || json_array_size(points) == 0) {
-		rc = verr_set(err, VERR_INPUT, "%s: no \"points\" array", path);
-		goto out;
-	}
-	size_t i;
-	json_t *pt;
-	json_array_foreach(points, i, pt)
-	{
-		const char *name = json_string_value(json_object_get(pt, "name"));
-		const char *file = json_string_value(json_object_get(pt, "file"));
-		json_t *dr = json_object_get(pt, "drops");
-		if (!name || !file) {
-			rc = verr_set(err, VERR_INPUT, "%s: point %zu lacks \"name\" or \"file\"",
-				      path, i);
-			goto out;
-		}
-		/* the kernel's drop count, or null (unknown): a negative figure
-		 * would pass as "unknown" unseen */
-		if (dr && !json_is_null(dr) && !(json_is_integer(dr) && json_integer_value(dr) >= 0)) {
-			rc = verr_set(err, VERR_INPUT,
-				      "%s: point %zu: \"drops\" is not a count of packets or null", path,
-				      i);
-			goto out;
-		}
+	for (size_t i = 0; i < m->npoints; i++) {
+		const struct manifest_point *pt = &m->point[i];
 		char *full;
-		if (asprintf(&full, file[0] == '/' ? "%.0s%s" : "%s/%s", dir, file) < 0) {
+		if (asprintf(&full, pt->file[0] == '/' ? "%.0s%s" : "%s/%s", dir, pt->file) < 0) {
 			rc = verr_set(err, VERR_NOMEM, "out of memory");
 			goto out;
 		}
 		pool_add(sp, full);
-		if (inputs_add_point(o, name, (unsigned)strlen(name), full,
-			      json_is_integer(dr) ? json_integer_value(dr) : -1, err) != 0) {
+		if (inputs_add_point(o, pt->name, (unsigned)strlen(pt->name), full, pt->drops,
+				     err) != 0) {
 			rc = -1;
 			goto out;
 		}
 	}
+	if (rc != 0)
+		verr_set(err, err_m->status, "%s", err_m->msg);
 out:
-	json_decref(root);
+	manifest_free(m);
 	return rc;
 }
 
@@ -211,24 +190,8 @@ static int load_dir_by_name(struct analysis_opts *o, const char *dir_given, cons
 	return rc;
 }
 
-/* jansson's reason a manifest could not be read: its text, or that memory
- * ran out.  jansson 2.14 says so by its error code only sometimes: its
- * lexer reports a string it could not allocate as a syntax error ("invalid
- * token"), so a syntax error is checked against a small allocation of our
- * own (tests/cases/nomem.sh). */
-static int manifest_error(const char *path, const json_error_t *je, struct verr *err)
-{
-	void *probe = malloc(4096);
-	bool nomem = json_error_code(je) == json_error_out_of_memory || probe == NULL;
-	free(probe);
-	if (nomem)
-		return verr_set(err, VERR_NOMEM, "%s: out of memory reading the run manifest", path);
-	return verr_set(err, VERR_INPUT, "%s: cannot read run manifest: %s (line %d)", path,
-			je->text, je->line);
-}
-
-/* RUN_DIR/manifest.json: {"points": [{"name": ..., "file": ..., "drops": n|null}]};
- * a directory without one: its captures named by point. */
+/* RUN_DIR/manifest.json (manifest.h); a directory without one: its
+ * captures named by point. */
 static int load_manifest(struct analysis_opts *o, const char *dir, const char *cmd,
 			 struct strpool *sp, struct verr *err)
 {
@@ -239,24 +202,19 @@ static int load_manifest(struct analysis_opts *o, const char *dir, const char *c
 	struct stat st;
 	if (stat(path, &st) != 0 && errno == ENOENT)
 		return load_dir_by_name(o, dir, cmd, sp, err);
-	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je);
-	if (root == NULL && je.line < 1)
-		return verr_set(err, verr_status_of(errno), "%s: cannot read run manifest: %s", path,
-				strerror(errno));
-	if (root == NULL)
-		return manifest_error(path, &je, err);
-	return manifest_points(o, dir, path, root, sp, err);
+	struct manifest m;
+	struct verr err_m = {0};
+	int rc = manifest_read(path, &m, &err_m);
+	return manifest_points(o, dir, &m, rc, &err_m, sp, err);
 }
 
 int inputs_manifest_parse(struct analysis_opts *o, const char *dir, const char *path,
 			  const char *text, size_t len, struct strpool *sp, struct verr *err)
 {
-	json_error_t je;
-	json_t *root = json_loadb(text, len, 0, &je);
-	if (root == NULL)
-		return manifest_error(path, &je, err);
-	return manifest_points(o, dir, path, root, sp, err);
+	struct manifest m;
+	struct verr err_m = {0};
+	int rc = manifest_parse(path, text, len, &m, &err_m);
+	return manifest_points(o, dir, &m, rc, &err_m, sp, err);
 }
 
 /* The inputs after the options: POINT=FILE, run directories, and (when

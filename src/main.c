@@ -1,5 +1,7 @@
 /* vocalc — how much latency virtualization adds to a VM's traffic, and where.
- * main: command line (CONTRACT.md "Commands"), exit status mapping. */
+ * main: the command line (CONTRACT.md "Commands"): the usage texts, one
+ * table of every command's options, their parsing into a struct cmd_line
+ * (cmd.h, whose drivers run it), and the exit status. */
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
@@ -13,14 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ack_print.h"
-#include "ack_run.h"
-#include "analyze.h"
-#include "inputs.h"
-#include "oneshot.h"
-#include "reader.h"
-#include "report.h"
-#include "rtt_run.h"
+#include "cmd.h"
 #include "stats.h"
 #include "verr.h"
 #include "version.h"
@@ -92,157 +87,6 @@ static const char DRIFT_USAGE[] =
     "  -h, --help              this text\n"
     "Exit status: 0 success, 2 usage or input error, 4 out of memory.\n";
 
-enum {
-	OPT_JSON = 1000,
-	OPT_CSV,
-	OPT_CLOCK_METHOD,
-	OPT_GUEST_IP,
-	OPT_OFFSET,
-	OPT_SKEW,
-	OPT_WINDOW,
-	OPT_ALLOW_TRUNC,
-	OPT_NO_PROGRESS,
-	OPT_NO_RTT,
-	OPT_VERSION,
-	OPT_NO_ACK,
-	OPT_BIN,
-	OPT_MAX,
-	OPT_LOG_BINS,
-	OPT_LINK_RATE,
-	OPT_PACKET_BYTES,
-	OPT_TOLERANCE,
-	OPT_BURST,
-	OPT_ALL_ACKS,
-	OPT_ACK_POINT,
-};
-
-/* The options of the analysis that analyze, drift, ack and the one-shot run
- * share (parsed by analysis_option). */
-#define ANALYSIS_LONG_OPTS                                                                  \
-	{"json", no_argument, NULL, OPT_JSON},                                              \
-	    {"guest-ip", required_argument, NULL, OPT_GUEST_IP},                            \
-	    {"guest-offset-us", required_argument, NULL, OPT_OFFSET},                       \
-	    {"guest-skew-ppm", required_argument, NULL, OPT_SKEW},                          \
-	    {"window-ms", required_argument, NULL, OPT_WINDOW},                             \
-	    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},                            \
-	    {"no-rtt", no_argument, NULL, OPT_NO_RTT},                                      \
-	    {"no-ack", no_argument, NULL, OPT_NO_ACK},                                      \
-	    {"bin", required_argument, NULL, OPT_BIN},                                      \
-	    {"max", required_argument, NULL, OPT_MAX},                                      \
-	    {"log-bins", no_argument, NULL, OPT_LOG_BINS},                                  \
-	    {"link-rate", required_argument, NULL, OPT_LINK_RATE},                          \
-	    {"packet-bytes", required_argument, NULL, OPT_PACKET_BYTES},                    \
-	    {"tolerance", required_argument, NULL, OPT_TOLERANCE},                          \
-	    {"burst-interval", required_argument, NULL, OPT_BURST},                         \
-	    {"all-acks", no_argument, NULL, OPT_ALL_ACKS}
-
-static const struct option LONG_OPTS[] = {
-    ANALYSIS_LONG_OPTS,
-    {"clock-method", required_argument, NULL, OPT_CLOCK_METHOD},
-    {"verbose", no_argument, NULL, 'v'},
-    {"csv", required_argument, NULL, OPT_CSV},
-    {"allow-truncated", no_argument, NULL, OPT_ALLOW_TRUNC},
-    {"point", required_argument, NULL, OPT_ACK_POINT},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
-};
-
-/* "--name" of the option with value c in table t (argv[optind - 1] is the
- * option's value, not its name, when the value came as a separate word). */
-static const char *opt_name(const struct option *t, int c)
-{
-	static char buf[64];
-	for (; t->name; t++)
-		if (t->val == c) {
-			snprintf(buf, sizeof buf, "--%s", t->name);
-			return buf;
-		}
-	snprintf(buf, sizeof buf, "-%c", c);
-	return buf;
-}
-
-static int parse_double(const char *opt, const char *text, double *out, struct verr *err)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (errno || end == text || *end != '\0' || v != v)
-		return verr_set(err, VERR_INPUT, "%s: not a number: '%s'", opt, text);
-	*out = v;
-	return 0;
-}
-
-static int add_guest_ip(struct addrset *s, const char *text, struct verr *err)
-{
-	if (addrset_add_str(s, text) != 0)
-		return verr_set(err, VERR_INPUT, "--guest-ip: not an IPv4 or IPv6 address: '%s'", text);
-	return 0;
-}
-
-static bool same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
-/* Every capture given has a record: a header-only capture (tcpdump stopped
- * before a packet came, a filter that matched nothing) is refused by name
- * rather than reported as an empty analysis. */
-static int check_has_records(const char *const file[POINT_N], bool allow_truncated,
-			     struct verr *err)
-{
-	for (int p = 0; p < POINT_N; p++) {
-		if (!file[p])
-			continue;
-		int rc = reader_has_records(file[p], allow_truncated, err);
-		if (rc < 0)
-			return -1;
-		if (rc == 0)
-			return verr_set(err, VERR_INPUT,
-					"no packets at %s (%s): the capture holds no complete record",
-					point_name((enum point)p), reader_display_name(file[p]));
-	}
-	return 0;
-}
-
-/* Closes an output (a --csv file; f == stdout: flushed, not closed) and
- * says whether everything written reached it: a full disk shows as an
- * error of the stream at any earlier write, or of the last flush. */
-static int finish_output(FILE *f, const char *name, struct verr *err)
-{
-	bool bad = ferror(f) != 0;
-	int e = bad ? EIO : 0;
-	errno = 0;
-	if (fflush(f) != 0) {
-		bad = true;
-		e = errno ? errno : EIO;
-	}
-	if (f != stdout && fclose(f) != 0 && !bad) {
-		bad = true;
-		e = errno ? errno : EIO;
-	}
-	if (bad)
-		return verr_set(err, VERR_INPUT, "writing %s failed: %s", name, strerror(e));
-	return 0;
-}
-
-/* Opens a CSV output, refusing to write over one of the captures. */
-static FILE *open_csv(const char *path, const char *const file[POINT_N], struct verr *err)
-{
-	for (int p = 0; p < POINT_N; p++)
-		if (file[p] && same_file(file[p], path)) {
-			verr_set(err, VERR_INPUT, "%s: is the %s capture; refusing to overwrite it with CSV",
-				 path, point_name((enum point)p));
-			return NULL;
-		}
-	FILE *f = fopen(path, "w");
-	if (f == NULL)
-		verr_set(err, verr_status_of(errno), "%s: %s", path, strerror(errno));
-	return f;
-}
-
 static const char RTT_USAGE[] =
     "usage: vocalc rtt [OPTIONS] FILE | POINT=FILE ... | RUN_DIR\n"
     "TCP-timestamp RTT per flow at each capture point, by pping's rules.\n"
@@ -262,128 +106,6 @@ static const char RTT_USAGE[] =
     "With guest and a host point given, flows the guest sends are decomposed:\n"
     "VO share of RTT = (RTT at guest - RTT at the outermost host point) / RTT at guest.\n"
     "Exit status: 0 success, 2 usage or input error, 4 out of memory.\n";
-
-enum { OPT_SAMPLES = 2000, OPT_POINT, OPT_DATA_ONLY, OPT_TSVAL_AGE, OPT_FLOW_IDLE, OPT_MAX_FLOWS };
-
-static const struct option RTT_OPTS[] = {
-    {"json", no_argument, NULL, OPT_JSON},
-    {"csv", required_argument, NULL, OPT_CSV},
-    {"samples", no_argument, NULL, OPT_SAMPLES},
-    {"point", required_argument, NULL, OPT_POINT},
-    {"data-only", no_argument, NULL, OPT_DATA_ONLY},
-    {"tsval-max-age", required_argument, NULL, OPT_TSVAL_AGE},
-    {"flow-max-idle", required_argument, NULL, OPT_FLOW_IDLE},
-    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
-    {"allow-truncated", no_argument, NULL, OPT_ALLOW_TRUNC},
-    {"guest-ip", required_argument, NULL, OPT_GUEST_IP},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-static int cmd_rtt(int argc, char **argv, struct verr *err)
-{
-	struct rtt_run_opts o;
-	memset(&o, 0, sizeof o);
-	for (int p = 0; p < POINT_N; p++)
-		o.drops[p] = -1;
-	rtt_cfg_default(&o.cfg);
-	const char *csv_path = NULL, *bare_point = "guest";
-	bool samples = false;
-	struct strpool sp = {.n = 0};
-	struct analysis_opts ao; /* POINT=FILE and run directories, as analyze reads them */
-	memset(&ao, 0, sizeof ao);
-	for (int p = 0; p < POINT_N; p++)
-		ao.drops[p] = -1;
-	int rc = -1, c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", RTT_OPTS, NULL)) != -1) {
-		double v;
-		switch (c) {
-		case OPT_JSON: o.json = true; break;
-		case OPT_CSV: csv_path = optarg; break;
-		case OPT_SAMPLES: samples = true; break;
-		case OPT_POINT: bare_point = optarg; break;
-		case OPT_DATA_ONLY: o.cfg.data_only = true; break;
-		case OPT_ALLOW_TRUNC: o.allow_truncated = true; break;
-		case OPT_GUEST_IP:
-			if (add_guest_ip(&o.guest_ips, optarg, err) != 0)
-				goto out;
-			break;
-		case OPT_TSVAL_AGE:
-		case OPT_FLOW_IDLE:
-		case OPT_MAX_FLOWS:
-			if (parse_double(opt_name(RTT_OPTS, c), optarg, &v, err) != 0)
-				goto out;
-			if (!(v > 0)) {
-				verr_set(err, VERR_INPUT, "%s: must be positive", opt_name(RTT_OPTS, c));
-				goto out;
-			}
-			if (c == OPT_TSVAL_AGE)
-				o.cfg.tsval_max_age_ns = (int64_t)(v * 1e9);
-			else if (c == OPT_FLOW_IDLE)
-				o.cfg.flow_max_idle_ns = (int64_t)(v * 1e9);
-			else
-				o.cfg.max_flows = v > 1e9 ? 1000000000u : (uint32_t)v;
-			break;
-		case 'h': fputs(RTT_USAGE, stdout); return 0;
-		case ':':
-			verr_set(err, VERR_INPUT, "rtt: %s needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			verr_set(err, VERR_INPUT, "rtt: unknown option %s (see vocalc rtt --help)",
-				 argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (samples && o.json) {
-		verr_set(err, VERR_INPUT, "rtt: --samples and --json both want stdout; choose one");
-		goto out;
-	}
-	if (optind >= argc) {
-		verr_set(err, VERR_INPUT, "rtt: give a capture FILE or POINT=FILE arguments");
-		goto out;
-	}
-	if (inputs_add(&ao, optind, argc, argv, bare_point, "rtt", &sp, err) != 0 ||
-	    check_has_records(ao.file, o.allow_truncated, err) != 0)
-		goto out;
-	int npts = 0;
-	for (int p = 0; p < POINT_N; p++) {
-		o.file[p] = ao.file[p];
-		o.drops[p] = ao.drops[p];
-		npts += o.file[p] != NULL;
-	}
-	o.multi = npts > 1;
-	o.samples = samples ? stdout : NULL;
-	/* guest and a host point: the guest clock estimated, as analyze does, so
-	 * that a step in it is found and no round trip at guest spans it */
-	struct analysis clk;
-	bool have_clock = false;
-	if (o.file[POINT_GUEST] && npts > 1) {
-		ao.window_ns = 1000LL * 1000000;
-		ao.guest_ips = o.guest_ips;
-		ao.allow_truncated = o.allow_truncated;
-		ao.no_rtt = ao.no_ack = true;
-		if (analysis_clock(&clk, &ao, err) != 0)
-			goto out;
-		have_clock = true;
-		if (clk.clock.method != CLOCK_NONE)
-			o.clock = &clk;
-	}
-	if (csv_path && (o.csv = open_csv(csv_path, o.file, err)) == NULL)
-		goto out;
-	/* with --samples the summary goes to stderr: stdout holds the samples */
-	rc = rtt_run(&o, samples ? stderr : stdout, err);
-	if (have_clock)
-		analysis_free(&clk);
-	if (o.csv && finish_output(o.csv, csv_path, err) != 0)
-		rc = -1;
-out:
-	strpool_free(&sp);
-	return rc;
-}
-
-enum command { CMD_ANALYZE, CMD_DRIFT, CMD_ACK };
 
 static const char ACK_USAGE[] =
     "usage: vocalc ack [OPTIONS] FILE | POINT=FILE ... | RUN_DIR\n"
@@ -409,239 +131,6 @@ static const char ACK_USAGE[] =
     "  --guest-ip, --guest-offset-us, --guest-skew-ppm, --clock-method, --window-ms,\n"
     "  --allow-truncated       as for vocalc analyze\n"
     "Exit status: 0 success, 2 usage or input error, 4 out of memory.\n";
-
-/* Parses an ACK option into o->ack; 1 if c is not one, -1 on a bad value. */
-static int ack_option(int c, const char *opt, const char *arg, struct analysis_opts *o,
-		      struct verr *err)
-{
-	double v = 0;
-	switch (c) {
-	case OPT_LOG_BINS: o->ack.log_bins = true; return 0;
-	case OPT_ALL_ACKS: o->ack.all_acks = true; return 0;
-	case OPT_LINK_RATE:
-		if (ack_parse_rate(arg, &o->ack.link_rate_bps) != 0)
-			return verr_set(err, VERR_INPUT,
-					"--link-rate: not a rate in bit/s: '%s' (e.g. 100M, 1G)", arg);
-		return 0;
-	case OPT_BURST:
-		if (strcmp(arg, "rtt") == 0) {
-			o->ack.burst_rtt = true;
-			return 0;
-		}
-		/* fall through */
-	case OPT_BIN:
-	case OPT_MAX:
-	case OPT_PACKET_BYTES:
-	case OPT_TOLERANCE:
-		if (parse_double(opt, arg, &v, err) != 0)
-			return -1;
-		if (c == OPT_TOLERANCE ? !(v >= 0 && v < 1) : !(v > 0 && v < 1e9))
-			return verr_set(err, VERR_INPUT, "%s: out of range: '%s'", opt, arg);
-		if (c == OPT_BIN)
-			o->ack.bin_us = v;
-		else if (c == OPT_MAX)
-			o->ack.max_us = v;
-		else if (c == OPT_PACKET_BYTES)
-			o->ack.packet_bytes = v;
-		else if (c == OPT_TOLERANCE)
-			o->ack.tolerance = v;
-		else
-			o->ack.burst_ms = v;
-		return 0;
-	default: return 1;
-	}
-}
-
-/* Parses an option of the analysis (ANALYSIS_LONG_OPTS but --json and
- * --no-progress) into o: 0 if it was one, 1 if not, -1 on a bad value. */
-static int analysis_option(int c, const char *opt, const char *arg, struct analysis_opts *o,
-			   bool *skew_given, struct verr *err)
-{
-	double v;
-	int ar = ack_option(c, opt, arg, o, err);
-	if (ar <= 0)
-		return ar;
-	switch (c) {
-	case OPT_GUEST_IP: return add_guest_ip(&o->guest_ips, arg, err);
-	case OPT_OFFSET:
-		if (parse_double("--guest-offset-us", arg, &o->offset_us, err) != 0)
-			return -1;
-		o->manual_clock = true;
-		return 0;
-	case OPT_SKEW:
-		if (parse_double("--guest-skew-ppm", arg, &o->skew_ppm, err) != 0)
-			return -1;
-		*skew_given = true;
-		return 0;
-	case OPT_WINDOW:
-		if (parse_double("--window-ms", arg, &v, err) != 0)
-			return -1;
-		if (!(v > 0 && v <= 2000))
-			return verr_set(err, VERR_INPUT, "--window-ms: must be in (0, 2000], got %s", arg);
-		o->window_ns = (int64_t)(v * 1e6);
-		return 0;
-	case OPT_NO_RTT: o->no_rtt = true; return 0;
-	case OPT_NO_ACK: o->no_ack = true; return 0;
-	default: return 1;
-	}
-}
-
-/* vocalc analyze, drift and ack: the same inputs and options; drift stops
- * after the clock, and its --csv holds the clock pairs; ack reports the ACK
- * streams only, and its --csv holds the ACK rows. */
-static const char *const COMMAND_NAME[] = {"analyze", "drift", "ack"};
-
-static int cmd_run(enum command cmd, int argc, char **argv, struct verr *err)
-{
-	const char *name = COMMAND_NAME[cmd];
-	struct analysis_opts o;
-	memset(&o, 0, sizeof o);
-	for (int p = 0; p < POINT_N; p++)
-		o.drops[p] = -1;
-	o.window_ns = 1000LL * 1000000;
-	o.progress = isatty(2);
-	ack_cfg_default(&o.ack);
-	bool json = false, skew_given = false, verbose = false;
-	const char *csv_path = NULL, *bare_point = cmd == CMD_ACK ? "guest" : NULL;
-	struct strpool sp = {.n = 0};
-	int rc = -1, c;
-	optind = 1;
-	opterr = 0; /* our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":hv", LONG_OPTS, NULL)) != -1) {
-		int ar = analysis_option(c, opt_name(LONG_OPTS, c), optarg, &o, &skew_given, err);
-		if (ar < 0)
-			goto out;
-		if (ar == 0)
-			continue;
-		switch (c) {
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_CSV:
-			csv_path = optarg;
-			break;
-		case OPT_CLOCK_METHOD:
-			if (strcmp(optarg, "hull") == 0)
-				o.clock_choice = CHOOSE_HULL;
-			else if (strcmp(optarg, "probe") == 0)
-				o.clock_choice = CHOOSE_PROBE;
-			else if (strcmp(optarg, "regression") == 0)
-				o.clock_choice = CHOOSE_REGRESSION;
-			else if (strcmp(optarg, "auto") == 0)
-				o.clock_choice = CHOOSE_AUTO;
-			else {
-				verr_set(err, VERR_INPUT,
-					 "--clock-method: '%s' is not auto, hull, probe or regression",
-					 optarg);
-				goto out;
-			}
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case OPT_ALLOW_TRUNC:
-			o.allow_truncated = true;
-			break;
-		case OPT_ACK_POINT:
-			bare_point = optarg;
-			break;
-		case OPT_NO_PROGRESS:
-			o.progress = false;
-			break;
-		case 'h':
-			fputs(cmd == CMD_ACK	 ? ACK_USAGE
-			      : cmd == CMD_DRIFT ? DRIFT_USAGE
-						 : ANALYZE_USAGE,
-			      stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("vocalc %s\n", vocalc_version);
-			return 0;
-		case ':':
-			verr_set(err, VERR_INPUT, "%s: %s needs a value (see vocalc %s --help)", name,
-				 argv[optind - 1], name);
-			goto out;
-		default:
-			verr_set(err, VERR_INPUT, "%s: unknown option %s (see vocalc %s --help)", name,
-				 argv[optind - 1], name);
-			goto out;
-		}
-	}
-	if (skew_given && !o.manual_clock) {
-		verr_set(err, VERR_INPUT, "--guest-skew-ppm needs --guest-offset-us");
-		goto out;
-	}
-	if (optind >= argc) {
-		verr_set(err, VERR_INPUT, "%s: give POINT=FILE arguments or a run directory", name);
-		goto out;
-	}
-	if (inputs_add(&o, optind, argc, argv, bare_point, name, &sp, err) != 0 ||
-	    check_has_records(o.file, o.allow_truncated, err) != 0)
-		goto out;
-	if (cmd == CMD_ACK) {
-		if (!(o.ack.max_us > o.ack.bin_us) || o.ack.max_us / o.ack.bin_us > 100000 ||
-		    (o.ack.log_bins && !(o.ack.max_us > 1))) {
-			verr_set(err, VERR_INPUT,
-				 "ack: --max must exceed --bin (and 1 us with --log-bins), with at "
-				 "most 100000 bins");
-			goto out;
-		}
-		o.no_vo = true;
-		o.no_rtt = !o.ack.burst_rtt;
-	}
-	FILE *csv = NULL;
-	if (csv_path) {
-		if ((csv = open_csv(csv_path, o.file, err)) == NULL)
-			goto out;
-		if (cmd == CMD_DRIFT) {
-			o.clock_csv = csv;
-			o.clock_csv_name = csv_path;
-		}
-		else if (cmd == CMD_ACK) {
-			o.ack.on_ack = ack_print_csv_row;
-			o.ack.on_ack_ctx = csv;
-		} else
-			o.csv = csv;
-		if (cmd == CMD_ACK)
-			ack_print_csv_header(csv);
-	}
-	int npts = 0;
-	for (int p = 0; p < POINT_N; p++)
-		npts += o.file[p] != NULL;
-	if (cmd == CMD_ACK && npts == 1) {
-		enum point p1 = POINT_GUEST;
-		for (int p = 0; p < POINT_N; p++)
-			if (o.file[p])
-				p1 = (enum point)p;
-		rc = ack_run_single(o.file[p1], p1, &o.ack, o.allow_truncated, stdout, json, err);
-		goto close;
-	}
-	if (cmd == CMD_DRIFT && !o.file[POINT_GUEST]) {
-		verr_set(err, VERR_INPUT, "drift: needs a guest capture (guest=FILE) and a host one");
-		goto out;
-	}
-	struct analysis a;
-	int ran = cmd == CMD_DRIFT ? analysis_clock(&a, &o, err) : analysis_run(&a, &o, err);
-	if (ran == 0) {
-		struct report_opts ro = {.fmt = json ? REPORT_JSON : REPORT_TEXT,
-					 .kind = cmd == CMD_DRIFT ? REPORT_CLOCK
-						 : cmd == CMD_ACK ? REPORT_ACK
-								  : REPORT_ANALYSIS,
-					 .verbose = verbose};
-		/* the report's writers fail on a stream error, or when jansson
-		 * cannot allocate (the stream is fine then) */
-		ro.out_name = "standard output";
-		if (report_write(stdout, &ro, &a, err) == 0)
-			rc = 0;
-	}
-	analysis_free(&a);
-close:
-	if (csv && finish_output(csv, csv_path, err) != 0)
-		rc = -1;
-out:
-	strpool_free(&sp);
-	return rc;
-}
 
 static const char ONESHOT_USAGE[] =
     "usage: vocalc [OPTIONS] HOST GUEST\n"
@@ -669,10 +158,51 @@ static const char ONESHOT_USAGE[] =
     "Exit status: 0 success, 2 usage error, 3 remote or capture failure (what arrived\n"
     "is still saved and analyzed), 4 out of memory.\n";
 
+/* The options of every command, in one table: getopt's tables of each
+ * command are made from it (the usage texts above are written by hand:
+ * their layout and wording differ per command more than a help line per
+ * option could say).  Which commands accept an option is part of the
+ * interface beyond the option itself: an abbreviation getopt accepts in one
+ * command may be ambiguous in another (--no-p: --no-progress, and in the
+ * one-shot also --no-probes). */
 enum {
-	OPT_DURATION = 3000,
-	OPT_FILTER,
-	OPT_SNAPLEN,
+	FAM_ONESHOT = 1 << CMD_ONESHOT,
+	FAM_ANALYZE = 1 << CMD_ANALYZE | 1 << CMD_DRIFT,
+	FAM_RTT = 1 << CMD_RTT,
+	FAM_ACK = 1 << CMD_ACK,
+	FAM_OFFLINE = FAM_ANALYZE | FAM_ACK, /* analyze, drift and ack share one table */
+	FAM_ANALYSIS = FAM_ONESHOT | FAM_OFFLINE, /* the analysis' options */
+	FAM_ALL = FAM_ANALYSIS | FAM_RTT,
+};
+
+/* getopt's values of the options without a letter (those with one: it) */
+enum {
+	OPT_JSON = 1000,
+	OPT_CSV,
+	OPT_CLOCK_METHOD,
+	OPT_GUEST_IP,
+	OPT_OFFSET,
+	OPT_SKEW,
+	OPT_WINDOW,
+	OPT_ALLOW_TRUNC,
+	OPT_NO_PROGRESS,
+	OPT_NO_RTT,
+	OPT_VERSION,
+	OPT_NO_ACK,
+	OPT_BIN,
+	OPT_MAX,
+	OPT_LOG_BINS,
+	OPT_LINK_RATE,
+	OPT_PACKET_BYTES,
+	OPT_TOLERANCE,
+	OPT_BURST,
+	OPT_ALL_ACKS,
+	OPT_POINT,
+	OPT_SAMPLES,
+	OPT_DATA_ONLY,
+	OPT_TSVAL_AGE,
+	OPT_FLOW_IDLE,
+	OPT_MAX_FLOWS,
 	OPT_PROBE_RATE,
 	OPT_NO_PROBES,
 	OPT_WL_GUEST,
@@ -681,7 +211,6 @@ enum {
 	OPT_BRIDGE,
 	OPT_VNET,
 	OPT_GUEST_IF,
-	OPT_OUT,
 	OPT_KNOWN_HOSTS,
 	OPT_ACCEPT_NEW,
 	OPT_SSH_CONFIG,
@@ -689,30 +218,353 @@ enum {
 	OPT_SPOOL,
 };
 
-static const struct option ONESHOT_OPTS[] = {
-    {"duration", required_argument, NULL, 'd'},
-    {"filter", required_argument, NULL, 'f'},
-    {"snaplen", required_argument, NULL, 's'},
-    {"probe-rate", required_argument, NULL, OPT_PROBE_RATE},
-    {"no-probes", no_argument, NULL, OPT_NO_PROBES},
-    {"workload-guest", required_argument, NULL, OPT_WL_GUEST},
-    {"workload-host", required_argument, NULL, OPT_WL_HOST},
-    {"nic", required_argument, NULL, OPT_NIC},
-    {"bridge", required_argument, NULL, OPT_BRIDGE},
-    {"vnet", required_argument, NULL, OPT_VNET},
-    {"guest-if", required_argument, NULL, OPT_GUEST_IF},
-    {"out", required_argument, NULL, 'o'},
-    {"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
-    {"accept-new", no_argument, NULL, OPT_ACCEPT_NEW},
-    {"ssh-config", required_argument, NULL, OPT_SSH_CONFIG},
-    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-    {"spool", no_argument, NULL, OPT_SPOOL},
-    ANALYSIS_LONG_OPTS,
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+struct cli_option {
+	const char *name; /* --name; NULL: a letter only */
+	char letter;      /* -l; 0: none */
+	bool arg;         /* takes a value */
+	unsigned fam;     /* FAM_*: the commands that accept it */
+	int id;           /* what getopt returns: the letter, if it has one */
 };
 
-static const char *const COMMANDS[] = {"analyze", "drift", "rtt", "ack"};
+static const struct cli_option OPTIONS[] = {
+    /* the analysis: analyze, drift, ack and the one-shot */
+    {"json", 0, false, FAM_ALL, OPT_JSON},
+    {"guest-ip", 0, true, FAM_ALL, OPT_GUEST_IP},
+    {"guest-offset-us", 0, true, FAM_ANALYSIS, OPT_OFFSET},
+    {"guest-skew-ppm", 0, true, FAM_ANALYSIS, OPT_SKEW},
+    {"window-ms", 0, true, FAM_ANALYSIS, OPT_WINDOW},
+    {"no-progress", 0, false, FAM_ANALYSIS, OPT_NO_PROGRESS},
+    {"no-rtt", 0, false, FAM_ANALYSIS, OPT_NO_RTT},
+    {"no-ack", 0, false, FAM_ANALYSIS, OPT_NO_ACK},
+    /* the ACK analysis (ack_option) */
+    {"bin", 0, true, FAM_ANALYSIS, OPT_BIN},
+    {"max", 0, true, FAM_ANALYSIS, OPT_MAX},
+    {"log-bins", 0, false, FAM_ANALYSIS, OPT_LOG_BINS},
+    {"link-rate", 0, true, FAM_ANALYSIS, OPT_LINK_RATE},
+    {"packet-bytes", 0, true, FAM_ANALYSIS, OPT_PACKET_BYTES},
+    {"tolerance", 0, true, FAM_ANALYSIS, OPT_TOLERANCE},
+    {"burst-interval", 0, true, FAM_ANALYSIS, OPT_BURST},
+    {"all-acks", 0, false, FAM_ANALYSIS, OPT_ALL_ACKS},
+    /* the offline commands */
+    {"clock-method", 0, true, FAM_OFFLINE, OPT_CLOCK_METHOD},
+    {"verbose", 'v', false, FAM_OFFLINE, 'v'},
+    {"csv", 0, true, FAM_OFFLINE | FAM_RTT, OPT_CSV},
+    {"allow-truncated", 0, false, FAM_OFFLINE | FAM_RTT, OPT_ALLOW_TRUNC},
+    {"point", 0, true, FAM_OFFLINE | FAM_RTT, OPT_POINT},
+    {"version", 0, false, FAM_OFFLINE, OPT_VERSION},
+    /* vocalc rtt */
+    {"samples", 0, false, FAM_RTT, OPT_SAMPLES},
+    {"data-only", 0, false, FAM_RTT, OPT_DATA_ONLY},
+    {"tsval-max-age", 0, true, FAM_RTT, OPT_TSVAL_AGE},
+    {"flow-max-idle", 0, true, FAM_RTT, OPT_FLOW_IDLE},
+    {"max-flows", 0, true, FAM_RTT, OPT_MAX_FLOWS},
+    /* the one-shot */
+    {"duration", 'd', true, FAM_ONESHOT, 'd'},
+    {"filter", 'f', true, FAM_ONESHOT, 'f'},
+    {"snaplen", 's', true, FAM_ONESHOT, 's'},
+    {"probe-rate", 0, true, FAM_ONESHOT, OPT_PROBE_RATE},
+    {"no-probes", 0, false, FAM_ONESHOT, OPT_NO_PROBES},
+    {"workload-guest", 0, true, FAM_ONESHOT, OPT_WL_GUEST},
+    {"workload-host", 0, true, FAM_ONESHOT, OPT_WL_HOST},
+    {"nic", 0, true, FAM_ONESHOT, OPT_NIC},
+    {"bridge", 0, true, FAM_ONESHOT, OPT_BRIDGE},
+    {"vnet", 0, true, FAM_ONESHOT, OPT_VNET},
+    {"guest-if", 0, true, FAM_ONESHOT, OPT_GUEST_IF},
+    {"out", 'o', true, FAM_ONESHOT, 'o'},
+    {NULL, 'i', true, FAM_ONESHOT, 'i'},
+    {"known-hosts", 0, true, FAM_ONESHOT, OPT_KNOWN_HOSTS},
+    {"accept-new", 0, false, FAM_ONESHOT, OPT_ACCEPT_NEW},
+    {"ssh-config", 0, true, FAM_ONESHOT, OPT_SSH_CONFIG},
+    {"connect-timeout", 0, true, FAM_ONESHOT, OPT_CONNECT_TIMEOUT},
+    {"spool", 0, false, FAM_ONESHOT, OPT_SPOOL},
+    {"help", 'h', false, FAM_ALL, 'h'},
+};
+enum { N_OPTIONS = sizeof OPTIONS / sizeof OPTIONS[0] };
+
+/* The commands: the word that names each, its usage text. */
+static const struct {
+	const char *name;
+	const char *usage;
+} COMMAND[CMD_N] = {
+    [CMD_ONESHOT] = {NULL, ONESHOT_USAGE}, [CMD_ANALYZE] = {"analyze", ANALYZE_USAGE},
+    [CMD_DRIFT] = {"drift", DRIFT_USAGE},  [CMD_RTT] = {"rtt", RTT_USAGE},
+    [CMD_ACK] = {"ack", ACK_USAGE},
+};
+
+/* getopt_long's tables of command kind: long (N_OPTIONS + 1 entries) and
+ * the letters (":" first: a missing value is told from an unknown option). */
+static void getopt_tables(enum cmd_kind kind, struct option *lo, char *letters)
+{
+	int n = 0, k = 0;
+	letters[k++] = ':';
+	for (int i = 0; i < N_OPTIONS; i++) {
+		const struct cli_option *o = &OPTIONS[i];
+		if (!(o->fam & (1u << kind)))
+			continue;
+		if (o->name)
+			lo[n++] = (struct option){o->name, o->arg ? required_argument : no_argument,
+						  NULL, o->id};
+		if (o->letter) {
+			letters[k++] = o->letter;
+			if (o->arg)
+				letters[k++] = ':';
+		}
+	}
+	lo[n] = (struct option){NULL, 0, NULL, 0};
+	letters[k] = '\0';
+}
+
+/* "--name" of the option getopt returned as c ("-c" if it has no name):
+ * argv[optind - 1] is the option's value, not its name, when the value
+ * came as a separate word. */
+static const char *opt_name(int c)
+{
+	static char buf[64];
+	for (int i = 0; i < N_OPTIONS; i++)
+		if (OPTIONS[i].id == c && OPTIONS[i].name) {
+			snprintf(buf, sizeof buf, "--%s", OPTIONS[i].name);
+			return buf;
+		}
+	snprintf(buf, sizeof buf, "-%c", c);
+	return buf;
+}
+
+static int parse_double(const char *opt, const char *text, double *out, struct verr *err)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno || end == text || *end != '\0' || v != v)
+		return verr_set(err, VERR_INPUT, "%s: not a number: '%s'", opt, text);
+	*out = v;
+	return 0;
+}
+
+static int add_guest_ip(struct addrset *s, const char *text, struct verr *err)
+{
+	if (addrset_add_str(s, text) != 0)
+		return verr_set(err, VERR_INPUT, "--guest-ip: not an IPv4 or IPv6 address: '%s'", text);
+	return 0;
+}
+
+/* The one-shot's defaults, as ONESHOT_USAGE states them. */
+static void oneshot_opts_default(struct oneshot_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->duration_s = 10;
+	o->snaplen = 192;
+	o->probe_rate = 100;
+	o->ssh.connect_timeout_s = 10;
+	o->progress = isatty(2);
+}
+
+/* The defaults of command kind, before its options: each module's own
+ * (analysis_opts_default, rtt_run_opts_default) and the command line's. */
+static void cmd_line_default(struct cmd_line *cl, enum cmd_kind kind)
+{
+	memset(cl, 0, sizeof *cl);
+	cl->kind = kind;
+	cl->name = COMMAND[kind].name;
+	analysis_opts_default(&cl->analysis);
+	rtt_run_opts_default(&cl->rtt);
+	oneshot_opts_default(&cl->oneshot);
+	/* analyze, drift and ack show their progress on a terminal; the
+	 * one-shot its capture's, not the analysis' */
+	cl->analysis.progress = ((1u << kind) & FAM_OFFLINE) && isatty(2);
+	if (kind == CMD_ACK || kind == CMD_RTT)
+		cl->bare_point = "guest";
+}
+
+/* A value of the ACK analysis into o->ack. */
+static int ack_option(int c, const char *arg, struct ack_cfg *o, struct verr *err)
+{
+	const char *opt = opt_name(c);
+	double v = 0;
+	switch (c) {
+	case OPT_LOG_BINS: o->log_bins = true; return 0;
+	case OPT_ALL_ACKS: o->all_acks = true; return 0;
+	case OPT_LINK_RATE:
+		if (ack_parse_rate(arg, &o->link_rate_bps) != 0)
+			return verr_set(err, VERR_INPUT,
+					"--link-rate: not a rate in bit/s: '%s' (e.g. 100M, 1G)", arg);
+		return 0;
+	case OPT_BURST:
+		if (strcmp(arg, "rtt") == 0) {
+			o->burst_rtt = true;
+			return 0;
+		}
+		break;
+	}
+	if (parse_double(opt, arg, &v, err) != 0)
+		return -1;
+	if (c == OPT_TOLERANCE ? !(v >= 0 && v < 1) : !(v > 0 && v < 1e9))
+		return verr_set(err, VERR_INPUT, "%s: out of range: '%s'", opt, arg);
+	if (c == OPT_BIN)
+		o->bin_us = v;
+	else if (c == OPT_MAX)
+		o->max_us = v;
+	else if (c == OPT_PACKET_BYTES)
+		o->packet_bytes = v;
+	else if (c == OPT_TOLERANCE)
+		o->tolerance = v;
+	else
+		o->burst_ms = v;
+	return 0;
+}
+
+/* A value of the analysis (but the ACK's) into o. */
+static int analysis_option(int c, const char *arg, struct analysis_opts *o, struct verr *err)
+{
+	double v;
+	switch (c) {
+	case OPT_GUEST_IP: return add_guest_ip(&o->guest_ips, arg, err);
+	case OPT_OFFSET:
+		if (parse_double("--guest-offset-us", arg, &o->offset_us, err) != 0)
+			return -1;
+		o->manual_clock = true;
+		return 0;
+	case OPT_SKEW: return parse_double("--guest-skew-ppm", arg, &o->skew_ppm, err);
+	case OPT_WINDOW:
+		if (parse_double("--window-ms", arg, &v, err) != 0)
+			return -1;
+		if (!(v > 0 && v <= 2000))
+			return verr_set(err, VERR_INPUT, "--window-ms: must be in (0, 2000], got %s", arg);
+		o->window_ns = (int64_t)(v * 1e6);
+		return 0;
+	default: /* OPT_CLOCK_METHOD */
+		if (strcmp(arg, "hull") == 0)
+			o->clock_choice = CHOOSE_HULL;
+		else if (strcmp(arg, "probe") == 0)
+			o->clock_choice = CHOOSE_PROBE;
+		else if (strcmp(arg, "regression") == 0)
+			o->clock_choice = CHOOSE_REGRESSION;
+		else if (strcmp(arg, "auto") == 0)
+			o->clock_choice = CHOOSE_AUTO;
+		else
+			return verr_set(err, VERR_INPUT,
+					"--clock-method: '%s' is not auto, hull, probe or regression",
+					arg);
+		return 0;
+	}
+}
+
+/* A limit of vocalc rtt's trackers (rtt.h) into cfg. */
+static int rtt_option(int c, const char *arg, struct rtt_cfg *cfg, struct verr *err)
+{
+	double v;
+	if (parse_double(opt_name(c), arg, &v, err) != 0)
+		return -1;
+	if (!(v > 0))
+		return verr_set(err, VERR_INPUT, "%s: must be positive", opt_name(c));
+	if (c == OPT_TSVAL_AGE)
+		cfg->tsval_max_age_ns = (int64_t)(v * 1e9);
+	else if (c == OPT_FLOW_IDLE)
+		cfg->flow_max_idle_ns = (int64_t)(v * 1e9);
+	else
+		cfg->max_flows = v > 1e9 ? 1000000000u : (uint32_t)v;
+	return 0;
+}
+
+/* A number of the one-shot: seconds, octets or pings per second. */
+static int oneshot_number(int c, const char *arg, struct oneshot_opts *o, struct verr *err)
+{
+	double v;
+	if (parse_double(opt_name(c), arg, &v, err) != 0)
+		return -1;
+	if (!(v > 0 && v <= 86400))
+		return verr_set(err, VERR_INPUT, "%s: out of range: '%s'", opt_name(c), arg);
+	if (c == 'd')
+		o->duration_s = v;
+	else if (c == 's')
+		o->snaplen = (int)v;
+	else if (c == OPT_PROBE_RATE)
+		o->probe_rate = v > 1000 ? 1000 : v;
+	else
+		o->ssh.connect_timeout_s = (int)(v < 1 ? 1 : v);
+	return 0;
+}
+
+/* The one-shot's words into o (those with a value of their own: above). */
+static int oneshot_option(int c, const char *arg, struct oneshot_opts *o, struct verr *err)
+{
+	switch (c) {
+	case 'f': o->filter = arg; break;
+	case OPT_NO_PROBES: o->probe_rate = 0; break;
+	case OPT_WL_GUEST: o->workload_guest = arg; break;
+	case OPT_WL_HOST: o->workload_host = arg; break;
+	case OPT_NIC: o->ifname[POINT_NIC] = arg; break;
+	case OPT_BRIDGE: o->ifname[POINT_BRIDGE] = arg; break;
+	case OPT_VNET: o->ifname[POINT_VNET] = arg; break;
+	case OPT_GUEST_IF: o->ifname[POINT_GUEST] = arg; break;
+	case 'o': o->out_dir = arg; break;
+	case 'i':
+		if (o->ssh.nidentity == 8)
+			return verr_set(err, VERR_INPUT, "-i: at most 8 identity files");
+		o->ssh.identity[o->ssh.nidentity++] = arg;
+		break;
+	case OPT_KNOWN_HOSTS: o->ssh.known_hosts = arg; break;
+	case OPT_ACCEPT_NEW: o->ssh.accept_new = true; break;
+	case OPT_SPOOL: o->spool = true; break;
+	case OPT_SSH_CONFIG: o->ssh.config = arg; break;
+	default: return oneshot_number(c, arg, o, err);
+	}
+	return 0;
+}
+
+/* Option c (getopt's value) with its value arg into cl.  *skew_given:
+ * --guest-skew-ppm seen (it needs --guest-offset-us, anywhere). */
+static int apply_option(struct cmd_line *cl, int c, const char *arg, bool *skew_given,
+			struct verr *err)
+{
+	switch (c) {
+	case OPT_JSON: cl->json = true; return 0;
+	case OPT_CSV: cl->csv_path = arg; return 0;
+	case OPT_POINT: cl->bare_point = arg; return 0;
+	case 'v': cl->verbose = true; return 0;
+	case OPT_SAMPLES: cl->samples = true; return 0;
+	case OPT_NO_PROGRESS: cl->analysis.progress = cl->oneshot.progress = false; return 0;
+	case OPT_ALLOW_TRUNC: cl->analysis.allow_truncated = true; return 0;
+	case OPT_NO_RTT: cl->analysis.no_rtt = true; return 0;
+	case OPT_NO_ACK: cl->analysis.no_ack = true; return 0;
+	case OPT_SKEW: *skew_given = true; /* fall through */
+	case OPT_GUEST_IP:
+	case OPT_OFFSET:
+	case OPT_WINDOW:
+	case OPT_CLOCK_METHOD: return analysis_option(c, arg, &cl->analysis, err);
+	case OPT_BIN:
+	case OPT_MAX:
+	case OPT_LOG_BINS:
+	case OPT_LINK_RATE:
+	case OPT_PACKET_BYTES:
+	case OPT_TOLERANCE:
+	case OPT_BURST:
+	case OPT_ALL_ACKS: return ack_option(c, arg, &cl->analysis.ack, err);
+	case OPT_DATA_ONLY: cl->rtt.cfg.data_only = true; return 0;
+	case OPT_TSVAL_AGE:
+	case OPT_FLOW_IDLE:
+	case OPT_MAX_FLOWS: return rtt_option(c, arg, &cl->rtt.cfg, err);
+	default: return oneshot_option(c, arg, &cl->oneshot, err);
+	}
+}
+
+/* An option getopt did not take: its value missing (missing) or unknown,
+ * in the words of each command. */
+static int misuse(enum cmd_kind kind, bool missing, const char *word, struct verr *err)
+{
+	const char *name = COMMAND[kind].name;
+	if (kind == CMD_ONESHOT)
+		return missing ? verr_set(err, VERR_INPUT, "%s needs a value (see vocalc --help)", word)
+			       : verr_set(err, VERR_INPUT, "unknown option %s (see vocalc --help)",
+					  word);
+	if (kind == CMD_RTT)
+		return missing ? verr_set(err, VERR_INPUT, "rtt: %s needs a value", word)
+			       : verr_set(err, VERR_INPUT,
+					  "rtt: unknown option %s (see vocalc rtt --help)", word);
+	return missing ? verr_set(err, VERR_INPUT, "%s: %s needs a value (see vocalc %s --help)",
+				  name, word, name)
+		       : verr_set(err, VERR_INPUT, "%s: unknown option %s (see vocalc %s --help)",
+				  name, word, name);
+}
 
 /* Levenshtein distance of two short words (at most 31 octets used). */
 static int edit_distance(const char *a, const char *b)
@@ -771,11 +623,11 @@ static bool mistyped_command(const char *word, int nwords, char **rest, const st
 		return false;
 	const char *best = NULL;
 	int bd = 3;
-	for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++) {
-		int dist = edit_distance(word, COMMANDS[i]);
+	for (int k = CMD_ANALYZE; k < CMD_N; k++) {
+		int dist = edit_distance(word, COMMAND[k].name);
 		if (dist < bd) {
 			bd = dist;
-			best = COMMANDS[i];
+			best = COMMAND[k].name;
 		}
 	}
 	char hint[64] = "";
@@ -788,100 +640,79 @@ static bool mistyped_command(const char *word, int nwords, char **rest, const st
 	return true;
 }
 
-/* vocalc HOST GUEST */
-static int cmd_oneshot(int argc, char **argv, bool *reported, struct verr *err)
+/* The words after the options: the inputs of the offline commands, HOST
+ * GUEST of the one-shot (or a command mistyped). */
+static int take_words(struct cmd_line *cl, int argc, char **argv, struct verr *err)
 {
-	struct oneshot_opts o;
-	memset(&o, 0, sizeof o);
-	o.duration_s = 10;
-	o.snaplen = 192;
-	o.probe_rate = 100;
-	o.ssh.connect_timeout_s = 10;
-	o.progress = isatty(2);
-	struct analysis_opts ao;
-	memset(&ao, 0, sizeof ao);
-	for (int p = 0; p < POINT_N; p++)
-		ao.drops[p] = -1;
-	ao.window_ns = 1000LL * 1000000;
-	ack_cfg_default(&ao.ack);
+	cl->words = argv + optind;
+	cl->nwords = argc - optind;
+	switch (cl->kind) {
+	case CMD_ONESHOT:
+		if (cl->nwords >= 1 &&
+		    mistyped_command(cl->words[0], cl->nwords, cl->words + 1, &cl->oneshot.ssh, err))
+			return -1;
+		if (cl->nwords != 2)
+			return verr_set(err, VERR_INPUT,
+					"give HOST and GUEST (e.g. vocalc root@host1 root@vm7), or a "
+					"command: analyze, drift, rtt, ack (see vocalc --help)");
+		cl->oneshot.host = cl->words[0];
+		cl->oneshot.guest = cl->words[1];
+		return 0;
+	case CMD_RTT:
+		if (cl->samples && cl->json)
+			return verr_set(err, VERR_INPUT,
+					"rtt: --samples and --json both want stdout; choose one");
+		if (cl->nwords == 0)
+			return verr_set(err, VERR_INPUT,
+					"rtt: give a capture FILE or POINT=FILE arguments");
+		return 0;
+	default:
+		if (cl->nwords == 0)
+			return verr_set(err, VERR_INPUT,
+					"%s: give POINT=FILE arguments or a run directory", cl->name);
+		return 0;
+	}
+}
+
+/* The command line of command kind (argv[0]: the command word, or the
+ * program for the one-shot) into cl.  0: run it; 1: done (--help or
+ * --version printed); -1 with err set. */
+static int parse_command_line(enum cmd_kind kind, int argc, char **argv, struct cmd_line *cl,
+			      struct verr *err)
+{
+	cmd_line_default(cl, kind);
+	if (kind == CMD_ONESHOT) {
+		/* for the manifest (never holds a secret: keys are files) */
+		for (int i = 0; i < argc; i++)
+			snprintf(cl->cmdline + strlen(cl->cmdline),
+				 sizeof cl->cmdline - strlen(cl->cmdline), "%s%s", i ? " " : "",
+				 argv[i]);
+		cl->oneshot.cmdline = cl->cmdline;
+	}
+	struct option lo[N_OPTIONS + 1];
+	char letters[2 * N_OPTIONS + 2];
+	getopt_tables(kind, lo, letters);
 	bool skew_given = false;
-	/* the command line, for the manifest (never holds a secret: keys are files) */
-	static char cmdline[2048];
-	cmdline[0] = '\0';
-	for (int i = 0; i < argc; i++)
-		snprintf(cmdline + strlen(cmdline), sizeof cmdline - strlen(cmdline), "%s%s",
-			 i ? " " : "", argv[i]);
-	o.cmdline = cmdline;
 	int c;
 	optind = 0; /* a full reset of getopt */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hd:f:s:o:i:", ONESHOT_OPTS, NULL)) != -1) {
-		double v;
-		int ar = analysis_option(c, opt_name(ONESHOT_OPTS, c), optarg, &ao, &skew_given, err);
-		if (ar < 0)
-			return -1;
-		if (ar == 0)
-			continue;
-		switch (c) {
-		case 'd':
-		case 's':
-		case OPT_PROBE_RATE:
-		case OPT_CONNECT_TIMEOUT:
-			if (parse_double(opt_name(ONESHOT_OPTS, c), optarg, &v, err) != 0)
-				return -1;
-			if (!(v > 0 && v <= 86400))
-				return verr_set(err, VERR_INPUT, "%s: out of range: '%s'",
-						opt_name(ONESHOT_OPTS, c), optarg);
-			if (c == 'd')
-				o.duration_s = v;
-			else if (c == 's')
-				o.snaplen = (int)v;
-			else if (c == OPT_PROBE_RATE)
-				o.probe_rate = v > 1000 ? 1000 : v;
-			else
-				o.ssh.connect_timeout_s = (int)(v < 1 ? 1 : v);
-			break;
-		case 'f': o.filter = optarg; break;
-		case OPT_NO_PROBES: o.probe_rate = 0; break;
-		case OPT_WL_GUEST: o.workload_guest = optarg; break;
-		case OPT_WL_HOST: o.workload_host = optarg; break;
-		case OPT_NIC: o.ifname[POINT_NIC] = optarg; break;
-		case OPT_BRIDGE: o.ifname[POINT_BRIDGE] = optarg; break;
-		case OPT_VNET: o.ifname[POINT_VNET] = optarg; break;
-		case OPT_GUEST_IF: o.ifname[POINT_GUEST] = optarg; break;
-		case 'o': o.out_dir = optarg; break;
-		case 'i':
-			if (o.ssh.nidentity == 8)
-				return verr_set(err, VERR_INPUT, "-i: at most 8 identity files");
-			o.ssh.identity[o.ssh.nidentity++] = optarg;
-			break;
-		case OPT_KNOWN_HOSTS: o.ssh.known_hosts = optarg; break;
-		case OPT_ACCEPT_NEW: o.ssh.accept_new = true; break;
-		case OPT_SPOOL: o.spool = true; break;
-		case OPT_SSH_CONFIG: o.ssh.config = optarg; break;
-		case OPT_JSON: o.json = true; break;
-		case OPT_NO_PROGRESS: o.progress = false; break;
-		case 'h': fputs(ONESHOT_USAGE, stdout); return 0;
-		case ':':
-			return verr_set(err, VERR_INPUT, "%s needs a value (see vocalc --help)",
-					argv[optind - 1]);
-		default:
-			return verr_set(err, VERR_INPUT, "unknown option %s (see vocalc --help)",
-					argv[optind - 1]);
+	opterr = 0; /* our own one-line messages */
+	while ((c = getopt_long(argc, argv, letters, lo, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(COMMAND[kind].usage, stdout);
+			return 1;
 		}
+		if (c == OPT_VERSION) {
+			printf("vocalc %s\n", vocalc_version);
+			return 1;
+		}
+		if (c == ':' || c == '?')
+			return misuse(kind, c == ':', argv[optind - 1], err);
+		if (apply_option(cl, c, optarg, &skew_given, err) != 0)
+			return -1;
 	}
-	if (skew_given && !ao.manual_clock)
+	if (skew_given && !cl->analysis.manual_clock)
 		return verr_set(err, VERR_INPUT, "--guest-skew-ppm needs --guest-offset-us");
-	if (argc - optind >= 1 && mistyped_command(argv[optind], argc - optind, argv + optind + 1,
-						   &o.ssh, err))
-		return -1;
-	if (argc - optind != 2)
-		return verr_set(err, VERR_INPUT,
-				"give HOST and GUEST (e.g. vocalc root@host1 root@vm7), or a command: "
-				"analyze, drift, rtt, ack (see vocalc --help)");
-	o.host = argv[optind];
-	o.guest = argv[optind + 1];
-	return oneshot_run(&o, &ao, stdout, reported, err);
+	return take_words(cl, argc, argv, err);
 }
 
 /* jansson's constructors return NULL when memory runs out, and its setters
@@ -909,37 +740,39 @@ int main(int argc, char **argv)
 		fputs(USAGE, stderr);
 		return VERR_INPUT;
 	}
-	const char *cmd = argv[1];
+	const char *word = argv[1];
 	int rc;
-	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+	if (strcmp(word, "-h") == 0 || strcmp(word, "--help") == 0) {
 		fputs(USAGE, stdout);
 		fputs("\n", stdout);
 		fputs(ONESHOT_USAGE, stdout);
 		rc = 0;
-	} else if (strcmp(cmd, "--version") == 0) {
+	} else if (strcmp(word, "--version") == 0) {
 		printf("vocalc %s\n", vocalc_version);
 		rc = 0;
 	} else if (stats_cap_from_env(&err) != 0) {
 		/* the exact samples per distribution before its sketch (stats.h) */
 		rc = -1;
-	} else if (strcmp(cmd, "analyze") == 0) {
-		rc = cmd_run(CMD_ANALYZE, argc - 1, argv + 1, &err);
-	} else if (strcmp(cmd, "drift") == 0) {
-		rc = cmd_run(CMD_DRIFT, argc - 1, argv + 1, &err);
-	} else if (strcmp(cmd, "rtt") == 0) {
-		rc = cmd_rtt(argc - 1, argv + 1, &err);
-	} else if (strcmp(cmd, "ack") == 0) {
-		rc = cmd_run(CMD_ACK, argc - 1, argv + 1, &err);
 	} else {
-		bool reported = false;
-		rc = cmd_oneshot(argc, argv, &reported, &err);
+		/* a command word, else HOST GUEST: the one-shot reads the whole line */
+		enum cmd_kind kind = CMD_ONESHOT;
+		for (int k = CMD_ANALYZE; k < CMD_N; k++)
+			if (strcmp(word, COMMAND[k].name) == 0)
+				kind = (enum cmd_kind)k;
+		int skip = kind == CMD_ONESHOT ? 0 : 1;
+		struct cmd_line cl;
+		rc = parse_command_line(kind, argc - skip, argv + skip, &cl, &err);
+		if (rc == 0)
+			rc = cmd_exec(&cl, &err);
+		else if (rc == 1)
+			rc = 0;
 	}
 	if (rc == 0 && atomic_load(&json_nomem))
 		rc = verr_set(&err, VERR_NOMEM, "out of memory while building the JSON output "
 						"(it is incomplete)");
 	/* the report on stdout reached it (a full disk or a full pipe's error
 	 * shows here, not as a short report and exit 0) */
-	if (finish_output(stdout, "standard output", &err) != 0)
+	if (cmd_finish_output(stdout, "standard output", &err) != 0)
 		rc = -1;
 	if (rc != 0) {
 		fprintf(stderr, "vocalc: %s\n", err.msg);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "localcap.h"
+#include "manifest.h"
 #include "reader.h"
 #include "report.h"
 #include "version.h"
@@ -383,38 +384,32 @@ static int write_manifest(const char *dir, const struct oneshot_opts *o, struct 
 			  int ncap, const char *host_name, const char *guest_name, double t_start,
 			  double t_stop, bool final, struct verr *err)
 {
-	json_t *pts = json_array();
+	struct manifest m = {.schema = MANIFEST_SCHEMA,
+			     .tool = "vocalc",
+			     .version = vocalc_version,
+			     .host = host_name,
+			     .guest = guest_name,
+			     .start = t_start,
+			     .stop = t_stop,
+			     .command_line = o->cmdline ? o->cmdline : "",
+			     .snaplen = o->snaplen,
+			     .filter = o->filter};
 	for (int i = 0; i < ncap; i++) {
 		const char *base = strrchr(caps[i].path, '/');
-		json_array_append_new(
-		    pts, json_pack("{s:s, s:s, s:s, s:s, s:o, s:I, s:b}", "name",
-				   point_name(caps[i].p), "file", base ? base + 1 : caps[i].path,
-				   "interface", caps[i].ifname, "host",
-				   caps[i].side == GUEST_SIDE ? guest_name : host_name, "drops",
-				   caps[i].drops >= 0 ? json_integer(caps[i].drops) : json_null(),
-				   "octets", (json_int_t)caps[i].bytes, "complete",
-				   final && !caps[i].failed));
+		m.point[m.npoints++] = (struct manifest_point){
+		    .name = point_name(caps[i].p),
+		    .file = base ? base + 1 : caps[i].path,
+		    .interface = caps[i].ifname,
+		    .host = caps[i].side == GUEST_SIDE ? guest_name : host_name,
+		    .drops = caps[i].drops >= 0 ? caps[i].drops : -1,
+		    .octets = caps[i].bytes,
+		    .complete = final && !caps[i].failed,
+		};
 	}
-	json_t *m = json_pack("{s:i, s:s, s:s, s:o, s:{s:s, s:s}, s:f, s:f, s:s, s:i, s:s?}",
-			      "schema", 1, "tool", "vocalc", "version", vocalc_version, "points", pts,
-			      "hosts", "host", host_name, "guest", guest_name, "start", t_start,
-			      "stop", t_stop, "command_line", o->cmdline ? o->cmdline : "",
-			      "snaplen", o->snaplen, "filter", o->filter);
-	char path[1100], tmp[1110];
-	snprintf(path, sizeof path, "%s/manifest.json", dir);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	int rc = m ? json_dump_file(m, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
-	int e = errno;
-	json_decref(m);
-	if (rc == 0 && rename(tmp, path) != 0) {
-		e = errno;
-		rc = -1;
-	}
-	if (rc != 0) {
-		unlink(tmp);
-		return verr_set(err, VERR_REMOTE, "%s: cannot write the manifest: %s%s", path,
-				strerror(e), final ? " (the one written at the start stays)" : "");
-	}
+	struct verr err_m = {0};
+	if (manifest_write(dir, &m, &err_m) != 0)
+		return verr_set(err, err_m.status, "%s%s", err_m.msg,
+				final ? " (the one written at the start stays)" : "");
 	return 0;
 }
 

@@ -378,3 +378,11 @@ int rtt_set_flow_p50(struct rtt_set *s, enum point p, const struct match_flow_ke
 		return -1;
 	return 0;
 }
+
+void rtt_run_opts_default(struct rtt_run_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	for (int p = 0; p < POINT_N; p++)
+		o->drops[p] = -1;
+	rtt_cfg_default(&o->cfg);
+}

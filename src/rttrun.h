@@ -51,6 +51,10 @@ struct rtt_run_opts {
 	const struct analysis *clock;
 };
 
+/* The defaults of vocalc rtt: no file, drops unknown (-1), rtt_cfg_default,
+ * no outputs but the report, guest addresses learned, no clock. */
+void rtt_run_opts_default(struct rtt_run_opts *o);
+
 /* For the drivers (vocalc rtt: rtt_run.h; vocalc analyze): a set of per-point
  * collectors; a tracker per point feeds its collector (one thread per point
  * at most); the set summarizes into a record, printed by rtt_print.h. */

@@ -110,9 +110,7 @@ static void manifest(const uint8_t *text, size_t n)
 {
 	static const char DIR_[] = "/run/fuzz-run";
 	struct analysis_opts o;
-	memset(&o, 0, sizeof o);
-	for (int p = 0; p < POINT_N; p++)
-		o.drops[p] = -1;
+	analysis_opts_default(&o);
 	struct strpool sp = {.n = 0};
 	struct verr err = {0};
 	int rc = inputs_manifest_parse(&o, DIR_, "/run/fuzz-run/manifest.json", (const char *)text,

@@ -1,0 +1,236 @@
+/* cmd — see cmd.h. */
+#include "cmd.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ack_print.h"
+#include "ack_run.h"
+#include "inputs.h"
+#include "reader.h"
+#include "report.h"
+#include "rtt_run.h"
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* Every capture given has a record: a header-only capture (tcpdump stopped
+ * before a packet came, a filter that matched nothing) is refused by name
+ * rather than reported as an empty analysis. */
+static int check_has_records(const char *const file[POINT_N], bool allow_truncated,
+			     struct verr *err)
+{
+	for (int p = 0; p < POINT_N; p++) {
+		if (!file[p])
+			continue;
+		int rc = reader_has_records(file[p], allow_truncated, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return verr_set(err, VERR_INPUT,
+					"no packets at %s (%s): the capture holds no complete record",
+					point_name((enum point)p), reader_display_name(file[p]));
+	}
+	return 0;
+}
+
+int cmd_finish_output(FILE *f, const char *name, struct verr *err)
+{
+	bool bad = ferror(f) != 0;
+	int e = bad ? EIO : 0;
+	errno = 0;
+	if (fflush(f) != 0) {
+		bad = true;
+		e = errno ? errno : EIO;
+	}
+	if (f != stdout && fclose(f) != 0 && !bad) {
+		bad = true;
+		e = errno ? errno : EIO;
+	}
+	if (bad)
+		return verr_set(err, VERR_INPUT, "writing %s failed: %s", name, strerror(e));
+	return 0;
+}
+
+/* Opens a CSV output, refusing to write over one of the captures. */
+static FILE *open_csv(const char *path, const char *const file[POINT_N], struct verr *err)
+{
+	for (int p = 0; p < POINT_N; p++)
+		if (file[p] && same_file(file[p], path)) {
+			verr_set(err, VERR_INPUT, "%s: is the %s capture; refusing to overwrite it with CSV",
+				 path, point_name((enum point)p));
+			return NULL;
+		}
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		verr_set(err, verr_status_of(errno), "%s: %s", path, strerror(errno));
+	return f;
+}
+
+static int count_points(const char *const file[POINT_N])
+{
+	int n = 0;
+	for (int p = 0; p < POINT_N; p++)
+		n += file[p] != NULL;
+	return n;
+}
+
+/* vocalc ack's histogram edges, once the inputs are known to be usable:
+ * and it reports the ACK streams only (the round trips only for
+ * --burst-interval rtt). */
+static int ack_setup(struct analysis_opts *o, struct verr *err)
+{
+	if (!(o->ack.max_us > o->ack.bin_us) || o->ack.max_us / o->ack.bin_us > 100000 ||
+	    (o->ack.log_bins && !(o->ack.max_us > 1)))
+		return verr_set(err, VERR_INPUT,
+				"ack: --max must exceed --bin (and 1 us with --log-bins), with at "
+				"most 100000 bins");
+	o->no_vo = true;
+	o->no_rtt = !o->ack.burst_rtt;
+	return 0;
+}
+
+/* The --csv of analyze (a row per packet), drift (the clock's pairs) or
+ * ack (a row per ACK, with its header) into o. */
+static FILE *open_analysis_csv(enum cmd_kind kind, const char *path, struct analysis_opts *o,
+			       struct verr *err)
+{
+	FILE *csv = open_csv(path, o->file, err);
+	if (csv == NULL)
+		return NULL;
+	if (kind == CMD_DRIFT) {
+		o->clock_csv = csv;
+		o->clock_csv_name = path;
+	} else if (kind == CMD_ACK) {
+		o->ack.on_ack = ack_print_csv_row;
+		o->ack.on_ack_ctx = csv;
+		ack_print_csv_header(csv);
+	} else {
+		o->csv = csv;
+	}
+	return csv;
+}
+
+/* The analysis (drift: the clock only) and its report on stdout. */
+static int analysis_report(const struct cmd_line *cl, struct verr *err)
+{
+	struct analysis a;
+	int rc = -1;
+	int ran = cl->kind == CMD_DRIFT ? analysis_clock(&a, &cl->analysis, err)
+					: analysis_run(&a, &cl->analysis, err);
+	if (ran == 0) {
+		struct report_opts ro = {.fmt = cl->json ? REPORT_JSON : REPORT_TEXT,
+					 .kind = cl->kind == CMD_DRIFT ? REPORT_CLOCK
+						 : cl->kind == CMD_ACK ? REPORT_ACK
+									 : REPORT_ANALYSIS,
+					 .verbose = cl->verbose,
+					 .out_name = "standard output"};
+		/* the report's writers fail on a stream error, or when jansson
+		 * cannot allocate (the stream is fine then) */
+		if (report_write(stdout, &ro, &a, err) == 0)
+			rc = 0;
+	}
+	analysis_free(&a);
+	return rc;
+}
+
+/* vocalc analyze, drift and ack: the same inputs and options; drift stops
+ * after the clock, and its --csv holds the clock pairs; ack reports the ACK
+ * streams only, and its --csv holds the ACK rows; ack of one point needs no
+ * matching (ack_run_single). */
+static int run_analysis(struct cmd_line *cl, struct verr *err)
+{
+	struct analysis_opts *o = &cl->analysis;
+	struct strpool sp = {.n = 0};
+	FILE *csv = NULL;
+	int rc = -1;
+	if (inputs_add(o, 0, cl->nwords, cl->words, cl->bare_point, cl->name, &sp, err) != 0 ||
+	    check_has_records(o->file, o->allow_truncated, err) != 0)
+		goto out;
+	if (cl->kind == CMD_ACK && ack_setup(o, err) != 0)
+		goto out;
+	if (cl->csv_path && (csv = open_analysis_csv(cl->kind, cl->csv_path, o, err)) == NULL)
+		goto out;
+	if (cl->kind == CMD_ACK && count_points(o->file) == 1) {
+		enum point p1 = POINT_GUEST;
+		for (int p = 0; p < POINT_N; p++)
+			if (o->file[p])
+				p1 = (enum point)p;
+		rc = ack_run_single(o->file[p1], p1, &o->ack, o->allow_truncated, stdout, cl->json,
+				    err);
+	} else if (cl->kind == CMD_DRIFT && !o->file[POINT_GUEST]) {
+		verr_set(err, VERR_INPUT, "drift: needs a guest capture (guest=FILE) and a host one");
+	} else {
+		rc = analysis_report(cl, err);
+	}
+	if (csv && cmd_finish_output(csv, cl->csv_path, err) != 0)
+		rc = -1;
+out:
+	strpool_free(&sp);
+	return rc;
+}
+
+/* vocalc rtt: each point's round trips on its own clock; with guest and a
+ * host point, the guest clock estimated first, as analyze does, so that a
+ * step in it is found and no round trip at guest spans it. */
+static int run_rtt(struct cmd_line *cl, struct verr *err)
+{
+	struct rtt_run_opts *o = &cl->rtt;
+	struct analysis_opts *ao = &cl->analysis; /* the inputs, as analyze reads them */
+	struct strpool sp = {.n = 0};
+	int rc = -1;
+	o->json = cl->json;
+	o->guest_ips = ao->guest_ips;
+	o->allow_truncated = ao->allow_truncated;
+	if (inputs_add(ao, 0, cl->nwords, cl->words, cl->bare_point, "rtt", &sp, err) != 0 ||
+	    check_has_records(ao->file, o->allow_truncated, err) != 0)
+		goto out;
+	for (int p = 0; p < POINT_N; p++) {
+		o->file[p] = ao->file[p];
+		o->drops[p] = ao->drops[p];
+	}
+	int npts = count_points(o->file);
+	o->multi = npts > 1;
+	o->samples = cl->samples ? stdout : NULL;
+	struct analysis clk;
+	bool have_clock = false;
+	if (o->file[POINT_GUEST] && npts > 1) {
+		ao->no_rtt = ao->no_ack = true;
+		if (analysis_clock(&clk, ao, err) != 0)
+			goto out;
+		have_clock = true;
+		if (clk.clock.method != CLOCK_NONE)
+			o->clock = &clk;
+	}
+	if (cl->csv_path && (o->csv = open_csv(cl->csv_path, o->file, err)) == NULL)
+		goto out;
+	/* with --samples the summary goes to stderr: stdout holds the samples */
+	rc = rtt_run(o, cl->samples ? stderr : stdout, err);
+	if (have_clock)
+		analysis_free(&clk);
+	if (o->csv && cmd_finish_output(o->csv, cl->csv_path, err) != 0)
+		rc = -1;
+out:
+	strpool_free(&sp);
+	return rc;
+}
+
+int cmd_exec(struct cmd_line *cl, struct verr *err)
+{
+	switch (cl->kind) {
+	case CMD_ONESHOT: {
+		bool reported;
+		cl->oneshot.json = cl->json;
+		return oneshot_run(&cl->oneshot, &cl->analysis, stdout, &reported, err);
+	}
+	case CMD_RTT:
+		return run_rtt(cl, err);
+	default:
+		return run_analysis(cl, err);
+	}
+}

@@ -1,0 +1,51 @@
+/* cmd — the drivers of vocalc's commands: what runs once main.c has parsed
+ * the command line into a struct cmd_line.  They find the inputs (inputs.h),
+ * open the outputs, run the analysis, the RTT or the one-shot, write the
+ * report to stdout, and carry every failure up as a verr for main's exit
+ * status (CONTRACT.md: 2 usage/input, 3 remote/capture, 4 out of memory). */
+#ifndef VOCALC_CMD_H
+#define VOCALC_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "analyze.h"
+#include "oneshot.h"
+#include "rttrun.h"
+#include "verr.h"
+
+/* The commands, in the order vocalc lists them. */
+enum cmd_kind { CMD_ONESHOT, CMD_ANALYZE, CMD_DRIFT, CMD_RTT, CMD_ACK, CMD_N };
+
+/* A parsed command line: the options in the records of the modules they
+ * go to, and the input words left for the driver. */
+struct cmd_line {
+	enum cmd_kind kind;
+	const char *name;              /* the command word in messages (the one-shot: NULL) */
+	/* analyze, drift, ack and the one-shot's analysis; vocalc rtt reads its
+	 * inputs into file[] and takes guest_ips and allow_truncated from here */
+	struct analysis_opts analysis;
+	struct rtt_run_opts rtt;       /* vocalc rtt: cfg */
+	struct oneshot_opts oneshot;   /* vocalc HOST GUEST: all but json */
+	bool json;                     /* --json: the report is one JSON document */
+	bool verbose;                  /* -v (drift: every method) */
+	bool samples;                  /* rtt --samples: pping's lines on stdout */
+	const char *csv_path;          /* --csv FILE, or NULL */
+	const char *bare_point;        /* the point of a bare FILE (--point); NULL: refused */
+	char **words;                  /* the inputs: POINT=FILE, RUN_DIR, FILE */
+	int nwords;
+	char cmdline[2048];            /* the one-shot's command line, for its manifest */
+};
+
+/* Runs the command cl describes, the report on stdout.  0, or -1 with err
+ * set; the one-shot may have written its report before failing (what
+ * arrived is still analyzed). */
+int cmd_exec(struct cmd_line *cl, struct verr *err);
+
+/* Closes an output (f == stdout: flushed, not closed) and says whether
+ * everything written reached it: a full disk shows as an error of the
+ * stream at any earlier write, or of the last flush.  name: the output in
+ * the message ("writing NAME failed: REASON", VERR_INPUT). */
+int cmd_finish_output(FILE *f, const char *name, struct verr *err);
+
+#endif
