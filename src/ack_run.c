@@ -9,11 +9,6 @@
 #include "rttrun.h"
 #include "scan.h"
 
-int ack_run_rtt_p50(void *rtt_set, enum point p, const struct match_flow_key *data, double *us)
-{
-	return rtt_set_flow_p50(rtt_set, p, data, us);
-}
-
 /* Every usable packet of path into the ACK tracker of s at p and, if rs,
  * the round-trip tracker of rs at p; *records: the capture's records.  0, or
  * -1 with err set. */
@@ -95,7 +90,7 @@ int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg, bo
 	    ack_set_finish(s) != 0)
 		goto out;
 	struct ack_report rep;
-	if (ack_set_summarize(s, NULL, rs ? ack_run_rtt_p50 : NULL, rs, &rep) != 0) {
+	if (ack_set_summarize(s, NULL, rs ? rtt_set_flow_p50_of : NULL, rs, &rep) != 0) {
 		verr_set(err, VERR_NOMEM, "out of memory");
 		goto out;
 	}

@@ -16,8 +16,4 @@
 int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg, bool allow_truncated,
 		   FILE *out, bool json, struct verr *err);
 
-/* An ack_rtt_fn (ack.h) over a struct rtt_set (rttrun.h), passed as ctx:
- * its median RTT of the flow at the point. */
-int ack_run_rtt_p50(void *rtt_set, enum point p, const struct match_flow_key *data, double *us);
-
 #endif

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "analyze.h"
+#include "analysis.h"
 
 /* "Clock: method M (P <-> guest)[, the offset at the middle of the guest
  * capture, skew, bound], N segments", a line per step and the note.

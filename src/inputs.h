@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "analyze.h"
+#include "analysis.h"
 #include "verr.h"
 
 /* The paths built while reading inputs (manifest and capture paths), kept

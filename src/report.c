@@ -8,12 +8,11 @@
 #include <time.h>
 
 #include "ack_print.h"
-#include "ack_run.h"
+#include "clock_print.h"
+#include "jsonout.h"
 #include "reader.h"
 #include "rtt_print.h"
 #include "rttrun.h"
-#include "clock_print.h"
-#include "jsonout.h"
 
 static const char *const NOT_OBSERVABLE_NOTE =
     "every delay is exactly 0: both points carry the same kernel receive stamp, so this "
@@ -110,7 +109,7 @@ static const char *causality_note(const struct analysis *a)
 static int write_ack(FILE *out, json_t *root, const struct analysis *a)
 {
 	struct ack_report r;
-	if (ack_set_summarize(a->ack, &a->guest_ips, a->rtt ? ack_run_rtt_p50 : NULL, a->rtt,
+	if (ack_set_summarize(a->ack, &a->guest_ips, a->rtt ? rtt_set_flow_p50_of : NULL, a->rtt,
 			      &r) != 0)
 		return -1;
 	int rc = 0;

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "analyze.h"
+#include "analysis.h"
 
 enum report_format { REPORT_TEXT, REPORT_JSON };
 enum report_kind { REPORT_ANALYSIS, REPORT_CLOCK, REPORT_ACK };

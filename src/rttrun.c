@@ -371,6 +371,11 @@ bool rtt_set_failed(const struct rtt_set *s, enum point p) { return s->pr[p].fai
 
 void rtt_set_rate(struct rtt_set *s, enum point p, double rate) { s->pr[p].rate = rate; }
 
+int rtt_set_flow_p50_of(void *set, enum point p, const struct match_flow_key *k, double *us)
+{
+	return rtt_set_flow_p50(set, p, k, us);
+}
+
 int rtt_set_flow_p50(struct rtt_set *s, enum point p, const struct match_flow_key *k, double *us)
 {
 	struct fstats *f = flow_at(&s->pr[p], k);

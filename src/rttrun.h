@@ -83,5 +83,8 @@ int rtt_set_summarize(struct rtt_set *s, const struct addrset *guest_ips, const 
 /* The median RTT (us) of flow k's samples at point p (k: the direction
  * whose TSvals were echoed); -1 if it has none. */
 int rtt_set_flow_p50(struct rtt_set *s, enum point p, const struct match_flow_key *k, double *us);
+/* The same as a callback (ack_rtt_fn, ack.h: the ACK analysis's burst
+ * interval by RTT): set is a struct rtt_set *. */
+int rtt_set_flow_p50_of(void *set, enum point p, const struct match_flow_key *k, double *us);
 
 #endif

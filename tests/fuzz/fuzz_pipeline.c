@@ -32,7 +32,6 @@
 
 #include "ack.h"
 #include "ack_print.h"
-#include "ack_run.h"
 #include "dissect.h"
 #include "feed.h"
 #include "guestaddr.h"
@@ -151,7 +150,7 @@ static void write_reports(struct pipe *p, struct rtt_set *rs)
 	struct rtt_report rr;
 	FUZZ_CHECK(rtt_set_summarize(rs, &p->guest, NULL, &rr, &err) == 0);
 	struct ack_report ar;
-	FUZZ_CHECK(ack_set_summarize(p->acks, &p->guest, rs ? ack_run_rtt_p50 : NULL, rs, &ar) == 0);
+	FUZZ_CHECK(ack_set_summarize(p->acks, &p->guest, rs ? rtt_set_flow_p50_of : NULL, rs, &ar) == 0);
 	ack_print_text(f, &ar);
 	rtt_print_text(f, &rr);
 	fclose(f);
