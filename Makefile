@@ -188,6 +188,11 @@ check-e2e: all
 check-vm: all
 	tests/run.sh build:tests/vm
 
+# The modules' dependencies: no include or link cycle, none up the layers
+# (README, Layout); also tests/cases/layers.sh in make check.
+check-layers: all
+	tools/modcycles $(BUILD)
+
 # The README's first command and the unit and case tests in a minimal Debian
 # 12 root made by mmdebstrap (tests/fresh/fresh.sh): a missing install step
 # fails here even on a machine that has every package.
@@ -205,7 +210,7 @@ install: $(BUILD)/vocalc
 clean:
 	rm -rf build build-san build-tsan build-fuzz vocalc
 
-.PHONY: all deps print-deb-pkgs pkgcheck demo demo-vm check check-e2e check-vm check-fresh bench install clean \
+.PHONY: check-layers all deps print-deb-pkgs pkgcheck demo demo-vm check check-e2e check-vm check-fresh bench install clean \
         fuzz fuzz-build fuzzcheck
 .SECONDARY:
 -include $(wildcard build/*/*.d build-san/*/*.d build-tsan/*/*.d build-fuzz/*.d build-fuzz/*/*.d)

@@ -209,6 +209,29 @@ static void guest_align_free(struct guest_align *g)
 	memset(g, 0, sizeof *g);
 }
 
+/* The next item of feed f (point p) as its capture's head, *t its stamp as
+ * the merge orders it (guest stamps by the fine alignment, if any); at the
+ * end, *head NULL, *t INT64_MAX and the matcher told the point has ended.
+ * 0, or -1 on a damaged capture (err set). */
+static int next_head(struct feed *f, enum point p, struct matcher *m, struct guest_align *align,
+		     const struct feed_item **head, int64_t *t, struct verr *err)
+{
+	int r = feed_peek(f, head, err);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		*head = NULL;
+		*t = INT64_MAX;
+		match_point_end(m, p);
+		return 0;
+	}
+	bool aligned = align && p == POINT_GUEST;
+	*t = (*head)->t_host - (aligned ? align->now : 0);
+	if (aligned)
+		align->head_rec = (*head)->rec;
+	return 0;
+}
+
 /* Streams the captures of `points` in host time order (guest stamps by
  * `clock`) into matcher m.  count: keep the per-point statistics (the main
  * pass).  Returns 0, or -1 with err set. */
@@ -245,19 +268,9 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 	/* Each capture's current head, refreshed only when it is consumed. */
 	const struct feed_item *head[POINT_N];
 	int64_t head_t[POINT_N]; /* their stamps, here: the items live in other threads' cache */
-	for (int i = 0; i < n; i++) {
-		int r = feed_peek(fd[i], &head[i], err);
-		if (r < 0)
+	for (int i = 0; i < n; i++)
+		if (next_head(fd[i], fp[i], m, align, &head[i], &head_t[i], err) != 0)
 			goto out;
-		head_t[i] = r == 1 ? head[i]->t_host - (align && fp[i] == POINT_GUEST ? align->now : 0)
-				   : INT64_MAX;
-		if (r == 1 && align && fp[i] == POINT_GUEST)
-			align->head_rec = head[i]->rec;
-		if (r == 0) {
-			head[i] = NULL;
-			match_point_end(m, fp[i]);
-		}
-	}
 	for (;;) {
 		/* the earliest head in host time; an ended capture's stamp is INT64_MAX */
 		int best = 0;
@@ -290,19 +303,8 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 			}
 		}
 		feed_pop(fd[best]);
-		int r = feed_peek(fd[best], &head[best], err);
-		if (r < 0)
+		if (next_head(fd[best], fp[best], m, align, &head[best], &head_t[best], err) != 0)
 			goto out;
-		if (r == 0) {
-			head[best] = NULL;
-			head_t[best] = INT64_MAX;
-			match_point_end(m, fp[best]);
-		} else {
-			head_t[best] = head[best]->t_host -
-				       (align && fp[best] == POINT_GUEST ? align->now : 0);
-			if (align && fp[best] == POINT_GUEST)
-				align->head_rec = head[best]->rec;
-		}
 		if (progress && (++iter & 0xffff) == 0) {
 			double now = mono_now();
 			if (now - started >= 1.0 && now - last_shown >= 0.25) {
