@@ -6,7 +6,7 @@
 
 #include "ack_print.h"
 #include "jsonout.h"
-#include "rttrun.h"
+#include "rtt_set.h"
 #include "scan.h"
 
 /* Every usable packet of path into the ACK tracker of s at p and, if rs,
@@ -77,10 +77,9 @@ int ack_run_single(const char *path, enum point p, const struct ack_cfg *cfg, bo
 	struct rtt_set *rs = NULL; /* burst_rtt: the round trips at this point */
 	if (cfg->burst_rtt) {
 		struct rtt_run_opts ro;
-		memset(&ro, 0, sizeof ro);
+		rtt_run_opts_default(&ro);
 		ro.file[p] = path;
 		ro.allow_truncated = allow_truncated;
-		rtt_cfg_default(&ro.cfg);
 		if ((rs = rtt_set_create(&ro)) == NULL) {
 			verr_set(err, VERR_NOMEM, "out of memory");
 			goto out;

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "rttrun.h"
+#include "rtt_set.h"
 
 void analysis_clock_span(const struct analysis *a, struct clock_span *cs)
 {

@@ -77,7 +77,7 @@ struct analysis {
 				     * estimated on the way; 2: the clock first; 0: clock only) */
 	size_t interim_solves;      /* the one pass: delays corrected by interim clocks, */
 	double interim_diff_ns;     /* their most off the final clock */
-	struct rtt_set *rtt;        /* round trips per point (rttrun.h), or NULL */
+	struct rtt_set *rtt;        /* round trips per point (rtt_set.h), or NULL */
 	struct ack_set *ack;        /* ACK streams and pairs (ack.h), or NULL */
 	bool tap_failed;            /* a per-point tracker ran out of memory */
 };

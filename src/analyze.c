@@ -14,7 +14,7 @@
 #include "feed.h"
 #include "hashtab.h"
 #include "reader.h"
-#include "rttrun.h"
+#include "rtt_set.h"
 #include "scan.h"
 
 static double mono_now(void)
@@ -906,13 +906,11 @@ static int run_main(struct analysis *a, const struct clock_model *clock, struct 
 	}
 	if (!o->no_rtt) {
 		struct rtt_run_opts ro;
-		memset(&ro, 0, sizeof ro);
+		rtt_run_opts_default(&ro);
 		for (int p = 0; p < POINT_N; p++) {
 			ro.file[p] = o->file[p];
 			ro.drops[p] = o->drops[p];
 		}
-		rtt_cfg_default(&ro.cfg);
-		ro.guest_ips = a->guest_ips;
 		ro.allow_truncated = o->allow_truncated;
 		a->rtt = rtt_set_create(&ro);
 		for (int p = 0; p < POINT_N && a->rtt; p++)

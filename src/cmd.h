@@ -11,7 +11,7 @@
 
 #include "analyze.h"
 #include "oneshot.h"
-#include "rttrun.h"
+#include "rtt_set.h"
 #include "verr.h"
 
 /* The commands, in the order vocalc lists them. */

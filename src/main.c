@@ -347,17 +347,6 @@ static int add_guest_ip(struct addrset *s, const char *text, struct verr *err)
 	return 0;
 }
 
-/* The one-shot's defaults, as ONESHOT_USAGE states them. */
-static void oneshot_opts_default(struct oneshot_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->duration_s = 10;
-	o->snaplen = 192;
-	o->probe_rate = 100;
-	o->ssh.connect_timeout_s = 10;
-	o->progress = isatty(2);
-}
-
 /* The defaults of command kind, before its options: each module's own
  * (analysis_opts_default, rtt_run_opts_default) and the command line's. */
 static void cmd_line_default(struct cmd_line *cl, enum cmd_kind kind)

@@ -1137,6 +1137,16 @@ static void close_sides(struct run *r)
 		ssh_close(r->side[s].c);
 }
 
+void oneshot_opts_default(struct oneshot_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->duration_s = 10;
+	o->snaplen = 192;
+	o->probe_rate = 100;
+	o->ssh.connect_timeout_s = 10;
+	o->progress = isatty(2);
+}
+
 int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,
 		bool *reported, struct verr *err)
 {

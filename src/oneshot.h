@@ -42,6 +42,10 @@ struct oneshot_opts {
 	bool spool;                /* capture to the remote tmpfs, fetch at the end */
 };
 
+/* The defaults: 10 s, snaplen 192, 100 probes a second, SSH connect timeout
+ * 10 s, a progress line when stderr is a terminal; no point given. */
+void oneshot_opts_default(struct oneshot_opts *o);
+
 /* Runs it all and writes the report to out.  0, or -1 with err set; a run
  * that lost a point still analyzes what arrived and returns -1 with
  * VERR_REMOTE after writing the report (*reported set). */

@@ -12,7 +12,7 @@
 #include "jsonout.h"
 #include "reader.h"
 #include "rtt_print.h"
-#include "rttrun.h"
+#include "rtt_set.h"
 
 static const char *const NOT_OBSERVABLE_NOTE =
     "every delay is exactly 0: both points carry the same kernel receive stamp, so this "

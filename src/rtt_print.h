@@ -1,4 +1,4 @@
-/* rtt_print — the printers of the RTT analysis (rttrun.h): its report
+/* rtt_print — the printers of the RTT analysis (rtt_set.h): its report
  * record (rtt_report.h) as text or JSON, and each sample event as a pping
  * line (vocalc rtt --samples) or a CSV row (vocalc rtt --csv).  They read
  * only the records handed to them. */

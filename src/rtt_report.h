@@ -1,4 +1,4 @@
-/* rtt_report — the records of the RTT analysis (rttrun.h), plain structs:
+/* rtt_report — the records of the RTT analysis (rtt_set.h), plain structs:
  * what rtt_set_summarize computes once and the printers (rtt_print.h) read,
  * and the sample event the collector hands a sink as each sample is taken.
  *
@@ -59,7 +59,7 @@ struct rtt_point_report {
 };
 
 /* One decomposition row: a flow the guest sends, seen at guest and at the
- * outermost host point (rttrun.h). */
+ * outermost host point (rtt_set.h). */
 struct rtt_decomp_row {
 	struct match_flow_key key;      /* unset in the "all of them" row */
 	bool ok_guest, ok_outer;        /* false: the point's no_samples_why */

@@ -1,5 +1,5 @@
 /* rtt_run — the driver of vocalc rtt: each capture given read on its own
- * (the capture scan, scan.h) into the per-point collectors (rttrun.h), the
+ * (the capture scan, scan.h) into the per-point collectors (rtt_set.h), the
  * guest's addresses learned once when the decomposition needs them, the
  * record printed (rtt_print.h). */
 #include "rtt_run.h"

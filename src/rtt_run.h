@@ -1,13 +1,13 @@
 /* rtt_run — vocalc rtt: TCP-timestamp round trips per flow at each capture
  * point given, read on its own (no guest clock model is needed: an RTT is a
  * difference of one clock), with the decomposition when the guest and a
- * host point are given (rttrun.h has the method). */
+ * host point are given (rtt_set.h has the method). */
 #ifndef VOCALC_RTT_RUN_H
 #define VOCALC_RTT_RUN_H
 
 #include <stdio.h>
 
-#include "rttrun.h"
+#include "rtt_set.h"
 #include "verr.h"
 
 /* Runs and writes the report to out (text, or JSON with o->json), the

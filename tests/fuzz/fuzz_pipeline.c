@@ -39,7 +39,7 @@
 #include "reader.h"
 #include "rtt.h"
 #include "rtt_print.h"
-#include "rttrun.h"
+#include "rtt_set.h"
 #include "vo.h"
 
 struct pipe {

@@ -1,4 +1,4 @@
-/* Unit tests: the RTT analysis's record (rttrun.h, rtt_report.h) on
+/* Unit tests: the RTT analysis's record (rtt_set.h, rtt_report.h) on
  * hand-made round trips of known length at guest and vnet: each flow's
  * figures, the decomposition's medians and VO share, the guest's rate, the
  * cases without a decomposition, the sample events, and the text printer
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "rtt_print.h"
-#include "rttrun.h"
+#include "rtt_set.h"
 #include "tcheck.h"
 
 static const int64_t MS = 1000000;

@@ -1,9 +1,6 @@
-/* rttrun — vocalc rtt: TCP-timestamp RTT per flow at each capture point
- * given (rtt.h has the rules), with per-flow statistics, pping-style sample
- * lines, JSON and a CSV time series.  Each capture is read on its own: an
- * RTT is a difference of one clock, so no guest clock model is needed.
- *
- * Here: the per-point collectors (struct rtt_set, fed by one tracker per
+/* rtt_set — the TCP-timestamp RTT per flow at each capture point (rtt.h
+ * has the rules), with per-flow statistics and the decomposition: the
+ * per-point collectors (struct rtt_set, fed by one tracker per
  * point), their summary into a record (rtt_report.h) computed once; the
  * vocalc rtt driver is rtt_run.h's, the text, JSON and per-sample outputs
  * rtt_print.h's.
@@ -15,8 +12,8 @@
  * medians, per flow and over all such flows' samples.  Which flows are the
  * guest's comes from its addresses, given to rtt_set_summarize (vocalc rtt
  * learns them once from the guest capture; analyze has its own). */
-#ifndef VOCALC_RTTRUN_H
-#define VOCALC_RTTRUN_H
+#ifndef VOCALC_RTT_SET_H
+#define VOCALC_RTT_SET_H
 
 #include <stdbool.h>
 #include <stdio.h>

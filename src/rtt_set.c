@@ -1,6 +1,6 @@
-/* rttrun — see rttrun.h: the per-point collectors and their summary into
+/* rtt_set — see rtt_set.h: the per-point collectors and their summary into
  * the record (rtt_report.h). */
-#include "rttrun.h"
+#include "rtt_set.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -230,7 +230,7 @@ static int decomp_all(struct rtt_report *r, const struct bvec *const *g, const s
 	return 0;
 }
 
-/* The decomposition into r (rttrun.h), from the two points' tables already
+/* The decomposition into r (rtt_set.h), from the two points' tables already
  * in r: the guest's flows, in its table's order, that the outer point saw
  * too, then all of them.  0 or -1. */
 static int summarize_decomp(struct rtt_set *s, const struct addrset *g, struct rtt_report *r,
