@@ -536,6 +536,21 @@ static int apply_option(struct cmd_line *cl, int c, const char *arg, bool *skew_
 	}
 }
 
+/* The word to name for an option getopt did not take (returned c): the
+ * letter itself when it was unknown among short options, for an unknown
+ * letter inside a group ("-xd") leaves getopt's index on the group, so
+ * argv[optind - 1] is the word before it; else that word. */
+static const char *misused_word(char **argv, int c)
+{
+	static char letter[3];
+	const char *w = argv[optind - 1];
+	if (c == '?' && optopt > ' ' && optopt < 127 && strncmp(w, "--", 2) != 0) {
+		snprintf(letter, sizeof letter, "-%c", optopt);
+		return letter;
+	}
+	return w;
+}
+
 /* An option getopt did not take: its value missing (missing) or unknown,
  * in the words of each command. */
 static int misuse(enum cmd_kind kind, bool missing, const char *word, struct verr *err)
@@ -695,7 +710,7 @@ static int parse_command_line(enum cmd_kind kind, int argc, char **argv, struct 
 			return 1;
 		}
 		if (c == ':' || c == '?')
-			return misuse(kind, c == ':', argv[optind - 1], err);
+			return misuse(kind, c == ':', misused_word(argv, c), err);
 		if (apply_option(cl, c, optarg, &skew_given, err) != 0)
 			return -1;
 	}

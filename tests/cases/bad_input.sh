@@ -138,6 +138,10 @@ expect_exit 0 "$VOCALC" rtt --allow-truncated "$T/cut.pcap.gz"
 for c in analyze drift ack rtt; do
 	check 2 "^vocalc: $c: unknown option --no-such \(see vocalc $c --help\)$" $c --no-such nic="$N" guest="$G"
 done
+# an unknown letter inside a group is named, not the word before it (it said
+# "unknown option analyze")
+check 2 "^vocalc: analyze: unknown option -x \(see vocalc analyze --help\)$" analyze -xv nic="$N" guest="$G"
+check 2 "^vocalc: drift: unknown option -q \(see vocalc drift --help\)$" drift -vq nic="$N" guest="$G"
 check 2 "^vocalc: drift: --csv needs a value \(see vocalc drift --help\)$" drift nic="$N" guest="$G" --csv
 check 2 "^vocalc: ack: --bin needs a value" ack "$G" --bin
 check 2 "^vocalc: drift: give POINT=FILE arguments or a run directory$" drift
