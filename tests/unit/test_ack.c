@@ -5,23 +5,15 @@
 
 #include "ack.h"
 #include "tcheck.h"
+#include "tpkt.h"
 
 static const int64_t US = 1000;
 
 /* A pure ACK from 192.0.2.10:5201 to 10.0.0.2:40000 acknowledging up to ack. */
 static struct pkt ack_seg(uint32_t ack)
 {
-	struct pkt p;
-	memset(&p, 0, sizeof p);
-	p.family = 4;
-	p.ipproto = 6;
-	p.pclass = PROTO_TCP;
-	p.has_l4 = true;
-	uint8_t a[16] = {192, 0, 2, 10}, b[16] = {10, 0, 0, 2};
-	memcpy(p.src, a, 16);
-	memcpy(p.dst, b, 16);
-	p.sport = 5201;
-	p.dport = 40000;
+	static const uint8_t a[4] = {192, 0, 2, 10}, b[4] = {10, 0, 0, 2};
+	struct pkt p = tpkt_tcp(a, 5201, b, 40000);
 	p.tcp_flags = TCP_ACK;
 	p.ack = ack;
 	return p;

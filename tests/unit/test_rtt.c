@@ -3,6 +3,7 @@
 
 #include "rtt.h"
 #include "tcheck.h"
+#include "tpkt.h"
 
 enum { MAXS = 32 };
 static struct rtt_sample got[MAXS];
@@ -24,21 +25,9 @@ static const int64_t MS = 1000000;
 /* A -> B (a_to_b) or B -> A TCP packet with the timestamp option. */
 static struct pkt seg(bool a_to_b, uint32_t tsval, uint32_t tsecr, uint32_t payload, uint8_t flags)
 {
-	struct pkt p;
-	memset(&p, 0, sizeof p);
-	p.family = 4;
-	p.ipproto = 6;
-	p.pclass = PROTO_TCP;
-	p.has_l4 = true;
-	uint8_t a[16] = {10, 0, 0, 2}, b[16] = {192, 0, 2, 10};
-	memcpy(p.src, a_to_b ? a : b, 16);
-	memcpy(p.dst, a_to_b ? b : a, 16);
-	p.sport = a_to_b ? 5201 : 40000;
-	p.dport = a_to_b ? 40000 : 5201;
-	p.has_ts = true;
-	p.opts_complete = true;
-	p.tsval = tsval;
-	p.tsecr = tsecr;
+	static const uint8_t a[4] = {10, 0, 0, 2}, b[4] = {192, 0, 2, 10};
+	struct pkt p = a_to_b ? tpkt_tcp_ts(a, 5201, b, 40000, tsval, tsecr)
+			      : tpkt_tcp_ts(b, 40000, a, 5201, tsval, tsecr);
 	p.payload = payload;
 	p.tcp_flags = flags;
 	return p;

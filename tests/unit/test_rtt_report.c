@@ -9,6 +9,7 @@
 #include "rtt_print.h"
 #include "rtt_set.h"
 #include "tcheck.h"
+#include "tpkt.h"
 
 static const int64_t MS = 1000000;
 
@@ -16,21 +17,9 @@ static const int64_t MS = 1000000;
  * peer (192.0.2.10:40000), from the guest when from_guest. */
 static struct pkt seg(bool from_guest, uint32_t tsval, uint32_t tsecr)
 {
-	struct pkt p;
-	memset(&p, 0, sizeof p);
-	p.family = 4;
-	p.ipproto = 6;
-	p.pclass = PROTO_TCP;
-	p.has_l4 = true;
-	uint8_t g[16] = {10, 0, 0, 2}, h[16] = {192, 0, 2, 10};
-	memcpy(p.src, from_guest ? g : h, 16);
-	memcpy(p.dst, from_guest ? h : g, 16);
-	p.sport = from_guest ? 5201 : 40000;
-	p.dport = from_guest ? 40000 : 5201;
-	p.has_ts = true;
-	p.opts_complete = true;
-	p.tsval = tsval;
-	p.tsecr = tsecr;
+	static const uint8_t g[4] = {10, 0, 0, 2}, h[4] = {192, 0, 2, 10};
+	struct pkt p = from_guest ? tpkt_tcp_ts(g, 5201, h, 40000, tsval, tsecr)
+				  : tpkt_tcp_ts(h, 40000, g, 5201, tsval, tsecr);
 	p.payload = from_guest ? 1000 : 0;
 	p.tcp_flags = 0x18;
 	return p;
