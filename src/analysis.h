@@ -34,6 +34,11 @@ struct analysis_opts {
 	bool no_vo;                 /* vocalc ack: the csv is the ACK rows, not the packets' */
 	struct ack_cfg ack;         /* the ACK analysis (ack.h) */
 	bool allow_truncated;
+	/* Several guests share the host captures (a run with "guests",
+	 * manifest.h): t0 is this guest's first host packet, and the RTT and ACK
+	 * trackers see its packets only, so that each guest's figures are those
+	 * its traffic alone gives.  false: every record (one guest). */
+	bool guest_only;
 	FILE *csv;     /* per-packet rows, or NULL */
 	bool progress; /* progress line on stderr (a terminal) */
 };

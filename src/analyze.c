@@ -24,15 +24,20 @@ static double mono_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The first stamp of a capture, or INT64_MAX if it has no records. */
-static int first_stamp(const char *path, bool allow_truncated, int64_t *t, struct verr *err)
+/* The first stamp of a capture, or INT64_MAX if it has no records; guest
+ * not NULL: of the first packet from or to those addresses. */
+static int first_stamp(const char *path, bool allow_truncated, const struct addrset *guest,
+		       int64_t *t, struct verr *err)
 {
 	struct scan sc;
 	if (scan_open(&sc, path, allow_truncated, err) != 0)
 		return -1;
 	struct pkt pk;
 	enum dis_result dr;
-	int rc = scan_record(&sc, &pk, &dr, err);
+	int rc;
+	while ((rc = scan_record(&sc, &pk, &dr, err)) == 1 && guest &&
+	       (dr != DIS_OK || feed_direction(guest, &pk) == DIR_NONE))
+		;
 	*t = rc == 1 ? pk.ts_ns : INT64_MAX;
 	scan_close(&sc);
 	return rc < 0 ? -1 : 0;
@@ -664,7 +669,8 @@ out:
 	return rc;
 }
 
-/* The first host stamp: t0 of every clock model. */
+/* The first host stamp: t0 of every clock model (guest_only: of the
+ * guest's packets, the host captures being shared by guests). */
 static int host_t0(struct analysis *a, int64_t *t0, struct verr *err)
 {
 	*t0 = INT64_MAX;
@@ -672,7 +678,8 @@ static int host_t0(struct analysis *a, int64_t *t0, struct verr *err)
 		if (!a->o.file[p] || p == POINT_GUEST)
 			continue;
 		int64_t t;
-		if (first_stamp(a->o.file[p], a->o.allow_truncated, &t, err) != 0)
+		if (first_stamp(a->o.file[p], a->o.allow_truncated,
+				a->o.guest_only ? &a->guest_ips : NULL, &t, err) != 0)
 			return -1;
 		if (t < *t0)
 			*t0 = t;
@@ -894,6 +901,8 @@ static int run_main(struct analysis *a, const struct clock_model *clock, struct 
 	/* TCP round trips and ACK streams per point, on the reader threads */
 	struct feed_taps taps[POINT_N];
 	memset(taps, 0, sizeof taps);
+	for (int p = 0; p < POINT_N; p++)
+		taps[p].guest_only = o->guest_only;
 	if (!o->no_ack) {
 		struct ack_cfg ac = o->ack;
 		ac.window_ns = o->window_ns;
@@ -923,7 +932,8 @@ static int run_main(struct analysis *a, const struct clock_model *clock, struct 
 			a->pass_clock ? &a->pass_clock->align : NULL, err);
 	for (int p = 0; p < POINT_N; p++)
 		if (a->rtt && o->file[p])
-			rtt_set_finish(a->rtt, (enum point)p, taps[p].rtt, a->pt[p].records);
+			rtt_set_finish(a->rtt, (enum point)p, taps[p].rtt,
+				       o->guest_only ? a->pt[p].used : a->pt[p].records);
 	if (a->ack && ack_set_finish(a->ack) != 0)
 		a->tap_failed = true;
 	if (rc == 0 && a->tap_failed)

@@ -168,14 +168,17 @@ static void *produce(void *arg)
 		if (it->dr == DIS_OK &&
 		    (it->dir = direction_cached(f->guest, &pk, &dir_cache)) != DIR_NONE)
 			match_prepare(&pk, &it->prep, &flow_cache);
-		/* the RTT tracker counts every record (rtt.h), as vocalc rtt's does;
-		 * the trackers see host time: a guest clock step, corrected, is no
-		 * jump in a round trip or an inter-arrival */
-		if (f->taps.rtt && it->dr != DIS_OK)
+		/* the RTT tracker counts every record (rtt.h), as vocalc rtt's does
+		 * (of a capture shared by guests, taps.guest_only, the guest's
+		 * packets only: an unusable record is no guest's); the trackers
+		 * see host time: a guest clock step, corrected, is no jump in a
+		 * round trip or an inter-arrival */
+		bool tapped = !f->taps.guest_only || it->dir != DIR_NONE;
+		if (f->taps.rtt && tapped && it->dr != DIS_OK)
 			rtt_skip(f->taps.rtt, (enum dis_result)it->dr);
-		else if (f->taps.rtt && rtt_push(f->taps.rtt, &pk, it->t_host) != 0)
+		else if (f->taps.rtt && tapped && rtt_push(f->taps.rtt, &pk, it->t_host) != 0)
 			f->tap_failed = true;
-		if (it->dr == DIS_OK && pk.pclass == PROTO_TCP && f->taps.ack &&
+		if (tapped && it->dr == DIS_OK && pk.pclass == PROTO_TCP && f->taps.ack &&
 		    ack_push(f->taps.ack, &pk, it->t_host) != 0)
 			f->tap_failed = true;
 		t++;

@@ -36,6 +36,7 @@ struct feed;
 struct feed_taps {
 	struct rtt_tracker *rtt;
 	struct ack_tracker *ack;
+	bool guest_only; /* the guest's packets only: the capture is shared by guests */
 };
 
 /* Starts reading r (the feed owns it from now, also on failure) captured at

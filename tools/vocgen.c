@@ -16,6 +16,7 @@
  * Truth accounting follows vocalc's definitions (vo.h) from the construction,
  * not from matching: the generator knows which frame is which. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -532,7 +533,9 @@ struct tflow {
 	uint16_t ipid_g, ipid_p;
 };
 
-static const uint8_t GMAC[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+/* the guest's MAC and addresses: --guest-mac and --guest-ip change them (a
+ * second guest of one host, its runs merged at nic and bridge) */
+static uint8_t GMAC[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 static const uint8_t PMAC[6] = {0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc};
 static uint8_t G4[16] = {10, 0, 0, 2}, P4[16] = {192, 0, 2, 10};
 static uint8_t G6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
@@ -905,7 +908,9 @@ static const char USAGE[] =
     "  --vlan                 802.1Q tag at nic\n"
     "  --guest-link L         en10mb (default), sll, sll2, raw\n"
     "  --snaplen N            octets kept per frame (default 96, at most 128)\n"
-    "  --start S              epoch seconds of the first packet (default 1700000000)\n";
+    "  --start S              epoch seconds of the first packet (default 1700000000)\n"
+    "  --guest-ip ADDR        the guest's IPv4 or IPv6 address (default 10.0.0.2, fd00::2)\n"
+    "  --guest-mac MAC        the guest's MAC (default 52:54:00:12:34:56)\n";
 
 static int parse_hop(const char *arg, int *h, int *d0, int *d1, const char **val)
 {
@@ -970,6 +975,8 @@ int main(int argc, char **argv)
 	    {"lost-dup-gap-us", 1, 0, 'Y'},
 	    {"lost-dup-same-id", 0, 0, 'Z'},
 	    {"stall", 1, 0, 'W'},
+	    {"guest-ip", 1, 0, 'A'},
+	    {"guest-mac", 1, 0, 'M'},
 	    {0, 0, 0, 0},
 	};
 	int o;
@@ -1117,6 +1124,29 @@ int main(int argc, char **argv)
 		case 'Z':
 			c.lost_dup_same_id = true;
 			break;
+		case 'A': {
+			uint8_t a[16] = {0};
+			if (inet_pton(AF_INET, optarg, a) == 1) {
+				memcpy(G4, a, 16);
+			} else if (inet_pton(AF_INET6, optarg, a) == 1) {
+				memcpy(G6, a, 16);
+			} else {
+				fprintf(stderr, "vocgen: bad --guest-ip %s\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'M': {
+			unsigned m[6];
+			if (sscanf(optarg, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4],
+				   &m[5]) != 6) {
+				fprintf(stderr, "vocgen: bad --guest-mac %s\n", optarg);
+				return 2;
+			}
+			for (int i = 0; i < 6; i++)
+				GMAC[i] = (uint8_t)m[i];
+			break;
+		}
 		case 'h':
 			fputs(USAGE, stdout);
 			return 0;
