@@ -132,6 +132,72 @@ static void check_written(const char *dir)
 	CHECK_EQ(err.status, 0);
 }
 
+/* A run of several guests: the shared host points, then "guests", each
+ * with its login, addresses and own points; "hosts" "guest" null. */
+static void check_guests(const char *dir)
+{
+	struct manifest m = {.schema = MANIFEST_SCHEMA, .tool = "vocalc", .version = "9.8.7",
+			     .npoints = 1, .nguests = 2, .host = "root@h1:22", .guest = NULL,
+			     .start = 1700000000.25, .stop = 1700000010.5,
+			     .command_line = "vocalc h1 vm7 vm8", .snaplen = 192};
+	m.point[0] = (struct manifest_point){.name = "nic", .file = "nic.pcap", .interface = "eth0",
+					     .host = "root@h1:22", .drops = 0, .octets = 10,
+					     .complete = true};
+	struct manifest_guest *g = &m.guests[0];
+	*g = (struct manifest_guest){.name = "vm7", .login = true, .naddresses = 2, .npoints = 2};
+	g->address[0] = "10.0.0.2";
+	g->address[1] = "fd00::2";
+	g->point[0] = (struct manifest_point){.name = "vnet", .file = "vm7/vnet.pcap",
+					      .interface = "vnet0", .host = "root@h1:22",
+					      .drops = 3, .octets = 20, .complete = true};
+	g->point[1] = (struct manifest_point){.name = "guest", .file = "vm7/guest.pcap",
+					      .interface = "ens3", .host = "root@vm7:22",
+					      .drops = -1, .octets = 30, .complete = false};
+	g = &m.guests[1];
+	*g = (struct manifest_guest){.name = "10.0.0.9", .login = false, .npoints = 1};
+	g->point[0] = (struct manifest_point){.name = "vnet", .file = "g2/vnet.pcap",
+					      .interface = "vnet1", .host = "root@h1:22",
+					      .drops = 0, .octets = 40, .complete = true};
+	struct verr err = {0};
+	CHECK_EQ(manifest_write(dir, &m, &err), 0);
+	char path[600];
+	snprintf(path, sizeof path, "%s/manifest.json", dir);
+	const char *text = slurp(path);
+	CHECK(text && strstr(text, "      \"complete\": true\n    }\n  ],\n  \"guests\": [\n    {\n"
+				   "      \"name\": \"vm7\",\n      \"login\": true,\n"
+				   "      \"addresses\": [\n        \"10.0.0.2\",\n") != NULL);
+	CHECK(text && strstr(text, "\"addresses\": [],\n") != NULL);
+	CHECK(text && strstr(text, "  \"hosts\": {\n    \"host\": \"root@h1:22\",\n"
+				   "    \"guest\": null\n  },\n  \"start\"") != NULL);
+
+	struct manifest r;
+	CHECK_EQ(manifest_read(path, &r, &err), 0);
+	CHECK_EQ(r.npoints, 1);
+	CHECK_STR(r.point[0].name, "nic");
+	CHECK(r.guest == NULL);
+	CHECK_EQ(r.nguests, 2);
+	for (size_t i = 0; i < 2 && r.nguests == 2; i++) {
+		const struct manifest_guest *w = &m.guests[i], *x = &r.guests[i];
+		CHECK_STR(x->name, w->name);
+		CHECK_EQ(x->login, w->login);
+		CHECK_EQ(x->naddresses, w->naddresses);
+		for (size_t k = 0; k < x->naddresses && k < w->naddresses; k++)
+			CHECK_STR(x->address[k], w->address[k]);
+		CHECK_EQ(x->npoints, w->npoints);
+		for (size_t k = 0; k < x->npoints && k < w->npoints; k++) {
+			CHECK_STR(x->point[k].name, w->point[k].name);
+			CHECK_STR(x->point[k].file, w->point[k].file);
+			CHECK_STR(x->point[k].interface, w->point[k].interface);
+			CHECK_EQ(x->point[k].drops, w->point[k].drops);
+			CHECK_EQ(x->point[k].octets, w->point[k].octets);
+			CHECK_EQ(x->point[k].complete, w->point[k].complete);
+		}
+	}
+	manifest_free(&r);
+	CHECK(r.doc == NULL && r.nguests == 0);
+	CHECK_EQ(err.status, 0);
+}
+
 /* A manifest with the text given: manifest_read's status and message. */
 static void check_read(const char *dir, const char *text, int status, const char *msg,
 		       size_t npoints)
@@ -199,6 +265,37 @@ int main(void)
 	char more[64];
 	snprintf(more, sizeof more, ": more than %d points", MANIFEST_MAX_POINTS);
 	check_read(dir, many, VERR_INPUT, more, MANIFEST_MAX_POINTS);
+
+	/* several guests: what a hand-written one needs, and what is refused */
+	check_guests(dir);
+	check_read(dir, "{\"points\": [], \"guests\": [{\"name\": \"a\", \"points\": ["
+			"{\"name\": \"vnet\", \"file\": \"v.pcap\"}, {\"name\": \"guest\", "
+			"\"file\": \"g.pcap\"}]}]}",
+		   0, "", 0);
+	check_read(dir, "{\"points\": [], \"guests\": []}", VERR_INPUT,
+		   ": \"guests\" is not an array of guests", 0);
+	check_read(dir, "{\"points\": [], \"guests\": [{\"points\": []}]}", VERR_INPUT,
+		   ": guest 0 lacks \"name\"", 0);
+	check_read(dir, "{\"points\": [], \"guests\": [{\"name\": \"a\"}]}", VERR_INPUT,
+		   ": guest a: no \"points\" array", 0);
+	check_read(dir, "{\"points\": [], \"guests\": [{\"name\": \"a\", \"points\": ["
+			"{\"name\": \"vnet\", \"file\": \"v\"}]}, {\"name\": \"a\", \"points\": []}]}",
+		   VERR_INPUT, ": guests 0 and 1 are both named 'a'", 0);
+	check_read(dir, "{\"points\": [], \"guests\": [{\"name\": \"a\", \"login\": 1, "
+			"\"points\": [{\"name\": \"vnet\", \"file\": \"v\"}]}]}",
+		   VERR_INPUT, ": guest a: \"login\" is not true or false", 0);
+	check_read(dir, "{\"points\": [], \"guests\": [{\"name\": \"a\", \"addresses\": [7], "
+			"\"points\": [{\"name\": \"vnet\", \"file\": \"v\"}]}]}",
+		   VERR_INPUT, ": guest a: address 0 is not a string", 0);
+	check_read(dir, "{\"points\": [], \"guests\": [{\"name\": \"a\", \"points\": ["
+			"{\"name\": \"vnet\", \"file\": \"v\", \"drops\": -1}]}]}",
+		   VERR_INPUT, ": guest a: point 0: \"drops\" is not a count of packets or null", 0);
+	check_read(dir, "{\"points\": [], \"guests\": [{\"name\": \"a\", \"points\": ["
+			"{\"file\": \"v\"}]}]}",
+		   VERR_INPUT, ": guest a: point 0 lacks \"name\" or \"file\"", 0);
+	/* without guests an empty "points" is still refused */
+	check_read(dir, "{\"points\": [], \"guests\": null}", VERR_INPUT,
+		   ": \"guests\" is not an array of guests", 0);
 
 	/* a file that cannot be read; a directory that cannot be written */
 	char path[600];
