@@ -2,11 +2,13 @@
 #include "cmd.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "ack_print.h"
 #include "ack_run.h"
+#include "guests_print.h"
 #include "inputs.h"
 #include "reader.h"
 #include "report.h"
@@ -139,6 +141,67 @@ static int analysis_report(const struct cmd_line *cl, struct verr *err)
 	return rc;
 }
 
+/* A run of several guests: what applies to one guest only is refused. */
+static int guests_check_opts(const struct cmd_line *cl, const struct inputs_guests *gs,
+			     struct verr *err)
+{
+	const char *opt = cl->analysis.guest_ips.n > 0 ? "--guest-ip"
+			  : cl->analysis.manual_clock	 ? "--guest-offset-us"
+			  : cl->csv_path		 ? "--csv"
+							 : NULL;
+	if (opt)
+		return verr_set(err, VERR_INPUT,
+				"%s: a run of %d guests: %s is for one guest (each guest's addresses "
+				"are its manifest entry's, its clock its own)",
+				gs->manifest, gs->n, opt);
+	return 0;
+}
+
+/* Guest g's analysis: the shared host points of base, its own points and
+ * addresses; a failure names the guest. */
+static int guest_analysis(const struct analysis_opts *base, const struct inputs_guest *g,
+			  struct analysis *a, struct verr *err)
+{
+	struct analysis_opts o = *base;
+	for (int p = POINT_VNET; p < POINT_N; p++) {
+		o.file[p] = g->file[p];
+		o.drops[p] = g->drops[p];
+	}
+	o.guest_ips = g->ips;
+	o.guest_only = true;
+	if (check_has_records(o.file, o.allow_truncated, err) == 0 &&
+	    analysis_run(a, &o, err) == 0)
+		return 0;
+	char msg[sizeof err->msg];
+	snprintf(msg, sizeof msg, "%s", err->msg);
+	return verr_set(err, err->status, "guest %s: %s", g->name, msg);
+}
+
+/* vocalc analyze RUN_DIR of several guests: one analysis per guest, one
+ * after the other (each reads the shared host captures anew: memory is one
+ * analysis's window, plus each guest's record), ranked, reported. */
+static int run_guests(const struct cmd_line *cl, const struct inputs_guests *gs,
+		      struct verr *err)
+{
+	if (guests_check_opts(cl, gs, err) != 0)
+		return -1;
+	struct guests_report r;
+	if (guests_alloc(&r, gs->n) != 0)
+		return verr_set(err, VERR_NOMEM, "out of memory");
+	int rc = -1;
+	for (int i = 0; i < gs->n; i++) {
+		r.g[i].name = gs->g[i].name;
+		r.g[i].login = gs->g[i].login;
+		if (guest_analysis(&cl->analysis, &gs->g[i], &r.g[i].a, err) != 0)
+			goto out;
+	}
+	guests_rank(&r);
+	rc = guests_print_write(stdout, cl->json, &r, "standard output", err);
+out:
+	guests_free(&r);
+	return rc;
+}
+
 /* vocalc analyze, drift and ack: the same inputs and options; drift stops
  * after the clock, and its --csv holds the clock pairs; ack reports the ACK
  * streams only, and its --csv holds the ACK rows; ack of one point needs no
@@ -149,9 +212,17 @@ static int run_analysis(struct cmd_line *cl, struct verr *err)
 	struct strpool sp = {.n = 0};
 	FILE *csv = NULL;
 	int rc = -1;
-	if (inputs_add(o, 0, cl->nwords, cl->words, cl->bare_point, cl->name, &sp, err) != 0 ||
+	/* a run of several guests: vocalc analyze only */
+	struct inputs_guests *gs = NULL;
+	if (cl->kind == CMD_ANALYZE && (gs = malloc(sizeof *gs)) == NULL)
+		return verr_set(err, VERR_NOMEM, "out of memory");
+	if (inputs_add(o, 0, cl->nwords, cl->words, cl->bare_point, cl->name, gs, &sp, err) != 0 ||
 	    check_has_records(o->file, o->allow_truncated, err) != 0)
 		goto out;
+	if (gs && gs->n > 0) {
+		rc = run_guests(cl, gs, err);
+		goto out;
+	}
 	if (cl->kind == CMD_ACK && ack_setup(o, err) != 0)
 		goto out;
 	if (cl->csv_path && (csv = open_analysis_csv(cl->kind, cl->csv_path, o, err)) == NULL)
@@ -171,6 +242,7 @@ static int run_analysis(struct cmd_line *cl, struct verr *err)
 	if (csv && cmd_finish_output(csv, cl->csv_path, err) != 0)
 		rc = -1;
 out:
+	free(gs);
 	strpool_free(&sp);
 	return rc;
 }
@@ -187,7 +259,7 @@ static int run_rtt(struct cmd_line *cl, struct verr *err)
 	o->json = cl->json;
 	o->guest_ips = ao->guest_ips;
 	o->allow_truncated = ao->allow_truncated;
-	if (inputs_add(ao, 0, cl->nwords, cl->words, cl->bare_point, "rtt", &sp, err) != 0 ||
+	if (inputs_add(ao, 0, cl->nwords, cl->words, cl->bare_point, "rtt", NULL, &sp, err) != 0 ||
 	    check_has_records(ao->file, o->allow_truncated, err) != 0)
 		goto out;
 	for (int p = 0; p < POINT_N; p++) {

@@ -15,9 +15,18 @@
 /* Keeps s (NULL: nothing) until strpool_free. */
 static const char *pool_add(struct strpool *sp, char *s)
 {
-	if (s && sp->n < 64)
+	if (s && sp->n < STRPOOL_MAX)
 		sp->s[sp->n++] = s;
 	return s;
+}
+
+/* dir/file (file absolute: itself), kept in sp; NULL when out of memory. */
+static const char *run_path(const char *dir, const char *file, struct strpool *sp)
+{
+	char *full;
+	if (asprintf(&full, file[0] == '/' ? "%.0s%s" : "%s/%s", dir, file) < 0)
+		return NULL;
+	return pool_add(sp, full);
 }
 
 int inputs_add_point(struct analysis_opts *o, const char *name, unsigned len, const char *file,
@@ -46,25 +55,120 @@ int inputs_add_point(struct analysis_opts *o, const char *name, unsigned len, co
 	return 0;
 }
 
+/* Guest g of the run manifest at path (directory dir) into *ig: its name,
+ * addresses and own points, checked (inputs.h). */
+static int manifest_guest(const char *path, const char *dir, const struct manifest_guest *g,
+			  struct inputs_guest *ig, struct strpool *sp, struct verr *err)
+{
+	memset(ig, 0, sizeof *ig);
+	for (int p = 0; p < POINT_N; p++)
+		ig->drops[p] = -1;
+	if ((ig->name = pool_add(sp, strdup(g->name))) == NULL)
+		return verr_set(err, VERR_NOMEM, "out of memory");
+	ig->login = g->login;
+	for (size_t k = 0; k < g->naddresses; k++)
+		if (addrset_add_str(&ig->ips, g->address[k]) != 0)
+			return verr_set(err, VERR_INPUT, "%s: guest %s: '%s' is not an IP address", path,
+					g->name, g->address[k]);
+	for (size_t i = 0; i < g->npoints; i++) {
+		const struct manifest_point *pt = &g->point[i];
+		int p = point_from_name(pt->name, (unsigned)strlen(pt->name));
+		if (p < 0)
+			return verr_set(err, VERR_INPUT,
+					"%s: guest %s: unknown point '%s' (a guest's points are vnet "
+					"and guest)",
+					path, g->name, pt->name);
+		if (p != POINT_VNET && p != POINT_GUEST)
+			return verr_set(err, VERR_INPUT,
+					"%s: guest %s: point %s is the host's: it goes in the run's "
+					"\"points\", shared by the guests",
+					path, g->name, pt->name);
+		const char *full = run_path(dir, pt->file, sp);
+		if (full == NULL)
+			return verr_set(err, VERR_NOMEM, "out of memory");
+		if (ig->file[p])
+			return verr_set(err, VERR_INPUT, "%s: guest %s: two files for point %s (%s and %s)",
+					path, g->name, pt->name, ig->file[p], full);
+		ig->file[p] = full;
+		ig->drops[p] = pt->drops;
+	}
+	if (!ig->file[POINT_VNET])
+		return verr_set(err, VERR_INPUT,
+				"%s: guest %s has no vnet point (the capture of its tap on the host)",
+				path, g->name);
+	if (ig->file[POINT_GUEST] && !g->login)
+		return verr_set(err, VERR_INPUT, "%s: guest %s has a guest point, but \"login\" is false",
+				path, g->name);
+	if (!ig->file[POINT_GUEST] && g->login)
+		return verr_set(err, VERR_INPUT, "%s: guest %s: \"login\" is true, but it has no guest point",
+				path, g->name);
+	return 0;
+}
+
+/* The guests of the run manifest at path into guests, checked (inputs.h);
+ * cmd names the command in messages. */
+static int manifest_guests(const char *path, const char *dir, const struct manifest *m,
+			   const char *cmd, struct inputs_guests *guests, struct strpool *sp,
+			   struct verr *err)
+{
+	if (guests == NULL)
+		return verr_set(err, VERR_INPUT,
+				"%s: a run of %zu guests: vocalc %s reads one guest's captures "
+				"(vocalc analyze reads the run; or give one guest's as POINT=FILE)",
+				path, m->nguests, cmd);
+	if (guests->n > 0)
+		return verr_set(err, VERR_INPUT,
+				"%s: a second run of several guests (the first: %s): give one", path,
+				guests->manifest);
+	for (size_t i = 0; i < m->npoints; i++)
+		if (point_from_name(m->point[i].name, (unsigned)strlen(m->point[i].name)) >= POINT_VNET)
+			return verr_set(err, VERR_INPUT,
+					"%s: point %s in \"points\" of a run of several guests: "
+					"each guest's vnet and guest are its own (\"guests\")",
+					path, m->point[i].name);
+	guests->manifest = path;
+	for (size_t i = 0; i < m->nguests; i++) {
+		struct inputs_guest *ig = &guests->g[i];
+		if (manifest_guest(path, dir, &m->guests[i], ig, sp, err) != 0)
+			return -1;
+		for (size_t k = 0; k < i; k++)
+			for (int p = POINT_VNET; p < POINT_N; p++)
+				for (int q = POINT_VNET; q < POINT_N; q++)
+					if (ig->file[p] && guests->g[k].file[q] &&
+					    strcmp(ig->file[p], guests->g[k].file[q]) == 0)
+						return verr_set(
+						    err, VERR_INPUT,
+						    "%s: guests %s and %s both name %s as a capture",
+						    path, guests->g[k].name, ig->name, ig->file[p]);
+		guests->n = (int)i + 1;
+	}
+	return 0;
+}
+
 /* The points of the run manifest read from path in directory dir (rc:
- * manifest_read's result, err_m its error), in order: a point refused
- * before the manifest's own objection to a later one is what is said. */
-static int manifest_points(struct analysis_opts *o, const char *dir, struct manifest *m, int rc,
-			   const struct verr *err_m, struct strpool *sp, struct verr *err)
+ * manifest_read's result, err_m its error), then its guests, in order: a
+ * point refused before the manifest's own objection to a later one is what
+ * is said. */
+static int manifest_points(struct analysis_opts *o, const char *dir, const char *path,
+			   struct manifest *m, int rc, const struct verr *err_m, const char *cmd,
+			   struct inputs_guests *guests, struct strpool *sp, struct verr *err)
 {
 	for (size_t i = 0; i < m->npoints; i++) {
 		const struct manifest_point *pt = &m->point[i];
-		char *full;
-		if (asprintf(&full, pt->file[0] == '/' ? "%.0s%s" : "%s/%s", dir, pt->file) < 0) {
+		const char *full = run_path(dir, pt->file, sp);
+		if (full == NULL) {
 			rc = verr_set(err, VERR_NOMEM, "out of memory");
 			goto out;
 		}
-		pool_add(sp, full);
 		if (inputs_add_point(o, pt->name, (unsigned)strlen(pt->name), full, pt->drops,
 				     err) != 0) {
 			rc = -1;
 			goto out;
 		}
+	}
+	if (m->nguests > 0 && manifest_guests(path, dir, m, cmd, guests, sp, err) != 0) {
+		rc = -1;
+		goto out;
 	}
 	if (rc != 0)
 		verr_set(err, err_m->status, "%s", err_m->msg);
@@ -193,7 +297,7 @@ static int load_dir_by_name(struct analysis_opts *o, const char *dir_given, cons
 /* RUN_DIR/manifest.json (manifest.h); a directory without one: its
  * captures named by point. */
 static int load_manifest(struct analysis_opts *o, const char *dir, const char *cmd,
-			 struct strpool *sp, struct verr *err)
+			 struct inputs_guests *guests, struct strpool *sp, struct verr *err)
 {
 	char *path;
 	if (asprintf(&path, "%s/manifest.json", dir) < 0)
@@ -205,28 +309,34 @@ static int load_manifest(struct analysis_opts *o, const char *dir, const char *c
 	struct manifest m;
 	struct verr err_m = {0};
 	int rc = manifest_read(path, &m, &err_m);
-	return manifest_points(o, dir, &m, rc, &err_m, sp, err);
+	return manifest_points(o, dir, path, &m, rc, &err_m, cmd, guests, sp, err);
 }
 
 int inputs_manifest_parse(struct analysis_opts *o, const char *dir, const char *path,
-			  const char *text, size_t len, struct strpool *sp, struct verr *err)
+			  const char *text, size_t len, struct inputs_guests *guests,
+			  struct strpool *sp, struct verr *err)
 {
 	struct manifest m;
 	struct verr err_m = {0};
+	if (guests)
+		guests->n = 0;
 	int rc = manifest_parse(path, text, len, &m, &err_m);
-	return manifest_points(o, dir, &m, rc, &err_m, sp, err);
+	return manifest_points(o, dir, path, &m, rc, &err_m, "analyze", guests, sp, err);
 }
 
 /* The inputs after the options: POINT=FILE, run directories, and (when
  * bare_point is not NULL) bare FILEs taken as captured at bare_point. */
 int inputs_add(struct analysis_opts *o, int first, int argc, char **argv,
-	       const char *bare_point, const char *cmd, struct strpool *sp, struct verr *err)
+	       const char *bare_point, const char *cmd, struct inputs_guests *guests,
+	       struct strpool *sp, struct verr *err)
 {
+	if (guests)
+		guests->n = 0;
 	for (int i = first; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');
 		struct stat st;
 		if (eq == NULL && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (load_manifest(o, argv[i], cmd, sp, err) != 0)
+			if (load_manifest(o, argv[i], cmd, guests, sp, err) != 0)
 				return -1;
 		} else if (eq == NULL && bare_point) {
 			if (inputs_add_point(o, bare_point, (unsigned)strlen(bare_point), argv[i], -1, err) != 0)
@@ -239,6 +349,13 @@ int inputs_add(struct analysis_opts *o, int first, int argc, char **argv,
 			return -1;
 		}
 	}
+	for (int p = POINT_VNET; guests && guests->n > 0 && p < POINT_N; p++)
+		if (o->file[p])
+			return verr_set(err, VERR_INPUT,
+					"%s=%s: %s is a run of several guests, each with its own vnet "
+					"and guest: give no %s= beside it",
+					point_name((enum point)p), o->file[p], guests->manifest,
+					point_name((enum point)p));
 	return 0;
 }
 

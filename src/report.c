@@ -90,6 +90,34 @@ static int where_rows(const struct analysis *a, enum direction d, struct where_r
 	return n;
 }
 
+const char *report_no_vo_reason(const struct analysis *a)
+{
+	if (!a->o.file[POINT_GUEST])
+		return "no guest capture (the guest was not logged into): the one-way split "
+		       "across the guest needs the guest's clock; the host hops are measured";
+	return "no host point beside the guest capture: the VO runs from a host point to the guest";
+}
+
+bool report_largest_share(const struct analysis *a, struct report_share *out)
+{
+	bool found = false;
+	for (int d = 0; d < DIR_N; d++) {
+		struct where_row rows[POINT_N];
+		double sum;
+		int n = where_rows(a, (enum direction)d, rows, &sum);
+		for (int k = 0; k < n; k++)
+			if (rows[k].state == WHERE_OK && sum > 0 &&
+			    (!found || rows[k].share > out->share)) {
+				*out = (struct report_share){.from = rows[k].from, .to = rows[k].to,
+							     .dir = (enum direction)d,
+							     .share = rows[k].share,
+							     .p50_us = rows[k].p50_us};
+				found = true;
+			}
+	}
+	return found;
+}
+
 /* Why the guest's addresses are these: the captures show two ends only. */
 static const char *causality_note(const struct analysis *a)
 {
@@ -243,13 +271,10 @@ static uint8_t clock_points(const struct analysis *a)
 	return (uint8_t)((1u << a->clock_rep.host_point) | (1u << POINT_GUEST));
 }
 
-static int write_json(FILE *out, const struct analysis *a, enum report_kind kind,
-		      struct verr *err)
+/* The guest's addresses as key (a list), key_source, and key_note when
+ * causality chose them. */
+static void json_guest_ips(json_t *obj, const struct analysis *a, const char *key)
 {
-	const struct vo *v = &a->vo;
-	json_t *root = jsonout_document();
-	json_object_set_new(root, "points",
-			    json_points(a, kind == REPORT_CLOCK ? clock_points(a) : a->mask));
 	json_t *ips = json_array();
 	for (int i = 0; i < a->guest_ips.n; i++) {
 		char buf[64];
@@ -257,19 +282,54 @@ static int write_json(FILE *out, const struct analysis *a, enum report_kind kind
 		    ips, json_string(pkt_addr_str(a->guest_ips.v[i].family, a->guest_ips.v[i].a,
 						  buf, sizeof buf)));
 	}
-	json_object_set_new(root, "guest_ips", ips);
-	json_object_set_new(root, "guest_ips_source",
+	char k[64];
+	json_object_set_new(obj, key, ips);
+	snprintf(k, sizeof k, "%s_source", key);
+	json_object_set_new(obj, k,
 			    json_string(a->guest_by_causality ? "causality"
 					: a->guest_ips_learned ? "learned"
 							       : "given"));
+	snprintf(k, sizeof k, "%s_note", key);
 	if (a->guest_by_causality)
-		json_object_set_new(root, "guest_ips_note", json_string(causality_note(a)));
-	json_object_set_new(root, "clock", clock_print_json(a));
+		json_object_set_new(obj, k, json_string(causality_note(a)));
+}
+
+/* "vo", and its headline figures, or why there is none (jo->vo_reasons). */
+static void json_vo(json_t *obj, const struct analysis *a, const struct report_json_opts *jo)
+{
+	if (a->vo.has_vo) {
+		json_object_set_new(obj, "vo",
+				    json_pack("{s:o, s:o}", "to_guest",
+					      json_vo_dir(a, DIR_TO_GUEST), "from_guest",
+					      json_vo_dir(a, DIR_FROM_GUEST)));
+		json_vo_headline(obj, a);
+		return;
+	}
+	json_object_set_new(obj, "vo", json_null());
+	if (!jo->vo_reasons)
+		return;
+	const char *why = report_no_vo_reason(a);
+	json_object_set_new(obj, "vo_reason", json_string(why));
+	json_object_set_new(obj, "vo_round_trip", json_null());
+	json_object_set_new(obj, "vo_round_trip_reason", json_string(why));
+	json_object_set_new(obj, "vo_where", json_null());
+	json_object_set_new(obj, "vo_where_reason", json_string(why));
+}
+
+int report_json_fill(json_t *obj, const struct analysis *a, const struct report_json_opts *jo,
+		     struct verr *err)
+{
+	const struct vo *v = &a->vo;
+	enum report_kind kind = jo->kind;
+	json_object_set_new(obj, "points",
+			    json_points(a, kind == REPORT_CLOCK ? clock_points(a) : a->mask));
+	json_guest_ips(obj, a, jo->ips_key ? jo->ips_key : "guest_ips");
+	json_object_set_new(obj, "clock", clock_print_json(a));
 	if (kind == REPORT_CLOCK)
-		goto dump;
+		return 0;
 	if (kind == REPORT_ACK)
 		goto ack;
-	json_object_set_new(root, "matching",
+	json_object_set_new(obj, "matching",
 			    json_pack("{s:f, s:I, s:I, s:I}", "window_us", a->o.window_ns / 1e3,
 				      "packets", (json_int_t)a->mc.journeys, "peak_pending",
 				      (json_int_t)a->mc.peak_journeys, "resegmented",
@@ -285,41 +345,39 @@ static int write_json(FILE *out, const struct analysis *a, enum report_kind kind
 					    hops, json_hop(a, &v->sum_hop[i][d][p], (enum proto)p,
 							   up, down, (enum direction)d));
 		}
-	json_object_set_new(root, "hops", hops);
-	if (v->has_vo) {
-		json_object_set_new(root, "vo",
-				    json_pack("{s:o, s:o}", "to_guest",
-					      json_vo_dir(a, DIR_TO_GUEST), "from_guest",
-					      json_vo_dir(a, DIR_FROM_GUEST)));
-		json_vo_headline(root, a);
-	} else {
-		json_object_set_new(root, "vo", json_null());
-	}
+	json_object_set_new(obj, "hops", hops);
+	json_vo(obj, a, jo);
 	/* without --no-rtt / --no-ack a section that cannot be written is an
 	 * error, never an empty array */
 	struct rtt_report rr;
 	if (a->rtt == NULL) {
-		json_object_set_new(root, "rtt", json_array());
+		json_object_set_new(obj, "rtt", json_array());
 	} else if (rtt_set_summarize(a->rtt, &a->guest_ips, NULL, &rr, err) != 0) {
-		goto fail;
+		return -1;
 	} else {
-		rtt_print_json(root, &rr, false);
+		rtt_print_json(obj, &rr, false);
 		rtt_report_free(&rr);
 	}
 ack:
 	if (a->ack == NULL) {
-		json_object_set_new(root, "ack", json_array());
-		json_object_set_new(root, "ack_compression", json_array());
-	} else if (write_ack(NULL, root, a) != 0) {
-		goto fail;
+		json_object_set_new(obj, "ack", json_array());
+		json_object_set_new(obj, "ack_compression", json_array());
+	} else if (write_ack(NULL, obj, a) != 0) {
+		return -1;
 	}
-dump:;
-	int rc = jsonout_dump(root, out);
+	return 0;
+}
+
+static int write_json(FILE *out, const struct analysis *a, enum report_kind kind,
+		      struct verr *err)
+{
+	json_t *root = jsonout_document();
+	struct report_json_opts jo = {.kind = kind};
+	int rc = report_json_fill(root, a, &jo, err);
+	if (rc == 0)
+		rc = jsonout_dump(root, out);
 	json_decref(root);
 	return rc == 0 ? 0 : -1; /* report_write names the stream and the reason */
-fail:
-	json_decref(root);
-	return -1;
 }
 
 /* ---- text ---------------------------------------------------------------- */

@@ -26,4 +26,33 @@ struct report_opts {
 int report_write(FILE *out, const struct report_opts *ro, const struct analysis *a,
 		 struct verr *err);
 
+/* What report_json_fill writes. */
+struct report_json_opts {
+	enum report_kind kind;
+	const char *ips_key; /* the guest's addresses' key; NULL: "guest_ips" */
+	bool vo_reasons;     /* no VO: "vo_reason", and vo_round_trip, vo_where null with theirs */
+};
+
+/* The keys of a's JSON report into obj, in the order the report of one run
+ * has them after "version": "points" (the analysis's), the addresses
+ * (ips_key, ips_key_source, ips_key_note), "clock" and, beyond the clock
+ * (REPORT_ANALYSIS), "matching", "hops", "vo" ..., "rtt" ..., "ack" ....
+ * One function for the report of one run and each guest of several (guests_print.h),
+ * so that they cannot drift.  0, or -1 when memory ran out (err set when
+ * the RTT summary could not be made). */
+int report_json_fill(json_t *obj, const struct analysis *a, const struct report_json_opts *jo,
+		     struct verr *err);
+
+/* Why a has no VO (a->vo.has_vo false), as one sentence without a stop. */
+const char *report_no_vo_reason(const struct analysis *a);
+
+/* The hop with the largest share of its direction's delay (vo_where;
+ * without a VO, of the host hops'): false when no hop has a share. */
+struct report_share {
+	enum point from, to;
+	enum direction dir;
+	double share, p50_us;
+};
+bool report_largest_share(const struct analysis *a, struct report_share *out);
+
 #endif

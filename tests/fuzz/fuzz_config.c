@@ -113,8 +113,9 @@ static void manifest(const uint8_t *text, size_t n)
 	analysis_opts_default(&o);
 	struct strpool sp = {.n = 0};
 	struct verr err = {0};
+	static struct inputs_guests gs; /* large: not on the stack */
 	int rc = inputs_manifest_parse(&o, DIR_, "/run/fuzz-run/manifest.json", (const char *)text,
-				       n, &sp, &err);
+				       n, &gs, &sp, &err);
 	if (rc != 0) {
 		FUZZ_CHECK(err.status == VERR_INPUT && err.msg[0] != '\0');
 	} else {
@@ -127,6 +128,12 @@ static void manifest(const uint8_t *text, size_t n)
 			npts++;
 			FUZZ_CHECK(o.file[p][0] == '/');
 			FUZZ_CHECK(o.drops[p] >= -1);
+		}
+		for (int i = 0; i < gs.n; i++) {
+			FUZZ_CHECK(gs.g[i].file[POINT_VNET] && gs.g[i].file[POINT_VNET][0] == '/');
+			FUZZ_CHECK(!gs.g[i].file[POINT_NIC] && !gs.g[i].file[POINT_BRIDGE]);
+			FUZZ_CHECK(gs.g[i].login == (gs.g[i].file[POINT_GUEST] != NULL));
+			npts++;
 		}
 		FUZZ_CHECK(npts >= 1);
 	}
