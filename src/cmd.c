@@ -157,34 +157,43 @@ static int guests_check_opts(const struct cmd_line *cl, const struct inputs_gues
 	return 0;
 }
 
-/* Guest g's analysis: the shared host points of base, its own points and
- * addresses; a failure names the guest. */
-static int guest_analysis(const struct analysis_opts *base, const struct inputs_guest *g,
-			  struct analysis *a, struct verr *err)
+/* Guest g's analysis options: the shared host points of base, its own
+ * points and addresses. */
+static void guest_opts(const struct analysis_opts *base, const struct inputs_guest *g,
+		       struct analysis_opts *o)
 {
-	struct analysis_opts o = *base;
+	*o = *base;
 	for (int p = POINT_VNET; p < POINT_N; p++) {
-		o.file[p] = g->file[p];
-		o.drops[p] = g->drops[p];
+		o->file[p] = g->file[p];
+		o->drops[p] = g->drops[p];
 	}
-	o.guest_ips = g->ips;
-	o.guest_only = true;
-	if (check_has_records(o.file, o.allow_truncated, err) == 0 &&
-	    analysis_run(a, &o, err) == 0)
-		return 0;
-	char msg[sizeof err->msg];
-	snprintf(msg, sizeof msg, "%s", err->msg);
-	return verr_set(err, err->status, "guest %s: %s", g->name, msg);
+	o->guest_ips = g->ips;
+	o->guest_only = true;
 }
 
-/* vocalc analyze RUN_DIR of several guests: one analysis per guest, one
- * after the other (each reads the shared host captures anew: memory is one
- * analysis's window, plus each guest's record), ranked, reported. */
+/* err's message said again with the guest's name first; -1. */
+static int guest_named(const struct inputs_guest *g, struct verr *err)
+{
+	struct verr first = *err; /* verr_set keeps the first cause: said again, named */
+	err->status = VERR_OK;
+	return verr_set(err, first.status, "guest %s: %s", g->name, first.msg);
+}
+
+/* vocalc analyze RUN_DIR of several guests: every guest's captures checked,
+ * then one analysis per guest, one after the other (each reads the shared
+ * host captures anew: memory is one analysis's window, plus each guest's
+ * record), ranked, reported. */
 static int run_guests(const struct cmd_line *cl, const struct inputs_guests *gs,
 		      struct verr *err)
 {
 	if (guests_check_opts(cl, gs, err) != 0)
 		return -1;
+	struct analysis_opts o;
+	for (int i = 0; i < gs->n; i++) {
+		guest_opts(&cl->analysis, &gs->g[i], &o);
+		if (check_has_records(o.file, o.allow_truncated, err) != 0)
+			return guest_named(&gs->g[i], err);
+	}
 	struct guests_report r;
 	if (guests_alloc(&r, gs->n) != 0)
 		return verr_set(err, VERR_NOMEM, "out of memory");
@@ -192,8 +201,11 @@ static int run_guests(const struct cmd_line *cl, const struct inputs_guests *gs,
 	for (int i = 0; i < gs->n; i++) {
 		r.g[i].name = gs->g[i].name;
 		r.g[i].login = gs->g[i].login;
-		if (guest_analysis(&cl->analysis, &gs->g[i], &r.g[i].a, err) != 0)
+		guest_opts(&cl->analysis, &gs->g[i], &o);
+		if (analysis_run(&r.g[i].a, &o, err) != 0) {
+			guest_named(&gs->g[i], err);
 			goto out;
+		}
 	}
 	guests_rank(&r);
 	rc = guests_print_write(stdout, cl->json, &r, "standard output", err);
