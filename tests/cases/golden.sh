@@ -26,6 +26,14 @@ while read -r name output args; do
 			argv+=("$T/gen/$gname")
 			break
 		fi
+		# multi:NAME -> the run of several guests tests/multirun.py makes, once per name
+		if [[ $w == multi:* ]]; then
+			gname=${w#multi:}
+			if [ ! -d "$T/gen/$gname" ]; then
+				python3 tests/multirun.py "$VOCGEN" "$T/gen/$gname" || fail "tests/multirun.py"
+			fi
+			w=$T/gen/$gname/run
+		fi
 		[ "$w" = @CSV ] && w="$T/out.csv"
 		argv+=("$w")
 		i=$((i + 1))
