@@ -64,6 +64,9 @@ static const char ANALYZE_USAGE[] =
     "usage: vocalc analyze [OPTIONS] POINT=FILE POINT=FILE ... | RUN_DIR\n"
     "Per-hop and end-to-end (VO) latency of a VM's traffic from captures taken at\n"
     "two or more points: nic -> bridge -> vnet -> guest; the guest clock estimated.\n"
+    "A RUN_DIR of several guests (its manifest's \"guests\"): each guest analyzed\n"
+    "on its own (its vnet and guest, the shared nic and bridge, its clock), ranked\n"
+    "by VO round trip, worst first; then each guest's report.\n"
     INPUT_HELP
     "  --json                  one JSON document on stdout (CONTRACT.md schema 1)\n"
     "  --csv FILE              one row per matched packet (stamps, per-hop delays)\n"
