@@ -99,6 +99,8 @@ static void write_ranking(FILE *out, const struct guests_report *r)
 		if (!v->has_vo) {
 			fputs(" (no VO)", out);
 			without = without ? without : &g->a;
+		} else if (!has_rt) {
+			fputs(" (no packet matched end to end one way)", out);
 		}
 		fputc('\n', out);
 	}

@@ -55,6 +55,14 @@ int inputs_add_point(struct analysis_opts *o, const char *name, unsigned len, co
 	return 0;
 }
 
+/* Two names of one file: the same string, or (both there) the same inode. */
+static bool same_capture(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return strcmp(a, b) == 0 || (stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+				     sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
 /* Guest g of the run manifest at path (directory dir) into *ig: its name,
  * addresses and own points, checked (inputs.h). */
 static int manifest_guest(const char *path, const char *dir, const struct manifest_guest *g,
@@ -135,7 +143,7 @@ static int manifest_guests(const char *path, const char *dir, const struct manif
 			for (int p = POINT_VNET; p < POINT_N; p++)
 				for (int q = POINT_VNET; q < POINT_N; q++)
 					if (ig->file[p] && guests->g[k].file[q] &&
-					    strcmp(ig->file[p], guests->g[k].file[q]) == 0)
+					    same_capture(ig->file[p], guests->g[k].file[q]))
 						return verr_set(
 						    err, VERR_INPUT,
 						    "%s: guests %s and %s both name %s as a capture",
