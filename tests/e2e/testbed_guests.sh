@@ -15,13 +15,13 @@ nothing_left() {
 refused() { # WHAT ARGS...: up ARGS fails, saying WHAT, and builds nothing
 	local what=$1; shift
 	$TB up "$@" >/dev/null 2>"$T/err" && fail "up $* was accepted"
-	grep -q -- "$what" "$T/err" || fail "up $*: no word of '$what': $(cat "$T/err")"
+	grep -qF -- "$what" "$T/err" || fail "up $*: no word of '$what': $(cat "$T/err")"
 	nothing_left || fail "up $* left something behind"
 }
 refused "1 to 32" --guests 0
 refused "1 to 32" --guests 33
-refused "has 3 values for 2 guests" --guests 2 --to-guest-delay 1000,2000,3000
-refused "has 2 values for 1 guests" --to-guest-delay 1000,2000
+refused "has 3 values for 2 guest(s)" --guests 2 --to-guest-delay 1000,2000,3000
+refused "has 2 values for 1 guest(s)" --to-guest-delay 1000,2000
 refused "an empty value" --guests 2 --from-guest-delay 500,
 refused "delays are microseconds" --guests 2 --to-guest-delay 1000,fast
 refused "runs one guest" --guests 2 --guest qemu
