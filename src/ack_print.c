@@ -336,11 +336,6 @@ void ack_print_text(FILE *out, const struct ack_report *r)
 
 /* ---- JSON ---- */
 
-static json_t *real_or_null(double x)
-{
-	return isnan(x) ? json_null() : json_real(x);
-}
-
 /* A point's histogram: every bin's edges, counts and the CDF. */
 static json_t *json_hist(const struct ack_report *r, const struct ack_point_rep *p)
 {
@@ -368,7 +363,7 @@ static json_t *json_hist(const struct ack_report *r, const struct ack_point_rep 
 
 static json_t *json_burst(const struct ack_report *r, const struct ack_point_rep *p)
 {
-	json_t *jb = json_pack("{s:o, s:f, s:s, s:I, s:I}", "cv", real_or_null(p->cv),
+	json_t *jb = json_pack("{s:o, s:f, s:s, s:I, s:I}", "cv", jsonout_real_or_null(p->cv),
 			       "interval_ms", p->interval_ms, "interval_source",
 			       interval_source_name(p->interval_source), "intervals",
 			       (json_int_t)p->intervals, "bytes_acked", (json_int_t)p->bytes_acked);
@@ -377,7 +372,7 @@ static json_t *json_burst(const struct ack_report *r, const struct ack_point_rep
 				    json_string("fewer than 2 complete intervals "
 						"with octets acknowledged"));
 	if (r->burst_rtt)
-		json_object_set_new(jb, "rtt_ms", real_or_null(p->rtt_ms));
+		json_object_set_new(jb, "rtt_ms", jsonout_real_or_null(p->rtt_ms));
 	return jb;
 }
 
@@ -392,7 +387,7 @@ static json_t *json_point(const struct ack_report *r, const struct ack_flow_rep 
 		      point_name(p->point), "direction", direction_key(f->dir), "acks",
 		      (json_int_t)p->acks, "interarrival_us", jsonout_dist(&p->ia),
 		      "threshold_us", f->thr_us, "reference_us", f->ref_us, "reference_source", src,
-		      "reference_reason", why, "compressed_fraction", real_or_null(p->compressed));
+		      "reference_reason", why, "compressed_fraction", jsonout_real_or_null(p->compressed));
 	if (!(f->thr_us > 0))
 		json_object_set_new(o, "compressed_reason",
 				    json_string("the reference is 0: more than 10 % of the ACKs "
@@ -416,8 +411,8 @@ static json_t *json_pair(const struct ack_report *r, const char *name, const str
 			      "ratio_threshold", ACK_RATIO_COMPRESSED, "compressed_fraction",
 			      q->compressed, "out_of_order", (json_int_t)q->out_of_order);
 	json_t *sm = json_pack(
-	    "{s:o, s:o, s:f, s:f}", "aligned_from", real_or_null(q->aligned_from), "aligned_to",
-	    real_or_null(q->aligned_to), "iqr_from_us", q->iqr_from_us, "iqr_to_us", q->iqr_to_us);
+	    "{s:o, s:o, s:f, s:f}", "aligned_from", jsonout_real_or_null(q->aligned_from), "aligned_to",
+	    jsonout_real_or_null(q->aligned_to), "iqr_from_us", q->iqr_from_us, "iqr_to_us", q->iqr_to_us);
 	if (isnan(q->aligned_from))
 		json_object_set_new(
 		    sm, "aligned_reason",

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "jsonout.h"
 #include "timefmt.h"
 
 json_t *clock_print_json(const struct analysis *a)
@@ -49,9 +50,8 @@ json_t *clock_print_json(const struct analysis *a)
 	json_t *o = json_pack("{s:s, s:f, s:f, s:f, s:o, s:i, s:o}", "method",
 			      clock_method_name(c->method), "offset_us", s->offset_ns / 1e3, "t0",
 			      s->t0_ns / 1e9, "skew_ppm", s->skew * 1e6, "error_bound_us",
-			      c->method == CLOCK_NONE || c->method == CLOCK_MANUAL
-				      ? json_null()
-				      : json_real(c->error_bound_ns / 1e3),
+			      jsonout_num_or_null(c->method != CLOCK_NONE && c->method != CLOCK_MANUAL,
+						  c->error_bound_ns / 1e3),
 			      "segments", c->nseg, "segment_list", segs);
 	struct clock_span cs;
 	analysis_clock_span(a, &cs);
@@ -59,8 +59,8 @@ json_t *clock_print_json(const struct analysis *a)
 	    {"offset_start_us", "t_start"}, {"offset_mid_us", "t_mid"}, {"offset_end_us", "t_end"}};
 	for (int i = 0; i < 3; i++) {
 		json_object_set_new(o, span_key[i][0],
-				    cs.known ? json_real(cs.offset_ns[i] / 1e3) : json_null());
-		json_object_set_new(o, span_key[i][1], cs.known ? json_real(cs.t[i] / 1e9) : json_null());
+				    jsonout_num_or_null(cs.known, cs.offset_ns[i] / 1e3));
+		json_object_set_new(o, span_key[i][1], jsonout_num_or_null(cs.known, cs.t[i] / 1e9));
 	}
 	if (!cs.known)
 		json_object_set_new(o, "offset_mid_us_reason",

@@ -19,22 +19,12 @@ int guests_alloc(struct guests_report *r, int n)
 	return 0;
 }
 
-bool guests_vo_round_trip(const struct analysis *a, double *p50_us)
-{
-	const struct dist *to = &a->vo.sum_e2e[DIR_TO_GUEST][PROTO_ALL].d;
-	const struct dist *from = &a->vo.sum_e2e[DIR_FROM_GUEST][PROTO_ALL].d;
-	if (!a->vo.has_vo || to->n == 0 || from->n == 0)
-		return false;
-	*p50_us = to->p50 + from->p50;
-	return true;
-}
-
 /* Worst first: the larger round trip; one without after every one with; by
  * name else (an insertion sort on the indices: a run has a few dozen). */
 static bool ranks_before(const struct guest_result *x, const struct guest_result *y)
 {
 	double vx, vy;
-	bool hx = guests_vo_round_trip(&x->a, &vx), hy = guests_vo_round_trip(&y->a, &vy);
+	bool hx = vo_round_trip(&x->a.vo, &vx), hy = vo_round_trip(&y->a.vo, &vy);
 	if (hx != hy)
 		return hx;
 	if (hx && vx != vy)

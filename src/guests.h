@@ -28,11 +28,6 @@ struct guests_report {
  * step).  0, or -1 when out of memory. */
 int guests_alloc(struct guests_report *r, int n);
 
-/* The clock-free VO round trip of a (us): p50 to_guest + p50 from_guest,
- * as vo_round_trip says it.  false when there is no VO or a direction
- * matched no packet. */
-bool guests_vo_round_trip(const struct analysis *a, double *p50_us);
-
 /* Fills r->rank from the analyses. */
 void guests_rank(struct guests_report *r);
 

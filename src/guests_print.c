@@ -17,21 +17,9 @@ static json_t *json_shared_points(const struct guests_report *r)
 {
 	json_t *arr = json_array();
 	const struct analysis *a = &r->g[0].a;
-	for (int p = POINT_NIC; p < POINT_VNET; p++) {
-		if (!a->o.file[p])
-			continue;
-		json_t *sk = json_object();
-		for (int k = 1; k < DIS_N; k++)
-			if (a->pt[p].skipped[k])
-				json_object_set_new(sk, dis_result_name((enum dis_result)k),
-						    json_integer((json_int_t)a->pt[p].skipped[k]));
-		json_array_append_new(
-		    arr, json_pack("{s:s, s:s, s:I, s:o, s:o}", "name", point_name((enum point)p),
-				   "file", a->o.file[p], "packets", (json_int_t)a->pt[p].records,
-				   "drops",
-				   a->o.drops[p] >= 0 ? json_integer(a->o.drops[p]) : json_null(),
-				   "skipped", sk));
-	}
+	for (int p = POINT_NIC; p < POINT_VNET; p++)
+		if (a->o.file[p])
+			json_array_append_new(arr, report_point_json(a, (enum point)p, false));
 	return arr;
 }
 
@@ -83,7 +71,7 @@ static void write_ranking(FILE *out, const struct guests_report *r)
 		const struct dist *to = &v->sum_e2e[DIR_TO_GUEST][PROTO_ALL].d;
 		const struct dist *from = &v->sum_e2e[DIR_FROM_GUEST][PROTO_ALL].d;
 		double rt = 0;
-		bool has_rt = guests_vo_round_trip(&g->a, &rt);
+		bool has_rt = vo_round_trip(&g->a.vo, &rt);
 		char c[3][32];
 		p50_text(c[0], sizeof c[0], v->has_vo && to->n > 0, to->p50);
 		p50_text(c[1], sizeof c[1], v->has_vo && from->n > 0, from->p50);

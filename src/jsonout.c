@@ -15,6 +15,8 @@ json_t *jsonout_num_or_null(bool ok, double v) { return ok ? json_real(v) : json
 
 json_t *jsonout_real_or_null(double x) { return jsonout_num_or_null(!isnan(x), x); }
 
+json_t *jsonout_count_or_null(int64_t n) { return n >= 0 ? json_integer(n) : json_null(); }
+
 json_t *jsonout_dist(const struct dist *d)
 {
 	bool ok = d->n > 0;

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "stats.h"
@@ -20,6 +21,8 @@ json_t *jsonout_dist(const struct dist *d);
 /* v, or null when !ok; jsonout_real_or_null: null for nan. */
 json_t *jsonout_num_or_null(bool ok, double v);
 json_t *jsonout_real_or_null(double x);
+/* n, or null when negative (a count not known: a capture's drops). */
+json_t *jsonout_count_or_null(int64_t n);
 /* Writes root to out (2-space indent, keys in insertion order, 15
  * significant digits) and a newline; 0, or -1 if jansson failed. */
 int jsonout_dump(const json_t *root, FILE *out);

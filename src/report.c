@@ -178,26 +178,34 @@ static json_t *json_hop(const struct analysis *a, const struct hop_summary *s, e
 	return o;
 }
 
+json_t *report_point_json(const struct analysis *a, enum point p, bool guest_counts)
+{
+	const struct point_stats *ps = &a->pt[p];
+	json_t *sk = json_object();
+	for (int r = 1; r < DIS_N; r++)
+		if (ps->skipped[r])
+			json_object_set_new(sk, dis_result_name((enum dis_result)r),
+					    json_integer((json_int_t)ps->skipped[r]));
+	json_t *o = json_pack("{s:s, s:s, s:I, s:o}", "name", point_name(p), "file", a->o.file[p],
+			      "packets", (json_int_t)ps->records, "drops",
+			      jsonout_count_or_null(a->o.drops[p]));
+	if (o && guest_counts) {
+		json_object_set_new(o, "guest_packets", json_integer((json_int_t)ps->used));
+		json_object_set_new(o, "other_packets", json_integer((json_int_t)ps->not_guest));
+	}
+	if (o)
+		json_object_set_new(o, "skipped", sk);
+	else
+		json_decref(sk);
+	return o;
+}
+
 static json_t *json_points(const struct analysis *a, uint8_t mask)
 {
 	json_t *arr = json_array();
-	for (int p = 0; p < POINT_N; p++) {
-		if (!a->o.file[p] || !(mask & (1u << p)))
-			continue;
-		const struct point_stats *ps = &a->pt[p];
-		json_t *sk = json_object();
-		for (int r = 1; r < DIS_N; r++)
-			if (ps->skipped[r])
-				json_object_set_new(sk, dis_result_name((enum dis_result)r),
-						    json_integer((json_int_t)ps->skipped[r]));
-		json_array_append_new(
-		    arr, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:o}", "name",
-				   point_name((enum point)p), "file", a->o.file[p], "packets",
-				   (json_int_t)ps->records, "drops",
-				   a->o.drops[p] >= 0 ? json_integer(a->o.drops[p]) : json_null(),
-				   "guest_packets", (json_int_t)ps->used, "other_packets",
-				   (json_int_t)ps->not_guest, "skipped", sk));
-	}
+	for (int p = 0; p < POINT_N; p++)
+		if (a->o.file[p] && (mask & (1u << p)))
+			json_array_append_new(arr, report_point_json(a, (enum point)p, true));
 	return arr;
 }
 
@@ -225,8 +233,9 @@ static void json_vo_headline(json_t *root, const struct analysis *a)
 	const struct dist *to = &v->sum_e2e[DIR_TO_GUEST][PROTO_ALL].d;
 	const struct dist *from = &v->sum_e2e[DIR_FROM_GUEST][PROTO_ALL].d;
 	json_t *rt = json_object();
-	bool both = to->n && from->n;
-	json_object_set_new(rt, "p50_us", both ? json_real(to->p50 + from->p50) : json_null());
+	double rt_p50 = 0;
+	bool both = vo_round_trip(v, &rt_p50);
+	json_object_set_new(rt, "p50_us", jsonout_num_or_null(both, rt_p50));
 	json_object_set_new(rt, "clock_free", json_true());
 	if (both && (to->sketch_rel > 0 || from->sketch_rel > 0)) /* medians from a sketch */
 		json_object_set_new(rt, "sketch_abs_error_us",
@@ -247,11 +256,11 @@ static void json_vo_headline(json_t *root, const struct analysis *a)
 					      direction_name((enum direction)d), "n", (json_int_t)r->n);
 			bool p50 = r->state == WHERE_OK || r->state == WHERE_NEGATIVE;
 			json_object_set_new(o, "observable", json_boolean(r->state != WHERE_NOT_OBSERVABLE));
-			json_object_set_new(o, "p50_us", p50 ? json_real(r->p50_us) : json_null());
+			json_object_set_new(o, "p50_us", jsonout_num_or_null(p50, r->p50_us));
 			if (p50 && r->err_us > 0)
 				json_object_set_new(o, "sketch_abs_error_us", json_real(r->err_us));
 			bool share = r->state == WHERE_OK && sum > 0;
-			json_object_set_new(o, "share", share ? json_real(r->share) : json_null());
+			json_object_set_new(o, "share", jsonout_num_or_null(share, r->share));
 			if (!share)
 				json_object_set_new(
 				    o, "share_reason",
@@ -499,10 +508,11 @@ static void text_headline(FILE *out, const struct analysis *a)
 	fprintf(out, "VO latency (%s <-> guest, all protocols):\n", point_name(v->pt[0]));
 	text_headline_dir(out, "to guest", to, bound);
 	text_headline_dir(out, "from guest", from, bound);
-	if (to->n && from->n) {
+	double p50;
+	if (vo_round_trip(v, &p50)) {
 		char rt[32];
 		snprintf(rt, sizeof rt, "%s%.1f", to->sketch_rel > 0 || from->sketch_rel > 0 ? "~" : "",
-			 to->p50 + from->p50);
+			 p50);
 		fprintf(out, "  %-10s      %9s us (the two medians summed: no clock offset changes it)\n",
 			"round trip", rt);
 	}

@@ -26,6 +26,11 @@ struct report_opts {
 int report_write(FILE *out, const struct report_opts *ro, const struct analysis *a,
 		 struct verr *err);
 
+/* Point p's entry of "points": name, file, packets, drops (null unknown),
+ * with guest_counts guest_packets and other_packets (not for host captures
+ * several guests share: the counts are each guest's), skipped by reason. */
+json_t *report_point_json(const struct analysis *a, enum point p, bool guest_counts);
+
 /* What report_json_fill writes. */
 struct report_json_opts {
 	enum report_kind kind;

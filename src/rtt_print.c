@@ -234,7 +234,7 @@ static json_t *point_json(const struct rtt_point_report *rp, enum point p)
 	json_t *pt = json_pack(
 		"{s:s, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "name",
 		point_name(p), "file", rp->file, "packets", (json_int_t)rp->packets, "drops",
-		rp->drops >= 0 ? json_integer(rp->drops) : json_null(), "rtt_samples",
+		jsonout_count_or_null(rp->drops), "rtt_samples",
 		(json_int_t)c->samples, "no_timestamps", (json_int_t)c->no_ts, "options_cut",
 		(json_int_t)c->opts_cut, "unidirectional", (json_int_t)c->unidirectional, "not_tcp",
 		(json_int_t)c->not_tcp, "not_ip", (json_int_t)c->not_ip, "unreadable",
@@ -261,7 +261,7 @@ static json_t *flow_json(const struct rtt_point_report *rp, enum point p,
 	if (f->has_hs_resp)
 		json_object_set_new(o1, "handshake_us",
 				    json_pack("{s:f, s:o}", "responder", f->hs_resp_us, "initiator",
-					      f->has_hs_init ? json_real(f->hs_init_us) : json_null()));
+					      jsonout_num_or_null(f->has_hs_init, f->hs_init_us)));
 	return o1;
 }
 

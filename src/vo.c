@@ -133,6 +133,16 @@ void vo_free(struct vo *v)
 	each_row(v, acc_free);
 }
 
+bool vo_round_trip(const struct vo *v, double *p50_us)
+{
+	const struct dist *to = &v->sum_e2e[DIR_TO_GUEST][PROTO_ALL].d;
+	const struct dist *from = &v->sum_e2e[DIR_FROM_GUEST][PROTO_ALL].d;
+	if (!v->has_vo || to->n == 0 || from->n == 0)
+		return false;
+	*p50_us = to->p50 + from->p50;
+	return true;
+}
+
 void vo_hop_ends(const struct vo *v, int i, enum direction d, enum point *up, enum point *down)
 {
 	*up = d == DIR_TO_GUEST ? v->pt[i] : v->pt[i + 1];

@@ -115,6 +115,11 @@ void vo_defer_end(struct vo *v);
  * `threads` threads (the rows are independent).  -1 on allocation failure. */
 int vo_summarize(struct vo *v, int threads);
 
+/* The clock-free VO round trip (after vo_summarize): the all-protocol end
+ * to end medians of the two directions summed, us, into *p50_us; false when
+ * v has no VO or either direction matched no packet end to end. */
+bool vo_round_trip(const struct vo *v, double *p50_us);
+
 /* Upstream and downstream point of hop i in direction d. */
 void vo_hop_ends(const struct vo *v, int i, enum direction d, enum point *up, enum point *down);
 

@@ -33,9 +33,9 @@ int main(void)
 	set(&r, 4, "a-tie", true, 500, 1000, 100);   /* 1500: before b-tie by name */
 	set(&r, 5, "oneway", true, 9000, 500, 0);    /* to_guest matched nothing: no round trip */
 	double rt;
-	CHECK(guests_vo_round_trip(&r.g[2].a, &rt) && rt == 3500);
-	CHECK(!guests_vo_round_trip(&r.g[1].a, &rt));
-	CHECK(!guests_vo_round_trip(&r.g[5].a, &rt));
+	CHECK(vo_round_trip(&r.g[2].a.vo, &rt) && rt == 3500);
+	CHECK(!vo_round_trip(&r.g[1].a.vo, &rt));
+	CHECK(!vo_round_trip(&r.g[5].a.vo, &rt));
 	guests_rank(&r);
 	static const char *const want[] = {"big", "a-tie", "b-tie", "small", "nologin", "oneway"};
 	for (int i = 0; i < 6; i++)
