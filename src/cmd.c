@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ack_print.h"
 #include "ack_run.h"
@@ -13,13 +12,6 @@
 #include "reader.h"
 #include "report.h"
 #include "rtt_run.h"
-
-static bool same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
 
 /* Every capture given has a record: a header-only capture (tcpdump stopped
  * before a packet came, a filter that matched nothing) is refused by name
@@ -63,7 +55,7 @@ int cmd_finish_output(FILE *f, const char *name, struct verr *err)
 static FILE *open_csv(const char *path, const char *const file[POINT_N], struct verr *err)
 {
 	for (int p = 0; p < POINT_N; p++)
-		if (file[p] && same_file(file[p], path)) {
+		if (file[p] && inputs_same_file(file[p], path)) {
 			verr_set(err, VERR_INPUT, "%s: is the %s capture; refusing to overwrite it with CSV",
 				 path, point_name((enum point)p));
 			return NULL;

@@ -55,12 +55,17 @@ int inputs_add_point(struct analysis_opts *o, const char *name, unsigned len, co
 	return 0;
 }
 
-/* Two names of one file: the same string, or (both there) the same inode. */
-static bool same_capture(const char *a, const char *b)
+bool inputs_same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
-	return strcmp(a, b) == 0 || (stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
-				     sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* Two names of one capture: the same string, or the same file. */
+static bool same_capture(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0 || inputs_same_file(a, b);
 }
 
 /* Guest g of the run manifest at path (directory dir) into *ig: its name,

@@ -40,6 +40,9 @@ struct inputs_guests {
 	struct inputs_guest g[MANIFEST_MAX_GUESTS];
 };
 
+/* a and b name one file (both exist, same device and inode). */
+bool inputs_same_file(const char *a, const char *b);
+
 /* Point `name` (len octets, not NUL-terminated) captured in file, drops:
  * the kernel drops it reported, -1 if unknown.  Refused: an unknown point,
  * an empty name, a point given twice, standard input for two points. */
