@@ -292,11 +292,10 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 			if (it->t_host > ps->last_ns)
 				ps->last_ns = it->t_host;
 		}
-		if (it->dr != DIS_OK) {
-			if (count)
-				ps->skipped[it->dr]++;
-		} else if (it->dir == DIR_NONE) {
-			if (count)
+		/* an unusable record has no direction; the capture scan counts
+		 * those by reason (feed_finish below) */
+		if (it->dir == DIR_NONE) {
+			if (count && it->dr == DIS_OK)
 				ps->not_guest++;
 		} else {
 			if (count)
@@ -325,7 +324,8 @@ static int stream(struct analysis *a, uint8_t points, const struct clock_model *
 out:
 	for (int i = 0; i < n; i++) {
 		bool tap_failed = false;
-		uint64_t records = feed_finish(fd[i], &tap_failed);
+		uint64_t records =
+		    feed_finish(fd[i], &tap_failed, count ? a->pt[fp[i]].skipped : NULL);
 		if (tap_failed)
 			a->tap_failed = true;
 		if (count)

@@ -287,7 +287,7 @@ void feed_progress(struct feed *f, uint64_t *done, uint64_t *total)
 	reader_progress(f->sc.r, done, total);
 }
 
-uint64_t feed_finish(struct feed *f, bool *tap_failed)
+uint64_t feed_finish(struct feed *f, bool *tap_failed, uint64_t skipped[DIS_N])
 {
 	if (f == NULL)
 		return 0;
@@ -297,6 +297,8 @@ uint64_t feed_finish(struct feed *f, bool *tap_failed)
 	if (tap_failed)
 		*tap_failed = f->tap_failed;
 	uint64_t n = atomic_load_explicit(&f->records, memory_order_relaxed);
+	if (skipped)
+		memcpy(skipped, f->sc.skipped, sizeof f->sc.skipped);
 	scan_close(&f->sc);
 	free(f->ring);
 	free(f);

@@ -65,7 +65,8 @@ void feed_thread_tune(void);
 void feed_progress(struct feed *f, uint64_t *done, uint64_t *total);
 /* Stops the thread (if running), joins it, closes the reader, frees f.
  * Returns the number of records read; *tap_failed (if not NULL): a tracker
- * ran out of memory. */
-uint64_t feed_finish(struct feed *f, bool *tap_failed);
+ * ran out of memory; skipped (if not NULL): the unusable records read, by
+ * reason (the capture scan's counts, scan.h). */
+uint64_t feed_finish(struct feed *f, bool *tap_failed, uint64_t skipped[DIS_N]);
 
 #endif
