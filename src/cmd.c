@@ -296,14 +296,39 @@ out:
 	return rc;
 }
 
+/* vocalc HOST GUEST ...: the run, and a run of several guests analyzed as
+ * `vocalc analyze RUN_DIR` analyzes it, from its manifest (so that the one
+ * and the other give the same figures).  A run that failed on the way is
+ * still analyzed; its own failure is the one returned. */
+static int run_oneshot(struct cmd_line *cl, struct verr *err)
+{
+	bool reported;
+	struct oneshot_saved saved;
+	cl->oneshot.json = cl->json;
+	int rc = oneshot_run(&cl->oneshot, &cl->analysis, stdout, &reported, &saved, err);
+	if (!saved.saved || !saved.multi)
+		return rc;
+	char *words[1] = {saved.dir};
+	cl->kind = CMD_ANALYZE;
+	cl->words = words;
+	cl->nwords = 1;
+	cl->analysis.allow_truncated = true; /* a stream cut by a lost connection ends mid-record */
+	struct verr aerr = {0};
+	int arc = run_analysis(cl, &aerr);
+	if (arc != 0 && err->status == VERR_OK)
+		/* the captures were made here: what they hold is a capture failure */
+		verr_set(err, aerr.status == VERR_NOMEM ? VERR_NOMEM : VERR_REMOTE,
+			 "the run's captures could not be analyzed: %s", aerr.msg);
+	else if (arc != 0)
+		fprintf(stderr, "vocalc: %s\n", aerr.msg);
+	return rc != 0 || arc != 0 ? -1 : 0;
+}
+
 int cmd_exec(struct cmd_line *cl, struct verr *err)
 {
 	switch (cl->kind) {
-	case CMD_ONESHOT: {
-		bool reported;
-		cl->oneshot.json = cl->json;
-		return oneshot_run(&cl->oneshot, &cl->analysis, stdout, &reported, err);
-	}
+	case CMD_ONESHOT:
+		return run_oneshot(cl, err);
 	case CMD_RTT:
 		return run_rtt(cl, err);
 	default:

@@ -35,6 +35,7 @@ struct cmd_line {
 	char **words;                  /* the inputs: POINT=FILE, RUN_DIR, FILE */
 	int nwords;
 	char cmdline[2048];            /* the one-shot's command line, for its manifest */
+	char nologin_buf[ONESHOT_MAX_GUESTS][64]; /* the one-shot's guests not logged into */
 };
 
 /* Runs the command cl describes, the report on stdout.  0, or -1 with err

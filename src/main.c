@@ -219,6 +219,7 @@ enum {
 	OPT_SSH_CONFIG,
 	OPT_CONNECT_TIMEOUT,
 	OPT_SPOOL,
+	OPT_GUEST_MAC,
 };
 
 struct cli_option {
@@ -280,6 +281,7 @@ static const struct cli_option OPTIONS[] = {
     {"ssh-config", 0, true, FAM_ONESHOT, OPT_SSH_CONFIG},
     {"connect-timeout", 0, true, FAM_ONESHOT, OPT_CONNECT_TIMEOUT},
     {"spool", 0, false, FAM_ONESHOT, OPT_SPOOL},
+    {"guest-mac", 0, true, FAM_ONESHOT, OPT_GUEST_MAC},
     {"help", 'h', false, FAM_ALL, 'h'},
 };
 enum { N_OPTIONS = sizeof OPTIONS / sizeof OPTIONS[0] };
@@ -503,6 +505,39 @@ static int oneshot_option(int c, const char *arg, struct oneshot_opts *o, struct
 	return 0;
 }
 
+/* A guest nobody logs into, of the one-shot (--guest-ip ADDR, --guest-mac
+ * MAC): checked here, kept as "ip=ADDR" or "mac=MAC" (lower case). */
+static int nologin_guest(struct cmd_line *cl, int c, const char *arg, struct verr *err)
+{
+	struct oneshot_opts *o = &cl->oneshot;
+	char *buf = cl->nologin_buf[o->nnologin];
+	if (o->nguests + o->nnologin >= ONESHOT_MAX_GUESTS)
+		return verr_set(err, VERR_INPUT, "%s: at most %d guests in one run", opt_name(c),
+				ONESHOT_MAX_GUESTS);
+	if (c == OPT_GUEST_IP) {
+		struct addrset one = {.n = 0};
+		if (strlen(arg) > 45 || addrset_add_str(&one, arg) != 0)
+			return verr_set(err, VERR_INPUT,
+					"--guest-ip: not an IPv4 or IPv6 address: '%s'", arg);
+		snprintf(buf, sizeof cl->nologin_buf[0], "ip=%s", arg);
+	} else {
+		unsigned b[6];
+		char tail;
+		if (strlen(arg) != 17 ||
+		    sscanf(arg, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+			   &tail) != 6)
+			return verr_set(err, VERR_INPUT,
+					"--guest-mac: not a MAC address (aa:bb:cc:dd:ee:ff): '%s'", arg);
+		snprintf(buf, sizeof cl->nologin_buf[0], "mac=%02x:%02x:%02x:%02x:%02x:%02x", b[0],
+			 b[1], b[2], b[3], b[4], b[5]);
+	}
+	for (int i = 0; i < o->nnologin; i++)
+		if (strcmp(o->nologin[i], buf) == 0)
+			return verr_set(err, VERR_INPUT, "%s %s: given twice", opt_name(c), arg);
+	o->nologin[o->nnologin++] = buf;
+	return 0;
+}
+
 /* Option c (getopt's value) with its value arg into cl.  *skew_given:
  * --guest-skew-ppm seen (it needs --guest-offset-us, anywhere). */
 static int apply_option(struct cmd_line *cl, int c, const char *arg, bool *skew_given,
@@ -518,8 +553,12 @@ static int apply_option(struct cmd_line *cl, int c, const char *arg, bool *skew_
 	case OPT_ALLOW_TRUNC: cl->analysis.allow_truncated = true; return 0;
 	case OPT_NO_RTT: cl->analysis.no_rtt = true; return 0;
 	case OPT_NO_ACK: cl->analysis.no_ack = true; return 0;
-	case OPT_SKEW: *skew_given = true; /* fall through */
 	case OPT_GUEST_IP:
+		if (cl->kind == CMD_ONESHOT)
+			return nologin_guest(cl, c, arg, err);
+		return analysis_option(c, arg, &cl->analysis, err);
+	case OPT_GUEST_MAC: return nologin_guest(cl, c, arg, err);
+	case OPT_SKEW: *skew_given = true; /* fall through */
 	case OPT_OFFSET:
 	case OPT_WINDOW:
 	case OPT_CLOCK_METHOD: return analysis_option(c, arg, &cl->analysis, err);
@@ -647,6 +686,34 @@ static bool mistyped_command(const char *word, int nwords, char **rest, const st
 	return true;
 }
 
+/* HOST and the guests logged into, of the one-shot: no guest twice, and a
+ * run of several guests takes no option that is for one guest's points. */
+static int oneshot_guests(struct cmd_line *cl, struct verr *err)
+{
+	struct oneshot_opts *o = &cl->oneshot;
+	o->host = cl->words[0];
+	if (cl->nwords - 1 + o->nnologin > ONESHOT_MAX_GUESTS)
+		return verr_set(err, VERR_INPUT, "at most %d guests in one run (%d given)",
+				ONESHOT_MAX_GUESTS, cl->nwords - 1 + o->nnologin);
+	for (int i = 1; i < cl->nwords; i++) {
+		for (int j = 1; j < i; j++)
+			if (strcmp(cl->words[i], cl->words[j]) == 0)
+				return verr_set(err, VERR_INPUT, "guest %s: given twice", cl->words[i]);
+		o->guest[o->nguests++] = cl->words[i];
+	}
+	int n = o->nguests + o->nnologin;
+	const char *one = o->ifname[POINT_VNET]	    ? "--vnet"
+			  : o->ifname[POINT_GUEST]   ? "--guest-if"
+			  : cl->analysis.manual_clock ? "--guest-offset-us"
+			  : cl->csv_path	      ? "--csv"
+						      : NULL;
+	if (one && (n > 1 || o->nnologin > 0))
+		return verr_set(err, VERR_INPUT,
+				"%s is for one guest logged into; this run has %d guest%s%s", one, n,
+				n == 1 ? "" : "s", o->nnologin ? " (some not logged into)" : "");
+	return 0;
+}
+
 /* The words after the options: the inputs of the offline commands, HOST
  * GUEST of the one-shot (or a command mistyped). */
 static int take_words(struct cmd_line *cl, int argc, char **argv, struct verr *err)
@@ -658,13 +725,11 @@ static int take_words(struct cmd_line *cl, int argc, char **argv, struct verr *e
 		if (cl->nwords >= 1 &&
 		    mistyped_command(cl->words[0], cl->nwords, cl->words + 1, &cl->oneshot.ssh, err))
 			return -1;
-		if (cl->nwords != 2)
+		if (cl->nwords < 1 || (cl->nwords == 1 && cl->oneshot.nnologin == 0))
 			return verr_set(err, VERR_INPUT,
 					"give HOST and GUEST (e.g. vocalc root@host1 root@vm7), or a "
 					"command: analyze, drift, rtt, ack (see vocalc --help)");
-		cl->oneshot.host = cl->words[0];
-		cl->oneshot.guest = cl->words[1];
-		return 0;
+		return oneshot_guests(cl, err);
 	case CMD_RTT:
 		if (cl->samples && cl->json)
 			return verr_set(err, VERR_INPUT,

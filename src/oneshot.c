@@ -27,7 +27,12 @@
 #include "report.h"
 #include "version.h"
 
-enum { HOST_SIDE, GUEST_SIDE };
+/* Side 0 is the host; side 1 + i the i-th guest logged into. */
+enum { HOST_SIDE = 0, MAX_SIDES = 1 + ONESHOT_MAX_GUESTS };
+/* Captures: nic and bridge, then per guest its vnet and (logged into) its
+ * guest point.  Jobs: a probe per guest, the workloads. */
+enum { MAX_CAPS = 2 + 2 * ONESHOT_MAX_GUESTS, MAX_JOBS = 2 + 2 * ONESHOT_MAX_GUESTS,
+       MAX_PIDS = MAX_CAPS + MAX_JOBS };
 
 /* A side heard from not for this long (its watchdogs write every second) is
  * taken as stalled. */
@@ -54,6 +59,7 @@ struct cap_ops;
 struct cap {
 	enum point p;
 	int side;
+	int guest;       /* the guest a vnet or guest point is of; -1: shared (nic, bridge) */
 	char ifname[64];
 	char path[1040]; /* the run directory (1024), "/", the point, ".pcap" */
 	uint64_t bytes;  /* octets in the capture file so far */
@@ -76,19 +82,33 @@ struct job { /* a probe or workload left running */
 	const char *what;
 };
 
+/* One guest of the run. */
+struct guest {
+	const char *name; /* as given: [user@]host[:port], or the address or MAC */
+	int side;         /* its SSH session; -1: nobody logs into it */
+	const char *key;  /* not logged into: "ip=ADDR" or "mac=MAC" */
+	char mac[64], addrs[256]; /* its MAC and addresses (space-separated) */
+	char tag[16];     /* its files' prefix in a run of several: "g1" ... */
+	char found[2048]; /* what its discovery said: on the guest (dev, mac, addrs) */
+	char hfound[2048]; /* and on the host (tap, bridge, nic) */
+};
+
 /* Everything one run holds, passed down through its phases. */
 struct run {
 	const struct oneshot_opts *o;
 	struct analysis_opts *ao;
 	bool local; /* HOST is this machine */
-	struct side side[2];
-	struct cap caps[POINT_N];
+	bool multi; /* a run of several guests (or of one nobody logs into) */
+	struct side side[MAX_SIDES];
+	int nside;
+	struct guest guest[ONESHOT_MAX_GUESTS];
+	int nguest;
+	struct cap caps[MAX_CAPS];
 	int ncap;
-	struct job jobs[4];
+	struct job jobs[MAX_JOBS];
 	int njob;
 	char dir[1024];              /* the run's directory */
-	char gmac[64], gaddrs[256];  /* the guest's MAC and addresses */
-	char filt[2048], qf[2200];   /* the capture filter, and quoted for a shell */
+	char filt[8192], qf[8400];   /* the capture filter, and quoted for a shell */
 	int limit;                   /* s: a remote command ends by itself by then */
 	struct timespec wall0, wall1; /* the timed run's start and stop (0 if it never ran) */
 	struct sigaction old_int, old_term, old_hup;
@@ -181,10 +201,22 @@ static const char GUEST_DISCOVER[] =
     "echo \"uid $(id -u)\"\n";
 
 /* The script that finds, on the host, the tap of guest MAC $1, its bridge
- * and the NIC among the bridge's ports. */
+ * and the NIC among the bridge's ports; $1 may also be ip=ADDR or mac=MAC,
+ * a guest nobody logs into: its MAC from the neighbour table (pinged once
+ * first when absent there).  It says the MAC and the addresses the
+ * neighbour table holds for it. */
 static const char HOST_DISCOVER[] =
     "PATH=$PATH:/usr/sbin:/sbin # bridge(8) is there, off a user's PATH\n"
-    "gm=$(echo \"$1\" | tr A-F a-f); tap=\n"
+    "lladdr() { awk -v want=\"$1\" '{for (i = 1; i < NF; i++) if ($i == \"lladdr\" && (want == \"\" || $(i + 1) == want)) print (want == \"\" ? $(i + 1) : $1)}'; }\n"
+    "case $1 in\n"
+    "ip=*) a=${1#ip=}; ip neigh show \"$a\" | grep -q lladdr || ping -c 1 -W 1 \"$a\" >/dev/null 2>&1\n"
+    "  gm=$(ip neigh show \"$a\" | lladdr '' | head -n 1);;\n"
+    "mac=*) gm=${1#mac=};;\n"
+    "*) gm=$1;;\n"
+    "esac\n"
+    "gm=$(echo \"$gm\" | tr A-F a-f); tap=\n"
+    "echo \"mac $gm\"\n"
+    "echo \"addrs $( [ -n \"$gm\" ] && ip neigh show | lladdr \"$gm\" | sort -u | tr '\\n' ' ')\"\n"
     "for d in /sys/class/net/*; do n=${d##*/}; [ -e \"$d/tun_flags\" ] || continue\n"
     "  a=$(cat \"$d/address\"); [ \"${a#??}\" = \"${gm#??}\" ] && tap=$n; done\n"
     "[ -n \"$tap\" ] || tap=$(bridge fdb show 2>/dev/null | awk -v m=\"$gm\" '$1 == m && $2 == \"dev\" {print $3; exit}')\n"
@@ -257,7 +289,7 @@ static void exclude_clause(const char *conn, char *buf, size_t cap)
 static struct ssh_stream *start_guarded(const struct side *s, const char *cmd, int limit_s,
 					      struct verr *err)
 {
-	char script[3500], q[4000], full[4200];
+	char script[12000], q[13000], full[13100];
 	snprintf(script, sizeof script,
 		 "timeout -s TERM %d %s & p=$!; echo \"vocalc-pid $p\" >&2; "
 		 "(trap '' PIPE; while kill -0 $p 2>/dev/null; do sleep 1; "
@@ -285,7 +317,7 @@ static const char *side_name(const struct side *s)
 }
 
 /* The PIDs on side s of the captures and (learned from their streams when
- * not yet known) of the jobs, as asked, into out (POINT_N + 4 at most). */
+ * not yet known) of the jobs, as asked, into out (MAX_PIDS at most). */
 static int pids_on(struct run *r, int s, bool caps, bool jobs, long *out)
 {
 	int n = 0;
@@ -316,7 +348,7 @@ static bool pid_words(const struct side *s, const long *pids, int n, char *list,
 /* Signals the PIDs on one side. */
 static void kill_pids(struct side *s, const long *pids, int n, const char *sig)
 {
-	char cmd[1024], list[512];
+	char cmd[1024], list[800];
 	if (!pid_words(s, pids, n, list, sizeof list))
 		return;
 	char out[256];
@@ -329,7 +361,7 @@ static void kill_pids(struct side *s, const long *pids, int n, const char *sig)
 /* Checks the PIDs on one side are gone, SIGKILL to those that are not. */
 static int verify_gone(struct side *s, const long *pids, int n)
 {
-	char cmd[1024], list[512], out[512];
+	char cmd[2048], list[800], out[1024];
 	if (!pid_words(s, pids, n, list, sizeof list))
 		return 0;
 	/* wait a little, then kill what is left and say so */
@@ -379,35 +411,58 @@ static int make_run_dir(const struct oneshot_opts *o, char *dir, size_t cap, str
 /* The run's manifest.json.  Written once before the captures start (final
  * false: every point incomplete, so that a run cut short, or a disk that
  * fills, leaves a manifest that says so) and again at the end, through a
- * temporary file renamed over it: a failed write keeps the first one. */
-static int write_manifest(const char *dir, const struct oneshot_opts *o, struct cap *caps,
-			  int ncap, const char *host_name, const char *guest_name, double t_start,
-			  double t_stop, bool final, struct verr *err)
+ * temporary file renamed over it: a failed write keeps the first one.  A
+ * run of several guests lists nic and bridge as its points and each guest
+ * with its own (manifest.h). */
+static int write_manifest(const struct run *r, double t_start, double t_stop, bool final,
+			  struct verr *err)
 {
+	const char *host_name = side_name(&r->side[HOST_SIDE]);
+	static char abuf[ONESHOT_MAX_GUESTS][256]; /* the addresses, cut into words */
 	struct manifest m = {.schema = MANIFEST_SCHEMA,
 			     .tool = "vocalc",
 			     .version = vocalc_version,
 			     .host = host_name,
-			     .guest = guest_name,
+			     .guest = r->multi ? NULL : r->guest[0].name,
 			     .start = t_start,
 			     .stop = t_stop,
-			     .command_line = o->cmdline ? o->cmdline : "",
-			     .snaplen = o->snaplen,
-			     .filter = o->filter};
-	for (int i = 0; i < ncap; i++) {
-		const char *base = strrchr(caps[i].path, '/');
-		m.point[m.npoints++] = (struct manifest_point){
-		    .name = point_name(caps[i].p),
-		    .file = base ? base + 1 : caps[i].path,
-		    .interface = caps[i].ifname,
-		    .host = caps[i].side == GUEST_SIDE ? guest_name : host_name,
-		    .drops = caps[i].drops >= 0 ? caps[i].drops : -1,
-		    .octets = caps[i].bytes,
-		    .complete = final && !caps[i].failed,
+			     .command_line = r->o->cmdline ? r->o->cmdline : "",
+			     .snaplen = r->o->snaplen,
+			     .filter = r->o->filter};
+	if (r->multi) {
+		m.nguests = (size_t)r->nguest;
+		for (int g = 0; g < r->nguest; g++) {
+			struct manifest_guest *mg = &m.guests[g];
+			mg->name = r->guest[g].name;
+			mg->login = r->guest[g].side >= 0;
+			snprintf(abuf[g], sizeof abuf[g], "%s", r->guest[g].addrs);
+			char *save = NULL;
+			for (char *w = strtok_r(abuf[g], " ", &save);
+			     w && mg->naddresses < MANIFEST_MAX_ADDRS; w = strtok_r(NULL, " ", &save))
+				mg->address[mg->naddresses++] = w;
+		}
+	}
+	for (int i = 0; i < r->ncap; i++) {
+		const struct cap *c = &r->caps[i];
+		const char *base = strrchr(c->path, '/');
+		struct manifest_point mp = {
+		    .name = point_name(c->p),
+		    .file = base ? base + 1 : c->path,
+		    .interface = c->ifname,
+		    .host = side_name(&r->side[c->side]),
+		    .drops = c->drops >= 0 ? c->drops : -1,
+		    .octets = c->bytes,
+		    .complete = final && !c->failed,
 		};
+		if (r->multi && c->guest >= 0) {
+			struct manifest_guest *mg = &m.guests[c->guest];
+			mg->point[mg->npoints++] = mp;
+		} else {
+			m.point[m.npoints++] = mp;
+		}
 	}
 	struct verr err_m = {0};
-	if (manifest_write(dir, &m, &err_m) != 0)
+	if (manifest_write(r->dir, &m, &err_m) != 0)
 		return verr_set(err, err_m.status, "%s%s", err_m.msg,
 				final ? " (the one written at the start stays)" : "");
 	return 0;
@@ -442,10 +497,10 @@ static int ssh_cap_start(struct cap *c, struct run *r, struct verr *err)
 	struct cap_ssh *s = &c->be.ssh;
 	if ((s->f = fopen(c->path, "wx")) == NULL)
 		return verr_set(err, VERR_INPUT, "%s: %s", c->path, strerror(errno));
-	char cmd[3000], target[160] = "-";
+	char cmd[9000], target[160] = "-";
 	if (r->o->spool) {
-		snprintf(s->spool, sizeof s->spool, "/dev/shm/vocalc-%ld-%ld-%s.pcap",
-			 (long)getpid(), (long)time(NULL), point_name(c->p));
+		snprintf(s->spool, sizeof s->spool, "/dev/shm/vocalc-%ld-%ld-%d-%s.pcap",
+			 (long)getpid(), (long)time(NULL), c->guest + 1, point_name(c->p));
 		snprintf(target, sizeof target, "%s", s->spool);
 	}
 	snprintf(cmd, sizeof cmd,
@@ -664,7 +719,7 @@ static const struct cap_ops cap_local_ops = {
 
 static int connect_sides(struct run *r, struct verr *err)
 {
-	for (int s = 0; s < 2; s++) {
+	for (int s = 0; s < r->nside; s++) {
 		struct ssh_target t;
 		if (s == HOST_SIDE && r->local)
 			continue;
@@ -676,106 +731,215 @@ static int connect_sides(struct run *r, struct verr *err)
 	return 0;
 }
 
-/* What the discovery scripts said on each side. */
-struct found {
-	char host[2048], guest[2048];
-};
-
-/* The guest's interface toward the host, the host's points toward the
- * guest's MAC; each side's session (to exclude) and its sudo. */
-static int discover_sides(struct run *r, struct found *f, struct verr *err)
+/* The host's discovery for guest g (its MAC, or its key), into g->hfound. */
+static int discover_on_host(struct run *r, struct guest *g, struct verr *err)
 {
-	struct side *h = &r->side[HOST_SIDE], *g = &r->side[GUEST_SIDE];
-	char buf[256], tmp[256], haddr[64] = "";
-	/* the host address the client reached: the guest's route toward it */
-	/* (here: the address the guest sees this host's session come from) */
-	if (ssh_run(r->local ? g->c : h->c, "echo \"conn $SSH_CONNECTION\"; echo \"uid $(id -u)\"",
-		    f->host, sizeof f->host, NULL, 10, err) != 0)
-		return -1;
-	field(f->host, "conn", buf, sizeof buf);
-	sscanf(buf, r->local ? "%63s" : "%*s %*s %63s", haddr);
-	if (run_script(g, GUEST_DISCOVER, haddr, f->guest, sizeof f->guest, err) != 0)
-		return -1;
-	field(f->guest, "mac", r->gmac, sizeof r->gmac);
-	field(f->guest, "conn", g->conn, sizeof g->conn);
-	if (need_root(g, field(f->guest, "uid", tmp, sizeof tmp) ? tmp : "", err) != 0)
-		return -1;
-	if (r->local) {
-		h->conn[0] = '\0'; /* no session of its own to exclude */
-		return local_script(HOST_DISCOVER, r->gmac, f->host, sizeof f->host, err);
-	}
-	if (run_script(h, HOST_DISCOVER, r->gmac, f->host, sizeof f->host, err) != 0)
-		return -1;
-	field(f->host, "conn", h->conn, sizeof h->conn);
-	return need_root(h, field(f->host, "uid", tmp, sizeof tmp) ? tmp : "", err);
+	const char *arg = g->side >= 0 ? g->mac : g->key;
+	if (r->local)
+		return local_script(HOST_DISCOVER, arg, g->hfound, sizeof g->hfound, err);
+	return run_script(&r->side[HOST_SIDE], HOST_DISCOVER, arg, g->hfound, sizeof g->hfound,
+			  err);
 }
 
-/* The four points, as given or as found; each gets its backend here: libpcap
- * for a host point when HOST is this machine, else tcpdump over SSH. */
-static int discover_points(struct run *r, const struct found *f, struct verr *err)
+/* Each guest logged into: its interface toward the host, its MAC and
+ * addresses; then on the host, for every guest, its tap, bridge and NIC
+ * (by MAC, or by the address of a guest nobody logs into); each side's
+ * session (to exclude) and its sudo. */
+static int discover_sides(struct run *r, struct verr *err)
 {
-	static const char *const key[POINT_N] = {"nic", "bridge", "tap", "dev"};
-	for (int p = 0; p < POINT_N; p++) {
-		struct cap *c = &r->caps[r->ncap];
-		c->p = (enum point)p;
-		c->side = p == POINT_GUEST ? GUEST_SIDE : HOST_SIDE;
-		c->drops = -1;
-		c->ops = r->local && c->side == HOST_SIDE ? &cap_local_ops : &cap_ssh_ops;
-		if (r->o->ifname[p])
-			snprintf(c->ifname, sizeof c->ifname, "%s", r->o->ifname[p]);
-		else
-			field(p == POINT_GUEST ? f->guest : f->host, key[p], c->ifname,
-			      sizeof c->ifname);
-		if (c->ifname[0] == '\0')
-			return verr_set(err, VERR_REMOTE,
-					"%s: could not find the %s capture point (guest MAC %s)%s",
-					side_name(&r->side[c->side]), point_name(c->p),
-					r->gmac[0] ? r->gmac : "unknown",
-					p == POINT_GUEST ? "" : "; give it with --nic, --bridge or --vnet");
-		if (!safe_ifname(c->ifname))
-			return verr_set(err, VERR_INPUT, "%s: not an interface name", c->ifname);
-		r->ncap++;
+	struct side *h = &r->side[HOST_SIDE];
+	char buf[256], tmp[256], hinfo[512] = "";
+	if (!r->local) {
+		if (ssh_run(h->c, "echo \"conn $SSH_CONNECTION\"; echo \"uid $(id -u)\"", hinfo,
+			    sizeof hinfo, NULL, 10, err) != 0)
+			return -1;
+		field(hinfo, "conn", h->conn, sizeof h->conn);
+		if (need_root(h, field(hinfo, "uid", tmp, sizeof tmp) ? tmp : "", err) != 0)
+			return -1;
+	} else {
+		h->conn[0] = '\0'; /* no session of its own to exclude */
 	}
-	field(f->guest, "addrs", r->gaddrs, sizeof r->gaddrs);
-	struct cap *cp = r->caps;
-	fprintf(stderr, "vocalc: points: nic %s, bridge %s, vnet %s on %s; guest %s (%s, %s) on %s\n",
-		cp[0].ifname, cp[1].ifname, cp[2].ifname, side_name(&r->side[HOST_SIDE]),
-		cp[3].ifname, r->gmac, r->gaddrs, ssh_name(r->side[GUEST_SIDE].c));
+	for (int i = 0; i < r->nguest; i++) {
+		struct guest *g = &r->guest[i];
+		if (g->side < 0)
+			continue;
+		struct side *gs = &r->side[g->side];
+		/* the host address the guest's route goes toward: the one the
+		 * client reached (HOST remote), or the one the guest sees this
+		 * machine's session come from (HOST here) */
+		char haddr[64] = "", gconn[256];
+		if (r->local) {
+			if (ssh_run(gs->c, "echo \"conn $SSH_CONNECTION\"", gconn, sizeof gconn, NULL,
+				    10, err) != 0)
+				return -1;
+			field(gconn, "conn", buf, sizeof buf);
+			sscanf(buf, "%63s", haddr);
+		} else {
+			sscanf(h->conn, "%*s %*s %63s", haddr);
+		}
+		if (run_script(gs, GUEST_DISCOVER, haddr, g->found, sizeof g->found, err) != 0)
+			return -1;
+		field(g->found, "mac", g->mac, sizeof g->mac);
+		field(g->found, "addrs", g->addrs, sizeof g->addrs);
+		field(g->found, "conn", gs->conn, sizeof gs->conn);
+		if (need_root(gs, field(g->found, "uid", tmp, sizeof tmp) ? tmp : "", err) != 0)
+			return -1;
+	}
+	for (int i = 0; i < r->nguest; i++) {
+		struct guest *g = &r->guest[i];
+		if (discover_on_host(r, g, err) != 0)
+			return -1;
+		if (g->side < 0) {
+			field(g->hfound, "mac", g->mac, sizeof g->mac);
+			field(g->hfound, "addrs", g->addrs, sizeof g->addrs);
+			/* the address given is the guest's, whatever the table holds */
+			if (strncmp(g->key, "ip=", 3) == 0 && !strstr(g->addrs, g->key + 3)) {
+				snprintf(tmp, sizeof tmp, "%s %s", g->key + 3, g->addrs);
+				snprintf(g->addrs, sizeof g->addrs, "%s", tmp);
+			}
+		}
+	}
+	return 0;
+}
+
+/* A point of the run: its interface as given, or as the discovery found
+ * it (key in text); checked to be an interface name. */
+static int add_point(struct run *r, enum point p, int side, int guest, const char *given,
+		     const char *text, const char *key, struct verr *err)
+{
+	struct cap *c = &r->caps[r->ncap];
+	const struct guest *g = guest >= 0 ? &r->guest[guest] : &r->guest[0];
+	c->p = p;
+	c->side = side;
+	c->guest = guest;
+	c->drops = -1;
+	c->ops = r->local && side == HOST_SIDE ? &cap_local_ops : &cap_ssh_ops;
+	if (given)
+		snprintf(c->ifname, sizeof c->ifname, "%s", given);
+	else
+		field(text, key, c->ifname, sizeof c->ifname);
+	if (c->ifname[0] == '\0')
+		return verr_set(err, VERR_REMOTE,
+				"%s: could not find the %s capture point (guest %s, MAC %s)%s",
+				side_name(&r->side[side]), point_name(p), g->name,
+				g->mac[0] ? g->mac : "unknown",
+				p == POINT_GUEST ? "" : "; give it with --nic, --bridge or --vnet");
+	if (!safe_ifname(c->ifname))
+		return verr_set(err, VERR_INPUT, "%s: not an interface name", c->ifname);
+	r->ncap++;
+	return 0;
+}
+
+/* The points, as given or as found: nic and bridge once (every guest's
+ * must be the same: one capture each serves them all), then per guest its
+ * vnet (no two guests the same) and its guest point.  Each gets its
+ * backend here: libpcap for a host point when HOST is this machine, else
+ * tcpdump over SSH. */
+static int discover_points(struct run *r, struct verr *err)
+{
+	const char *const *given = r->o->ifname;
+	if (add_point(r, POINT_NIC, HOST_SIDE, -1, given[POINT_NIC], r->guest[0].hfound, "nic",
+		      err) != 0 ||
+	    add_point(r, POINT_BRIDGE, HOST_SIDE, -1, given[POINT_BRIDGE], r->guest[0].hfound,
+		      "bridge", err) != 0)
+		return -1;
+	static const char *const shared[2] = {"nic", "bridge"};
+	for (int i = 1; i < r->nguest; i++)
+		for (int k = 0; k < 2; k++) {
+			char mine[64];
+			field(r->guest[i].hfound, shared[k], mine, sizeof mine);
+			if (!given[k] && strcmp(mine, r->caps[k].ifname) != 0)
+				return verr_set(err, VERR_REMOTE,
+						"%s: guests %s and %s are on different %ss (%s, %s): "
+						"one run takes the guests of one bridge and NIC; run "
+						"once per bridge, or give --nic and --bridge",
+						side_name(&r->side[HOST_SIDE]), r->guest[0].name,
+						r->guest[i].name, shared[k], r->caps[k].ifname,
+						mine[0] ? mine : "none found");
+		}
+	for (int i = 0; i < r->nguest; i++) {
+		struct guest *g = &r->guest[i];
+		if (add_point(r, POINT_VNET, HOST_SIDE, i, given[POINT_VNET], g->hfound, "tap",
+			      err) != 0)
+			return -1;
+		for (int j = 2; j < r->ncap - 1; j++)
+			if (r->caps[j].p == POINT_VNET &&
+			    strcmp(r->caps[j].ifname, r->caps[r->ncap - 1].ifname) == 0)
+				return verr_set(err, VERR_INPUT,
+						"guests %s and %s are the same VM (both behind %s): give "
+						"each guest once",
+						r->guest[r->caps[j].guest].name, g->name,
+						r->caps[j].ifname);
+		if (g->side >= 0 && add_point(r, POINT_GUEST, g->side, i, given[POINT_GUEST],
+					      g->found, "dev", err) != 0)
+			return -1;
+	}
+	const struct cap *cp = r->caps;
+	if (!r->multi) {
+		fprintf(stderr,
+			"vocalc: points: nic %s, bridge %s, vnet %s on %s; guest %s (%s, %s) on %s\n",
+			cp[0].ifname, cp[1].ifname, cp[2].ifname, side_name(&r->side[HOST_SIDE]),
+			cp[3].ifname, r->guest[0].mac, r->guest[0].addrs,
+			side_name(&r->side[r->guest[0].side]));
+		return 0;
+	}
+	fprintf(stderr, "vocalc: points: nic %s, bridge %s on %s\n", cp[0].ifname, cp[1].ifname,
+		side_name(&r->side[HOST_SIDE]));
+	for (int i = 2; i < r->ncap; i++) {
+		const struct cap *c = &r->caps[i];
+		const struct guest *g = &r->guest[c->guest];
+		if (c->p == POINT_VNET && g->side < 0)
+			fprintf(stderr, "vocalc: guest %s (%s, %s): vnet %s; not logged into: measured "
+				"from the host only\n",
+				g->name, g->mac, g->addrs[0] ? g->addrs : "no address known", c->ifname);
+		else if (c->p == POINT_VNET)
+			fprintf(stderr, "vocalc: guest %s (%s, %s): vnet %s, guest %s\n", g->name, g->mac,
+				g->addrs, c->ifname, r->caps[i + 1].ifname);
+	}
 	return 0;
 }
 
 static int discover(struct run *r, struct verr *err)
 {
-	struct found f;
-	if (discover_sides(r, &f, err) != 0)
+	if (discover_sides(r, err) != 0)
 		return -1;
-	return discover_points(r, &f, err);
+	return discover_points(r, err);
 }
 
-/* The filter (both SSH sessions out, then the user's), the run directory,
- * the capture files' names, and the manifest that says none is complete
- * yet. */
+/* The filter (every SSH session out, then the user's), the run directory,
+ * the capture files' names (a run of several guests: g1-vnet.pcap,
+ * g1-guest.pcap ... beside nic.pcap and bridge.pcap), and the manifest that
+ * says none is complete yet. */
 static int prepare(struct run *r, struct verr *err)
 {
 	const struct oneshot_opts *o = r->o;
-	char ex1[300], ex2[300];
-	exclude_clause(r->side[HOST_SIDE].conn, ex1, sizeof ex1);
-	exclude_clause(r->side[GUEST_SIDE].conn, ex2, sizeof ex2);
-	snprintf(r->filt, sizeof r->filt, "not (tcp and (%s%s%s))%s%s%s", ex1[0] ? ex1 : "",
-		 ex1[0] && ex2[0] ? " or " : "", ex2[0] ? ex2 : "", o->filter ? " and (" : "",
-		 o->filter ? o->filter : "", o->filter ? ")" : "");
-	if (!ex1[0] && !ex2[0])
+	char ex[8192] = "";
+	for (int s = 0; s < r->nside; s++) {
+		char one[300];
+		exclude_clause(r->side[s].conn, one, sizeof one);
+		if (one[0] && strlen(ex) + strlen(one) + 8 < sizeof ex)
+			snprintf(ex + strlen(ex), sizeof ex - strlen(ex), "%s%s", ex[0] ? " or " : "",
+				 one);
+	}
+	if (ex[0])
+		snprintf(r->filt, sizeof r->filt, "not (tcp and (%s))%s%s%s", ex,
+			 o->filter ? " and (" : "", o->filter ? o->filter : "", o->filter ? ")" : "");
+	else
 		snprintf(r->filt, sizeof r->filt, "%s", o->filter ? o->filter : "");
 	if (!sh_quote(r->filt, r->qf, sizeof r->qf))
 		return verr_set(err, VERR_INPUT, "--filter: too long");
 	if (make_run_dir(o, r->dir, sizeof r->dir, err) != 0)
 		return -1;
 	r->limit = (int)o->duration_s + 60;
-	for (int i = 0; i < r->ncap; i++)
-		snprintf(r->caps[i].path, sizeof r->caps[i].path, "%s/%s.pcap", r->dir,
-			 point_name(r->caps[i].p));
-	return write_manifest(r->dir, o, r->caps, r->ncap, side_name(&r->side[HOST_SIDE]),
-			      ssh_name(r->side[GUEST_SIDE].c), 0, 0, false, err);
+	for (int i = 0; i < r->ncap; i++) {
+		struct cap *c = &r->caps[i];
+		if (r->multi && c->guest >= 0)
+			snprintf(c->path, sizeof c->path, "%s/%s-%s.pcap", r->dir,
+				 r->guest[c->guest].tag, point_name(c->p));
+		else
+			snprintf(c->path, sizeof c->path, "%s/%s.pcap", r->dir, point_name(c->p));
+	}
+	return write_manifest(r, 0, 0, false, err);
 }
 
 /* ---- start: the captures, then (once every one listens) the jobs ---- */
@@ -838,24 +1002,29 @@ static int job_there(struct run *r, int s, const char *what, const char *cmd, bo
 	return j->st ? 0 : -1;
 }
 
-/* Pings from the host to the guest's first address. */
+/* Pings from the host to each guest's first address. */
 static int start_probes(struct run *r, struct verr *err)
 {
-	char gip[64] = "";
-	sscanf(r->gaddrs, "%63s", gip);
-	if (r->o->probe_rate <= 0 || !gip[0])
-		return 0;
-	/* the address is the guest's word: quoted, as all sent to a shell */
-	char qip[300], cmd[400];
-	if (!sh_quote(gip, qip, sizeof qip))
-		return verr_set(err, VERR_REMOTE, "internal: address too long");
-	snprintf(cmd, sizeof cmd, "ping -q -i %.3f %s", 1.0 / r->o->probe_rate, qip);
-	if (r->local) {
-		char lcmd[450];
-		snprintf(lcmd, sizeof lcmd, "exec %s >/dev/null 2>&1", cmd);
-		return job_here(r, HOST_SIDE, "probes", lcmd, "ping", err);
+	for (int i = 0; i < r->nguest && r->o->probe_rate > 0; i++) {
+		char gip[64] = "";
+		sscanf(r->guest[i].addrs, "%63s", gip);
+		if (!gip[0])
+			continue;
+		/* the address is the guest's word: quoted, as all sent to a shell */
+		char qip[300], cmd[400];
+		if (!sh_quote(gip, qip, sizeof qip))
+			return verr_set(err, VERR_REMOTE, "internal: address too long");
+		snprintf(cmd, sizeof cmd, "ping -q -i %.3f %s", 1.0 / r->o->probe_rate, qip);
+		if (r->local) {
+			char lcmd[450];
+			snprintf(lcmd, sizeof lcmd, "exec %s >/dev/null 2>&1", cmd);
+			if (job_here(r, HOST_SIDE, "probes", lcmd, "ping", err) != 0)
+				return -1;
+		} else if (job_there(r, HOST_SIDE, "probes", cmd, true, err) != 0) {
+			return -1;
+		}
 	}
-	return job_there(r, HOST_SIDE, "probes", cmd, true, err);
+	return 0;
 }
 
 /* The user's workload on side s. */
@@ -879,10 +1048,12 @@ static int start_all(struct run *r, struct verr *err)
 		return -1;
 	if (start_probes(r, err) != 0)
 		return -1;
-	const char *wl[2] = {r->o->workload_host, r->o->workload_guest};
-	for (int s = 0; s < 2; s++)
-		if (wl[s] && start_workload(r, s, wl[s], err) != 0)
+	/* the guests' workload runs on each guest logged into */
+	for (int s = 0; s < r->nside; s++) {
+		const char *wl = s == HOST_SIDE ? r->o->workload_host : r->o->workload_guest;
+		if (wl && start_workload(r, s, wl, err) != 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -929,10 +1100,10 @@ static void pump_jobs(struct run *r)
  * themselves. */
 static bool sides_lost(struct run *r, bool lost, struct verr *err)
 {
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < r->nside; s++)
 		if (r->side[s].c && ssh_keepalive(r->side[s].c) != 0)
 			lost = true;
-	for (int s = 0; s < 2 && !lost; s++) {
+	for (int s = 0; s < r->nside && !lost; s++) {
 		struct ssh_conn *sc = r->side[s].c;
 		if (sc == NULL || ssh_idle_s(sc) <= STALL_S)
 			continue;
@@ -945,7 +1116,7 @@ static bool sides_lost(struct run *r, bool lost, struct verr *err)
 			 "%s: nothing heard for %d s: it stalled (the %s capture is cut "
 			 "here; what arrived is kept; its captures stop by themselves "
 			 "once its SSH server resumes or within %d s)",
-			 ssh_name(sc), STALL_S, s == GUEST_SIDE ? "guest" : "host points'", r->limit);
+			 ssh_name(sc), STALL_S, s != HOST_SIDE ? "guest" : "host points'", r->limit);
 	}
 	return lost;
 }
@@ -957,20 +1128,22 @@ static void run_timed(struct run *r, struct verr *err)
 	double t_start = mono(), last_shown = 0;
 	clock_gettime(CLOCK_REALTIME, &r->wall0);
 	while (!interrupted && mono() - t_start < o->duration_s) {
-		struct pollfd pfd[2] = {
-		    {r->side[0].c ? ssh_socket(r->side[0].c) : -1, POLLIN, 0},
-		    {ssh_socket(r->side[1].c), POLLIN, 0}};
-		poll(pfd, 2, 50);
+		struct pollfd pfd[MAX_SIDES];
+		for (int s = 0; s < r->nside; s++)
+			pfd[s] = (struct pollfd){r->side[s].c ? ssh_socket(r->side[s].c) : -1, POLLIN, 0};
+		poll(pfd, (nfds_t)r->nside, 50);
 		bool lost = pump_captures(r, err);
 		pump_jobs(r);
 		if (sides_lost(r, lost, err))
 			break;
 		if (o->progress && mono() - last_shown > 0.5) {
 			last_shown = mono();
-			fprintf(stderr, "\rvocalc: capturing, %4.0f s left; %s %.1f MB, %s %.1f MB ",
-				o->duration_s - (last_shown - t_start), point_name(r->caps[0].p),
-				r->caps[0].bytes / 1e6, point_name(r->caps[3].p),
-				r->caps[3].bytes / 1e6);
+			uint64_t guests = 0; /* what the guests' own points hold */
+			for (int i = 2; i < r->ncap; i++)
+				guests += r->caps[i].bytes;
+			fprintf(stderr, "\rvocalc: capturing, %4.0f s left; nic %.1f MB, %s %.1f MB ",
+				o->duration_s - (last_shown - t_start), r->caps[0].bytes / 1e6,
+				r->nguest > 1 ? "the guests' points" : "vnet and guest", guests / 1e6);
 		}
 	}
 	if (o->progress && last_shown > 0)
@@ -985,13 +1158,13 @@ static void run_timed(struct run *r, struct verr *err)
 
 static void stop_jobs(struct run *r)
 {
-	long pids[POINT_N + 4];
+	long pids[MAX_PIDS];
 	for (int j = 0; j < r->njob; j++)
 		if (r->jobs[j].local > 0) {
 			local_stop(r->jobs[j].local);
 			r->jobs[j].local = 0;
 		}
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < r->nside; s++)
 		kill_pids(&r->side[s], pids, pids_on(r, s, false, true, pids), "TERM");
 }
 
@@ -999,8 +1172,8 @@ static void stop_jobs(struct run *r)
  * at most), then how each ended. */
 static void stop_captures(struct run *r, struct verr *err)
 {
-	long pids[POINT_N + 4];
-	for (int s = 0; s < 2; s++)
+	long pids[MAX_PIDS];
+	for (int s = 0; s < r->nside; s++)
 		kill_pids(&r->side[s], pids, pids_on(r, s, true, false, pids), "TERM");
 	for (int i = 0; i < r->ncap; i++)
 		r->caps[i].ops->stop(&r->caps[i]);
@@ -1019,11 +1192,11 @@ static void stop_captures(struct run *r, struct verr *err)
 
 static void stop_all(struct run *r, struct verr *err)
 {
-	long pids[POINT_N + 4];
+	long pids[MAX_PIDS];
 	stop_jobs(r);
 	usleep(300000);
 	stop_captures(r, err);
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < r->nside; s++)
 		verify_gone(&r->side[s], pids, pids_on(r, s, true, true, pids));
 }
 
@@ -1056,11 +1229,12 @@ static int save(struct run *r, struct verr *err)
 			continue;
 		}
 		reader_close(rd);
-		r->ao->file[c->p] = c->path;
-		r->ao->drops[c->p] = c->drops;
+		if (!r->multi) {
+			r->ao->file[c->p] = c->path;
+			r->ao->drops[c->p] = c->drops;
+		}
 	}
-	if (write_manifest(r->dir, r->o, r->caps, r->ncap, side_name(&r->side[HOST_SIDE]),
-			   ssh_name(r->side[GUEST_SIDE].c), r->wall0.tv_sec + r->wall0.tv_nsec / 1e9,
+	if (write_manifest(r, r->wall0.tv_sec + r->wall0.tv_nsec / 1e9,
 			   r->wall1.tv_sec + r->wall1.tv_nsec / 1e9, true, err) != 0)
 		return -1;
 	fprintf(stderr, "vocalc: saved %s (vocalc analyze %s re-analyzes it)\n", r->dir, r->dir);
@@ -1133,7 +1307,7 @@ static void free_captures_jobs(struct run *r)
 
 static void close_sides(struct run *r)
 {
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < r->nside; s++)
 		ssh_close(r->side[s].c);
 }
 
@@ -1147,30 +1321,61 @@ void oneshot_opts_default(struct oneshot_opts *o)
 	o->progress = isatty(2);
 }
 
-int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,
-		bool *reported, struct verr *err)
+/* The guests as given: side 1 + i for the i-th logged into, then those
+ * nobody logs into. */
+static void take_guests(struct run *r)
 {
-	struct run r;
-	memset(&r, 0, sizeof r);
-	r.o = o;
-	r.ao = ao;
-	r.local = strcmp(o->host, "-") == 0 || strcmp(o->host, "localhost") == 0;
-	r.side[HOST_SIDE].spec = o->host;
-	r.side[GUEST_SIDE].spec = o->guest;
+	const struct oneshot_opts *o = r->o;
+	r->nside = 1;
+	for (int i = 0; i < o->nguests; i++) {
+		struct guest *g = &r->guest[r->nguest++];
+		g->name = o->guest[i];
+		g->side = r->nside;
+		r->side[r->nside++].spec = o->guest[i];
+	}
+	for (int i = 0; i < o->nnologin; i++) {
+		struct guest *g = &r->guest[r->nguest++];
+		g->key = o->nologin[i];
+		g->name = strchr(g->key, '=') + 1;
+		g->side = -1;
+	}
+	for (int i = 0; i < r->nguest; i++)
+		snprintf(r->guest[i].tag, sizeof r->guest[i].tag, "g%d", i + 1);
+	r->multi = r->nguest > 1 || o->nnologin > 0;
+}
+
+int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,
+		bool *reported, struct oneshot_saved *saved, struct verr *err)
+{
 	*reported = false;
+	memset(saved, 0, sizeof *saved);
+	struct run *rp = calloc(1, sizeof *rp);
+	if (rp == NULL)
+		return verr_set(err, VERR_NOMEM, "out of memory");
+	struct run *r = rp;
+	r->o = o;
+	r->ao = ao;
+	r->local = strcmp(o->host, "-") == 0 || strcmp(o->host, "localhost") == 0;
+	r->side[HOST_SIDE].spec = o->host;
+	take_guests(r);
 	int rc = -1;
-	catch_signals(&r);
-	if (connect_sides(&r, err) != 0 || discover(&r, err) != 0 || prepare(&r, err) != 0)
+	catch_signals(r);
+	if (connect_sides(r, err) != 0 || discover(r, err) != 0 || prepare(r, err) != 0)
 		goto out_sides; /* nothing started yet */
-	if (start_all(&r, err) == 0)
-		run_timed(&r, err);
-	stop_all(&r, err); /* also what a start cut short had started */
-	fetch_all(&r, err);
-	if (r.caps[0].begun && save(&r, err) == 0)
-		rc = analyze(&r, out, reported, err);
-	free_captures_jobs(&r);
+	if (start_all(r, err) == 0)
+		run_timed(r, err);
+	stop_all(r, err); /* also what a start cut short had started */
+	fetch_all(r, err);
+	if (r->caps[0].begun && save(r, err) == 0) {
+		saved->saved = true;
+		saved->multi = r->multi;
+		snprintf(saved->dir, sizeof saved->dir, "%s", r->dir);
+		rc = r->multi ? (err->status == 0 ? 0 : -1) : analyze(r, out, reported, err);
+	}
+	free_captures_jobs(r);
 out_sides:
-	close_sides(&r);
-	restore_signals(&r);
+	close_sides(r);
+	restore_signals(r);
+	free(r);
 	return rc;
 }

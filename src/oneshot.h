@@ -27,8 +27,17 @@
 #include "analyze.h"
 #include "ssh.h"
 
+/* Guests one run takes at most (each logged-into one is an SSH session). */
+enum { ONESHOT_MAX_GUESTS = 16 };
+
 struct oneshot_opts {
-	const char *host, *guest;  /* [user@]host[:port], or localhost/- for HOST */
+	const char *host;          /* [user@]host[:port], or localhost/- */
+	const char *guest[ONESHOT_MAX_GUESTS]; /* the guests logged into: [user@]host[:port] */
+	int nguests;
+	/* Guests nobody logs into (--guest-ip, --guest-mac): "ip=ADDR" or
+	 * "mac=MAC", validated; found on the host by their MAC or address. */
+	const char *nologin[ONESHOT_MAX_GUESTS];
+	int nnologin;
 	struct ssh_opts ssh;
 	const char *ifname[POINT_N]; /* --nic, --bridge, --vnet, --guest-if; NULL: discover */
 	double duration_s;         /* 10 */
@@ -46,10 +55,21 @@ struct oneshot_opts {
  * 10 s, a progress line when stderr is a terminal; no point given. */
 void oneshot_opts_default(struct oneshot_opts *o);
 
+/* Where a run was saved.  A run of one logged-into guest is analyzed and
+ * reported by oneshot_run; a run of several guests (or of one nobody logged
+ * into) is saved with the manifest of several guests (manifest.h) and left
+ * to the caller to analyze as `vocalc analyze DIR` does (multi set): one
+ * reading of it, the same figures either way. */
+struct oneshot_saved {
+	bool saved;      /* dir holds the run and its final manifest */
+	bool multi;      /* a run of several guests: not analyzed here */
+	char dir[1024];
+};
+
 /* Runs it all and writes the report to out.  0, or -1 with err set; a run
  * that lost a point still analyzes what arrived and returns -1 with
  * VERR_REMOTE after writing the report (*reported set). */
 int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,
-		bool *reported, struct verr *err);
+		bool *reported, struct oneshot_saved *saved, struct verr *err);
 
 #endif
