@@ -136,19 +136,27 @@ static const char ACK_USAGE[] =
     "Exit status: 0 success, 2 usage or input error, 4 out of memory.\n";
 
 static const char ONESHOT_USAGE[] =
-    "usage: vocalc [OPTIONS] HOST GUEST\n"
+    "usage: vocalc [OPTIONS] HOST GUEST [GUEST ...] [--guest-ip ADDR | --guest-mac MAC ...]\n"
     "Connects to HOST (the hypervisor) and GUEST (the VM) over SSH, finds the four\n"
     "capture points, captures at all of them at once, saves captures/<run-id>/ and\n"
     "reports the analysis (clock, hops, VO, RTT, ACK).  HOST and GUEST: [user@]host[:port]\n"
     "or a Host of ~/.ssh/config; HOST localhost or -: this machine, captured with libpcap.\n"
+    "Several guests (of one bridge): nic and bridge captured once for all, each guest's\n"
+    "vnet and guest point, a clock per guest; the guests ranked by VO, worst first, then\n"
+    "each guest's report (the saved run is analyzed as vocalc analyze RUN_DIR does).\n"
+    "  --guest-ip ADDR         a guest nobody logs into, found on HOST by its address\n"
+    "                          (neighbour table); repeatable.  Measured from the host\n"
+    "                          only: host hops, and vnet -> guest -> vnet as a round trip\n"
+    "  --guest-mac MAC         the same, found by its MAC\n"
     "  -d, --duration S        capture for S seconds (default 10; Ctrl-C stops early)\n"
     "  -f, --filter EXPR       pcap filter, added to the SSH sessions' exclusion\n"
     "  -s, --snaplen N         octets kept per packet (default 192)\n"
-    "  --probe-rate N          pings host -> guest per second for the clock (default 100)\n"
+    "  --probe-rate N          pings host -> each guest per second (default 100)\n"
     "  --no-probes             no pings\n"
-    "  --workload-guest CMD    run CMD on the guest during the capture (e.g. iperf3 -c ...)\n"
+    "  --workload-guest CMD    run CMD on each guest logged into during the capture\n"
     "  --workload-host CMD     run CMD on the host during the capture\n"
-    "  --nic IF, --bridge IF, --vnet IF, --guest-if IF   a point given, not discovered\n"
+    "  --nic IF, --bridge IF   a point given, not discovered\n"
+    "  --vnet IF, --guest-if IF   the same, with one guest logged into only\n"
     "  -o, --out DIR           save the run in DIR (new) instead of captures/<run-id>\n"
     "  --spool                 capture into /dev/shm on each machine, fetch at the end\n"
     "  -i FILE                 identity (private key) file; repeatable\n"
@@ -156,8 +164,9 @@ static const char ONESHOT_USAGE[] =
     "  --accept-new            add an unknown host key (a changed key is always refused)\n"
     "  --ssh-config FILE       instead of ~/.ssh/config\n"
     "  --connect-timeout S     default 10\n"
-    "  --json, --guest-ip, --guest-offset-us, --guest-skew-ppm, --window-ms, --no-rtt,\n"
-    "  --no-ack, --link-rate, ...   as for vocalc analyze and vocalc ack\n"
+    "  --json, --guest-offset-us, --guest-skew-ppm, --window-ms, --no-rtt,\n"
+    "  --no-ack, --link-rate, ...   as for vocalc analyze and vocalc ack (a manual\n"
+    "                          clock with one guest logged into only)\n"
     "Exit status: 0 success, 2 usage error, 3 remote or capture failure (what arrived\n"
     "is still saved and analyzed), 4 out of memory.\n";
 
@@ -705,7 +714,6 @@ static int oneshot_guests(struct cmd_line *cl, struct verr *err)
 	const char *one = o->ifname[POINT_VNET]	    ? "--vnet"
 			  : o->ifname[POINT_GUEST]   ? "--guest-if"
 			  : cl->analysis.manual_clock ? "--guest-offset-us"
-			  : cl->csv_path	      ? "--csv"
 						      : NULL;
 	if (one && (n > 1 || o->nnologin > 0))
 		return verr_set(err, VERR_INPUT,
