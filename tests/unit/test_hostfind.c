@@ -15,12 +15,39 @@ static int parse(const char *text, struct hostfind_guest *g, int max)
 	return hostfind_parse(text, g, max, conn, sizeof conn, uid, sizeof uid, &err);
 }
 
+/* --parse: reads the script's output on stdin and prints what the parser
+ * made of it, one line per guest; exit 1 when it refuses the text. */
+static int parse_stdin(void)
+{
+	static char text[1 << 16];
+	static struct hostfind_guest g[64];
+	size_t n = fread(text, 1, sizeof text - 1, stdin);
+	text[n] = '\0';
+	char conn[128], uid[16];
+	struct verr err = {0};
+	int k = hostfind_parse(text, g, 64, conn, sizeof conn, uid, sizeof uid, &err);
+	if (k < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	printf("guests %d\n", k);
+	for (int i = 0; i < k; i++)
+		printf("%d %s tap=%s bridge=%s kind=%s nic=%s addrs=%d why=%s\n", i + 1, g[i].key,
+		       g[i].tap, g[i].bridge,
+		       g[i].kind == BRIDGE_LINUX ? "linux" : g[i].kind == BRIDGE_OVS ? "ovs" : "",
+		       g[i].nic, g[i].addrs.n, g[i].why);
+	printf("uid %s\n", uid);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--print-script") == 0) {
 		fputs(HOSTFIND_SCRIPT, stdout);
 		return 0;
 	}
+	if (argc == 2 && strcmp(argv[1], "--parse") == 0)
+		return parse_stdin();
 	struct hostfind_guest g[4];
 	char conn[64], uid[16];
 	struct verr err = {0};
