@@ -92,7 +92,7 @@ echo "open vswitch (mock ovs-vsctl): ok"
 
 # Open vSwitch, real (root namespace: ovs-vswitchd runs there).
 command -v ovs-vsctl >/dev/null && [ -x /usr/share/openvswitch/scripts/ovs-ctl ] ||
-	{ echo "open vswitch real: not installed (apt-get install openvswitch-switch); mock only"; exit 0; }
+	skip "open vswitch real: needs openvswitch-switch (make deps; the mock part passed)"
 if ! ovs-vsctl --timeout=3 show >/dev/null 2>&1; then
 	/usr/share/openvswitch/scripts/ovs-ctl start --system-id=random >"$T/ovs-start" 2>&1 ||
 		fail "ovs-ctl start: $(tail -3 "$T/ovs-start")"
