@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "hostfind.h"
 #include "stats.h"
 #include "verr.h"
 #include "version.h"
@@ -136,7 +137,8 @@ static const char ACK_USAGE[] =
     "Exit status: 0 success, 2 usage or input error, 4 out of memory.\n";
 
 static const char ONESHOT_USAGE[] =
-    "usage: vocalc [OPTIONS] HOST GUEST [GUEST ...] [--guest-ip ADDR | --guest-mac MAC ...]\n"
+    "usage: vocalc [OPTIONS] HOST GUEST [GUEST ...] [--guest-ip ADDR | --guest-mac MAC |\n"
+    "              --domain NAME ...] [--libvirt]\n"
     "Connects to HOST (the hypervisor) and GUEST (the VM) over SSH, finds the four\n"
     "capture points, captures at all of them at once, saves captures/<run-id>/ and\n"
     "reports the analysis (clock, hops, VO, RTT, ACK).  HOST and GUEST: [user@]host[:port]\n"
@@ -148,6 +150,8 @@ static const char ONESHOT_USAGE[] =
     "                          (neighbour table); repeatable.  Measured from the host\n"
     "                          only: host hops, and vnet -> guest -> vnet as a round trip\n"
     "  --guest-mac MAC         the same, found by its MAC\n"
+    "  --domain NAME           the same, a libvirt domain (virsh domiflist, domifaddr)\n"
+    "  --libvirt               every running libvirt domain of HOST (virsh list) too\n"
     "  -d, --duration S        capture for S seconds (default 10; Ctrl-C stops early)\n"
     "  -f, --filter EXPR       pcap filter, added to the SSH sessions' exclusion\n"
     "  -s, --snaplen N         octets kept per packet (default 192)\n"
@@ -229,6 +233,8 @@ enum {
 	OPT_CONNECT_TIMEOUT,
 	OPT_SPOOL,
 	OPT_GUEST_MAC,
+	OPT_DOMAIN,
+	OPT_LIBVIRT,
 };
 
 struct cli_option {
@@ -291,6 +297,8 @@ static const struct cli_option OPTIONS[] = {
     {"connect-timeout", 0, true, FAM_ONESHOT, OPT_CONNECT_TIMEOUT},
     {"spool", 0, false, FAM_ONESHOT, OPT_SPOOL},
     {"guest-mac", 0, true, FAM_ONESHOT, OPT_GUEST_MAC},
+    {"domain", 0, true, FAM_ONESHOT, OPT_DOMAIN},
+    {"libvirt", 0, false, FAM_ONESHOT, OPT_LIBVIRT},
     {"help", 'h', false, FAM_ALL, 'h'},
 };
 enum { N_OPTIONS = sizeof OPTIONS / sizeof OPTIONS[0] };
@@ -529,6 +537,13 @@ static int nologin_guest(struct cmd_line *cl, int c, const char *arg, struct ver
 			return verr_set(err, VERR_INPUT,
 					"--guest-ip: not an IPv4 or IPv6 address: '%s'", arg);
 		snprintf(buf, sizeof cl->nologin_buf[0], "ip=%s", arg);
+	} else if (c == OPT_DOMAIN) {
+		if (!hostfind_safe_name(arg))
+			return verr_set(err, VERR_INPUT,
+					"--domain: not a libvirt domain name (1 to 63 of A-Z a-z 0-9 . _ "
+					"+ : @ -): '%s'",
+					arg);
+		snprintf(buf, sizeof cl->nologin_buf[0], "dom=%s", arg);
 	} else {
 		unsigned b[6];
 		char tail;
@@ -566,7 +581,9 @@ static int apply_option(struct cmd_line *cl, int c, const char *arg, bool *skew_
 		if (cl->kind == CMD_ONESHOT)
 			return nologin_guest(cl, c, arg, err);
 		return analysis_option(c, arg, &cl->analysis, err);
-	case OPT_GUEST_MAC: return nologin_guest(cl, c, arg, err);
+	case OPT_GUEST_MAC:
+	case OPT_DOMAIN: return nologin_guest(cl, c, arg, err);
+	case OPT_LIBVIRT: cl->oneshot.libvirt = true; return 0;
 	case OPT_SKEW: *skew_given = true; /* fall through */
 	case OPT_OFFSET:
 	case OPT_WINDOW:
@@ -715,7 +732,7 @@ static int oneshot_guests(struct cmd_line *cl, struct verr *err)
 			  : o->ifname[POINT_GUEST]   ? "--guest-if"
 			  : cl->analysis.manual_clock ? "--guest-offset-us"
 						      : NULL;
-	if (one && (n > 1 || o->nnologin > 0))
+	if (one && (n > 1 || o->nnologin > 0 || o->libvirt))
 		return verr_set(err, VERR_INPUT,
 				"%s is for one guest logged into; this run has %d guest%s%s", one, n,
 				n == 1 ? "" : "s", o->nnologin ? " (some not logged into)" : "");
@@ -733,7 +750,8 @@ static int take_words(struct cmd_line *cl, int argc, char **argv, struct verr *e
 		if (cl->nwords >= 1 &&
 		    mistyped_command(cl->words[0], cl->nwords, cl->words + 1, &cl->oneshot.ssh, err))
 			return -1;
-		if (cl->nwords < 1 || (cl->nwords == 1 && cl->oneshot.nnologin == 0))
+		if (cl->nwords < 1 ||
+		    (cl->nwords == 1 && cl->oneshot.nnologin == 0 && !cl->oneshot.libvirt))
 			return verr_set(err, VERR_INPUT,
 					"give HOST and GUEST (e.g. vocalc root@host1 root@vm7), or a "
 					"command: analyze, drift, rtt, ack (see vocalc --help)");

@@ -11,6 +11,7 @@
  * has: the choice is made once, when the point is discovered. */
 #include "oneshot.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
@@ -21,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hostfind.h"
 #include "localcap.h"
 #include "manifest.h"
 #include "reader.h"
@@ -89,8 +91,9 @@ struct guest {
 	const char *key;  /* not logged into: "ip=ADDR" or "mac=MAC" */
 	char mac[64], addrs[256]; /* its MAC and addresses (space-separated) */
 	char tag[16];     /* its files' prefix in a run of several: "g1" ... */
-	char found[2048]; /* what its discovery said: on the guest (dev, mac, addrs) */
-	char hfound[2048]; /* and on the host (tap, bridge, nic) */
+	char found[2048]; /* what its discovery said on the guest (dev, mac, addrs) */
+	struct hostfind_guest hf; /* and on the host (hostfind.h: tap, bridge, nic) */
+	char domain[64];  /* its libvirt domain, if it came from libvirt */
 };
 
 /* Everything one run holds, passed down through its phases. */
@@ -179,17 +182,6 @@ static const char *field(const char *text, const char *key, char *buf, size_t ca
 	return NULL;
 }
 
-static bool safe_ifname(const char *s)
-{
-	if (!*s || strlen(s) > 15)
-		return false;
-	for (; *s; s++)
-		if (!(*s == '-' || *s == '_' || *s == '.' || *s == '@' || (*s >= '0' && *s <= '9') ||
-		      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-			return false;
-	return true;
-}
-
 /* The script that finds the guest's interface toward the host address $1. */
 static const char GUEST_DISCOVER[] =
     "PATH=$PATH:/usr/sbin:/sbin; a=$1; dev=$(ip -o route get \"$a\" 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')\n"
@@ -200,43 +192,10 @@ static const char GUEST_DISCOVER[] =
     "echo \"conn $SSH_CONNECTION\"\n"
     "echo \"uid $(id -u)\"\n";
 
-/* The script that finds, on the host, the tap of guest MAC $1, its bridge
- * and the NIC among the bridge's ports; $1 may also be ip=ADDR or mac=MAC,
- * a guest nobody logs into: its MAC from the neighbour table (pinged once
- * first when absent there).  It says the MAC and the addresses the
- * neighbour table holds for it. */
-static const char HOST_DISCOVER[] =
-    "PATH=$PATH:/usr/sbin:/sbin # bridge(8) is there, off a user's PATH\n"
-    "lladdr() { awk -v want=\"$1\" '{for (i = 1; i < NF; i++) if ($i == \"lladdr\" && (want == \"\" || $(i + 1) == want)) print (want == \"\" ? $(i + 1) : $1)}'; }\n"
-    "case $1 in\n"
-    "ip=*) a=${1#ip=}; ip neigh show \"$a\" | grep -q lladdr || ping -c 1 -W 1 \"$a\" >/dev/null 2>&1\n"
-    "  gm=$(ip neigh show \"$a\" | lladdr '' | head -n 1);;\n"
-    "mac=*) gm=${1#mac=};;\n"
-    "*) gm=$1;;\n"
-    "esac\n"
-    "gm=$(echo \"$gm\" | tr A-F a-f); tap=\n"
-    "echo \"mac $gm\"\n"
-    "echo \"addrs $( [ -n \"$gm\" ] && ip neigh show | lladdr \"$gm\" | sort -u | tr '\\n' ' ')\"\n"
-    "for d in /sys/class/net/*; do n=${d##*/}; [ -e \"$d/tun_flags\" ] || continue\n"
-    "  a=$(cat \"$d/address\"); [ \"${a#??}\" = \"${gm#??}\" ] && tap=$n; done\n"
-    "[ -n \"$tap\" ] || tap=$(bridge fdb show 2>/dev/null | awk -v m=\"$gm\" '$1 == m && $2 == \"dev\" {print $3; exit}')\n"
-    "br=; [ -n \"$tap\" ] && [ -e \"/sys/class/net/$tap/master\" ] && br=$(basename \"$(readlink \"/sys/class/net/$tap/master\")\")\n"
-    "nic=\n"
-    "if [ -n \"$br\" ]; then\n"
-    "  for p in /sys/class/net/$br/brif/*; do n=${p##*/}; [ \"$n\" = \"$tap\" ] && continue\n"
-    "    [ -e \"/sys/class/net/$n/tun_flags\" ] && continue; [ -e \"/sys/class/net/$n/device\" ] && { nic=$n; break; }; done\n"
-    "  [ -n \"$nic\" ] || for p in /sys/class/net/$br/brif/*; do n=${p##*/}; [ \"$n\" = \"$tap\" ] && continue\n"
-    "    [ -e \"/sys/class/net/$n/tun_flags\" ] && continue; nic=$n; break; done\n"
-    "fi\n"
-    "[ -n \"$nic\" ] || nic=$(ip -o route show default | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)\n"
-    "echo \"tap $tap\"; echo \"bridge $br\"; echo \"nic $nic\"\n"
-    "echo \"conn $SSH_CONNECTION\"\n"
-    "echo \"uid $(id -u)\"\n";
-
 static int run_script(struct side *s, const char *script, const char *arg, char *out, size_t cap,
 		      struct verr *err)
 {
-	char qs[4096], qa[512], cmd[5000];
+	char qs[16384], qa[512], cmd[17000];
 	if (!sh_quote(script, qs, sizeof qs) || !sh_quote(arg, qa, sizeof qa))
 		return verr_set(err, VERR_REMOTE, "internal: script too long");
 	snprintf(cmd, sizeof cmd, "sh -c %s vocalc %s", qs, qa);
@@ -731,14 +690,111 @@ static int connect_sides(struct run *r, struct verr *err)
 	return 0;
 }
 
-/* The host's discovery for guest g (its MAC, or its key), into g->hfound. */
-static int discover_on_host(struct run *r, struct guest *g, struct verr *err)
+/* addrs as text, space-separated, into buf. */
+static void addrs_text(const struct addrset *addrs, char *buf, size_t cap)
 {
-	const char *arg = g->side >= 0 ? g->mac : g->key;
-	if (r->local)
-		return local_script(HOST_DISCOVER, arg, g->hfound, sizeof g->hfound, err);
-	return run_script(&r->side[HOST_SIDE], HOST_DISCOVER, arg, g->hfound, sizeof g->hfound,
-			  err);
+	buf[0] = '\0';
+	for (int i = 0; i < addrs->n; i++) {
+		char one[INET6_ADDRSTRLEN];
+		if (inet_ntop(addrs->v[i].family == 4 ? AF_INET : AF_INET6, addrs->v[i].a, one,
+			      sizeof one))
+			snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? " " : "", one);
+	}
+}
+
+/* A guest more, found by libvirt (--libvirt): a domain nobody logs into. */
+static int libvirt_guest(struct run *r, const struct hostfind_guest *hf, struct verr *err)
+{
+	for (int i = 0; i < r->nguest; i++)
+		if (strcmp(r->guest[i].mac, hf->mac) == 0 ||
+		    (r->guest[i].key && strcmp(r->guest[i].key, hf->key) == 0))
+			return 0; /* already a guest of the run (logged into, or named) */
+	if (r->nguest == ONESHOT_MAX_GUESTS)
+		return verr_set(err, VERR_INPUT,
+				"%s: libvirt lists more domains than one run takes (%d): name "
+				"them with --domain",
+				side_name(&r->side[HOST_SIDE]), ONESHOT_MAX_GUESTS);
+	struct guest *g = &r->guest[r->nguest];
+	snprintf(g->domain, sizeof g->domain, "%s", hf->name);
+	g->name = g->domain;
+	g->key = "libvirt";
+	g->side = -1;
+	snprintf(g->tag, sizeof g->tag, "g%d", r->nguest + 1);
+	g->hf = *hf;
+	r->nguest++;
+	return 0;
+}
+
+/* On the host, for every guest at once (hostfind.h): its tap, bridge and
+ * NIC by its MAC (a guest logged into), by the address, MAC or domain it was
+ * given as, and with --libvirt every running domain.  A guest the host
+ * cannot place is an error naming it and the reason. */
+static int discover_host(struct run *r, struct verr *err)
+{
+	const char *macs[ONESHOT_MAX_GUESTS], *ips[ONESHOT_MAX_GUESTS], *doms[ONESHOT_MAX_GUESTS];
+	int nmac = 0, nip = 0, ndom = 0;
+	for (int i = 0; i < r->nguest; i++) {
+		const struct guest *g = &r->guest[i];
+		const char *k = g->side >= 0 ? NULL : g->key;
+		if (g->side >= 0)
+			macs[nmac++] = g->mac;
+		else if (strncmp(k, "mac=", 4) == 0)
+			macs[nmac++] = k + 4;
+		else if (strncmp(k, "ip=", 3) == 0)
+			ips[nip++] = k + 3;
+		else
+			doms[ndom++] = k + 4;
+	}
+	char args[4096], script[16384], out[16384];
+	if (hostfind_args(macs, nmac, ips, nip, doms, ndom, r->o->libvirt, args, sizeof args,
+			  err) != 0)
+		return -1;
+	snprintf(script, sizeof script, "set -- %s\n%s", args, HOSTFIND_SCRIPT);
+	if ((r->local ? local_script(script, "", out, sizeof out, err)
+		      : run_script(&r->side[HOST_SIDE], script, "", out, sizeof out, err)) != 0)
+		return -1;
+	static struct hostfind_guest found[4 * ONESHOT_MAX_GUESTS];
+	int n = hostfind_parse(out, found, 4 * ONESHOT_MAX_GUESTS, NULL, 0, NULL, 0, err);
+	if (n < 0)
+		return verr_set(err, VERR_REMOTE, "%s: discovery: %s", side_name(&r->side[HOST_SIDE]),
+				err->msg);
+	for (int i = 0; i < r->nguest; i++) {
+		struct guest *g = &r->guest[i];
+		char key[80];
+		snprintf(key, sizeof key, g->side >= 0 ? "mac=%s" : "%s", g->side >= 0 ? g->mac : g->key);
+		const struct hostfind_guest *best = NULL;
+		for (int k = 0; k < n; k++) /* a domain's first interface the host placed */
+			if (strcmp(found[k].key, key) == 0 && (!best || (best->why[0] && !found[k].why[0])))
+				best = &found[k];
+		if (best == NULL || best->why[0])
+			return verr_set(err, VERR_REMOTE, "%s: could not find the vnet capture point "
+					"(guest %s, MAC %s): %s",
+					side_name(&r->side[HOST_SIDE]), g->name,
+					best && best->mac[0] ? best->mac : g->mac[0] ? g->mac : "unknown",
+					best ? best->why : "the host said nothing of it");
+		g->hf = *best;
+		if (g->side < 0) {
+			snprintf(g->mac, sizeof g->mac, "%s", best->mac);
+			/* the address given first (the probes go to it), then the others */
+			struct addrset a = {.n = 0};
+			if (strncmp(g->key, "ip=", 3) == 0)
+				addrset_add_str(&a, g->key + 3);
+			for (int k = 0; k < best->addrs.n; k++)
+				if (!addrset_has(&a, best->addrs.v[k].family, best->addrs.v[k].a))
+					addrset_add(&a, best->addrs.v[k].family, best->addrs.v[k].a);
+			addrs_text(&a, g->addrs, sizeof g->addrs);
+		}
+	}
+	for (int k = 0; r->o->libvirt && k < n; k++)
+		if (strcmp(found[k].key, "libvirt") != 0 && strncmp(found[k].key, "dom=", 4) == 0 &&
+		    !found[k].why[0] && libvirt_guest(r, &found[k], err) != 0)
+			return -1;
+	if (r->nguest == 0)
+		return verr_set(err, VERR_REMOTE, "%s: libvirt lists no running domain with an "
+				"interface the host could place",
+				side_name(&r->side[HOST_SIDE]));
+	r->multi = r->nguest > 1 || r->guest[0].side < 0;
+	return 0;
 }
 
 /* Each guest logged into: its interface toward the host, its MAC and
@@ -785,27 +841,13 @@ static int discover_sides(struct run *r, struct verr *err)
 		if (need_root(gs, field(g->found, "uid", tmp, sizeof tmp) ? tmp : "", err) != 0)
 			return -1;
 	}
-	for (int i = 0; i < r->nguest; i++) {
-		struct guest *g = &r->guest[i];
-		if (discover_on_host(r, g, err) != 0)
-			return -1;
-		if (g->side < 0) {
-			field(g->hfound, "mac", g->mac, sizeof g->mac);
-			field(g->hfound, "addrs", g->addrs, sizeof g->addrs);
-			/* the address given is the guest's, whatever the table holds */
-			if (strncmp(g->key, "ip=", 3) == 0 && !strstr(g->addrs, g->key + 3)) {
-				snprintf(tmp, sizeof tmp, "%s %s", g->key + 3, g->addrs);
-				snprintf(g->addrs, sizeof g->addrs, "%s", tmp);
-			}
-		}
-	}
-	return 0;
+	return discover_host(r, err);
 }
 
 /* A point of the run: its interface as given, or as the discovery found
- * it (key in text); checked to be an interface name. */
+ * it; checked to be an interface name. */
 static int add_point(struct run *r, enum point p, int side, int guest, const char *given,
-		     const char *text, const char *key, struct verr *err)
+		     const char *found, struct verr *err)
 {
 	struct cap *c = &r->caps[r->ncap];
 	const struct guest *g = guest >= 0 ? &r->guest[guest] : &r->guest[0];
@@ -814,17 +856,14 @@ static int add_point(struct run *r, enum point p, int side, int guest, const cha
 	c->guest = guest;
 	c->drops = -1;
 	c->ops = r->local && side == HOST_SIDE ? &cap_local_ops : &cap_ssh_ops;
-	if (given)
-		snprintf(c->ifname, sizeof c->ifname, "%s", given);
-	else
-		field(text, key, c->ifname, sizeof c->ifname);
+	snprintf(c->ifname, sizeof c->ifname, "%s", given ? given : found);
 	if (c->ifname[0] == '\0')
 		return verr_set(err, VERR_REMOTE,
 				"%s: could not find the %s capture point (guest %s, MAC %s)%s",
 				side_name(&r->side[side]), point_name(p), g->name,
 				g->mac[0] ? g->mac : "unknown",
 				p == POINT_GUEST ? "" : "; give it with --nic, --bridge or --vnet");
-	if (!safe_ifname(c->ifname))
+	if (!hostfind_safe_ifname(c->ifname))
 		return verr_set(err, VERR_INPUT, "%s: not an interface name", c->ifname);
 	r->ncap++;
 	return 0;
@@ -832,46 +871,51 @@ static int add_point(struct run *r, enum point p, int side, int guest, const cha
 
 /* The points, as given or as found: nic and bridge once (every guest's
  * must be the same: one capture each serves them all), then per guest its
- * vnet (no two guests the same) and its guest point.  Each gets its
- * backend here: libpcap for a host point when HOST is this machine, else
- * tcpdump over SSH. */
+ * vnet (no two guests the same, never the NIC) and its guest point.  Each
+ * gets its backend here: libpcap for a host point when HOST is this
+ * machine, else tcpdump over SSH. */
 static int discover_points(struct run *r, struct verr *err)
 {
 	const char *const *given = r->o->ifname;
-	if (add_point(r, POINT_NIC, HOST_SIDE, -1, given[POINT_NIC], r->guest[0].hfound, "nic",
-		      err) != 0 ||
-	    add_point(r, POINT_BRIDGE, HOST_SIDE, -1, given[POINT_BRIDGE], r->guest[0].hfound,
-		      "bridge", err) != 0)
+	char dev[64];
+	if (add_point(r, POINT_NIC, HOST_SIDE, -1, given[POINT_NIC], r->guest[0].hf.nic, err) != 0 ||
+	    add_point(r, POINT_BRIDGE, HOST_SIDE, -1, given[POINT_BRIDGE], r->guest[0].hf.bridge,
+		      err) != 0)
 		return -1;
-	static const char *const shared[2] = {"nic", "bridge"};
 	for (int i = 1; i < r->nguest; i++)
 		for (int k = 0; k < 2; k++) {
-			char mine[64];
-			field(r->guest[i].hfound, shared[k], mine, sizeof mine);
+			const struct hostfind_guest *hf = &r->guest[i].hf;
+			const char *mine = k == 0 ? hf->nic : hf->bridge;
 			if (!given[k] && strcmp(mine, r->caps[k].ifname) != 0)
 				return verr_set(err, VERR_REMOTE,
 						"%s: guests %s and %s are on different %ss (%s, %s): "
 						"one run takes the guests of one bridge and NIC; run "
 						"once per bridge, or give --nic and --bridge",
 						side_name(&r->side[HOST_SIDE]), r->guest[0].name,
-						r->guest[i].name, shared[k], r->caps[k].ifname,
-						mine[0] ? mine : "none found");
+						r->guest[i].name, k == 0 ? "NIC" : "bridge",
+						r->caps[k].ifname, mine[0] ? mine : "none found");
 		}
 	for (int i = 0; i < r->nguest; i++) {
 		struct guest *g = &r->guest[i];
-		if (add_point(r, POINT_VNET, HOST_SIDE, i, given[POINT_VNET], g->hfound, "tap",
-			      err) != 0)
+		if (add_point(r, POINT_VNET, HOST_SIDE, i, given[POINT_VNET], g->hf.tap, err) != 0)
 			return -1;
+		const char *tap = r->caps[r->ncap - 1].ifname;
+		if (strcmp(tap, r->caps[0].ifname) == 0 || strcmp(tap, r->caps[1].ifname) == 0)
+			return verr_set(err, VERR_REMOTE,
+					"%s: guest %s (MAC %s) is behind %s, the run's %s: its MAC "
+					"was learned there, not on a tap of this host (is it a VM of "
+					"this host?); give its tap with --vnet",
+					side_name(&r->side[HOST_SIDE]), g->name, g->mac, tap,
+					strcmp(tap, r->caps[0].ifname) == 0 ? "NIC" : "bridge");
 		for (int j = 2; j < r->ncap - 1; j++)
-			if (r->caps[j].p == POINT_VNET &&
-			    strcmp(r->caps[j].ifname, r->caps[r->ncap - 1].ifname) == 0)
+			if (r->caps[j].p == POINT_VNET && strcmp(r->caps[j].ifname, tap) == 0)
 				return verr_set(err, VERR_INPUT,
 						"guests %s and %s are the same VM (both behind %s): give "
 						"each guest once",
-						r->guest[r->caps[j].guest].name, g->name,
-						r->caps[j].ifname);
-		if (g->side >= 0 && add_point(r, POINT_GUEST, g->side, i, given[POINT_GUEST],
-					      g->found, "dev", err) != 0)
+						r->guest[r->caps[j].guest].name, g->name, tap);
+		if (g->side >= 0 &&
+		    add_point(r, POINT_GUEST, g->side, i, given[POINT_GUEST],
+			      field(g->found, "dev", dev, sizeof dev) ? dev : "", err) != 0)
 			return -1;
 	}
 	const struct cap *cp = r->caps;
@@ -883,7 +927,8 @@ static int discover_points(struct run *r, struct verr *err)
 			side_name(&r->side[r->guest[0].side]));
 		return 0;
 	}
-	fprintf(stderr, "vocalc: points: nic %s, bridge %s on %s\n", cp[0].ifname, cp[1].ifname,
+	fprintf(stderr, "vocalc: points: nic %s, bridge %s (%s) on %s\n", cp[0].ifname,
+		cp[1].ifname, r->guest[0].hf.kind == BRIDGE_OVS ? "Open vSwitch" : "Linux bridge",
 		side_name(&r->side[HOST_SIDE]));
 	for (int i = 2; i < r->ncap; i++) {
 		const struct cap *c = &r->caps[i];
@@ -1341,7 +1386,7 @@ static void take_guests(struct run *r)
 	}
 	for (int i = 0; i < r->nguest; i++)
 		snprintf(r->guest[i].tag, sizeof r->guest[i].tag, "g%d", i + 1);
-	r->multi = r->nguest > 1 || o->nnologin > 0;
+	r->multi = r->nguest > 1 || o->nnologin > 0 || o->libvirt;
 }
 
 int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,

@@ -34,10 +34,12 @@ struct oneshot_opts {
 	const char *host;          /* [user@]host[:port], or localhost/- */
 	const char *guest[ONESHOT_MAX_GUESTS]; /* the guests logged into: [user@]host[:port] */
 	int nguests;
-	/* Guests nobody logs into (--guest-ip, --guest-mac): "ip=ADDR" or
-	 * "mac=MAC", validated; found on the host by their MAC or address. */
+	/* Guests nobody logs into (--guest-ip, --guest-mac, --domain):
+	 * "ip=ADDR", "mac=MAC" or "dom=NAME", validated; found on the host by
+	 * their address, MAC or libvirt domain (hostfind.h). */
 	const char *nologin[ONESHOT_MAX_GUESTS];
 	int nnologin;
+	bool libvirt;              /* --libvirt: every running domain of the host too */
 	struct ssh_opts ssh;
 	const char *ifname[POINT_N]; /* --nic, --bridge, --vnet, --guest-if; NULL: discover */
 	double duration_s;         /* 10 */

@@ -41,7 +41,7 @@ for r in base delay; do
 	wait $srv 2>/dev/null
 	cp "$T/out" "$T/$r.json"
 	cat "$T/err"
-	for w in "points: nic nic0, bridge br0 on root@10.99.0.2:22" \
+	for w in "points: nic nic0, bridge br0 (Linux bridge) on root@10.99.0.2:22" \
 		"guest root@10.99.0.3 (52:54:00:99:00:03, 10.99.0.3" "vnet vnet0, guest eth0" \
 		"guest root@10.99.0.4 (52:54:00:99:00:04, 10.99.0.4" "vnet vnet1, guest eth0" \
 		"guest 10.99.0.5 (52:54:00:99:00:05, 10.99.0.5" "vnet vnet2; not logged into"; do
