@@ -721,6 +721,8 @@ static int libvirt_guest(struct run *r, const struct hostfind_guest *hf, struct 
 	g->side = -1;
 	snprintf(g->tag, sizeof g->tag, "g%d", r->nguest + 1);
 	g->hf = *hf;
+	snprintf(g->mac, sizeof g->mac, "%s", hf->mac);
+	addrs_text(&hf->addrs, g->addrs, sizeof g->addrs);
 	r->nguest++;
 	return 0;
 }

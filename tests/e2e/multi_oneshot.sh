@@ -8,7 +8,9 @@
 # (vnet -> guest -> vnet, ICMP probes) grown by its injected sum to 100 us.
 # The saved run re-analyzed gives the same report; nothing is left running
 # on the host or any guest; bad guest lists are refused before anything
-# runs.
+# runs.  --libvirt and --domain are run against a mock of virsh only on the
+# host's PATH (the testbed has no libvirtd; tests/cases/hostfind_libvirt.sh
+# runs the discovery against a real one), in virsh 9.0.0's output format.
 source tests/e2e/lib.sh
 VC="$(cd "$(dirname "$VOCALC")" && pwd)/$(basename "$VOCALC")"
 TO=(1000 3000 2000) FROM=(500 500 500)
@@ -26,11 +28,28 @@ nothing_running() { # no capture, probe or workload left in the host or any gues
 	done
 	! ls /dev/shm/vocalc-* >/dev/null 2>&1
 }
+# the mock of virsh: two running domains, the testbed's guests 2 and 3
+mkdir -p "$T/bin"
+cat >"$T/bin/virsh" <<'MOCK'
+#!/bin/sh
+# mock of virsh (tests/e2e/multi_oneshot.sh), virsh 9.0.0's format (tests/virt)
+[ "$1" = -c ] && shift 2
+[ "$1" = -q ] && shift
+case "$*" in
+"list --name") printf 'tenant-a\ntenant-b\n\n' ;;
+"domiflist tenant-a") echo " vnet1      bridge     br0        virtio      52:54:00:99:00:04" ;;
+"domiflist tenant-b") echo " vnet2      bridge     br0        virtio      52:54:00:99:00:05" ;;
+"domifaddr tenant-b") echo " vnet2      52:54:00:99:00:05    ipv4         10.99.0.5/24" ;;
+"domifaddr tenant-a") ;;
+*) echo "error: failed to get domain '$2'" >&2; exit 1 ;;
+esac
+MOCK
+chmod +x "$T/bin/virsh"
 for r in base delay; do
 	if [ $r = base ]; then
 		$TB up --guests 3 --to-guest-delay 0 --from-guest-delay 0 >/dev/null || fail "testbed up"
 	else
-		$TB up --guests 3 --to-guest-delay "$(IFS=,; echo "${TO[*]}")" \
+		VOCALC_TESTBED_HOST_BIN=$T/bin $TB up --guests 3 --to-guest-delay "$(IFS=,; echo "${TO[*]}")" \
 			--from-guest-delay "$(IFS=,; echo "${FROM[*]}")" >/dev/null || fail "testbed up (delay)"
 	fi
 	eval "$($TB env)"
@@ -96,6 +115,23 @@ expect_exit 0 "$VOCALC" analyze "$T/delay"
 sed -n 3,6p "$T/out"
 sed -n 4p "$T/out" | grep -q "^  root@10.99.0.4 " || fail "text: the worst guest is not on top: $(sed -n 3,6p "$T/out")"
 
+# --libvirt: the logged-into guest once, the two domains by their names,
+# found by domiflist; --domain names one
+expect_exit 0 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 2 \
+	--no-progress -o "$T/lv" --json "$VOCALC_HOST" root@10.99.0.3 --libvirt
+grep -qF "guest tenant-a (52:54:00:99:00:04, " "$T/err" && grep -qF "vnet vnet1; not logged into" "$T/err" &&
+	grep -qF "guest tenant-b (52:54:00:99:00:05, 10.99.0.5): vnet vnet2" "$T/err" || fail "--libvirt: $(cat "$T/err")"
+[ "$(json_get "$T/out" "' '.join(sorted(g['name'] for g in r['guests']))")" = "root@10.99.0.3 tenant-a tenant-b" ] ||
+	fail "--libvirt: guests $(json_get "$T/out" "[g['name'] for g in r['guests']]")"
+expect_exit 0 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 2 \
+	--no-progress -o "$T/dom" --json "$VOCALC_HOST" --domain tenant-b
+[ "$(json_get "$T/out" "[(g['name'], g['login'], g['addresses']) for g in r['guests']]")" = "[('tenant-b', False, ['10.99.0.5'])]" ] ||
+	fail "--domain: $(json_get "$T/out" "[(g['name'], g['login'], g['addresses']) for g in r['guests']]")"
+expect_exit 3 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 1 \
+	--no-progress -o "$T/nodom" "$VOCALC_HOST" --domain nosuch
+grep -qF "could not find the vnet capture point (guest nosuch" "$T/err" || fail "--domain nosuch: $(cat "$T/err")"
+nothing_running || fail "the libvirt runs left something running"
+
 # refused before anything runs, by reason (nothing connected, no directory)
 refused() { # WHAT ARGS...
 	local what=$1; shift
@@ -110,6 +146,8 @@ refused "--guest-mac: not a MAC address" "$VOCALC_HOST" --guest-mac 52:54:00:99:
 refused "--guest-ip: not an IPv4 or IPv6 address" "$VOCALC_HOST" --guest-ip 10.99.0.
 refused "--vnet is for one guest logged into" --vnet vnet0 "$VOCALC_HOST" root@10.99.0.3 root@10.99.0.4
 refused "give HOST and GUEST" "$VOCALC_HOST"
+refused "--domain: not a libvirt domain name" "$VOCALC_HOST" --domain 'a;b'
+
 # a guest the host does not know: named, exit 3, nothing left
 expect_exit 3 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 1 \
 	--no-progress -o "$T/unknown" "$VOCALC_HOST" --guest-ip 10.99.0.77
