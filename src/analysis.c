@@ -31,6 +31,8 @@ void analysis_free(struct analysis *a)
 	a->rtt = NULL;
 	ack_set_delete(a->ack);
 	a->ack = NULL;
+	guestrt_delete(a->grt);
+	a->grt = NULL;
 	vo_free(&a->vo);
 }
 

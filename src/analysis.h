@@ -14,6 +14,7 @@
 #include "clock_est.h"
 #include "dissect.h"
 #include "guestaddr.h"
+#include "guestrt.h"
 #include "match.h"
 #include "point.h"
 #include "vo.h"
@@ -58,6 +59,25 @@ struct point_stats {
 };
 
 struct clock_pass;
+struct guestrt;
+
+/* Fewer round trips than this make no headline figure (null, with the
+ * count in the reason): a median of one or two probes says nothing of a
+ * path that queues. */
+enum { GUEST_SIDE_MIN = 5 };
+
+/* A guest without its own capture (vnet given, no guest point): its side
+ * as a round trip vnet -> guest -> vnet on the host's clock alone (the
+ * split into its two ways needs the guest's clock). */
+struct guest_side {
+	bool on;                     /* vnet and no guest point: the rest is set */
+	struct guestrt_counts icmp_counts; /* the host's (or anyone's) pings to the guest */
+	struct dist icmp;            /* their round trips at vnet, us; n 0: none */
+	bool tcp_known;              /* the TCP round trips were tracked (not --no-rtt) */
+	struct dist tcp;             /* TCP-timestamp RTTs at vnet of the flows toward the guest */
+	uint64_t tcp_delayed;        /* of them flagged delayed ACK (kept: the guest's ACK
+				      * policy is part of its side's round trip) */
+};
 
 struct analysis {
 	struct analysis_opts o;
@@ -85,6 +105,8 @@ struct analysis {
 	struct rtt_set *rtt;        /* round trips per point (rtt_set.h), or NULL */
 	struct ack_set *ack;        /* ACK streams and pairs (ack.h), or NULL */
 	bool tap_failed;            /* a per-point tracker ran out of memory */
+	struct guestrt *grt;        /* while the main pass runs: the guest side's pings */
+	struct guest_side gside;
 };
 
 /* Where the guest's clock stood while the guest was captured: at the start,

@@ -868,6 +868,8 @@ static void journey(void *ctx, const struct journey_info *j)
 		j = &c;
 	}
 	vo_journey(&a->vo, j);
+	if (a->grt)
+		guestrt_journey(a->grt, j);
 	if (a->o.csv && !a->o.no_vo && __builtin_popcount(j->mask) >= 2)
 		csv_print_journey(a->o.csv, &a->vo, j);
 	if (a->ack)
@@ -895,6 +897,11 @@ static int run_main(struct analysis *a, const struct clock_model *clock, struct 
 	if (a->pass_clock)
 		vo_defer(&a->vo);
 	a->vo.impossible_ns = impossible_ns(clock);
+	/* the guest side as a round trip, where there is no guest capture */
+	memset(&a->gside, 0, sizeof a->gside);
+	a->gside.on = (a->mask & (1u << POINT_VNET)) && !(a->mask & (1u << POINT_GUEST));
+	if (a->gside.on && (a->grt = guestrt_create()) == NULL)
+		return verr_set(err, VERR_NOMEM, "out of memory");
 	struct matcher *m = match_create(a->mask, o->window_ns, journey, a);
 	if (m == NULL)
 		return verr_set(err, VERR_NOMEM, "out of memory");
@@ -935,6 +942,10 @@ static int run_main(struct analysis *a, const struct clock_model *clock, struct 
 			rtt_set_finish(a->rtt, (enum point)p, taps[p].rtt,
 				       o->guest_only ? a->pt[p].used : a->pt[p].records);
 	if (a->ack && ack_set_finish(a->ack) != 0)
+		a->tap_failed = true;
+	/* every journey is out (stream ended the matcher): the pings too */
+	if (a->grt && (guestrt_finish(a->grt, &a->gside.icmp_counts, &a->gside.icmp) != 0 ||
+		       guestrt_failed(a->grt)))
 		a->tap_failed = true;
 	if (rc == 0 && a->tap_failed)
 		rc = verr_set(err, VERR_NOMEM, "out of memory while tracking round trips or ACKs");
@@ -1138,6 +1149,12 @@ int analysis_run(struct analysis *a, const struct analysis_opts *o, struct verr 
 		a->guest_by_causality_decided = !labelling_wrong(a, &known) && known;
 	if (rc == 0)
 		rc = summarize(a, err);
+	if (rc == 0 && a->gside.on && a->rtt) {
+		a->gside.tcp_known = true;
+		if (rtt_set_toward(a->rtt, POINT_VNET, &a->guest_ips, &a->gside.tcp,
+				   &a->gside.tcp_delayed) < 0)
+			rc = verr_set(err, VERR_NOMEM, "out of memory");
+	}
 	if (rc == 0 && negative_round_trip(a, &x, &y, &rt))
 		rc = swapped(a, x, y, rt, "median round trip (to + from)", err);
 	if (rc == 0)

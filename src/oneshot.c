@@ -69,6 +69,7 @@ struct cap {
 	long pid;        /* the process to signal on its side; 0: none, or not known yet */
 	bool begun;      /* its backend's start succeeded */
 	bool failed;     /* incomplete (the manifest says so) */
+	bool empty;      /* a shared point of a run of several guests that caught no packet */
 	const struct cap_ops *ops;
 	union {
 		struct cap_ssh ssh;
@@ -403,6 +404,8 @@ static int write_manifest(const struct run *r, double t_start, double t_stop, bo
 	}
 	for (int i = 0; i < r->ncap; i++) {
 		const struct cap *c = &r->caps[i];
+		if (c->empty)
+			continue;
 		const char *base = strrchr(c->path, '/');
 		struct manifest_point mp = {
 		    .name = point_name(c->p),
@@ -1276,6 +1279,14 @@ static int save(struct run *r, struct verr *err)
 			continue;
 		}
 		reader_close(rd);
+		if (r->multi && c->guest < 0 && reader_has_records(c->path, true, &ve) == 0) {
+			/* nothing of any guest's crossed it (the host's probes to its
+			 * guests stay on the bridge): the guests are analyzed without it */
+			c->empty = true;
+			fprintf(stderr, "vocalc: the %s capture (%s) holds no packet: no traffic of "
+				"the guests crossed it; the run is analyzed without it (the file "
+				"stays, not in the manifest)\n", point_name(c->p), c->ifname);
+		}
 		if (!r->multi) {
 			r->ao->file[c->p] = c->path;
 			r->ao->drops[c->p] = c->drops;

@@ -325,6 +325,85 @@ static void json_vo(json_t *obj, const struct analysis *a, const struct report_j
 	json_object_set_new(obj, "vo_where_reason", json_string(why));
 }
 
+static const char *const GUEST_SIDE_WHAT =
+    "vnet -> guest -> vnet, on the host's clock: the guest side as a round trip; how it splits "
+    "into to_guest and from_guest, and the guest's one-way VO, need the guest's clock (a guest "
+    "capture)";
+
+/* Why a guest-side figure of n round trips is null, into buf; NULL when it
+ * stands (n at least GUEST_SIDE_MIN). */
+static const char *guest_side_why(size_t n, const char *none, char *buf, size_t cap)
+{
+	if (n >= GUEST_SIDE_MIN)
+		return NULL;
+	if (n == 0)
+		return none;
+	snprintf(buf, cap, "only %zu round trip%s (%d needed for a figure)", n, n == 1 ? "" : "s",
+		 GUEST_SIDE_MIN);
+	return buf;
+}
+
+/* "guest_side_round_trip": a guest without its capture (struct guest_side). */
+static void json_guest_side(json_t *obj, const struct analysis *a)
+{
+	const struct guest_side *g = &a->gside;
+	const struct guestrt_counts *c = &g->icmp_counts;
+	json_t *o = json_object();
+	char b1[96], b2[96];
+	json_object_set_new(o, "what", json_string(GUEST_SIDE_WHAT));
+	const char *wi = guest_side_why(g->icmp.n, c->requests ? "no echo request toward the guest "
+							"was answered at vnet"
+							: "no ICMP echo request toward the guest at vnet "
+							  "(probes: vocalc HOST sends them; --no-probes off)",
+					b1, sizeof b1);
+	json_object_set_new(o, "icmp", wi ? json_null() : jsonout_dist(&g->icmp));
+	if (wi)
+		json_object_set_new(o, "icmp_reason", json_string(wi));
+	json_object_set_new(o, "icmp_requests", json_integer((json_int_t)c->requests));
+	json_object_set_new(o, "icmp_unanswered", json_integer((json_int_t)c->unanswered));
+	json_object_set_new(o, "icmp_duplicate", json_integer((json_int_t)c->duplicate));
+	json_object_set_new(o, "icmp_unsolicited", json_integer((json_int_t)c->unsolicited));
+	json_object_set_new(o, "icmp_negative", json_integer((json_int_t)c->negative));
+	const char *wt = !g->tcp_known ? "TCP round trips not tracked (--no-rtt)"
+				       : guest_side_why(g->tcp.n, "no TCP timestamp toward the guest "
+								  "echoed at vnet",
+							b2, sizeof b2);
+	json_object_set_new(o, "tcp", wt ? json_null() : jsonout_dist(&g->tcp));
+	if (wt)
+		json_object_set_new(o, "tcp_reason", json_string(wt));
+	json_object_set_new(o, "tcp_delayed_ack", json_integer((json_int_t)g->tcp_delayed));
+	json_object_set_new(obj, "guest_side_round_trip", o);
+}
+
+/* The guest side as a round trip, in text (a guest without its capture). */
+static void text_guest_side(FILE *out, const struct analysis *a)
+{
+	const struct guest_side *g = &a->gside;
+	char b[96];
+	fprintf(out, "Guest side as a round trip (vnet -> guest -> vnet, the host's clock; no guest "
+		"capture):\n");
+	const char *wi = guest_side_why(g->icmp.n, "none answered", b, sizeof b);
+	if (wi)
+		fprintf(out, "  ICMP probes  -: %s (%llu requests)\n", wi,
+			(unsigned long long)g->icmp_counts.requests);
+	else
+		fprintf(out, "  ICMP probes  p50 %9.1f us, min %.1f, p90 %.1f, %zu answered of %llu\n",
+			g->icmp.p50, g->icmp.min, g->icmp.p90, g->icmp.n,
+			(unsigned long long)g->icmp_counts.requests);
+	const char *wt = !g->tcp_known ? "not tracked (--no-rtt)"
+				       : guest_side_why(g->tcp.n, "no timestamp toward the guest echoed",
+							b, sizeof b);
+	if (wt)
+		fprintf(out, "  TCP echoes   -: %s\n", wt);
+	else
+		fprintf(out, "  TCP echoes   p50 %9.1f us, min %.1f, p90 %.1f, %zu samples (%llu "
+			"delayed ACK, kept)\n",
+			g->tcp.p50, g->tcp.min, g->tcp.p90, g->tcp.n,
+			(unsigned long long)g->tcp_delayed);
+	fprintf(out, "  Not known without the guest's clock: how this round trip splits into the "
+		"way to the guest and back.\n");
+}
+
 int report_json_fill(json_t *obj, const struct analysis *a, const struct report_json_opts *jo,
 		     struct verr *err)
 {
@@ -356,6 +435,8 @@ int report_json_fill(json_t *obj, const struct analysis *a, const struct report_
 		}
 	json_object_set_new(obj, "hops", hops);
 	json_vo(obj, a, jo);
+	if (a->gside.on)
+		json_guest_side(obj, a);
 	/* without --no-rtt / --no-ack a section that cannot be written is an
 	 * error, never an empty array */
 	struct rtt_report rr;
@@ -565,6 +646,8 @@ static int write_text(FILE *out, const struct analysis *a, struct verr *err)
 	bool unobs = false, neg = false;
 	if (v->has_vo)
 		text_headline(out, a);
+	if (a->gside.on)
+		text_guest_side(out, a);
 	fputc('\n', out);
 
 	clock_print_text(out, a, true);

@@ -280,6 +280,30 @@ out:
 	return rc;
 }
 
+int rtt_set_toward(struct rtt_set *s, enum point p, const struct addrset *g, struct dist *d,
+		   uint64_t *delayed)
+{
+	struct point_run *pr = &s->pr[p];
+	const struct bvec **sets = malloc((pr->flows.count + 1) * sizeof *sets);
+	if (sets == NULL)
+		return -1;
+	size_t k = 0;
+	*delayed = 0;
+	for (size_t i = 0; pr->flows.b && i <= pr->flows.mask; i++)
+		for (struct hnode *x = pr->flows.b[i]; x; x = x->next) {
+			const struct fstats *f = (const struct fstats *)x;
+			if (bvec_count(&f->rtt) == 0 || !addrset_has(g, f->key.family, f->key.dst))
+				continue;
+			sets[k++] = &f->rtt;
+			*delayed += f->delayed;
+		}
+	int rc = k ? dist_of_flows(sets, k, pr->rate, d) : 0;
+	if (k == 0)
+		memset(d, 0, sizeof *d);
+	free(sets);
+	return rc;
+}
+
 int rtt_set_summarize(struct rtt_set *s, const struct addrset *guest_ips, const char *guest_why,
 		      struct rtt_report *r, struct verr *err)
 {

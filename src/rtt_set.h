@@ -77,6 +77,13 @@ void rtt_set_rate(struct rtt_set *s, enum point p, double rate);
  * names (the options given to rtt_set_create). */
 int rtt_set_summarize(struct rtt_set *s, const struct addrset *guest_ips, const char *guest_why,
 		      struct rtt_report *r, struct verr *err);
+/* The RTTs (us, *d) at point p of every flow whose TSvals went toward an
+ * address of g (its destination in g: the round trips from p to those
+ * addresses and back), pooled; *delayed: how many were flagged delayed ACK
+ * (rtt.h; kept in the figures: the guest's own ACK policy is part of its
+ * side's round trip).  1, 0 when there is none, -1 out of memory. */
+int rtt_set_toward(struct rtt_set *s, enum point p, const struct addrset *g, struct dist *d,
+		   uint64_t *delayed);
 /* The median RTT (us) of flow k's samples at point p (k: the direction
  * whose TSvals were echoed); -1 if it has none. */
 int rtt_set_flow_p50(struct rtt_set *s, enum point p, const struct match_flow_key *k, double *us);
