@@ -86,6 +86,10 @@ static void write_ranking(FILE *out, const struct guests_report *r)
 			fputs("-", out);
 		if (!v->has_vo) {
 			fputs(" (no VO)", out);
+			const struct guest_side *gs = &g->a.gside;
+			if (gs->on && gs->icmp.n >= GUEST_SIDE_MIN)
+				fprintf(out, "; guest side %.1f us round trip at vnet (ICMP p50)",
+					gs->icmp.p50);
 			without = without ? without : &g->a;
 		} else if (!has_rt) {
 			fputs(" (no packet matched end to end one way)", out);
