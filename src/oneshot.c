@@ -790,14 +790,17 @@ static int discover_host(struct run *r, struct verr *err)
 			addrs_text(&a, g->addrs, sizeof g->addrs);
 		}
 	}
-	for (int k = 0; r->o->libvirt && k < n; k++)
-		if (strcmp(found[k].key, "libvirt") != 0 && strncmp(found[k].key, "dom=", 4) == 0 &&
-		    !found[k].why[0] && libvirt_guest(r, &found[k], err) != 0)
+	const char *lv_why = "it lists no running domain with an interface the host could place";
+	for (int k = 0; r->o->libvirt && k < n; k++) {
+		if (strcmp(found[k].key, "libvirt") == 0 && found[k].why[0])
+			lv_why = found[k].why; /* virsh absent, or no domain running */
+		else if (strncmp(found[k].key, "dom=", 4) == 0 && !found[k].why[0] &&
+			 libvirt_guest(r, &found[k], err) != 0)
 			return -1;
+	}
 	if (r->nguest == 0)
-		return verr_set(err, VERR_REMOTE, "%s: libvirt lists no running domain with an "
-				"interface the host could place",
-				side_name(&r->side[HOST_SIDE]));
+		return verr_set(err, VERR_REMOTE, "%s: --libvirt: %s", side_name(&r->side[HOST_SIDE]),
+				lv_why);
 	r->multi = r->nguest > 1 || r->guest[0].side < 0;
 	return 0;
 }

@@ -90,7 +90,9 @@ expect_exit 0 "$VOCALC" analyze "$R"
 cp "$T/out" "$T/multi.txt"
 order=$(sed -n '/^  guest  /,/^$/p' "$T/multi.txt" | awk 'NR > 1 && NF && $1 != "(no" {print $1}' | tr '\n' ' ')
 [ "$order" = "vm-b vm-a tenant-c " ] || { cat "$T/multi.txt" | head -12; fail "text ranking '$order'"; }
-grep -q '^  tenant-c .* (no VO)$' "$T/multi.txt" || fail "tenant-c's row does not say it has no VO"
+p50=$(json_get "$T/multi.json" "'%.1f' % [g for g in r['guests'] if g['name'] == 'tenant-c'][0]['guest_side_round_trip']['icmp']['p50']")
+grep -q "^  tenant-c .* (no VO); guest side $p50 us round trip at vnet (ICMP p50)\$" "$T/multi.txt" ||
+	fail "tenant-c's row does not say it has no VO and its guest side ($p50 us)"
 grep -q "^  (no VO): no guest capture .* needs the guest's clock" "$T/multi.txt" || fail "no reason under the table"
 for g in vm-b vm-a tenant-c; do
 	grep -q "^=== guest $g ([1-3] of 3 by VO; " "$T/multi.txt" || fail "no heading for $g"
