@@ -818,8 +818,6 @@ static int discover_sides(struct run *r, struct verr *err)
 			    sizeof hinfo, NULL, 10, err) != 0)
 			return -1;
 		field(hinfo, "conn", h->conn, sizeof h->conn);
-		if (need_root(h, field(hinfo, "uid", tmp, sizeof tmp) ? tmp : "", err) != 0)
-			return -1;
 	} else {
 		h->conn[0] = '\0'; /* no session of its own to exclude */
 	}
@@ -849,6 +847,9 @@ static int discover_sides(struct run *r, struct verr *err)
 		if (need_root(gs, field(g->found, "uid", tmp, sizeof tmp) ? tmp : "", err) != 0)
 			return -1;
 	}
+	/* the host's sudo after the guests' (a guest refused is named first, as ever) */
+	if (!r->local && need_root(h, field(hinfo, "uid", tmp, sizeof tmp) ? tmp : "", err) != 0)
+		return -1;
 	return discover_host(r, err);
 }
 
