@@ -343,6 +343,27 @@ static const char *guest_side_why(size_t n, const char *none, char *buf, size_t 
 	return buf;
 }
 
+/* Why the guest side's ICMP figure is null (NULL: it stands), for the JSON
+ * and the text alike. */
+static const char *guest_side_icmp_why(const struct guest_side *g, char *buf, size_t cap)
+{
+	return guest_side_why(g->icmp.n,
+			      g->icmp_counts.requests
+				  ? "no echo request toward the guest was answered at vnet"
+				  : "no ICMP echo request toward the guest at vnet (the one-shot's "
+				    "probes send them unless --no-probes)",
+			      buf, cap);
+}
+
+/* The same for its TCP figure. */
+static const char *guest_side_tcp_why(const struct guest_side *g, char *buf, size_t cap)
+{
+	if (!g->tcp_known)
+		return "TCP round trips not tracked (--no-rtt)";
+	return guest_side_why(g->tcp.n, "no TCP timestamp toward the guest echoed at vnet", buf,
+			      cap);
+}
+
 /* "guest_side_round_trip": a guest without its capture (struct guest_side). */
 static void json_guest_side(json_t *obj, const struct analysis *a)
 {
@@ -351,11 +372,7 @@ static void json_guest_side(json_t *obj, const struct analysis *a)
 	json_t *o = json_object();
 	char b1[96], b2[96];
 	json_object_set_new(o, "what", json_string(GUEST_SIDE_WHAT));
-	const char *wi = guest_side_why(g->icmp.n, c->requests ? "no echo request toward the guest "
-							"was answered at vnet"
-							: "no ICMP echo request toward the guest at vnet "
-							  "(probes: vocalc HOST sends them; --no-probes off)",
-					b1, sizeof b1);
+	const char *wi = guest_side_icmp_why(g, b1, sizeof b1);
 	json_object_set_new(o, "icmp", wi ? json_null() : jsonout_dist(&g->icmp));
 	if (wi)
 		json_object_set_new(o, "icmp_reason", json_string(wi));
@@ -364,10 +381,7 @@ static void json_guest_side(json_t *obj, const struct analysis *a)
 	json_object_set_new(o, "icmp_duplicate", json_integer((json_int_t)c->duplicate));
 	json_object_set_new(o, "icmp_unsolicited", json_integer((json_int_t)c->unsolicited));
 	json_object_set_new(o, "icmp_negative", json_integer((json_int_t)c->negative));
-	const char *wt = !g->tcp_known ? "TCP round trips not tracked (--no-rtt)"
-				       : guest_side_why(g->tcp.n, "no TCP timestamp toward the guest "
-								  "echoed at vnet",
-							b2, sizeof b2);
+	const char *wt = guest_side_tcp_why(g, b2, sizeof b2);
 	json_object_set_new(o, "tcp", wt ? json_null() : jsonout_dist(&g->tcp));
 	if (wt)
 		json_object_set_new(o, "tcp_reason", json_string(wt));
@@ -382,7 +396,7 @@ static void text_guest_side(FILE *out, const struct analysis *a)
 	char b[96];
 	fprintf(out, "Guest side as a round trip (vnet -> guest -> vnet, the host's clock; no guest "
 		"capture):\n");
-	const char *wi = guest_side_why(g->icmp.n, "none answered", b, sizeof b);
+	const char *wi = guest_side_icmp_why(g, b, sizeof b);
 	if (wi)
 		fprintf(out, "  ICMP probes  -: %s (%llu requests)\n", wi,
 			(unsigned long long)g->icmp_counts.requests);
@@ -390,9 +404,7 @@ static void text_guest_side(FILE *out, const struct analysis *a)
 		fprintf(out, "  ICMP probes  p50 %9.1f us, min %.1f, p90 %.1f, %zu answered of %llu\n",
 			g->icmp.p50, g->icmp.min, g->icmp.p90, g->icmp.n,
 			(unsigned long long)g->icmp_counts.requests);
-	const char *wt = !g->tcp_known ? "not tracked (--no-rtt)"
-				       : guest_side_why(g->tcp.n, "no timestamp toward the guest echoed",
-							b, sizeof b);
+	const char *wt = guest_side_tcp_why(g, b, sizeof b);
 	if (wt)
 		fprintf(out, "  TCP echoes   -: %s\n", wt);
 	else
