@@ -1403,7 +1403,6 @@ static void take_guests(struct run *r)
 	}
 	for (int i = 0; i < r->nguest; i++)
 		snprintf(r->guest[i].tag, sizeof r->guest[i].tag, "g%d", i + 1);
-	r->multi = r->nguest > 1 || o->nnologin > 0 || o->libvirt;
 }
 
 int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,
