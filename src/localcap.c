@@ -17,16 +17,53 @@
 
 struct localcap {
 	pcap_t *p;
-	pcap_dumper_t *d;
+	pcap_dumper_t *d; /* a file, or NULL: the stream below */
 	pthread_t th;
 	atomic_int stop, failed;
+	/* The stream (localcap_start_stream): a ring of octets the capture
+	 * thread fills and localcap_read empties; a record that does not fit
+	 * whole is dropped and counted (a reader that fell behind). */
+	pthread_mutex_t mu;
+	unsigned char *ring;
+	size_t head, len; /* first octet, octets held */
+	uint64_t ring_drops;
 };
+
+enum { RING_OCTETS = 8 << 20 };
+
+static void ring_put(struct localcap *c, const void *b, size_t n)
+{
+	const unsigned char *x = b;
+	size_t tail = (c->head + c->len) % RING_OCTETS;
+	size_t k = RING_OCTETS - tail < n ? RING_OCTETS - tail : n;
+	memcpy(c->ring + tail, x, k);
+	memcpy(c->ring, x + k, n - k);
+	c->len += n;
+}
+
+/* pcap_dispatch's callback in stream mode: the record as a pcap file has it
+ * (nanosecond stamps). */
+static void to_ring(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct localcap *c = (struct localcap *)user;
+	uint32_t rh[4] = {(uint32_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec, h->caplen, h->len};
+	pthread_mutex_lock(&c->mu);
+	if (RING_OCTETS - c->len < sizeof rh + h->caplen) {
+		c->ring_drops++;
+	} else {
+		ring_put(c, rh, sizeof rh);
+		ring_put(c, data, h->caplen);
+	}
+	pthread_mutex_unlock(&c->mu);
+}
 
 static void *loop(void *arg)
 {
 	struct localcap *c = arg;
+	pcap_handler fn = c->d ? pcap_dump : to_ring;
+	u_char *user = c->d ? (u_char *)c->d : (u_char *)c;
 	while (!atomic_load(&c->stop)) {
-		int n = pcap_dispatch(c->p, -1, pcap_dump, (u_char *)c->d);
+		int n = pcap_dispatch(c->p, -1, fn, user);
 		if (n == PCAP_ERROR) {
 			atomic_store(&c->failed, 1);
 			break;
@@ -37,8 +74,9 @@ static void *loop(void *arg)
 	return NULL;
 }
 
-struct localcap *localcap_start(const char *ifname, int snaplen, const char *filter,
-				const char *path, struct verr *err)
+/* Opens and activates the capture, its filter set; NULL with err set. */
+static struct localcap *open_capture(const char *ifname, int snaplen, const char *filter,
+				     struct verr *err)
 {
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	struct localcap *c = calloc(1, sizeof *c);
@@ -77,6 +115,28 @@ struct localcap *localcap_start(const char *ifname, int snaplen, const char *fil
 			goto fail;
 		}
 	}
+	pthread_mutex_init(&c->mu, NULL);
+	return c;
+fail:
+	pcap_close(c->p);
+	free(c);
+	return NULL;
+}
+
+static void close_capture(struct localcap *c)
+{
+	pcap_close(c->p);
+	pthread_mutex_destroy(&c->mu);
+	free(c->ring);
+	free(c);
+}
+
+struct localcap *localcap_start(const char *ifname, int snaplen, const char *filter,
+				const char *path, struct verr *err)
+{
+	struct localcap *c = open_capture(ifname, snaplen, filter, err);
+	if (c == NULL)
+		return NULL;
 	/* never over a file that exists */
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -95,9 +155,57 @@ struct localcap *localcap_start(const char *ifname, int snaplen, const char *fil
 	}
 	return c;
 fail:
-	pcap_close(c->p);
-	free(c);
+	close_capture(c);
 	return NULL;
+}
+
+struct localcap *localcap_start_stream(const char *ifname, int snaplen, const char *filter,
+				       struct verr *err)
+{
+	struct localcap *c = open_capture(ifname, snaplen, filter, err);
+	if (c == NULL)
+		return NULL;
+	if ((c->ring = malloc(RING_OCTETS)) == NULL) {
+		verr_set(err, VERR_NOMEM, "out of memory");
+		close_capture(c);
+		return NULL;
+	}
+	/* the file header: nanosecond magic, version 2.4 */
+	uint32_t gh[6] = {0xa1b23c4d, 2 | (4u << 16), 0, 0, (uint32_t)pcap_snapshot(c->p),
+			  (uint32_t)pcap_datalink(c->p)};
+	ring_put(c, gh, sizeof gh);
+	if (pthread_create(&c->th, NULL, loop, c) != 0) {
+		verr_set(err, VERR_REMOTE, "cannot start a capture thread");
+		close_capture(c);
+		return NULL;
+	}
+	return c;
+}
+
+long localcap_read(struct localcap *c, char *out, size_t cap)
+{
+	pthread_mutex_lock(&c->mu);
+	size_t n = c->len < cap ? c->len : cap;
+	size_t k = RING_OCTETS - c->head < n ? RING_OCTETS - c->head : n;
+	memcpy(out, c->ring + c->head, k);
+	memcpy(out + k, c->ring, n - k);
+	c->head = (c->head + n) % RING_OCTETS;
+	c->len -= n;
+	pthread_mutex_unlock(&c->mu);
+	if (n == 0 && atomic_load(&c->failed))
+		return -1;
+	return (long)n;
+}
+
+long localcap_drops(struct localcap *c)
+{
+	struct pcap_stat st;
+	pthread_mutex_lock(&c->mu);
+	uint64_t ring = c->ring_drops;
+	pthread_mutex_unlock(&c->mu);
+	if (pcap_stats(c->p, &st) != 0)
+		return -1;
+	return (long)(st.ps_drop + ring);
 }
 
 void localcap_stop(struct localcap *c, long *drops, uint64_t *octets)
@@ -112,12 +220,15 @@ void localcap_stop(struct localcap *c, long *drops, uint64_t *octets)
 	struct pcap_stat st;
 	if (pcap_stats(c->p, &st) == 0)
 		*drops = (long)st.ps_drop;
-	pcap_dump_flush(c->d);
-	long pos = pcap_dump_ftell(c->d);
-	*octets = pos > 0 ? (uint64_t)pos : 0;
-	pcap_dump_close(c->d);
-	pcap_close(c->p);
-	free(c);
+	if (c->d) {
+		pcap_dump_flush(c->d);
+		long pos = pcap_dump_ftell(c->d);
+		*octets = pos > 0 ? (uint64_t)pos : 0;
+		pcap_dump_close(c->d);
+	} else {
+		*drops = *drops >= 0 ? *drops + (long)c->ring_drops : -1;
+	}
+	close_capture(c);
 }
 
 int localcap_failed(const struct localcap *c) { return c && atomic_load(&c->failed); }
