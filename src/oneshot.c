@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "hostfind.h"
 #include "localcap.h"
 #include "manifest.h"
+#include "pcapsplit.h"
 #include "reader.h"
 #include "report.h"
 #include "version.h"
@@ -63,7 +65,7 @@ struct cap {
 	int side;
 	int guest;       /* the guest a vnet or guest point is of; -1: shared (nic, bridge) */
 	char ifname[64];
-	char path[1040]; /* the run directory (1024), "/", the point, ".pcap" */
+	char path[1200]; /* the run directory (1024), "/", the point, ".pcap" (watch: a window's) */
 	uint64_t bytes;  /* octets in the capture file so far */
 	long drops;      /* the kernel's count, -1 unknown */
 	long pid;        /* the process to signal on its side; 0: none, or not known yet */
@@ -71,6 +73,19 @@ struct cap {
 	bool failed;     /* incomplete (the manifest says so) */
 	bool empty;      /* a shared point of a run of several guests that caught no packet */
 	const struct cap_ops *ops;
+	/* vocalc watch: the stream cut into windows (pcapsplit.h), the
+	 * capture's file name in each window's directory, and its state */
+	struct pcapsplit split;
+	char base[64];
+	uint64_t wbase;      /* the window the splitter was opened in */
+	bool down;           /* not capturing: failed, a restart is due at */
+	double restart_at, backoff, up_since;
+	double down_s;       /* seconds down in the window being written */
+	double down_from;    /* mono() when it went down */
+	bool w_failed;       /* went down in the window being written */
+	uint64_t restarts;
+	long drops_base;     /* drops of its earlier runs (restarted), and its current run's */
+	long drops_now;
 	union {
 		struct cap_ssh ssh;
 		struct localcap *lc;
@@ -117,6 +132,10 @@ struct run {
 	struct timespec wall0, wall1; /* the timed run's start and stop (0 if it never ran) */
 	struct sigaction old_int, old_term, old_hup;
 	char data[65536];            /* what a stream brought, on its way to a file */
+	/* vocalc watch (NULL: a one-shot run): the windows */
+	const struct oneshot_watch *w;
+	char ring[1040];             /* the windows' directory: ring/00000001 ... */
+	int64_t end1_ns;             /* the end of window 0 (unix ns); window k ends k intervals on */
 };
 
 /* A capture backend (libpcap's read_op, stats_op, cleanup_op are the
@@ -249,13 +268,15 @@ static void exclude_clause(const char *conn, char *buf, size_t cap)
 static struct ssh_stream *start_guarded(const struct side *s, const char *cmd, int limit_s,
 					      struct verr *err)
 {
-	char script[12000], q[13000], full[13100];
+	char script[12000], q[13000], full[13100], lim[64] = "";
+	if (limit_s > 0) /* 0: vocalc watch, which runs until stopped (the watchdog guards it) */
+		snprintf(lim, sizeof lim, "timeout -s TERM %d ", limit_s);
 	snprintf(script, sizeof script,
-		 "timeout -s TERM %d %s & p=$!; echo \"vocalc-pid $p\" >&2; "
+		 "%s%s & p=$!; echo \"vocalc-pid $p\" >&2; "
 		 "(trap '' PIPE; while kill -0 $p 2>/dev/null; do sleep 1; "
 		 "printf '\\a' >&2 || { kill -TERM $p; exit 0; }; done) </dev/null >/dev/null & "
 		 "wait $p",
-		 limit_s, cmd);
+		 lim, cmd);
 	if (!sh_quote(script, q, sizeof q)) {
 		verr_set(err, VERR_INPUT, "remote command too long");
 		return NULL;
@@ -374,8 +395,8 @@ static int make_run_dir(const struct oneshot_opts *o, char *dir, size_t cap, str
  * temporary file renamed over it: a failed write keeps the first one.  A
  * run of several guests lists nic and bridge as its points and each guest
  * with its own (manifest.h). */
-static int write_manifest(const struct run *r, double t_start, double t_stop, bool final,
-			  struct verr *err)
+static int write_manifest(const struct run *r, const char *dir, double t_start, double t_stop,
+			  bool final, struct verr *err)
 {
 	const char *host_name = side_name(&r->side[HOST_SIDE]);
 	static char abuf[ONESHOT_MAX_GUESTS][256]; /* the addresses, cut into words */
@@ -424,7 +445,7 @@ static int write_manifest(const struct run *r, double t_start, double t_stop, bo
 		}
 	}
 	struct verr err_m = {0};
-	if (manifest_write(r->dir, &m, &err_m) != 0)
+	if (manifest_write(dir, &m, &err_m) != 0)
 		return verr_set(err, err_m.status, "%s%s", err_m.msg,
 				final ? " (the one written at the start stays)" : "");
 	return 0;
@@ -444,6 +465,12 @@ static long take(struct cap *c, struct ssh_stream *st, char *data, size_t cap)
 	while ((n = ssh_stream_read(st, data, cap)) > 0) {
 		if (s->write_errno)
 			continue;
+		if (s->f == NULL) { /* vocalc watch: into the window's file */
+			if (pcapsplit_feed(&c->split, data, (size_t)n) != 0)
+				s->write_errno = c->split.failed;
+			c->bytes += (uint64_t)n;
+			continue;
+		}
 		size_t w = fwrite(data, 1, (size_t)n, s->f);
 		c->bytes += w;
 		if (w != (size_t)n || fflush(s->f) != 0)
@@ -457,8 +484,11 @@ static long take(struct cap *c, struct ssh_stream *st, char *data, size_t cap)
 static int ssh_cap_start(struct cap *c, struct run *r, struct verr *err)
 {
 	struct cap_ssh *s = &c->be.ssh;
-	if ((s->f = fopen(c->path, "wx")) == NULL)
+	s->write_errno = 0;
+	if (r->w == NULL && (s->f = fopen(c->path, "wx")) == NULL)
 		return verr_set(err, VERR_INPUT, "%s: %s", c->path, strerror(errno));
+	if (r->w && pcapsplit_open_append(&c->split, c->path, err) != 0)
+		return -1;
 	char cmd[9000], target[160] = "-";
 	if (r->o->spool) {
 		snprintf(s->spool, sizeof s->spool, "/dev/shm/vocalc-%ld-%ld-%d-%s.pcap",
@@ -570,6 +600,8 @@ static void ssh_cap_fetch(struct cap *c, struct run *r, struct verr *err)
 static void ssh_cap_close(struct cap *c, struct verr *err)
 {
 	struct cap_ssh *s = &c->be.ssh;
+	if (c->split.f)
+		pcapsplit_close(&c->split, err);
 	if (s->f && fclose(s->f) != 0) {
 		c->failed = true;
 		verr_set(err, VERR_REMOTE, "%s: completing the capture file failed: %s", c->path,
@@ -584,6 +616,9 @@ static void ssh_cap_cleanup(struct cap *c)
 	if (s->f)
 		fclose(s->f);
 	s->f = NULL;
+	if (c->split.f)
+		fclose(c->split.f);
+	c->split.f = NULL;
 	ssh_stream_free(s->st);
 	s->st = NULL;
 }
@@ -604,16 +639,29 @@ static const struct cap_ops cap_ssh_ops = {
 
 static int local_cap_start(struct cap *c, struct run *r, struct verr *err)
 {
-	c->be.lc = localcap_start(c->ifname, r->o->snaplen, r->filt, c->path, err);
+	if (r->w) {
+		if (pcapsplit_open_append(&c->split, c->path, err) != 0)
+			return -1;
+		c->be.lc = localcap_start_stream(c->ifname, r->o->snaplen, r->filt, err);
+	} else {
+		c->be.lc = localcap_start(c->ifname, r->o->snaplen, r->filt, c->path, err);
+	}
 	return c->be.lc ? 0 : -1;
 }
 
-/* Its thread writes the file; the octets are known once stopped. */
+/* Its thread writes the file; the octets are known once stopped.  With
+ * vocalc watch the stream is moved into the window's file here. */
 static bool local_cap_pump(struct cap *c, struct run *r)
 {
-	(void)c;
-	(void)r;
-	return false;
+	if (r->w == NULL || c->be.lc == NULL)
+		return false;
+	long n;
+	while ((n = localcap_read(c->be.lc, r->data, sizeof r->data)) > 0) {
+		if (pcapsplit_feed(&c->split, r->data, (size_t)n) != 0)
+			break;
+		c->bytes += (uint64_t)n;
+	}
+	return n >= 0;
 }
 
 /* It listens once opened. */
@@ -628,6 +676,11 @@ static int local_cap_started(struct cap *c, struct run *r, struct verr *err)
 static bool local_cap_failed(struct cap *c, struct run *r, struct verr *err)
 {
 	(void)r;
+	if (c->split.failed) {
+		verr_set(err, VERR_REMOTE, "%s: writing the %s capture failed: %s", c->split.path,
+			 point_name(c->p), strerror(c->split.failed));
+		return true;
+	}
 	if (!localcap_failed(c->be.lc))
 		return false;
 	verr_set(err, VERR_REMOTE, "this host: the %s capture (%s) failed", point_name(c->p),
@@ -653,12 +706,15 @@ static void local_cap_after(struct cap *c, struct run *r, struct verr *err)
 
 static void local_cap_close(struct cap *c, struct verr *err)
 {
-	(void)c;
-	(void)err;
+	if (c->split.f)
+		pcapsplit_close(&c->split, err);
 }
 
 static void local_cap_cleanup(struct cap *c)
 {
+	if (c->split.f)
+		fclose(c->split.f);
+	c->split.f = NULL;
 	long drops;
 	uint64_t octets;
 	localcap_stop(c->be.lc, &drops, &octets);
@@ -964,7 +1020,29 @@ static int discover(struct run *r, struct verr *err)
  * the capture files' names (a run of several guests: g1-vnet.pcap,
  * g1-guest.pcap ... beside nic.pcap and bridge.pcap), and the manifest that
  * says none is complete yet. */
+static int build_filter(struct run *r);
 static int prepare(struct run *r, struct verr *err)
+{
+	const struct oneshot_opts *o = r->o;
+	if (build_filter(r) != 0)
+		return verr_set(err, VERR_INPUT, "--filter: too long");
+	if (make_run_dir(o, r->dir, sizeof r->dir, err) != 0)
+		return -1;
+	r->limit = (int)o->duration_s + 60;
+	for (int i = 0; i < r->ncap; i++) {
+		struct cap *c = &r->caps[i];
+		if (r->multi && c->guest >= 0)
+			snprintf(c->path, sizeof c->path, "%s/%s-%s.pcap", r->dir,
+				 r->guest[c->guest].tag, point_name(c->p));
+		else
+			snprintf(c->path, sizeof c->path, "%s/%s.pcap", r->dir, point_name(c->p));
+	}
+	return write_manifest(r, r->dir, 0, 0, false, err);
+}
+
+/* The capture filter: every SSH session of the run out, then the user's;
+ * -1 if it does not fit. */
+static int build_filter(struct run *r)
 {
 	const struct oneshot_opts *o = r->o;
 	char ex[8192] = "";
@@ -980,20 +1058,7 @@ static int prepare(struct run *r, struct verr *err)
 			 o->filter ? " and (" : "", o->filter ? o->filter : "", o->filter ? ")" : "");
 	else
 		snprintf(r->filt, sizeof r->filt, "%s", o->filter ? o->filter : "");
-	if (!sh_quote(r->filt, r->qf, sizeof r->qf))
-		return verr_set(err, VERR_INPUT, "--filter: too long");
-	if (make_run_dir(o, r->dir, sizeof r->dir, err) != 0)
-		return -1;
-	r->limit = (int)o->duration_s + 60;
-	for (int i = 0; i < r->ncap; i++) {
-		struct cap *c = &r->caps[i];
-		if (r->multi && c->guest >= 0)
-			snprintf(c->path, sizeof c->path, "%s/%s-%s.pcap", r->dir,
-				 r->guest[c->guest].tag, point_name(c->p));
-		else
-			snprintf(c->path, sizeof c->path, "%s/%s.pcap", r->dir, point_name(c->p));
-	}
-	return write_manifest(r, 0, 0, false, err);
+	return sh_quote(r->filt, r->qf, sizeof r->qf) ? 0 : -1;
 }
 
 /* ---- start: the captures, then (once every one listens) the jobs ---- */
@@ -1296,7 +1361,7 @@ static int save(struct run *r, struct verr *err)
 			r->ao->drops[c->p] = c->drops;
 		}
 	}
-	if (write_manifest(r, r->wall0.tv_sec + r->wall0.tv_nsec / 1e9,
+	if (write_manifest(r, r->dir, r->wall0.tv_sec + r->wall0.tv_nsec / 1e9,
 			   r->wall1.tv_sec + r->wall1.tv_nsec / 1e9, true, err) != 0)
 		return -1;
 	fprintf(stderr, "vocalc: saved %s (vocalc analyze %s re-analyzes it)\n", r->dir, r->dir);
@@ -1433,6 +1498,443 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 		snprintf(saved->dir, sizeof saved->dir, "%s", r->dir);
 		rc = r->multi ? (err->status == 0 ? 0 : -1) : analyze(r, out, reported, err);
 	}
+	free_captures_jobs(r);
+out_sides:
+	close_sides(r);
+	restore_signals(r);
+	free(r);
+	return rc;
+}
+
+/* ---- vocalc watch: the captures kept running, cut into windows ---- */
+
+static volatile sig_atomic_t hangups;
+static void on_hup(int sig)
+{
+	(void)sig;
+	hangups++;
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t interval_ns(const struct run *r)
+{
+	return (int64_t)llround(r->w->interval_s * 1e9);
+}
+
+/* Window k's end (unix ns); window 0 began when the captures did. */
+static int64_t win_end_ns(const struct run *r, uint64_t k)
+{
+	return r->end1_ns + (int64_t)k * interval_ns(r);
+}
+
+/* The window the wall clock is in now. */
+static uint64_t win_now(const struct run *r)
+{
+	int64_t t = wall_ns();
+	return t < r->end1_ns ? 0 : 1 + (uint64_t)((t - r->end1_ns) / interval_ns(r));
+}
+
+/* Window k's directory (made if new) into buf. */
+static int window_dir(const struct run *r, uint64_t k, char *buf, size_t cap, struct verr *err)
+{
+	snprintf(buf, cap, "%s/%08llu", r->ring, (unsigned long long)k);
+	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+		return verr_set(err, VERR_INPUT, "%s: %s", buf, strerror(errno));
+	return 0;
+}
+
+static void cap_file(const struct run *r, const struct cap *c, uint64_t k, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/%08llu/%s", r->ring, (unsigned long long)k, c->base);
+}
+
+/* The window c's stream goes to now. */
+static uint64_t cap_window(const struct cap *c)
+{
+	return c->wbase + pcapsplit_cuts(&c->split);
+}
+
+/* The cut moving c from window k into k + 1 at k's end; a guest's stamps
+ * are its own clock's: cut at the end plus its offset as last estimated. */
+static int set_cut(struct run *r, struct cap *c, uint64_t k, struct verr *err)
+{
+	char path[1200];
+	if (window_dir(r, k + 1, path, sizeof path, err) != 0)
+		return -1;
+	cap_file(r, c, k + 1, path, sizeof path);
+	int64_t t = win_end_ns(r, k);
+	if (c->p == POINT_GUEST && r->w->guest_offset_ns)
+		t += r->w->guest_offset_ns(r->w->ctx, c->guest);
+	pcapsplit_cut(&c->split, t, path);
+	return 0;
+}
+
+/* The last " N packets dropped by kernel" tcpdump said, or -1. */
+static long last_drops(const char *e)
+{
+	const char *d = NULL, *x = e;
+	while ((x = strstr(x, " packets dropped by kernel")) != NULL)
+		d = x++;
+	if (d == NULL)
+		return -1;
+	const char *b = d;
+	while (b > e && b[-1] >= '0' && b[-1] <= '9')
+		b--;
+	return b < d ? strtol(b, NULL, 10) : -1;
+}
+
+/* Each capture's drops so far: the count its tcpdump gave after the last
+ * SIGUSR1 (its stderr then emptied), or libpcap's here; then the SIGUSR1
+ * asking each tcpdump for the next. */
+static void watch_drops(struct run *r)
+{
+	for (int i = 0; i < r->ncap; i++) {
+		struct cap *c = &r->caps[i];
+		if (c->down)
+			continue;
+		if (c->ops == &cap_local_ops) {
+			c->drops_now = localcap_drops(c->be.lc);
+		} else if (c->be.ssh.st) {
+			long d = last_drops(ssh_stream_stderr(c->be.ssh.st));
+			if (d >= 0)
+				c->drops_now = d;
+			ssh_stream_clear_stderr(c->be.ssh.st);
+		}
+	}
+	long pids[MAX_PIDS];
+	for (int s = 0; s < r->nside; s++) {
+		int n = 0;
+		for (int i = 0; i < r->ncap; i++)
+			if (r->caps[i].side == s && !r->caps[i].down && r->caps[i].pid > 0)
+				pids[n++] = r->caps[i].pid;
+		if (r->side[s].c)
+			kill_pids(&r->side[s], pids, n, "USR1");
+	}
+}
+
+static long cap_drops(const struct cap *c)
+{
+	if (c->drops_base < 0 && c->drops_now < 0)
+		return -1;
+	return (c->drops_base > 0 ? c->drops_base : 0) + (c->drops_now > 0 ? c->drops_now : 0);
+}
+
+/* A capture that failed: what it was stopped (its process, if still
+ * there, too), its file completed, a restart due after the backoff. */
+static void cap_down(struct run *r, struct cap *c, const char *why)
+{
+	struct verr e = {0};
+	if (mono() - c->up_since > 60)
+		c->backoff = 1;
+	c->ops->stop(c);
+	c->ops->ended(c, r, &e);
+	if (c->drops >= 0 || c->drops_now >= 0)
+		c->drops_base = (c->drops_base > 0 ? c->drops_base : 0) +
+				(c->drops > c->drops_now ? c->drops : c->drops_now);
+	c->drops = c->drops_now = -1;
+	struct side *sd = &r->side[c->side];
+	if (c->pid > 0 && sd->c && !ssh_lost(sd->c))
+		kill_pids(sd, &c->pid, 1, "TERM");
+	c->ops->close(c, &e);
+	c->ops->cleanup(c);
+	c->pid = 0;
+	c->down = true;
+	c->down_from = mono();
+	c->restart_at = mono() + c->backoff;
+	fprintf(stderr, "vocalc: watch: the %s capture (%s on %s) stopped: %s; restarting in %.0f s\n",
+		point_name(c->p), c->ifname, sd->c ? ssh_name(sd->c) : sd->spec, why, c->backoff);
+	c->backoff = c->backoff * 2 > r->w->restart_max_s ? r->w->restart_max_s : c->backoff * 2;
+}
+
+/* Side s's SSH session again, after it was lost: its own packets out of
+ * the captures that start from now on (those running keep their filter). */
+static int reconnect(struct run *r, int s, struct verr *err)
+{
+	struct side *sd = &r->side[s];
+	for (int i = 0; i < r->ncap; i++)
+		if (r->caps[i].side == s && !r->caps[i].down)
+			return 0; /* still has a live capture: not lost */
+	for (int j = 0; j < r->njob; j++)
+		if (r->jobs[j].side == s && r->jobs[j].st) {
+			ssh_stream_free(r->jobs[j].st); /* a probe there is not restarted */
+			r->jobs[j].st = NULL;
+		}
+	ssh_close(sd->c);
+	sd->c = NULL;
+	struct ssh_target t;
+	if (ssh_target_parse(sd->spec, &r->o->ssh, &t, err) != 0 ||
+	    (sd->c = ssh_connect(&t, &r->o->ssh, err)) == NULL)
+		return -1;
+	char info[400];
+	if (ssh_run(sd->c, "echo \"conn $SSH_CONNECTION\"", info, sizeof info, NULL, 10, err) != 0)
+		return -1;
+	field(info, "conn", sd->conn, sizeof sd->conn);
+	build_filter(r);
+	fprintf(stderr, "vocalc: watch: %s: connected again\n", ssh_name(sd->c));
+	return 0;
+}
+
+/* Starts c into window k (its file appended to if it began there before). */
+static int cap_up(struct run *r, struct cap *c, uint64_t k, struct verr *err)
+{
+	char dir[1200];
+	if (window_dir(r, k, dir, sizeof dir, err) != 0)
+		return -1;
+	cap_file(r, c, k, c->path, sizeof c->path);
+	c->wbase = k;
+	c->pid = 0;
+	if (c->ops->start(c, r, err) != 0)
+		return -1;
+	c->begun = true;
+	c->down = false;
+	c->up_since = mono();
+	return set_cut(r, c, k, err);
+}
+
+/* Restarts the captures whose time has come. */
+static void restart_due(struct run *r)
+{
+	for (int i = 0; i < r->ncap; i++) {
+		struct cap *c = &r->caps[i];
+		if (!c->down || mono() < c->restart_at || interrupted)
+			continue;
+		struct verr e = {0};
+		struct side *sd = &r->side[c->side];
+		bool remote = c->side != HOST_SIDE || !r->local;
+		bool lost = remote && (sd->c == NULL || ssh_lost(sd->c));
+		if ((lost && reconnect(r, c->side, &e) != 0) || cap_up(r, c, win_now(r), &e) != 0) {
+			fprintf(stderr, "vocalc: watch: restarting the %s capture (%s) failed: %s; "
+				"again in %.0f s\n", point_name(c->p), c->ifname, e.msg, c->backoff);
+			c->ops->cleanup(c);
+			c->restart_at = mono() + c->backoff;
+			c->backoff = c->backoff * 2 > r->w->restart_max_s ? r->w->restart_max_s
+									  : c->backoff * 2;
+			continue;
+		}
+		c->restarts++;
+		c->down_s += mono() - c->down_from;
+		fprintf(stderr, "vocalc: watch: the %s capture (%s on %s) restarted\n",
+			point_name(c->p), c->ifname, sd->c ? ssh_name(sd->c) : sd->spec);
+	}
+}
+
+/* Every live capture's stream into its window; one that moved into the next
+ * window gets the cut after that; one that failed goes down. */
+static void watch_pump(struct run *r)
+{
+	for (int i = 0; i < r->ncap; i++) {
+		struct cap *c = &r->caps[i];
+		if (c->down)
+			continue;
+		uint64_t k = cap_window(c);
+		c->ops->pump(c, r);
+		struct verr e = {0};
+		if (cap_window(c) != k && set_cut(r, c, cap_window(c), &e) != 0)
+			cap_down(r, c, e.msg);
+		else if (c->ops->failed(c, r, &e))
+			cap_down(r, c, e.msg);
+	}
+}
+
+/* Keepalives; a side not heard from is given up (its streams end, so its
+ * captures go down and are restarted over a new session). */
+static void watch_sides(struct run *r)
+{
+	for (int s = 0; s < r->nside; s++) {
+		struct ssh_conn *sc = r->side[s].c;
+		if (sc == NULL || ssh_lost(sc))
+			continue;
+		if (ssh_keepalive(sc) != 0 || ssh_idle_s(sc) > STALL_S) {
+			fprintf(stderr, "vocalc: watch: %s: nothing heard for %d s: its session is "
+				"given up\n", ssh_name(sc), STALL_S);
+			ssh_give_up(sc);
+		}
+	}
+}
+
+/* Window k complete: its manifest (the points that caught something), then
+ * the hook. */
+static void window_close(struct run *r, uint64_t k, struct verr *err)
+{
+	struct oneshot_point_state ps[MAX_CAPS];
+	struct { /* what the manifest is told of the window, the live state kept */
+		char path[sizeof r->caps[0].path];
+		uint64_t bytes;
+		bool empty, failed;
+		long drops;
+	} live[MAX_CAPS];
+	char dir[1200];
+	for (int i = 0; i < r->ncap; i++) {
+		const struct cap *c = &r->caps[i];
+		memcpy(live[i].path, c->path, sizeof live[i].path);
+		live[i].bytes = c->bytes, live[i].empty = c->empty, live[i].failed = c->failed;
+		live[i].drops = c->drops;
+	}
+	window_dir(r, k, dir, sizeof dir, err);
+	watch_drops(r);
+	for (int i = 0; i < r->ncap; i++) {
+		struct cap *c = &r->caps[i];
+		char f[1200];
+		struct stat st;
+		struct verr ve = {0};
+		cap_file(r, c, k, f, sizeof f);
+		bool has = stat(f, &st) == 0 && reader_has_records(f, true, &ve) == 1;
+		double down = c->down_s + (c->down ? mono() - c->down_from : 0);
+		ps[i] = (struct oneshot_point_state){c->p, c->guest, !c->down, down == 0, down,
+						     c->restarts, cap_drops(c)};
+		c->down_s = 0;
+		if (c->down)
+			c->down_from = mono();
+		snprintf(c->path, sizeof c->path, "%s", f);
+		c->bytes = has ? (uint64_t)st.st_size : 0;
+		c->empty = !has;
+		c->failed = down > 0;
+		c->drops = -1;
+	}
+	double t0 = k == 0 ? r->wall0.tv_sec + r->wall0.tv_nsec / 1e9 : win_end_ns(r, k - 1) / 1e9;
+	struct verr me = {0};
+	int mrc = write_manifest(r, dir, t0, win_end_ns(r, k) / 1e9, true, &me);
+	for (int i = 0; i < r->ncap; i++) {
+		struct cap *c = &r->caps[i];
+		memcpy(c->path, live[i].path, sizeof live[i].path);
+		c->bytes = live[i].bytes, c->empty = live[i].empty, c->failed = live[i].failed;
+		c->drops = live[i].drops;
+	}
+	if (mrc != 0) {
+		fprintf(stderr, "vocalc: watch: window %llu not kept: %s\n", (unsigned long long)k,
+			me.msg);
+		return;
+	}
+	r->w->window(r->w->ctx, dir, k, t0, win_end_ns(r, k) / 1e9, ps, r->ncap);
+}
+
+/* Until SIGINT or SIGTERM: the streams pumped, the windows closed as their
+ * time and every point's stream have passed them (a point quiet past a
+ * window's end plus a grace is cut by force), the failed captures
+ * restarted. */
+static void watch_loop(struct run *r, struct verr *err)
+{
+	const struct oneshot_watch *w = r->w;
+	const int64_t grace = interval_ns(r) / 2 < 2000000000 ? interval_ns(r) / 2 : 2000000000;
+	uint64_t closing = 0; /* the oldest window not handed on */
+	double last_tick = mono();
+	while (!interrupted) {
+		struct pollfd pfd[MAX_SIDES];
+		for (int s = 0; s < r->nside; s++)
+			pfd[s] = (struct pollfd){r->side[s].c && !ssh_lost(r->side[s].c)
+							 ? ssh_socket(r->side[s].c) : -1, POLLIN, 0};
+		poll(pfd, (nfds_t)r->nside, 50);
+		watch_pump(r);
+		pump_jobs(r);
+		watch_sides(r);
+		restart_due(r);
+		if (hangups) {
+			hangups = 0;
+			if (w->hangup)
+				w->hangup(w->ctx);
+		}
+		if (w->tick && mono() - last_tick >= 1) {
+			last_tick = mono();
+			w->tick(w->ctx);
+		}
+		int64_t now = wall_ns(), end = win_end_ns(r, closing);
+		if (now < end)
+			continue;
+		bool all_past = true;
+		for (int i = 0; i < r->ncap; i++) {
+			struct cap *c = &r->caps[i];
+			if (c->down || cap_window(c) > closing)
+				continue;
+			struct verr e = {0};
+			if (now >= end + grace && pcapsplit_force(&c->split) &&
+			    set_cut(r, c, cap_window(c), &e) != 0)
+				cap_down(r, c, e.msg);
+			else if (now >= end + 3 * grace + 5000000000LL)
+				cap_down(r, c, "its stream stopped in the middle of a packet");
+			if (!c->down && cap_window(c) <= closing)
+				all_past = false;
+		}
+		if (all_past)
+			window_close(r, closing++, err);
+	}
+}
+
+int oneshot_watch_run(const struct oneshot_opts *o, const struct oneshot_watch *w,
+		      char *dir_out, size_t cap, struct verr *err)
+{
+	struct run *r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return verr_set(err, VERR_NOMEM, "out of memory");
+	struct analysis_opts ao;
+	analysis_opts_default(&ao);
+	r->o = o;
+	r->ao = &ao;
+	r->w = w;
+	r->local = strcmp(o->host, "-") == 0 || strcmp(o->host, "localhost") == 0;
+	r->side[HOST_SIDE].spec = o->host;
+	take_guests(r);
+	int rc = -1;
+	catch_signals(r);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	hangups = 0;
+	if (connect_sides(r, err) != 0 || discover(r, err) != 0)
+		goto out_sides;
+	r->multi = true; /* every window has the manifest of several guests */
+	if (prepare(r, err) != 0)
+		goto out_sides;
+	snprintf(dir_out, cap, "%s", r->dir);
+	char mf[1200];
+	snprintf(mf, sizeof mf, "%s/manifest.json", r->dir);
+	unlink(mf); /* the run's manifests are its windows' */
+	r->limit = 0; /* no end but the stop (the watchdogs guard a lost session) */
+	snprintf(r->ring, sizeof r->ring, "%s/ring", r->dir);
+	if (mkdir(r->ring, 0755) != 0) {
+		verr_set(err, VERR_INPUT, "%s: %s", r->ring, strerror(errno));
+		goto out_sides;
+	}
+	const char *names[ONESHOT_MAX_GUESTS];
+	for (int g = 0; g < r->nguest; g++)
+		names[g] = r->guest[g].name;
+	w->guests(w->ctx, names, r->nguest);
+	char d0[1200];
+	if (window_dir(r, 0, d0, sizeof d0, err) != 0)
+		goto out_sides;
+	for (int i = 0; i < r->ncap; i++) {
+		struct cap *c = &r->caps[i];
+		const char *b = strrchr(c->path, '/');
+		snprintf(c->base, sizeof c->base, "%s", b ? b + 1 : c->path);
+		cap_file(r, c, 0, c->path, sizeof c->path);
+		c->backoff = 1;
+		c->drops_base = c->drops_now = c->drops = -1;
+	}
+	clock_gettime(CLOCK_REALTIME, &r->wall0);
+	r->end1_ns = wall_ns() + interval_ns(r);
+	if (start_all(r, err) == 0) {
+		rc = 0;
+		for (int i = 0; i < r->ncap && rc == 0; i++) {
+			r->caps[i].up_since = mono();
+			rc = set_cut(r, &r->caps[i], 0, err);
+		}
+		if (rc == 0) {
+			fprintf(stderr, "vocalc: watch: capturing at %d points into %s, a window every "
+				"%g s\n", r->ncap, r->ring, w->interval_s);
+			watch_loop(r, err);
+			fprintf(stderr, "vocalc: watch: stopping\n");
+		}
+	}
+	stop_all(r, err); /* nothing left running anywhere */
+	for (int i = 0; i < r->ncap; i++)
+		if (!r->caps[i].down)
+			r->caps[i].ops->close(&r->caps[i], err);
 	free_captures_jobs(r);
 out_sides:
 	close_sides(r);

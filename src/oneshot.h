@@ -74,4 +74,48 @@ struct oneshot_saved {
 int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,
 		bool *reported, struct oneshot_saved *saved, struct verr *err);
 
+/* ---- vocalc watch: the same captures kept running, cut into windows ---- */
+
+/* A capture point's state, as each window closes. */
+struct oneshot_point_state {
+	enum point p;
+	int guest;         /* the guest (index in the run's order) it is of; -1: shared */
+	bool up;           /* capturing now */
+	bool complete;     /* captured the whole window (never down in it) */
+	double down_s;     /* seconds it was down in the window */
+	uint64_t restarts; /* times it was restarted so far */
+	long drops;        /* the kernel's drops so far, over every run of it; -1 unknown */
+};
+
+struct oneshot_watch {
+	double interval_s;     /* a window every this long (>= 1) */
+	double restart_max_s;  /* a failed capture is restarted after 1, 2, 4 ... s, at most this */
+	void *ctx;
+	/* Once, after the discovery: the guests' names in the run's order. */
+	void (*guests)(void *ctx, const char *const *names, int n);
+	/* Window `index` [t0, t1) (unix s) is complete in dir, with a manifest
+	 * of several guests (`vocalc analyze dir` reads it); ps: every point.
+	 * Called on the capturing thread: it must hand the work on, not do it. */
+	void (*window)(void *ctx, const char *dir, uint64_t index, double t0, double t1,
+		       const struct oneshot_point_state *ps, int n);
+	/* Guest g's clock (guest - host, ns) as last estimated, to cut its
+	 * stamps at the window's time; 0 when not known. */
+	int64_t (*guest_offset_ns)(void *ctx, int g);
+	/* A SIGHUP arrived (reopen the log, say). */
+	void (*hangup)(void *ctx);
+	/* Once a second, on the capturing thread (the windows' worker may be
+	 * reaped, the alarms' commands): may be NULL. */
+	void (*tick)(void *ctx);
+};
+
+/* Connects and discovers as oneshot_run does, then captures until SIGINT
+ * or SIGTERM, every point's stream cut into windows under dir/ring/ (dir:
+ * o->out_dir, else captures/<stamp>; *dir_out set), a failed capture (or
+ * a lost SSH session) restarted with backoff, the kernel's drops asked of
+ * every tcpdump once a window (SIGUSR1).  Stops as oneshot_run stops:
+ * nothing is left running on any side.  0 once stopped by a signal, or
+ * -1 with err set (nothing could start). */
+int oneshot_watch_run(const struct oneshot_opts *o, const struct oneshot_watch *w,
+		      char *dir_out, size_t cap, struct verr *err);
+
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static uint32_t u32(const unsigned char *b, bool swapped)
@@ -32,6 +33,20 @@ int pcapsplit_open(struct pcapsplit *s, const char *path, struct verr *err)
 	return 0;
 }
 
+int pcapsplit_open_append(struct pcapsplit *s, const char *path, struct verr *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0 || st.st_size < 24)
+		return pcapsplit_open(s, path, err);
+	memset(s, 0, sizeof *s);
+	snprintf(s->path, sizeof s->path, "%s", path);
+	if ((s->f = fopen(path, "ab")) == NULL)
+		return verr_set(err, VERR_INPUT, "%s: %s", path, strerror(errno));
+	s->skip_header = true;
+	s->octets = (uint64_t)st.st_size;
+	return 0;
+}
+
 static int put(struct pcapsplit *s, const void *b, size_t n)
 {
 	if (s->failed)
@@ -55,6 +70,8 @@ static int rotate(struct pcapsplit *s)
 	if (fclose(s->f) != 0 && !s->failed)
 		s->failed = errno ? errno : EIO;
 	s->f = f;
+	s->done_octets = s->octets;
+	s->skip_header = false;
 	snprintf(s->path, sizeof s->path, "%s", s->next_path);
 	s->records = s->octets = 0;
 	s->first_ns = s->last_ns = 0;
@@ -75,7 +92,7 @@ static int header_done(struct pcapsplit *s)
 	case 0x4d3cb2a1: s->swapped = s->nano = true; break;
 	default: s->failed = EPROTO; return -1;
 	}
-	return put(s, s->ghdr, sizeof s->ghdr);
+	return s->skip_header ? 0 : put(s, s->ghdr, sizeof s->ghdr);
 }
 
 /* A record header complete: cut before it if its stamp is due. */

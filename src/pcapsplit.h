@@ -32,20 +32,27 @@ struct pcapsplit {
 	size_t rn;
 	uint32_t left;          /* octets of the current record's data still to pass */
 	FILE *f;                /* the current file, or NULL */
-	char path[1100];
+	char path[1200];
 	uint64_t records, octets;  /* in the current file */
 	int64_t first_ns, last_ns; /* its stamps (0: none yet) */
 	bool cut_set;           /* a cut is pending: */
 	int64_t cut_ns;         /* before the first record stamped at or after this */
-	char next_path[1100];   /* into this file */
+	char next_path[1200];   /* into this file */
 	bool force;             /* at the next record boundary, whatever the stamp */
 	int failed;             /* errno of a write that failed, or EPROTO: not pcap */
 	uint64_t cuts;          /* files completed */
+	bool skip_header;       /* appending: the stream's header is in the file already */
+	uint64_t done_octets;   /* octets of the file the last cut completed */
 };
 
 /* Starts writing the stream into path (which must not exist).  0, or -1
  * with err set. */
 int pcapsplit_open(struct pcapsplit *s, const char *path, struct verr *err);
+
+/* The same, but a file that exists already and holds a header is
+ * appended to (a capture restarted within its window): the new stream's
+ * header is not written again. */
+int pcapsplit_open_append(struct pcapsplit *s, const char *path, struct verr *err);
 
 /* Passes n octets of the stream on.  -1 once the stream is not pcap or a
  * write failed (s->failed says which; what was written before is kept). */

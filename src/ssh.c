@@ -683,6 +683,11 @@ long ssh_stream_read(struct ssh_stream *s, char *out, size_t cap)
 }
 
 const char *ssh_stream_stderr(const struct ssh_stream *s) { return s->err; }
+void ssh_stream_clear_stderr(struct ssh_stream *s)
+{
+	s->nerr = 0;
+	s->err[0] = '\0';
+}
 bool ssh_stream_eof(const struct ssh_stream *s) { return s->eof; }
 int ssh_stream_exit(struct ssh_stream *s) { return s->exit; }
 

@@ -60,6 +60,9 @@ struct ssh_stream *ssh_start(struct ssh_conn *c, const char *cmd, struct verr *e
  * stream's own buffer. */
 long ssh_stream_read(struct ssh_stream *s, char *out, size_t cap);
 const char *ssh_stream_stderr(const struct ssh_stream *s);
+/* Empties the stream's stderr buffer (it keeps what fits: a command that
+ * runs for days says its later words only into an emptied one). */
+void ssh_stream_clear_stderr(struct ssh_stream *s);
 bool ssh_stream_eof(const struct ssh_stream *s);
 int ssh_stream_exit(struct ssh_stream *s); /* exit status once at end, else -1 */
 void ssh_stream_free(struct ssh_stream *s);
