@@ -149,20 +149,6 @@ static int guests_check_opts(const struct cmd_line *cl, const struct inputs_gues
 	return 0;
 }
 
-/* Guest g's analysis options: the shared host points of base, its own
- * points and addresses. */
-static void guest_opts(const struct analysis_opts *base, const struct inputs_guest *g,
-		       struct analysis_opts *o)
-{
-	*o = *base;
-	for (int p = POINT_VNET; p < POINT_N; p++) {
-		o->file[p] = g->file[p];
-		o->drops[p] = g->drops[p];
-	}
-	o->guest_ips = g->ips;
-	o->guest_only = true;
-}
-
 /* err's message said again with the guest's name first; -1. */
 static int guest_named(const struct inputs_guest *g, struct verr *err)
 {
@@ -182,7 +168,7 @@ static int run_guests(const struct cmd_line *cl, const struct inputs_guests *gs,
 		return -1;
 	struct analysis_opts o;
 	for (int i = 0; i < gs->n; i++) {
-		guest_opts(&cl->analysis, &gs->g[i], &o);
+		inputs_guest_opts(&cl->analysis, &gs->g[i], &o);
 		if (check_has_records(o.file, o.allow_truncated, err) != 0)
 			return guest_named(&gs->g[i], err);
 	}
@@ -193,7 +179,7 @@ static int run_guests(const struct cmd_line *cl, const struct inputs_guests *gs,
 	for (int i = 0; i < gs->n; i++) {
 		r.g[i].name = gs->g[i].name;
 		r.g[i].login = gs->g[i].login;
-		guest_opts(&cl->analysis, &gs->g[i], &o);
+		inputs_guest_opts(&cl->analysis, &gs->g[i], &o);
 		if (analysis_run(&r.g[i].a, &o, err) != 0) {
 			guest_named(&gs->g[i], err);
 			goto out;

@@ -378,3 +378,15 @@ void strpool_free(struct strpool *sp)
 		free(sp->s[i]);
 	sp->n = 0;
 }
+
+void inputs_guest_opts(const struct analysis_opts *base, const struct inputs_guest *g,
+		       struct analysis_opts *o)
+{
+	*o = *base;
+	for (int p = POINT_VNET; p < POINT_N; p++) {
+		o->file[p] = g->file[p];
+		o->drops[p] = g->drops[p];
+	}
+	o->guest_ips = g->ips;
+	o->guest_only = true;
+}

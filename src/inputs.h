@@ -40,6 +40,11 @@ struct inputs_guests {
 	struct inputs_guest g[MANIFEST_MAX_GUESTS];
 };
 
+/* Guest g's analysis options (a run of several guests): the shared host
+ * points of base, its own points and addresses, its packets only. */
+void inputs_guest_opts(const struct analysis_opts *base, const struct inputs_guest *g,
+		       struct analysis_opts *o);
+
 /* a and b name one file (both exist, same device and inode). */
 bool inputs_same_file(const char *a, const char *b);
 

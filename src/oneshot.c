@@ -1793,7 +1793,7 @@ static void window_close(struct run *r, uint64_t k, struct verr *err)
 			c->down_from = mono();
 		snprintf(c->path, sizeof c->path, "%s", f);
 		c->bytes = has ? (uint64_t)st.st_size : 0;
-		c->empty = !has;
+		c->empty = !has && c->guest < 0; /* a guest's own points stay listed (manifest.h) */
 		c->failed = down > 0;
 		c->drops = -1;
 	}

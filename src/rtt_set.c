@@ -304,6 +304,31 @@ int rtt_set_toward(struct rtt_set *s, enum point p, const struct addrset *g, str
 	return rc;
 }
 
+int rtt_set_visit(struct rtt_set *s, enum point p, bview_fn fn, void *ctx)
+{
+	struct point_run *pr = &s->pr[p];
+	const struct bvec **sets = malloc((pr->flows.count + 1) * sizeof *sets);
+	if (sets == NULL)
+		return -1;
+	size_t k = 0;
+	for (size_t i = 0; pr->flows.b && i <= pr->flows.mask; i++)
+		for (struct hnode *x = pr->flows.b[i]; x; x = x->next) {
+			const struct fstats *f = (const struct fstats *)x;
+			if (bvec_count(&f->rtt) > 0)
+				sets[k++] = &f->rtt;
+		}
+	struct bview w;
+	int rc = 0;
+	if (k > 0 && (rc = bview_open(&w, sets, k)) == 0) {
+		if (pr->rate != 1)
+			bview_rescale(&w, pr->rate);
+		bview_visit(&w, fn, ctx);
+		bview_close(&w);
+	}
+	free(sets);
+	return rc;
+}
+
 int rtt_set_summarize(struct rtt_set *s, const struct addrset *guest_ips, const char *guest_why,
 		      struct rtt_report *r, struct verr *err)
 {

@@ -22,6 +22,7 @@
 #include "point.h"
 #include "rtt.h"
 #include "rtt_report.h"
+#include "stats.h"
 #include "verr.h"
 
 struct analysis;
@@ -84,6 +85,10 @@ int rtt_set_summarize(struct rtt_set *s, const struct addrset *guest_ips, const 
  * side's round trip).  1, 0 when there is none, -1 out of memory. */
 int rtt_set_toward(struct rtt_set *s, enum point p, const struct addrset *g, struct dist *d,
 		   uint64_t *delayed);
+/* Every RTT (us, host time) at point p, of every flow, to fn (bview_visit:
+ * each value, or each bucket of a sketch); vocalc watch's histograms.  0,
+ * or -1 out of memory. */
+int rtt_set_visit(struct rtt_set *s, enum point p, bview_fn fn, void *ctx);
 /* The median RTT (us) of flow k's samples at point p (k: the direction
  * whose TSvals were echoed); -1 if it has none. */
 int rtt_set_flow_p50(struct rtt_set *s, enum point p, const struct match_flow_key *k, double *us);
