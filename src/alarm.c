@@ -91,9 +91,10 @@ static int parse_what(const char *spec, char *const *p, int n, struct alarm_rule
 			r->kind = ALARM_PPM;
 			r->magnitude = true;
 		} else {
-			snprintf(why, sizeof why,
-				 "unknown clock figure '%s' (clock.offset, clock.bound or clock.skew)",
-				 r->what);
+			snprintf(
+			    why, sizeof why,
+			    "unknown clock figure '%s' (clock.offset, clock.bound or clock.skew)",
+			    r->what);
 			return bad(err, spec, why);
 		}
 		return 0;
@@ -152,9 +153,10 @@ static int parse_value(const char *spec, const char *v, struct alarm_rule *r, st
 	case ALARM_TIME: {
 		double scale;
 		if (*unit == '\0') {
-			snprintf(why, sizeof why,
-				 "missing unit: %s is a time, '%s' needs ns, us, ms or s (e.g. %sms)",
-				 r->what, v, v);
+			snprintf(
+			    why, sizeof why,
+			    "missing unit: %s is a time, '%s' needs ns, us, ms or s (e.g. %sms)",
+			    r->what, v, v);
 			return bad(err, spec, why);
 		}
 		if (strcmp(unit, "ns") == 0)
@@ -166,8 +168,9 @@ static int parse_value(const char *spec, const char *v, struct alarm_rule *r, st
 		else if (strcmp(unit, "s") == 0)
 			scale = 1;
 		else {
-			snprintf(why, sizeof why, "unknown unit '%s': %s is a time (ns, us, ms or s)",
-				 unit, r->what);
+			snprintf(why, sizeof why,
+				 "unknown unit '%s': %s is a time (ns, us, ms or s)", unit,
+				 r->what);
 			return bad(err, spec, why);
 		}
 		x *= scale;
@@ -183,21 +186,23 @@ static int parse_value(const char *spec, const char *v, struct alarm_rule *r, st
 			x /= 100;
 		} else if (*unit == '\0') {
 			if (x < 0 || x > 1) {
-				snprintf(why, sizeof why,
-					 "%s is a ratio: '%s' is not 0..1 (write N%% for a percentage)",
-					 r->what, v);
+				snprintf(
+				    why, sizeof why,
+				    "%s is a ratio: '%s' is not 0..1 (write N%% for a percentage)",
+				    r->what, v);
 				return bad(err, spec, why);
 			}
 		} else {
-			snprintf(why, sizeof why,
-				 "unknown unit '%s': %s is a ratio (0..1, or N%%)", unit, r->what);
+			snprintf(why, sizeof why, "unknown unit '%s': %s is a ratio (0..1, or N%%)",
+				 unit, r->what);
 			return bad(err, spec, why);
 		}
 		break;
 	case ALARM_PPM:
 		if (*unit != '\0' && strcmp(unit, "ppm") != 0) {
-			snprintf(why, sizeof why, "unknown unit '%s': %s is in ppm (a number, or Nppm)",
-				 unit, r->what);
+			snprintf(why, sizeof why,
+				 "unknown unit '%s': %s is in ppm (a number, or Nppm)", unit,
+				 r->what);
 			return bad(err, spec, why);
 		}
 		break;
@@ -233,8 +238,9 @@ int alarm_parse(const char *spec, struct alarm_rule *r, struct verr *err)
 {
 	memset(r, 0, sizeof *r);
 	if (strlen(spec) >= sizeof r->spec)
-		return verr_set(err, VERR_INPUT, "--alarm '%.60s...': too long (at most %zu octets)",
-				spec, sizeof r->spec - 1);
+		return verr_set(err, VERR_INPUT,
+				"--alarm '%.60s...': too long (at most %zu octets)", spec,
+				sizeof r->spec - 1);
 	snprintf(r->spec, sizeof r->spec, "%s", spec);
 	/* WHAT and VALUE never contain ':': GUEST is all before the last one
 	 * (a guest's name may have its own, and any other character) */
@@ -245,7 +251,8 @@ int alarm_parse(const char *spec, struct alarm_rule *r, struct verr *err)
 	if (!trimmed(spec, (size_t)(colon - spec), r->guest, sizeof r->guest))
 		return bad(err, spec, "the guest's name is too long");
 	if (r->guest[0] == '\0')
-		return bad(err, spec, "empty guest before ':' (a guest's name, or * for every guest)");
+		return bad(err, spec,
+			   "empty guest before ':' (a guest's name, or * for every guest)");
 	const char *op = strpbrk(colon + 1, "<>=!");
 	if (op == NULL)
 		return bad(err, spec,
@@ -288,8 +295,8 @@ int alarm_parse(const char *spec, struct alarm_rule *r, struct verr *err)
 	for (int i = 0; i < n; i++)
 		if (p[i][0] == '\0') {
 			char why[1024];
-			snprintf(why, sizeof why, "'%s' has an empty part (two dots, or one at an end)",
-				 r->what);
+			snprintf(why, sizeof why,
+				 "'%s' has an empty part (two dots, or one at an end)", r->what);
 			return bad(err, spec, why);
 		}
 	if (parse_what(spec, p, n, r, err) != 0)
@@ -511,8 +518,8 @@ void alarm_format(const struct alarm_event *ev, char *buf, size_t cap)
 /* The commands not reaped yet: the process's children, not a set's, so
  * kept here (alarm_reap has no handle); a mutex for a caller with threads. */
 static struct alarm_child {
-	pid_t pid;      /* 0 free, -1 taken while forking */
-	double start;   /* CLOCK_MONOTONIC s */
+	pid_t pid;	/* 0 free, -1 taken while forking */
+	double start;	/* CLOCK_MONOTONIC s */
 	double term_at; /* when SIGTERM was sent; 0 not yet */
 } children[ALARM_MAX_CHILDREN];
 static pthread_mutex_t children_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -543,7 +550,7 @@ pid_t alarm_run_cmd(const char *cmd, const struct alarm_event *ev, const char *f
 	pthread_mutex_unlock(&children_lock);
 	if (slot < 0)
 		return verr_set(err, VERR_REMOTE,
-				"--on-alarm: %d commands still running, '%s' not run for %s", 
+				"--on-alarm: %d commands still running, '%s' not run for %s",
 				ALARM_MAX_CHILDREN, cmd, ev->rule->spec);
 
 	/* the environment, built here: after fork, a threaded process's child
@@ -556,15 +563,14 @@ pid_t alarm_run_cmd(const char *cmd, const struct alarm_event *ev, const char *f
 	char *own[NOURS] = {0};
 	int rc = envp ? 0 : -1;
 	const struct alarm_rule *r = ev->rule;
-	if (rc == 0 &&
-	    (asprintf(&own[0], "VOCALC_ALARM=%s", r->spec) < 0 ||
-	     asprintf(&own[1], "VOCALC_ALARM_GUEST=%s", ev->guest) < 0 ||
-	     asprintf(&own[2], "VOCALC_ALARM_WHAT=%s", r->what) < 0 ||
-	     asprintf(&own[3], "VOCALC_ALARM_VALUE=%.9g", ev->value) < 0 ||
-	     asprintf(&own[4], "VOCALC_ALARM_THRESHOLD=%.9g", r->threshold) < 0 ||
-	     asprintf(&own[5], "VOCALC_ALARM_OP=%s", alarm_op_str(r->op)) < 0 ||
-	     asprintf(&own[6], "VOCALC_ALARM_TIME=%.3f", ev->t) < 0 ||
-	     asprintf(&own[7], "VOCALC_ALARM_DIR=%s", frozen_dir ? frozen_dir : "") < 0))
+	if (rc == 0 && (asprintf(&own[0], "VOCALC_ALARM=%s", r->spec) < 0 ||
+			asprintf(&own[1], "VOCALC_ALARM_GUEST=%s", ev->guest) < 0 ||
+			asprintf(&own[2], "VOCALC_ALARM_WHAT=%s", r->what) < 0 ||
+			asprintf(&own[3], "VOCALC_ALARM_VALUE=%.9g", ev->value) < 0 ||
+			asprintf(&own[4], "VOCALC_ALARM_THRESHOLD=%.9g", r->threshold) < 0 ||
+			asprintf(&own[5], "VOCALC_ALARM_OP=%s", alarm_op_str(r->op)) < 0 ||
+			asprintf(&own[6], "VOCALC_ALARM_TIME=%.3f", ev->t) < 0 ||
+			asprintf(&own[7], "VOCALC_ALARM_DIR=%s", frozen_dir ? frozen_dir : "") < 0))
 		rc = -1;
 	pid_t pid = -1;
 	if (rc == 0) {
@@ -644,9 +650,11 @@ void alarm_reap(double limit_s)
 				fprintf(stderr, "vocalc: --on-alarm command (pid %d) exited %d\n",
 					(int)c->pid, WEXITSTATUS(st));
 			else if (WIFSIGNALED(st))
-				fprintf(stderr, "vocalc: --on-alarm command (pid %d) killed by signal %d%s\n",
-					(int)c->pid, WTERMSIG(st),
-					c->term_at > 0 ? " after its time limit" : "");
+				fprintf(
+				    stderr,
+				    "vocalc: --on-alarm command (pid %d) killed by signal %d%s\n",
+				    (int)c->pid, WTERMSIG(st),
+				    c->term_at > 0 ? " after its time limit" : "");
 			c->pid = 0;
 			continue;
 		}

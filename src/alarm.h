@@ -40,13 +40,13 @@ enum alarm_op { ALARM_GT, ALARM_GE, ALARM_LT, ALARM_LE };
 enum alarm_kind { ALARM_TIME, ALARM_RATIO, ALARM_PPM };
 
 struct alarm_rule {
-	char guest[256]; /* "*": any guest */
-	char what[64];   /* canonical, e.g. "vo.to_guest.p99" */
-	int op;          /* enum alarm_op */
+	char guest[256];  /* "*": any guest */
+	char what[64];	  /* canonical, e.g. "vo.to_guest.p99" */
+	int op;		  /* enum alarm_op */
 	double threshold; /* base unit: s, ratio 0..1, ppm */
-	char spec[320];  /* as given */
-	int kind;        /* enum alarm_kind */
-	bool magnitude;  /* compared by |value| (clock.offset, clock.skew) */
+	char spec[320];	  /* as given */
+	int kind;	  /* enum alarm_kind */
+	bool magnitude;	  /* compared by |value| (clock.offset, clock.skew) */
 };
 
 /* Parses one --alarm spec into r.  -1 with err (VERR_INPUT): one line that

@@ -106,7 +106,8 @@ static void parse_tests(void)
 	parse_bad("web1:vo.to_guest.p99>2parsecs", "unknown unit 'parsecs'");
 	parse_bad("db:bridge_vnet.from_guest.loss>2", "is not 0..1");
 	parse_bad("db:bridge_vnet.from_guest.loss>150%", "is not 0..100%");
-	parse_bad("db:bridge_vnet.from_guest.loss>1ms", "unknown unit 'ms': bridge_vnet.from_guest.loss is a ratio");
+	parse_bad("db:bridge_vnet.from_guest.loss>1ms",
+		  "unknown unit 'ms': bridge_vnet.from_guest.loss is a ratio");
 	parse_bad("*:ack.guest.compressed>20ms", "is a ratio");
 	parse_bad("*:vo_round_trip.p99>1ms", "vo_round_trip.p50 only");
 	parse_bad("*:clock.drift>1ms", "unknown clock figure 'clock.drift'");
@@ -197,21 +198,21 @@ static void eval_tests(void)
 	double t0 = 1764694445;
 	int cnt;
 	double since;
-	CHECK_EQ(window(s, t0, 1e-3, 9, &f), 0); /* below; web2 not named */
+	CHECK_EQ(window(s, t0, 1e-3, 9, &f), 0);      /* below; web2 not named */
 	CHECK_EQ(window(s, t0 + 10, 3e-3, 9, &f), 1); /* above: fires */
 	CHECK_EQ(f.n, 1);
 	CHECK(strcmp(f.guest[0], "web1") == 0 && f.count[0] == 1 && f.value[0] == 3e-3);
 	CHECK(strcmp(f.line[0], "vocalc: alarm: web1: vo.to_guest.p99 = 3 ms (threshold > 2 ms) "
 				"at 2025-12-02T16:54:15Z") == 0);
 	fprintf(stderr, "  %s\n", f.line[0]);
-	CHECK_EQ(window(s, t0 + 20, 4e-3, 9, &f), 0);  /* stays above: no new event */
-	CHECK_EQ(window(s, t0 + 30, NAN, 9, &f), 0);   /* unknown: no change */
+	CHECK_EQ(window(s, t0 + 20, 4e-3, 9, &f), 0); /* stays above: no new event */
+	CHECK_EQ(window(s, t0 + 30, NAN, 9, &f), 0);  /* unknown: no change */
 	CHECK(alarm_state_get(s, 0, 0, &since, &cnt) && since == t0 + 10 && cnt == 1);
-	CHECK_EQ(window(s, t0 + 40, 1e-3, 9, &f), 0);  /* below: clears */
+	CHECK_EQ(window(s, t0 + 40, 1e-3, 9, &f), 0); /* below: clears */
 	CHECK(!alarm_state_get(s, 0, 0, NULL, &cnt) && cnt == 1);
-	CHECK_EQ(window(s, t0 + 50, NAN, 9, &f), 0);   /* unknown: still clear */
+	CHECK_EQ(window(s, t0 + 50, NAN, 9, &f), 0); /* unknown: still clear */
 	CHECK(!alarm_state_get(s, 0, 0, NULL, NULL));
-	CHECK_EQ(window(s, t0 + 60, 5e-3, 9, &f), 1);  /* above again: count 2 */
+	CHECK_EQ(window(s, t0 + 60, 5e-3, 9, &f), 1); /* above again: count 2 */
 	CHECK(f.n == 2 && f.count[1] == 2 && f.t[1] == t0 + 60);
 	CHECK(!alarm_state_get(s, 0, 1, NULL, NULL)); /* web2: never evaluated */
 	CHECK(!alarm_state_get(s, 1, 0, NULL, NULL)); /* out of range */
@@ -239,8 +240,9 @@ static void eval_tests(void)
 	CHECK_EQ(window(s, t0, NAN, 0, &f), 0);
 	CHECK_EQ(window(s, t0, -700e-6, 0, &f), 1);
 	CHECK(f.n == 1 && f.value[0] == -700e-6);
-	CHECK(strcmp(f.line[0], "vocalc: alarm: web1: |clock.offset| = -700 us (threshold > 500 us) "
-				"at 2025-12-02T16:54:05Z") == 0);
+	CHECK(strcmp(f.line[0],
+		     "vocalc: alarm: web1: |clock.offset| = -700 us (threshold > 500 us) "
+		     "at 2025-12-02T16:54:05Z") == 0);
 	alarm_set_free(s);
 	s = alarm_set_new(&r[1], 2, GUESTS, 2);
 	memset(&f, 0, sizeof f);
@@ -301,7 +303,8 @@ static void check_env(const char *text, const char *name, const char *want)
 	bool ok = env_get(text, name, v, sizeof v, &n) != NULL && n == 1 && strcmp(v, want) == 0;
 	CHECK(ok);
 	if (!ok)
-		fprintf(stderr, "  %s: got '%s' (%d times), wanted '%s'\n", name, n ? v : "", n, want);
+		fprintf(stderr, "  %s: got '%s' (%d times), wanted '%s'\n", name, n ? v : "", n,
+			want);
 }
 
 /* The processes of group pgid not dead (zombies left out), from /proc. */
