@@ -8,6 +8,10 @@
 # `CFLAGS=-O0 make check` still builds its sanitizer variants with -fsanitize.
 
 PREFIX  ?= /usr/local
+SYSCONFDIR ?= /etc
+# systemd's units: /lib/systemd/system for the system's own PREFIX /usr (Debian),
+# else under PREFIX (systemd also reads /usr/local/lib/systemd/system)
+SYSTEMD_UNIT_DIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 PKGS    := libpcap libssh2 gsl jansson zlib
 
 # pkg-config runs when a recipe needs it, never when make reads this file:
@@ -207,6 +211,20 @@ install: $(BUILD)/vocalc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/vocalc $(DESTDIR)$(PREFIX)/bin/vocalc
 	install -m 644 man/vocalc.1 $(DESTDIR)$(PREFIX)/share/man/man1/vocalc.1
+	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)$(SYSCONFDIR)/default \
+	    $(DESTDIR)$(PREFIX)/share/doc/vocalc/prometheus
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    contrib/vocalc-watch.service >$(DESTDIR)$(SYSTEMD_UNIT_DIR)/vocalc-watch.service.tmp
+	chmod 644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/vocalc-watch.service.tmp
+	mv -f $(DESTDIR)$(SYSTEMD_UNIT_DIR)/vocalc-watch.service.tmp \
+	    $(DESTDIR)$(SYSTEMD_UNIT_DIR)/vocalc-watch.service
+	@# the user's configuration: installed once, never overwritten
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/default/vocalc-watch ]; then \
+	    echo "make install: $(DESTDIR)$(SYSCONFDIR)/default/vocalc-watch exists: kept"; \
+	else echo "install -m 644 contrib/vocalc-watch.default $(DESTDIR)$(SYSCONFDIR)/default/vocalc-watch"; \
+	    install -m 644 contrib/vocalc-watch.default $(DESTDIR)$(SYSCONFDIR)/default/vocalc-watch; fi
+	install -m 644 contrib/prometheus/scrape.yml contrib/prometheus/vocalc-alerts.yml \
+	    $(DESTDIR)$(PREFIX)/share/doc/vocalc/prometheus/
 
 clean:
 	rm -rf build build-san build-tsan build-fuzz vocalc
