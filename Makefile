@@ -8,7 +8,7 @@
 # `CFLAGS=-O0 make check` still builds its sanitizer variants with -fsanitize.
 
 PREFIX  ?= /usr/local
-PKGS    := libpcap libssh2 gsl jansson zlib
+PKGS    := libpcap libssh2 gsl jansson zlib libmicrohttpd
 
 # pkg-config runs when a recipe needs it, never when make reads this file:
 # `make deps demo` installs the packages first and only then asks for them.
@@ -153,7 +153,8 @@ pkgcheck: | $(filter deps,$(MAKECMDGOALS))
 	    { echo "vocalc: pkg-config is not installed: run 'make deps' (Debian packages pkg-config and the -dev libraries)" >&2; exit 1; }; \
 	missing=; for p in $(PKGS); do pkg-config --exists $$p && continue; \
 	    case $$p in libpcap) d=libpcap-dev;; libssh2) d=libssh2-1-dev;; gsl) d=libgsl-dev;; \
-	    jansson) d=libjansson-dev;; zlib) d=zlib1g-dev;; *) d=$$p;; esac; missing="$$missing $$d"; done; \
+	    jansson) d=libjansson-dev;; zlib) d=zlib1g-dev;; \
+	    libmicrohttpd) d=libmicrohttpd-dev;; *) d=$$p;; esac; missing="$$missing $$d"; done; \
 	[ -z "$$missing" ] || { echo "vocalc: missing$$missing: run 'make deps' (or apt-get install$$missing)" >&2; exit 1; }
 
 # The demo: analyze a shipped run of a real QEMU guest.
