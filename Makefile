@@ -47,13 +47,17 @@ STATIC_TOOLS := clockstep
 PRELOADS := failmalloc
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# test-only programs the case tests run (tests/unit/NAME.c, not test_*: not
+# unit tests themselves, and never installed): prom_serve serves a known
+# registry for tests/cases/metrics_prom.sh
+TEST_PROGS := $(BUILD)/tests/prom_serve
 # the fuzz harnesses (tests/fuzz/fuzz_NAME.c); in every build also as
 # BUILD/fuzz/replay_NAME, which replays inputs given as files
 # (tests/cases/regress.sh runs the regression inputs through them)
 FUZZERS := capture pipeline clock config
 REPLAYS := $(FUZZERS:%=$(BUILD)/fuzz/replay_%)
 
-all: $(BUILD)/vocalc $(TOOLS:%=$(BUILD)/tools/%) $(STATIC_TOOLS:%=$(BUILD)/tools/%) $(UNIT_TESTS) \
+all: $(BUILD)/vocalc $(TOOLS:%=$(BUILD)/tools/%) $(STATIC_TOOLS:%=$(BUILD)/tools/%) $(UNIT_TESTS) $(TEST_PROGS) \
      $(REPLAYS) $(PRELOADS:%=$(BUILD)/tools/%.so)
 	@[ "$(BUILD)" != build ] || ln -sf build/vocalc vocalc
 
