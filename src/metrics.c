@@ -236,6 +236,28 @@ static struct family *family_find(struct metrics *m, const char *name)
 	return NULL;
 }
 
+/* A histogram's samples are named NAME_bucket, NAME_sum and NAME_count: the
+ * family name of a histogram that another family name (or, for a histogram
+ * being declared, its sample names) would collide with, else NULL. */
+static const char *samples_clash(struct metrics *m, const char *name, enum metric_type t)
+{
+	static const char *const SUFFIX[] = {"_bucket", "_sum", "_count"};
+	size_t n = strlen(name);
+	for (struct family *f = m->first; f; f = f->next) {
+		size_t fn = strlen(f->name);
+		for (int i = 0; i < 3; i++) {
+			size_t sn = strlen(SUFFIX[i]);
+			if (f->type == METRIC_HISTOGRAM && n == fn + sn && strncmp(name, f->name, fn) == 0 &&
+			    strcmp(name + fn, SUFFIX[i]) == 0)
+				return f->name;
+			if (t == METRIC_HISTOGRAM && fn == n + sn && strncmp(f->name, name, n) == 0 &&
+			    strcmp(f->name + n, SUFFIX[i]) == 0)
+				return name;
+		}
+	}
+	return NULL;
+}
+
 static const char *type_name(enum metric_type t)
 {
 	return t == METRIC_COUNTER ? "counter" : t == METRIC_GAUGE ? "gauge" : "histogram";
@@ -249,6 +271,8 @@ int metrics_declare(struct metrics *m, const char *name, enum metric_type t, con
 				name ? name : "(null)");
 	if (t != METRIC_COUNTER && t != METRIC_GAUGE && t != METRIC_HISTOGRAM)
 		return verr_set(err, VERR_INPUT, "metrics: %s: bad metric type %d", name, (int)t);
+	if (help && !utf8_ok((const unsigned char *)help))
+		return verr_set(err, VERR_INPUT, "metrics: %s: help text not UTF-8", name);
 	pthread_mutex_lock(&m->lock);
 	struct family *f = family_find(m, name);
 	if (f) {
@@ -257,6 +281,11 @@ int metrics_declare(struct metrics *m, const char *name, enum metric_type t, con
 			return 0;
 		return verr_set(err, VERR_INPUT, "metrics: %s declared as a %s, now as a %s", name,
 				type_name(f->type), type_name(t));
+	}
+	const char *clash = samples_clash(m, name, t);
+	if (clash) {
+		pthread_mutex_unlock(&m->lock);
+		return verr_set(err, VERR_INPUT, "metrics: %s: its samples would clash with histogram %s's", name, clash);
 	}
 	f = calloc(1, sizeof *f);
 	if (f)

@@ -207,6 +207,14 @@ static void test_errors(void)
 	CHECK_EQ(metrics_declare(m, "h", METRIC_COUNTER, "", &err), -1);
 	CHECK(strstr(err.msg, "histogram") != NULL);
 
+	/* a histogram's sample names are taken, both ways round */
+	err = (struct verr){0};
+	CHECK_EQ(metrics_declare(m, "h_count", METRIC_GAUGE, "", &err), -1);
+	CHECK(strstr(err.msg, "clash") != NULL);
+	CHECK_EQ(metrics_declare(m, "g_sum", METRIC_COUNTER, "", &err), 0);
+	CHECK_EQ(metrics_declare(m, "g", METRIC_HISTOGRAM, "", &err), -1);
+	CHECK_EQ(metrics_declare(m, "h_counts", METRIC_GAUGE, "", &err), 0);
+	CHECK_EQ(metrics_declare(m, "bad_help", METRIC_GAUGE, "\xff", &err), -1);
 	err = (struct verr){0};
 	CHECK(metrics_series(m, "nope", NULL, &err) == NULL);
 	CHECK(strstr(err.msg, "nope") != NULL && err.status == VERR_INPUT);
