@@ -29,13 +29,13 @@ typedef enum MHD_Result MHD_RESULT;
  * out, not computed: the same decimal literals give the same doubles
  * everywhere, hence the same le strings on every host. */
 static const double BOUNDS[METRICS_NBOUNDS] = {
-    1e-6,    1.25e-6, 1.6e-6, 2e-6,   2.5e-6, 3.15e-6, 4e-6,   5e-6,   6.3e-6, 8e-6,
-    1e-5,    1.25e-5, 1.6e-5, 2e-5,   2.5e-5, 3.15e-5, 4e-5,   5e-5,   6.3e-5, 8e-5,
-    1e-4,    1.25e-4, 1.6e-4, 2e-4,   2.5e-4, 3.15e-4, 4e-4,   5e-4,   6.3e-4, 8e-4,
-    1e-3,    1.25e-3, 1.6e-3, 2e-3,   2.5e-3, 3.15e-3, 4e-3,   5e-3,   6.3e-3, 8e-3,
-    1e-2,    1.25e-2, 1.6e-2, 2e-2,   2.5e-2, 3.15e-2, 4e-2,   5e-2,   6.3e-2, 8e-2,
-    1e-1,    1.25e-1, 1.6e-1, 2e-1,   2.5e-1, 3.15e-1, 4e-1,   5e-1,   6.3e-1, 8e-1,
-    1.0,
+    1e-6,    1.25e-6, 1.6e-6,  2e-6,	2.5e-6,	 3.15e-6, 4e-6,	   5e-6,    6.3e-6,
+    8e-6,    1e-5,    1.25e-5, 1.6e-5,	2e-5,	 2.5e-5,  3.15e-5, 4e-5,    5e-5,
+    6.3e-5,  8e-5,    1e-4,    1.25e-4, 1.6e-4,	 2e-4,	  2.5e-4,  3.15e-4, 4e-4,
+    5e-4,    6.3e-4,  8e-4,    1e-3,	1.25e-3, 1.6e-3,  2e-3,	   2.5e-3,  3.15e-3,
+    4e-3,    5e-3,    6.3e-3,  8e-3,	1e-2,	 1.25e-2, 1.6e-2,  2e-2,    2.5e-2,
+    3.15e-2, 4e-2,    5e-2,    6.3e-2,	8e-2,	 1e-1,	  1.25e-1, 1.6e-1,  2e-1,
+    2.5e-1,  3.15e-1, 4e-1,    5e-1,	6.3e-1,	 8e-1,	  1.0,
 };
 
 int metrics_buckets(const double **le)
@@ -247,11 +247,11 @@ static const char *samples_clash(struct metrics *m, const char *name, enum metri
 		size_t fn = strlen(f->name);
 		for (int i = 0; i < 3; i++) {
 			size_t sn = strlen(SUFFIX[i]);
-			if (f->type == METRIC_HISTOGRAM && n == fn + sn && strncmp(name, f->name, fn) == 0 &&
-			    strcmp(name + fn, SUFFIX[i]) == 0)
+			if (f->type == METRIC_HISTOGRAM && n == fn + sn &&
+			    strncmp(name, f->name, fn) == 0 && strcmp(name + fn, SUFFIX[i]) == 0)
 				return f->name;
-			if (t == METRIC_HISTOGRAM && fn == n + sn && strncmp(f->name, name, n) == 0 &&
-			    strcmp(f->name + n, SUFFIX[i]) == 0)
+			if (t == METRIC_HISTOGRAM && fn == n + sn &&
+			    strncmp(f->name, name, n) == 0 && strcmp(f->name + n, SUFFIX[i]) == 0)
 				return name;
 		}
 	}
@@ -267,7 +267,8 @@ int metrics_declare(struct metrics *m, const char *name, enum metric_type t, con
 		    struct verr *err)
 {
 	if (name == NULL || !name_ok(name, true))
-		return verr_set(err, VERR_INPUT, "metrics: bad metric name '%s' (want [a-zA-Z_:][a-zA-Z0-9_:]*)",
+		return verr_set(err, VERR_INPUT,
+				"metrics: bad metric name '%s' (want [a-zA-Z_:][a-zA-Z0-9_:]*)",
 				name ? name : "(null)");
 	if (t != METRIC_COUNTER && t != METRIC_GAUGE && t != METRIC_HISTOGRAM)
 		return verr_set(err, VERR_INPUT, "metrics: %s: bad metric type %d", name, (int)t);
@@ -285,7 +286,9 @@ int metrics_declare(struct metrics *m, const char *name, enum metric_type t, con
 	const char *clash = samples_clash(m, name, t);
 	if (clash) {
 		pthread_mutex_unlock(&m->lock);
-		return verr_set(err, VERR_INPUT, "metrics: %s: its samples would clash with histogram %s's", name, clash);
+		return verr_set(err, VERR_INPUT,
+				"metrics: %s: its samples would clash with histogram %s's", name,
+				clash);
 	}
 	f = calloc(1, sizeof *f);
 	if (f)
@@ -356,7 +359,8 @@ struct metric_series *metrics_series(struct metrics *m, const char *name, const 
 	struct metric_series *s = NULL;
 	struct family *f = name ? family_find(m, name) : NULL;
 	if (f == NULL) {
-		verr_set(err, VERR_INPUT, "metrics: no metric '%s' declared", name ? name : "(null)");
+		verr_set(err, VERR_INPUT, "metrics: no metric '%s' declared",
+			 name ? name : "(null)");
 		goto out;
 	}
 	char *lab = render_labels(f, labels, err);
@@ -368,7 +372,8 @@ struct metric_series *metrics_series(struct metrics *m, const char *name, const 
 			goto out;
 		}
 	s = calloc(1, sizeof *s);
-	if (s && f->type == METRIC_HISTOGRAM && (s->bucket = calloc(METRICS_NBUCKETS, sizeof *s->bucket)) == NULL) {
+	if (s && f->type == METRIC_HISTOGRAM &&
+	    (s->bucket = calloc(METRICS_NBUCKETS, sizeof *s->bucket)) == NULL) {
 		free(s);
 		s = NULL;
 	}
@@ -487,7 +492,8 @@ static void render_family(struct buf *b, const struct family *f, char le[METRICS
 		uint64_t cum = 0;
 		for (int i = 0; i < METRICS_NBUCKETS; i++) {
 			cum += s->bucket[i];
-			snprintf(extra, sizeof extra, "le=\"%s\"", i < METRICS_NBOUNDS ? le[i] : "+Inf");
+			snprintf(extra, sizeof extra, "le=\"%s\"",
+				 i < METRICS_NBOUNDS ? le[i] : "+Inf");
 			snprintf(num, sizeof num, "%llu", (unsigned long long)cum);
 			sample(b, f->name, "_bucket", s->labels, extra, num);
 		}
@@ -539,16 +545,19 @@ int metrics_write_textfile_as(struct metrics *m, const char *dir, const char *fi
 	char path[4096], tmp[4096];
 	if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path ||
 	    snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, file) >= (int)sizeof tmp)
-		return verr_set(err, VERR_INPUT, "metrics: textfile path too long: %s/%s", dir, file);
+		return verr_set(err, VERR_INPUT, "metrics: textfile path too long: %s/%s", dir,
+				file);
 	size_t len;
 	char *snap = metrics_snapshot(m, &len);
 	if (snap == NULL)
-		return verr_set(err, VERR_INPUT, "metrics: %s: nothing published yet (or out of memory)", path);
+		return verr_set(err, VERR_INPUT,
+				"metrics: %s: nothing published yet (or out of memory)", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
 		int e = errno;
 		free(snap);
-		return verr_set(err, verr_status_of(e), "metrics: cannot write in %s: %s", dir, strerror(e));
+		return verr_set(err, verr_status_of(e), "metrics: cannot write in %s: %s", dir,
+				strerror(e));
 	}
 	int e = 0;
 	for (size_t off = 0; off < len && !e;) {
@@ -570,7 +579,8 @@ int metrics_write_textfile_as(struct metrics *m, const char *dir, const char *fi
 		e = errno;
 	if (e) {
 		unlink(tmp);
-		return verr_set(err, verr_status_of(e), "metrics: cannot write %s: %s", path, strerror(e));
+		return verr_set(err, verr_status_of(e), "metrics: cannot write %s: %s", path,
+				strerror(e));
 	}
 	/* the rename itself durable (best effort: not every file system lets a
 	 * directory be opened and synced) */
@@ -627,7 +637,8 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 	struct metrics_server *s = cls;
 	const char *txt = "text/plain; charset=utf-8";
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, txt, NOT_ALLOWED, strlen(NOT_ALLOWED), false);
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, txt, NOT_ALLOWED, strlen(NOT_ALLOWED),
+			     false);
 	if (strcmp(url, "/") == 0)
 		return reply(c, MHD_HTTP_OK, txt, ROOT_TEXT, strlen(ROOT_TEXT), false);
 	if (strcmp(url, "/metrics") != 0)
@@ -651,7 +662,9 @@ static int parse_listen(const char *where, char *host, size_t hostsz, char *port
 	} else if (where[0] == '[') {
 		const char *close = strchr(where, ']');
 		if (close == NULL || close + 1 != colon)
-			return verr_set(err, VERR_INPUT, "metrics: bad listen address '%s' (want [V6ADDR]:PORT)", where);
+			return verr_set(err, VERR_INPUT,
+					"metrics: bad listen address '%s' (want [V6ADDR]:PORT)",
+					where);
 		hl = (size_t)(close - where - 1);
 		if (hl == 0 || hl >= hostsz)
 			return verr_set(err, VERR_INPUT, "metrics: bad listen address '%s'", where);
@@ -662,7 +675,9 @@ static int parse_listen(const char *where, char *host, size_t hostsz, char *port
 		hl = (size_t)(colon - where);
 		if (hl == 0 || hl >= hostsz || memchr(where, ':', hl))
 			return verr_set(err, VERR_INPUT,
-					"metrics: bad listen address '%s' (want ADDR:PORT, [V6ADDR]:PORT or PORT)", where);
+					"metrics: bad listen address '%s' (want ADDR:PORT, "
+					"[V6ADDR]:PORT or PORT)",
+					where);
 		memcpy(host, where, hl);
 		host[hl] = '\0';
 		p = colon + 1;
@@ -671,7 +686,8 @@ static int parse_listen(const char *where, char *host, size_t hostsz, char *port
 	errno = 0;
 	long v = strtol(p, &end, 10);
 	if (!*p || *end || errno || v < 0 || v > 65535 || *p == '-' || *p == '+' || *p == ' ')
-		return verr_set(err, VERR_INPUT, "metrics: bad port in listen address '%s' (0 .. 65535)", where);
+		return verr_set(err, VERR_INPUT,
+				"metrics: bad port in listen address '%s' (0 .. 65535)", where);
 	snprintf(port, 8, "%ld", v);
 	return 0;
 }
@@ -680,11 +696,13 @@ struct metrics_server *metrics_serve(struct metrics *m, const char *where, struc
 {
 	char host[256], port[8];
 	if (where == NULL || parse_listen(where, host, sizeof host, port, err) < 0)
-		return where ? NULL : (verr_set(err, VERR_INPUT, "metrics: no listen address"), NULL);
+		return where ? NULL
+			     : (verr_set(err, VERR_INPUT, "metrics: no listen address"), NULL);
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *ai;
 	int rc = getaddrinfo(host, port, &hints, &ai);
 	if (rc != 0) {
-		verr_set(err, VERR_INPUT, "metrics: listen address %s: %s", where, gai_strerror(rc));
+		verr_set(err, VERR_INPUT, "metrics: listen address %s: %s", where,
+			 gai_strerror(rc));
 		return NULL;
 	}
 	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
@@ -694,7 +712,8 @@ struct metrics_server *metrics_serve(struct metrics *m, const char *where, struc
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(ai);
-		verr_set(err, verr_status_of(e), "metrics: cannot listen on %s: %s", where, strerror(e));
+		verr_set(err, verr_status_of(e), "metrics: cannot listen on %s: %s", where,
+			 strerror(e));
 		return NULL;
 	}
 	freeaddrinfo(ai);
@@ -721,9 +740,10 @@ struct metrics_server *metrics_serve(struct metrics *m, const char *where, struc
 	}
 	/* one polling thread: a scrape is a copy of a buffer; few connections
 	 * and a timeout so that idle clients cannot pile up */
-	s->d = MHD_start_daemon(MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle, s,
-				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT,
-				(unsigned)32, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+	s->d = MHD_start_daemon(MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+				handle, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
 	if (s->d == NULL) {
 		int e = errno;
 		close(fd);

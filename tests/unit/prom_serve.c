@@ -38,19 +38,27 @@ int main(int argc, char **argv)
 	if (m == NULL)
 		return 4;
 	const char *H = "vocalc_test_delay_seconds";
-	if (metrics_declare(m, H, METRIC_HISTOGRAM, "Test delays, 1.5 ms for a and 300 us for b.", &err) < 0 ||
-	    metrics_declare(m, "vocalc_test_rounds_total", METRIC_COUNTER, "Rounds of observations.", &err) < 0 ||
-	    metrics_declare(m, "vocalc_test_offset_seconds", METRIC_GAUGE, "A gauge, b unknown.", &err) < 0) {
+	if (metrics_declare(m, H, METRIC_HISTOGRAM, "Test delays, 1.5 ms for a and 300 us for b.",
+			    &err) < 0 ||
+	    metrics_declare(m, "vocalc_test_rounds_total", METRIC_COUNTER,
+			    "Rounds of observations.", &err) < 0 ||
+	    metrics_declare(m, "vocalc_test_offset_seconds", METRIC_GAUGE, "A gauge, b unknown.",
+			    &err) < 0) {
 		fprintf(stderr, "prom_serve: %s\n", err.msg);
 		return 1;
 	}
-	struct metric_series *a = metrics_series(m, H, (const char *const[]){"guest", "a", NULL}, &err);
-	struct metric_series *b = metrics_series(m, H, (const char *const[]){"guest", "b", NULL}, &err);
+	struct metric_series *a =
+	    metrics_series(m, H, (const char *const[]){"guest", "a", NULL}, &err);
+	struct metric_series *b =
+	    metrics_series(m, H, (const char *const[]){"guest", "b", NULL}, &err);
 	struct metric_series *rounds = metrics_series(m, "vocalc_test_rounds_total", NULL, &err);
-	struct metric_series *ga = metrics_series(m, "vocalc_test_offset_seconds", (const char *const[]){"guest", "a", NULL}, &err);
-	struct metric_series *gq = metrics_series(m, "vocalc_test_offset_seconds",
-						  (const char *const[]){"guest", "q\"uo\\te\nd", NULL}, &err);
-	if (!metrics_series(m, "vocalc_test_offset_seconds", (const char *const[]){"guest", "b", NULL}, &err) ||
+	struct metric_series *ga = metrics_series(m, "vocalc_test_offset_seconds",
+						  (const char *const[]){"guest", "a", NULL}, &err);
+	struct metric_series *gq =
+	    metrics_series(m, "vocalc_test_offset_seconds",
+			   (const char *const[]){"guest", "q\"uo\\te\nd", NULL}, &err);
+	if (!metrics_series(m, "vocalc_test_offset_seconds",
+			    (const char *const[]){"guest", "b", NULL}, &err) ||
 	    !a || !b || !rounds || !ga || !gq) {
 		fprintf(stderr, "prom_serve: %s\n", err.msg);
 		return 1;
@@ -65,7 +73,8 @@ int main(int argc, char **argv)
 		metric_observe_n(a, 0.0015, 1000);
 		metric_observe_n(b, 0.0003, 1000);
 		metric_add(rounds, 1);
-		if (metrics_publish(m, &err) < 0 || (argc == 3 && metrics_write_textfile(m, argv[2], &err) < 0)) {
+		if (metrics_publish(m, &err) < 0 ||
+		    (argc == 3 && metrics_write_textfile(m, argv[2], &err) < 0)) {
 			fprintf(stderr, "prom_serve: %s\n", err.msg);
 			break;
 		}

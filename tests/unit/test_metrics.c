@@ -23,22 +23,22 @@
 
 /* The le strings, written out here (not from metrics.c): R10 from 1 us to 1 s. */
 static const char *const LE[METRICS_NBOUNDS] = {
-    "1e-06",  "1.25e-06", "1.6e-06", "2e-06",  "2.5e-06", "3.15e-06", "4e-06",	 "5e-06",
-    "6.3e-06", "8e-06",	  "1e-05",   "1.25e-05", "1.6e-05", "2e-05",	"2.5e-05", "3.15e-05",
-    "4e-05",  "5e-05",	  "6.3e-05", "8e-05",  "0.0001",  "0.000125", "0.00016", "0.0002",
-    "0.00025", "0.000315", "0.0004",  "0.0005", "0.00063", "0.0008",	"0.001",   "0.00125",
-    "0.0016", "0.002",	  "0.0025",  "0.00315", "0.004",	  "0.005",	 "0.0063",  "0.008",
-    "0.01",   "0.0125",	  "0.016",   "0.02",	  "0.025",   "0.0315",	"0.04",	   "0.05",
-    "0.063",  "0.08",	  "0.1",     "0.125",	  "0.16",    "0.2",	"0.25",	   "0.315",
-    "0.4",    "0.5",	  "0.63",    "0.8",	  "1"};
+    "1e-06",   "1.25e-06", "1.6e-06", "2e-06",	  "2.5e-06", "3.15e-06", "4e-06",   "5e-06",
+    "6.3e-06", "8e-06",	   "1e-05",   "1.25e-05", "1.6e-05", "2e-05",	 "2.5e-05", "3.15e-05",
+    "4e-05",   "5e-05",	   "6.3e-05", "8e-05",	  "0.0001",  "0.000125", "0.00016", "0.0002",
+    "0.00025", "0.000315", "0.0004",  "0.0005",	  "0.00063", "0.0008",	 "0.001",   "0.00125",
+    "0.0016",  "0.002",	   "0.0025",  "0.00315",  "0.004",   "0.005",	 "0.0063",  "0.008",
+    "0.01",    "0.0125",   "0.016",   "0.02",	  "0.025",   "0.0315",	 "0.04",    "0.05",
+    "0.063",   "0.08",	   "0.1",     "0.125",	  "0.16",    "0.2",	 "0.25",    "0.315",
+    "0.4",     "0.5",	   "0.63",    "0.8",	  "1"};
 
 /* Appends the bucket lines of a histogram series: cum[i] the cumulative
  * count at bound i, cum[61] at +Inf. */
 static void expect_buckets(char *out, const char *name, const char *labels, const unsigned *cum)
 {
 	for (int i = 0; i <= METRICS_NBOUNDS; i++)
-		sprintf(out + strlen(out), "%s_bucket{%s%sle=\"%s\"} %u\n", name, labels, *labels ? "," : "",
-			i < METRICS_NBOUNDS ? LE[i] : "+Inf", cum[i]);
+		sprintf(out + strlen(out), "%s_bucket{%s%sle=\"%s\"} %u\n", name, labels,
+			*labels ? "," : "", i < METRICS_NBOUNDS ? LE[i] : "+Inf", cum[i]);
 }
 
 static void test_buckets(void)
@@ -62,7 +62,9 @@ static void test_exposition(void)
 	struct verr err = {0};
 	struct metrics *m = metrics_new();
 	CHECK(m != NULL);
-	CHECK_EQ(metrics_declare(m, "vt_packets_total", METRIC_COUNTER, "Packets seen.\nA \\ and a \"quote\".", &err), 0);
+	CHECK_EQ(metrics_declare(m, "vt_packets_total", METRIC_COUNTER,
+				 "Packets seen.\nA \\ and a \"quote\".", &err),
+		 0);
 	CHECK_EQ(metrics_declare(m, "vt_offset_seconds", METRIC_GAUGE, "Clock offset.", &err), 0);
 	CHECK_EQ(metrics_declare(m, "vt_delay_seconds", METRIC_HISTOGRAM, "Delay.", &err), 0);
 	CHECK_EQ(metrics_declare(m, "vt_empty", METRIC_GAUGE, "", &err), 0);
@@ -78,7 +80,8 @@ static void test_exposition(void)
 	metric_add(c, NAN);	 /* ignored */
 	metric_add(c, INFINITY); /* ignored */
 	metric_add(c, 0.5);
-	struct metric_series *c0 = metrics_series(m, "vt_packets_total", NULL, &err); /* 0 from the start */
+	struct metric_series *c0 =
+	    metrics_series(m, "vt_packets_total", NULL, &err); /* 0 from the start */
 	CHECK(c0 != NULL);
 
 	const char *const la[] = {"guest", "a", NULL}, *const lb[] = {"guest", "b", NULL};
@@ -86,7 +89,8 @@ static void test_exposition(void)
 	struct metric_series *gb = metrics_series(m, "vt_offset_seconds", lb, &err);
 	const char *const none[] = {NULL};
 	struct metric_series *gn = metrics_series(m, "vt_offset_seconds", none, &err);
-	struct metric_series *gu = metrics_series(m, "vt_offset_seconds", (const char *const[]){"guest", "never", NULL}, &err);
+	struct metric_series *gu = metrics_series(
+	    m, "vt_offset_seconds", (const char *const[]){"guest", "never", NULL}, &err);
 	CHECK(ga && gb && gn && gu);
 	metric_set(ga, 0.25);
 	metric_set(gb, 7);
@@ -98,12 +102,12 @@ static void test_exposition(void)
 	struct metric_series *h = metrics_series(m, "vt_delay_seconds", lh, &err);
 	struct metric_series *h2 = metrics_series(m, "vt_delay_seconds", lb, &err);
 	CHECK(h && h2 && h != h2);
-	metric_observe(h, 0.001);	    /* on a bound: in le="0.001" */
+	metric_observe(h, 0.001);	/* on a bound: in le="0.001" */
 	metric_observe_n(h, 0.0011, 3); /* between: le="0.00125" */
-	metric_observe(h, 2.5);		    /* above 1 s: +Inf only */
-	metric_observe(h, 5e-7);	    /* below the first bound */
-	metric_observe(h, NAN);		    /* ignored */
-	metric_observe_n(h, 0.5, 0);	    /* nothing */
+	metric_observe(h, 2.5);		/* above 1 s: +Inf only */
+	metric_observe(h, 5e-7);	/* below the first bound */
+	metric_observe(h, NAN);		/* ignored */
+	metric_observe_n(h, 0.5, 0);	/* nothing */
 	CHECK_EQ(err.status, 0);
 
 	CHECK(metrics_snapshot(m, &(size_t){0}) == NULL); /* nothing published yet */
@@ -294,7 +298,8 @@ static void test_textfile(void)
 		snprintf(path, sizeof path, "%s/vocalc.prom", dir);
 		char *file = slurp(path, &fl);
 		CHECK(file != NULL && snap != NULL && fl == sl && memcmp(file, snap, sl) == 0);
-		CHECK(strstr(file ? file : "", round ? "vt_c_total 2\n" : "vt_c_total 1\n") != NULL);
+		CHECK(strstr(file ? file : "", round ? "vt_c_total 2\n" : "vt_c_total 1\n") !=
+		      NULL);
 		struct stat st;
 		CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
 		/* the file, and no temporary beside it */
@@ -412,7 +417,8 @@ static void test_server(void)
 	struct verr err = {0};
 	struct metrics *m = metrics_new();
 	metrics_declare(m, "vt_lat_seconds", METRIC_HISTOGRAM, "latency", &err);
-	struct metric_series *h = metrics_series(m, "vt_lat_seconds", (const char *const[]){"guest", "a", NULL}, &err);
+	struct metric_series *h =
+	    metrics_series(m, "vt_lat_seconds", (const char *const[]){"guest", "a", NULL}, &err);
 	int fds = open_fds();
 
 	/* "PORT" alone: 127.0.0.1, a free port with 0 */
@@ -442,7 +448,9 @@ static void test_server(void)
 	char *snap = metrics_snapshot(m, &sl);
 	r = http(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &n);
 	CHECK(r && status(r) == 200);
-	CHECK(r && strcasestr(r, "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n") != NULL);
+	CHECK(r &&
+	      strcasestr(r, "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n") !=
+		  NULL);
 	CHECK(r && body_of(r) && strcmp(body_of(r), snap) == 0);
 	CHECK(r && content_length(r) == (long)sl);
 	free(r);
@@ -458,7 +466,8 @@ static void test_server(void)
 	metric_observe(h, 0.0003);
 	CHECK_EQ(metrics_publish(m, &err), 0);
 	r = http(port, "GET /metrics HTTP/1.0\r\n\r\n", &n);
-	CHECK(r && body_of(r) && strstr(body_of(r), "vt_lat_seconds_count{guest=\"a\"} 1001\n") != NULL);
+	CHECK(r && body_of(r) &&
+	      strstr(body_of(r), "vt_lat_seconds_count{guest=\"a\"} 1001\n") != NULL);
 	free(r);
 
 	r = http(port, "GET / HTTP/1.0\r\n\r\n", &n);
@@ -467,7 +476,10 @@ static void test_server(void)
 	r = http(port, "GET /metricsx HTTP/1.0\r\n\r\n", &n);
 	CHECK(r && status(r) == 404);
 	free(r);
-	r = http(port, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc", &n);
+	r = http(port,
+		 "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: "
+		 "close\r\n\r\nabc",
+		 &n);
 	CHECK(r && status(r) == 405 && strcasestr(r, "\r\nAllow: GET, HEAD\r\n") != NULL);
 	free(r);
 	r = http(port, "DELETE /metrics HTTP/1.0\r\n\r\n", &n);
@@ -504,8 +516,9 @@ static void test_server(void)
 		printf("no ::1 here (%s): IPv6 listen not checked\n", err.msg);
 	metrics_server_stop(s);
 
-	const char *bad[] = {"", "x:", ":80", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:8o",
-			     "[::1", "[::1]80", "[]:80", "::1:80", "99999"};
+	const char *bad[] = {
+	    "",	    "x:",      ":80",	"127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:8o",
+	    "[::1", "[::1]80", "[]:80", "::1:80",	   "99999"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err = (struct verr){0};
 		CHECK(metrics_serve(m, bad[i], &err) == NULL);
