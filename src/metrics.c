@@ -28,15 +28,17 @@ typedef enum MHD_Result MHD_RESULT;
 /* ISO 3 R10 preferred numbers, 1 us .. 1 s (metrics.h, Buckets).  Written
  * out, not computed: the same decimal literals give the same doubles
  * everywhere, hence the same le strings on every host. */
+/* clang-format off: a decade a row */
 static const double BOUNDS[METRICS_NBOUNDS] = {
-    1e-6,    1.25e-6, 1.6e-6,  2e-6,	2.5e-6,	 3.15e-6, 4e-6,	   5e-6,    6.3e-6,
-    8e-6,    1e-5,    1.25e-5, 1.6e-5,	2e-5,	 2.5e-5,  3.15e-5, 4e-5,    5e-5,
-    6.3e-5,  8e-5,    1e-4,    1.25e-4, 1.6e-4,	 2e-4,	  2.5e-4,  3.15e-4, 4e-4,
-    5e-4,    6.3e-4,  8e-4,    1e-3,	1.25e-3, 1.6e-3,  2e-3,	   2.5e-3,  3.15e-3,
-    4e-3,    5e-3,    6.3e-3,  8e-3,	1e-2,	 1.25e-2, 1.6e-2,  2e-2,    2.5e-2,
-    3.15e-2, 4e-2,    5e-2,    6.3e-2,	8e-2,	 1e-1,	  1.25e-1, 1.6e-1,  2e-1,
-    2.5e-1,  3.15e-1, 4e-1,    5e-1,	6.3e-1,	 8e-1,	  1.0,
+	1e-6, 1.25e-6, 1.6e-6, 2e-6, 2.5e-6, 3.15e-6, 4e-6, 5e-6, 6.3e-6, 8e-6,
+	1e-5, 1.25e-5, 1.6e-5, 2e-5, 2.5e-5, 3.15e-5, 4e-5, 5e-5, 6.3e-5, 8e-5,
+	1e-4, 1.25e-4, 1.6e-4, 2e-4, 2.5e-4, 3.15e-4, 4e-4, 5e-4, 6.3e-4, 8e-4,
+	1e-3, 1.25e-3, 1.6e-3, 2e-3, 2.5e-3, 3.15e-3, 4e-3, 5e-3, 6.3e-3, 8e-3,
+	1e-2, 1.25e-2, 1.6e-2, 2e-2, 2.5e-2, 3.15e-2, 4e-2, 5e-2, 6.3e-2, 8e-2,
+	1e-1, 1.25e-1, 1.6e-1, 2e-1, 2.5e-1, 3.15e-1, 4e-1, 5e-1, 6.3e-1, 8e-1,
+	1.0,
 };
+/* clang-format on */
 
 int metrics_buckets(const double **le)
 {
