@@ -28,7 +28,8 @@ typedef enum MHD_Result MHD_RESULT;
 /* ISO 3 R10 preferred numbers, 1 us .. 1 s (metrics.h, Buckets).  Written
  * out, not computed: the same decimal literals give the same doubles
  * everywhere, hence the same le strings on every host. */
-/* clang-format off: a decade a row */
+/* a decade a row */
+/* clang-format off */
 static const double BOUNDS[METRICS_NBOUNDS] = {
 	1e-6, 1.25e-6, 1.6e-6, 2e-6, 2.5e-6, 3.15e-6, 4e-6, 5e-6, 6.3e-6, 8e-6,
 	1e-5, 1.25e-5, 1.6e-5, 2e-5, 2.5e-5, 3.15e-5, 4e-5, 5e-5, 6.3e-5, 8e-5,
