@@ -75,8 +75,9 @@ void metrics_free(struct metrics *m);
 /* Declares a family: name [a-zA-Z_:][a-zA-Z0-9_:]*, help any text (one line
  * is best; newlines and backslashes are escaped).  Declaring a name again
  * with the same type is a no-op (the first help stays); with another type it
- * is an error.  Histograms get the fixed buckets above.  0, or -1 with err
- * (bad name, type clash, out of memory). */
+ * is an error, as is a name a histogram's samples take (H_bucket, H_sum,
+ * H_count).  Histograms get the fixed buckets above.  0, or -1 with err
+ * (bad name, help not UTF-8, type or sample name clash, out of memory). */
 int metrics_declare(struct metrics *m, const char *name, enum metric_type t, const char *help,
 		    struct verr *err);
 
