@@ -12,7 +12,7 @@ SYSCONFDIR ?= /etc
 # systemd's units: /lib/systemd/system for the system's own PREFIX /usr (Debian),
 # else under PREFIX (systemd also reads /usr/local/lib/systemd/system)
 SYSTEMD_UNIT_DIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
-PKGS    := libpcap libssh2 gsl jansson zlib
+PKGS    := libpcap libssh2 gsl jansson zlib libmicrohttpd
 
 # pkg-config runs when a recipe needs it, never when make reads this file:
 # `make deps demo` installs the packages first and only then asks for them.
@@ -51,13 +51,17 @@ STATIC_TOOLS := clockstep
 PRELOADS := failmalloc
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# test-only programs the case tests run (tests/unit/NAME.c, not test_*: not
+# unit tests themselves, and never installed): prom_serve serves a known
+# registry for tests/cases/metrics_prom.sh
+TEST_PROGS := $(BUILD)/tests/prom_serve
 # the fuzz harnesses (tests/fuzz/fuzz_NAME.c); in every build also as
 # BUILD/fuzz/replay_NAME, which replays inputs given as files
 # (tests/cases/regress.sh runs the regression inputs through them)
 FUZZERS := capture pipeline clock config
 REPLAYS := $(FUZZERS:%=$(BUILD)/fuzz/replay_%)
 
-all: $(BUILD)/vocalc $(TOOLS:%=$(BUILD)/tools/%) $(STATIC_TOOLS:%=$(BUILD)/tools/%) $(UNIT_TESTS) \
+all: $(BUILD)/vocalc $(TOOLS:%=$(BUILD)/tools/%) $(STATIC_TOOLS:%=$(BUILD)/tools/%) $(UNIT_TESTS) $(TEST_PROGS) \
      $(REPLAYS) $(PRELOADS:%=$(BUILD)/tools/%.so)
 	@[ "$(BUILD)" != build ] || ln -sf build/vocalc vocalc
 
@@ -157,7 +161,8 @@ pkgcheck: | $(filter deps,$(MAKECMDGOALS))
 	    { echo "vocalc: pkg-config is not installed: run 'make deps' (Debian packages pkg-config and the -dev libraries)" >&2; exit 1; }; \
 	missing=; for p in $(PKGS); do pkg-config --exists $$p && continue; \
 	    case $$p in libpcap) d=libpcap-dev;; libssh2) d=libssh2-1-dev;; gsl) d=libgsl-dev;; \
-	    jansson) d=libjansson-dev;; zlib) d=zlib1g-dev;; *) d=$$p;; esac; missing="$$missing $$d"; done; \
+	    jansson) d=libjansson-dev;; zlib) d=zlib1g-dev;; \
+	    libmicrohttpd) d=libmicrohttpd-dev;; *) d=$$p;; esac; missing="$$missing $$d"; done; \
 	[ -z "$$missing" ] || { echo "vocalc: missing$$missing: run 'make deps' (or apt-get install$$missing)" >&2; exit 1; }
 
 # The demo: analyze a shipped run of a real QEMU guest.

@@ -310,9 +310,22 @@ static int run_oneshot(struct cmd_line *cl, struct verr *err)
 	return rc != 0 || arc != 0 ? -1 : 0;
 }
 
+/* vocalc watch: the capture's options and the analysis' as the one-shot
+ * takes them, its own beside them. */
+static int run_watch(struct cmd_line *cl, struct verr *err)
+{
+	struct watch_opts *w = &cl->watch;
+	w->os = cl->oneshot;
+	w->ao = cl->analysis;
+	w->json = cl->json;
+	return watch_run(w, err);
+}
+
 int cmd_exec(struct cmd_line *cl, struct verr *err)
 {
 	switch (cl->kind) {
+	case CMD_WATCH:
+		return run_watch(cl, err);
 	case CMD_ONESHOT:
 		return run_oneshot(cl, err);
 	case CMD_RTT:

@@ -13,9 +13,10 @@
 #include "oneshot.h"
 #include "rtt_set.h"
 #include "verr.h"
+#include "watch.h"
 
 /* The commands, in the order vocalc lists them. */
-enum cmd_kind { CMD_ONESHOT, CMD_ANALYZE, CMD_DRIFT, CMD_RTT, CMD_ACK, CMD_N };
+enum cmd_kind { CMD_ONESHOT, CMD_ANALYZE, CMD_DRIFT, CMD_RTT, CMD_ACK, CMD_WATCH, CMD_N };
 
 /* A parsed command line: the options in the records of the modules they
  * go to, and the input words left for the driver. */
@@ -26,7 +27,9 @@ struct cmd_line {
 	 * inputs into file[] and takes guest_ips and allow_truncated from here */
 	struct analysis_opts analysis;
 	struct rtt_run_opts rtt;       /* vocalc rtt: cfg */
-	struct oneshot_opts oneshot;   /* vocalc HOST GUEST: all but json */
+	struct oneshot_opts oneshot;   /* vocalc HOST GUEST (and watch's capture): all but json */
+	struct watch_opts watch;       /* vocalc watch: its own options (os and ao are taken
+					* from oneshot and analysis when it runs) */
 	bool json;                     /* --json: the report is one JSON document */
 	bool verbose;                  /* -v (drift: every method) */
 	bool samples;                  /* rtt --samples: pping's lines on stdout */

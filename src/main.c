@@ -4,6 +4,7 @@
  * (cmd.h, whose drivers run it), and the exit status. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <netdb.h>
 #include <gsl/gsl_errno.h>
 #include <jansson.h>
@@ -27,6 +28,7 @@ static const char USAGE[] =
     "       vocalc drift   [OPTIONS] POINT=FILE ... | RUN_DIR\n"
     "       vocalc rtt     [OPTIONS] FILE | POINT=FILE ... | RUN_DIR\n"
     "       vocalc ack     [OPTIONS] FILE | POINT=FILE ... | RUN_DIR\n"
+    "       vocalc watch   [OPTIONS] HOST GUEST ...   continuous, to Prometheus\n"
     "       vocalc COMMAND --help   the options of one command\n"
     "       vocalc --help | --version\n"
     "\n"
@@ -35,6 +37,8 @@ static const char USAGE[] =
     "drift: the guest clock's offset and skew against the host's only.\n"
     "rtt: TCP-timestamp round trips per flow at each point (pping's rules).\n"
     "ack: ACK inter-arrival histograms and compression per flow and point.\n"
+    "watch: the one-shot's captures kept running, a window analyzed every --interval,\n"
+    "exported as Prometheus metrics, with alarms.\n"
     "\n"
     "  POINT=FILE   a capture taken at POINT (nic, bridge, vnet, guest): pcap or\n"
     "               pcapng, gzip'd or not; FILE - is standard input\n"
@@ -174,6 +178,39 @@ static const char ONESHOT_USAGE[] =
     "Exit status: 0 success, 2 usage error, 3 remote or capture failure (what arrived\n"
     "is still saved and analyzed), 4 out of memory.\n";
 
+static const char WATCH_USAGE[] =
+    "usage: vocalc watch [OPTIONS] HOST GUEST [GUEST ...] [--guest-ip ADDR | --guest-mac MAC |\n"
+    "                    --domain NAME ...] [--libvirt]\n"
+    "Continuous VO monitoring: the one-shot's captures (HOST - : this machine, libpcap)\n"
+    "kept running and cut into windows; every window analyzed as vocalc analyze does\n"
+    "(per guest: hops, VO, clock, TCP RTT per point, ACK compression) and exported.\n"
+    "Runs until SIGINT or SIGTERM (nothing is left running anywhere); SIGHUP reopens --log.\n"
+    "  --interval S            a window every S seconds (default 10)\n"
+    "  --listen [ADDR:]PORT    serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+    "                          (ADDR default 127.0.0.1: give 0.0.0.0 or [::] to open it)\n"
+    "  --textfile DIR          write the metrics to DIR/vocalc.prom (node_exporter's\n"
+    "                          textfile collector), atomically, every window\n"
+    "  --json                  one JSON line per window on stdout\n"
+    "  --alarm 'GUEST:WHAT OP VALUE'   e.g. 'web1:vo.to_guest.p99>2ms', '*:clock.bound>500us'\n"
+    "                          (repeatable; see vocalc(1) for every WHAT); a crossing is\n"
+    "                          one line on stderr, the last --keep of captures frozen into\n"
+    "                          RUN_DIR/alarms/, and --on-alarm run\n"
+    "  --on-alarm CMD          run CMD (sh -c) on each crossing; the details are in its\n"
+    "                          environment (VOCALC_ALARM_*), never in the command line\n"
+    "  --on-alarm-timeout S    kill CMD after S seconds (default 300)\n"
+    "  --keep M                minutes of captures kept on disk (default 10; also 90s, 1h)\n"
+    "  --syslog                alarms to syslog too\n"
+    "  --log FILE              stderr appended to FILE (reopened on SIGHUP)\n"
+    "  --host-label NAME       the metrics' host label (default HOST; - : this machine's name)\n"
+    "  --windows N             stop after N windows (default: never)\n"
+    "  -o, --out DIR           the run directory (new; default captures/<run-id>): ring/\n"
+    "                          holds the windows, alarms/ the frozen captures\n"
+    "  --probe-rate N          pings host -> each guest per second (default 10)\n"
+    "  the one-shot's capture, SSH and analysis options (vocalc --help) apply, but\n"
+    "  --duration and --spool\n"
+    "Exit status: 0 stopped by a signal, 2 usage error, 3 remote or capture failure\n"
+    "at the start, 4 out of memory.\n";
+
 /* The options of every command, in one table: getopt's tables of each
  * command are made from it (the usage texts above are written by hand:
  * their layout and wording differ per command more than a help line per
@@ -186,8 +223,10 @@ enum {
 	FAM_ANALYZE = 1 << CMD_ANALYZE | 1 << CMD_DRIFT,
 	FAM_RTT = 1 << CMD_RTT,
 	FAM_ACK = 1 << CMD_ACK,
+	FAM_WATCH = 1 << CMD_WATCH,
+	FAM_CAPTURE = FAM_ONESHOT | FAM_WATCH, /* what and how to capture */
 	FAM_OFFLINE = FAM_ANALYZE | FAM_ACK, /* analyze, drift and ack share one table */
-	FAM_ANALYSIS = FAM_ONESHOT | FAM_OFFLINE, /* the analysis' options */
+	FAM_ANALYSIS = FAM_CAPTURE | FAM_OFFLINE, /* the analysis' options */
 	FAM_ALL = FAM_ANALYSIS | FAM_RTT,
 };
 
@@ -235,6 +274,17 @@ enum {
 	OPT_GUEST_MAC,
 	OPT_DOMAIN,
 	OPT_LIBVIRT,
+	OPT_INTERVAL,
+	OPT_LISTEN,
+	OPT_TEXTFILE,
+	OPT_ALARM,
+	OPT_ON_ALARM,
+	OPT_ON_ALARM_TIMEOUT,
+	OPT_KEEP,
+	OPT_SYSLOG,
+	OPT_LOG,
+	OPT_HOST_LABEL,
+	OPT_WINDOWS,
 };
 
 struct cli_option {
@@ -279,26 +329,38 @@ static const struct cli_option OPTIONS[] = {
     {"max-flows", 0, true, FAM_RTT, OPT_MAX_FLOWS},
     /* the one-shot */
     {"duration", 'd', true, FAM_ONESHOT, 'd'},
-    {"filter", 'f', true, FAM_ONESHOT, 'f'},
-    {"snaplen", 's', true, FAM_ONESHOT, 's'},
-    {"probe-rate", 0, true, FAM_ONESHOT, OPT_PROBE_RATE},
-    {"no-probes", 0, false, FAM_ONESHOT, OPT_NO_PROBES},
-    {"workload-guest", 0, true, FAM_ONESHOT, OPT_WL_GUEST},
-    {"workload-host", 0, true, FAM_ONESHOT, OPT_WL_HOST},
-    {"nic", 0, true, FAM_ONESHOT, OPT_NIC},
-    {"bridge", 0, true, FAM_ONESHOT, OPT_BRIDGE},
-    {"vnet", 0, true, FAM_ONESHOT, OPT_VNET},
-    {"guest-if", 0, true, FAM_ONESHOT, OPT_GUEST_IF},
-    {"out", 'o', true, FAM_ONESHOT, 'o'},
-    {NULL, 'i', true, FAM_ONESHOT, 'i'},
-    {"known-hosts", 0, true, FAM_ONESHOT, OPT_KNOWN_HOSTS},
-    {"accept-new", 0, false, FAM_ONESHOT, OPT_ACCEPT_NEW},
-    {"ssh-config", 0, true, FAM_ONESHOT, OPT_SSH_CONFIG},
-    {"connect-timeout", 0, true, FAM_ONESHOT, OPT_CONNECT_TIMEOUT},
+    {"filter", 'f', true, FAM_CAPTURE, 'f'},
+    {"snaplen", 's', true, FAM_CAPTURE, 's'},
+    {"probe-rate", 0, true, FAM_CAPTURE, OPT_PROBE_RATE},
+    {"no-probes", 0, false, FAM_CAPTURE, OPT_NO_PROBES},
+    {"workload-guest", 0, true, FAM_CAPTURE, OPT_WL_GUEST},
+    {"workload-host", 0, true, FAM_CAPTURE, OPT_WL_HOST},
+    {"nic", 0, true, FAM_CAPTURE, OPT_NIC},
+    {"bridge", 0, true, FAM_CAPTURE, OPT_BRIDGE},
+    {"vnet", 0, true, FAM_CAPTURE, OPT_VNET},
+    {"guest-if", 0, true, FAM_CAPTURE, OPT_GUEST_IF},
+    {"out", 'o', true, FAM_CAPTURE, 'o'},
+    {NULL, 'i', true, FAM_CAPTURE, 'i'},
+    {"known-hosts", 0, true, FAM_CAPTURE, OPT_KNOWN_HOSTS},
+    {"accept-new", 0, false, FAM_CAPTURE, OPT_ACCEPT_NEW},
+    {"ssh-config", 0, true, FAM_CAPTURE, OPT_SSH_CONFIG},
+    {"connect-timeout", 0, true, FAM_CAPTURE, OPT_CONNECT_TIMEOUT},
     {"spool", 0, false, FAM_ONESHOT, OPT_SPOOL},
-    {"guest-mac", 0, true, FAM_ONESHOT, OPT_GUEST_MAC},
-    {"domain", 0, true, FAM_ONESHOT, OPT_DOMAIN},
-    {"libvirt", 0, false, FAM_ONESHOT, OPT_LIBVIRT},
+    {"guest-mac", 0, true, FAM_CAPTURE, OPT_GUEST_MAC},
+    {"domain", 0, true, FAM_CAPTURE, OPT_DOMAIN},
+    {"libvirt", 0, false, FAM_CAPTURE, OPT_LIBVIRT},
+    /* vocalc watch */
+    {"interval", 0, true, FAM_WATCH, OPT_INTERVAL},
+    {"listen", 0, true, FAM_WATCH, OPT_LISTEN},
+    {"textfile", 0, true, FAM_WATCH, OPT_TEXTFILE},
+    {"alarm", 0, true, FAM_WATCH, OPT_ALARM},
+    {"on-alarm", 0, true, FAM_WATCH, OPT_ON_ALARM},
+    {"on-alarm-timeout", 0, true, FAM_WATCH, OPT_ON_ALARM_TIMEOUT},
+    {"keep", 0, true, FAM_WATCH, OPT_KEEP},
+    {"syslog", 0, false, FAM_WATCH, OPT_SYSLOG},
+    {"log", 0, true, FAM_WATCH, OPT_LOG},
+    {"host-label", 0, true, FAM_WATCH, OPT_HOST_LABEL},
+    {"windows", 0, true, FAM_WATCH, OPT_WINDOWS},
     {"help", 'h', false, FAM_ALL, 'h'},
 };
 enum { N_OPTIONS = sizeof OPTIONS / sizeof OPTIONS[0] };
@@ -310,7 +372,7 @@ static const struct {
 } COMMAND[CMD_N] = {
     [CMD_ONESHOT] = {NULL, ONESHOT_USAGE}, [CMD_ANALYZE] = {"analyze", ANALYZE_USAGE},
     [CMD_DRIFT] = {"drift", DRIFT_USAGE},  [CMD_RTT] = {"rtt", RTT_USAGE},
-    [CMD_ACK] = {"ack", ACK_USAGE},
+    [CMD_ACK] = {"ack", ACK_USAGE},        [CMD_WATCH] = {"watch", WATCH_USAGE},
 };
 
 /* getopt_long's tables of command kind: long (N_OPTIONS + 1 entries) and
@@ -384,6 +446,63 @@ static void cmd_line_default(struct cmd_line *cl, enum cmd_kind kind)
 	cl->analysis.progress = ((1u << kind) & FAM_OFFLINE) && isatty(2);
 	if (kind == CMD_ACK || kind == CMD_RTT)
 		cl->bare_point = "guest";
+	if (kind == CMD_WATCH) {
+		watch_opts_default(&cl->watch);
+		cl->oneshot.probe_rate = cl->watch.os.probe_rate;
+		cl->oneshot.progress = false;
+	}
+}
+
+/* --keep: minutes, or a number with a unit s, m or h. */
+static int parse_keep(const char *arg, double *s, struct verr *err)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(arg, &end);
+	double unit = *end == '\0' || strcmp(end, "m") == 0 ? 60 : strcmp(end, "s") == 0 ? 1
+		      : strcmp(end, "h") == 0 ? 3600 : 0;
+	if (end == arg || errno || unit == 0 || !(v > 0) || v * unit > 7 * 86400)
+		return verr_set(err, VERR_INPUT,
+				"--keep: not a duration of up to 7 days (minutes, or 90s, 10m, 1h): '%s'",
+				arg);
+	*s = v * unit;
+	return 0;
+}
+
+/* vocalc watch's own options into cl->watch. */
+static int watch_option(int c, const char *arg, struct cmd_line *cl, struct verr *err)
+{
+	struct watch_opts *w = &cl->watch;
+	double v;
+	switch (c) {
+	case OPT_LISTEN: w->listen = arg; return 0;
+	case OPT_TEXTFILE: w->textfile_dir = arg; return 0;
+	case OPT_ON_ALARM: w->on_alarm = arg; return 0;
+	case OPT_SYSLOG: w->syslog = true; return 0;
+	case OPT_LOG: w->log_path = arg; return 0;
+	case OPT_HOST_LABEL: w->host_label = arg; return 0;
+	case OPT_KEEP: return parse_keep(arg, &w->keep_s, err);
+	case OPT_ALARM:
+		if (w->nalarm == WATCH_MAX_ALARMS)
+			return verr_set(err, VERR_INPUT, "--alarm: at most %d", WATCH_MAX_ALARMS);
+		return alarm_parse(arg, &w->alarm[w->nalarm++], err);
+	default: break;
+	}
+	if (parse_double(opt_name(c), arg, &v, err) != 0)
+		return -1;
+	if (c == OPT_INTERVAL && !(v >= 1 && v <= 3600))
+		return verr_set(err, VERR_INPUT, "--interval: 1 to 3600 s, got '%s'", arg);
+	if (c == OPT_ON_ALARM_TIMEOUT && !(v > 0 && v <= 86400))
+		return verr_set(err, VERR_INPUT, "--on-alarm-timeout: out of range: '%s'", arg);
+	if (c == OPT_WINDOWS && !(v >= 1 && v <= 1e9 && v == floor(v)))
+		return verr_set(err, VERR_INPUT, "--windows: a count from 1: '%s'", arg);
+	if (c == OPT_INTERVAL)
+		w->interval_s = v;
+	else if (c == OPT_ON_ALARM_TIMEOUT)
+		w->on_alarm_limit_s = v;
+	else
+		w->windows = v;
+	return 0;
 }
 
 /* A value of the ACK analysis into o->ack. */
@@ -577,8 +696,19 @@ static int apply_option(struct cmd_line *cl, int c, const char *arg, bool *skew_
 	case OPT_ALLOW_TRUNC: cl->analysis.allow_truncated = true; return 0;
 	case OPT_NO_RTT: cl->analysis.no_rtt = true; return 0;
 	case OPT_NO_ACK: cl->analysis.no_ack = true; return 0;
+	case OPT_INTERVAL:
+	case OPT_LISTEN:
+	case OPT_TEXTFILE:
+	case OPT_ALARM:
+	case OPT_ON_ALARM:
+	case OPT_ON_ALARM_TIMEOUT:
+	case OPT_KEEP:
+	case OPT_SYSLOG:
+	case OPT_LOG:
+	case OPT_HOST_LABEL:
+	case OPT_WINDOWS: return watch_option(c, arg, cl, err);
 	case OPT_GUEST_IP:
-		if (cl->kind == CMD_ONESHOT)
+		if (cl->kind == CMD_ONESHOT || cl->kind == CMD_WATCH)
 			return nologin_guest(cl, c, arg, err);
 		return analysis_option(c, arg, &cl->analysis, err);
 	case OPT_GUEST_MAC:
@@ -706,7 +836,7 @@ static bool mistyped_command(const char *word, int nwords, char **rest, const st
 	if (best)
 		snprintf(hint, sizeof hint, "; did you mean '%s'?", best);
 	verr_set(err, VERR_INPUT,
-		 "unknown command '%s' (commands: analyze, drift, rtt, ack; or HOST GUEST for a "
+		 "unknown command '%s' (commands: analyze, drift, rtt, ack, watch; or HOST GUEST for a "
 		 "one-shot capture; see vocalc --help)%s",
 		 word, hint);
 	return true;
@@ -756,6 +886,18 @@ static int take_words(struct cmd_line *cl, int argc, char **argv, struct verr *e
 					"give HOST and GUEST (e.g. vocalc root@host1 root@vm7), or a "
 					"command: analyze, drift, rtt, ack (see vocalc --help)");
 		return oneshot_guests(cl, err);
+	case CMD_WATCH:
+		if (cl->nwords < 1 ||
+		    (cl->nwords == 1 && cl->oneshot.nnologin == 0 && !cl->oneshot.libvirt))
+			return verr_set(err, VERR_INPUT,
+					"watch: give HOST and GUEST (e.g. vocalc watch --listen 9727 "
+					"root@host1 root@vm7; see vocalc watch --help)");
+		if (!cl->watch.listen && !cl->watch.textfile_dir && !cl->json &&
+		    cl->watch.nalarm == 0)
+			return verr_set(err, VERR_INPUT,
+					"watch: nothing would come out: give --listen, --textfile, "
+					"--json or --alarm");
+		return oneshot_guests(cl, err);
 	case CMD_RTT:
 		if (cl->samples && cl->json)
 			return verr_set(err, VERR_INPUT,
@@ -779,7 +921,7 @@ static int parse_command_line(enum cmd_kind kind, int argc, char **argv, struct 
 			      struct verr *err)
 {
 	cmd_line_default(cl, kind);
-	if (kind == CMD_ONESHOT) {
+	if (kind == CMD_ONESHOT || kind == CMD_WATCH) {
 		/* for the manifest (never holds a secret: keys are files) */
 		for (int i = 0; i < argc; i++)
 			snprintf(cl->cmdline + strlen(cl->cmdline),

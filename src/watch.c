@@ -45,7 +45,7 @@ struct wguest {
 	int64_t offset_ns;  /* its clock at the end of the last window analyzed (mu) */
 	bool analyzed;      /* this window: figures in figs, else why */
 	struct figs figs;
-	char why[300];
+	char why[800];
 	uint64_t negative;  /* delays below 0 (within the clock's bound) not in the histograms */
 };
 
@@ -490,7 +490,7 @@ static void remove_window(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	char p[1500];
+	char p[1600];
 	while (d && (e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
@@ -536,7 +536,7 @@ static void manifest_octets(json_t *pts, const char *dir)
 static int freeze(struct watch *w, const struct wguest *g, int count, uint64_t k, char *out,
 		  size_t cap)
 {
-	char alarms[1300], last[1300], mf[1400];
+	char alarms[1210], last[1300], mf[1400];
 	snprintf(alarms, sizeof alarms, "%s/alarms", w->rundir);
 	if (mkdir(alarms, 0755) != 0 && errno != EEXIST)
 		goto fail;
