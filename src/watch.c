@@ -460,7 +460,7 @@ static void json_line(struct watch *w, const struct witem *it)
 	json_t *line = json_pack("{s:s, s:I, s:f, s:f, s:s, s:o, s:o}", "tool", "vocalc watch",
 				 "window", (json_int_t)it->index, "t_start", it->t0, "t_end", it->t1,
 				 "dir", it->dir, "points", pts, "guests", gs);
-	char *s = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
+	char *s = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
 	if (s) {
 		fputs(s, stdout);
 		fputc('\n', stdout);

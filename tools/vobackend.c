@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 	parse_spec(spec_text[FROM_GUEST], &spec[FROM_GUEST]);
 	fd[TO_GUEST] = open_tap(host_ns, host_tap);    /* read: frames toward the guest */
 	fd[FROM_GUEST] = open_tap(guest_ns, guest_tap); /* read: frames the guest sends */
-	if (log_path && (logfile = fopen(log_path, "w")) == NULL)
+	if (log_path && (logfile = fopen(log_path, "a")) == NULL) /* a restart appends */
 		die("cannot write the log %s", log_path);
 	if (logfile)
 		setvbuf(logfile, NULL, _IOFBF, 1 << 16);
