@@ -5,13 +5,16 @@
  * calls.  FAILMALLOC_REPORT=1 prints the number of calls made at exit (how
  * many there are to fail).  From the Nth on rather than the Nth only: a
  * machine out of memory stays out of it, so every path after the first
- * failure must also cope.  Not for sanitizer builds (their allocator must
- * come first). */
+ * failure must also cope.  FAILMALLOC_SPARE=PREFIX,... never fails a call
+ * made under a function whose name starts with a PREFIX, or, for a PREFIX
+ * "lib...so...", from a library whose file name starts with it.  Not for
+ * sanitizer builds (their allocator must come first). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <execinfo.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +27,16 @@ extern void *__libc_memalign(size_t align, size_t n);
 
 static _Atomic long calls, failed;
 static long after = -2; /* -2: not read yet */
+/* Inside fail_now: backtrace() loads libgcc_s on its first call, which
+ * allocates; those allocations are the shim's own, never failed nor counted
+ * (else the first failure, when it comes before any backtrace, recurses
+ * until the stack overflows).  Initial-exec TLS: no allocation to reach it. */
+static __thread int inside __attribute__((tls_model("initial-exec")));
 
 static int fail_now(void)
 {
+	if (inside)
+		return 0;
 	if (after == -2) {
 		const char *s = getenv("FAILMALLOC_AFTER");
 		after = s && *s ? strtol(s, NULL, 10) : -1;
@@ -37,14 +47,23 @@ static int fail_now(void)
 	const char *spare = getenv("FAILMALLOC_SPARE");
 	if (spare && *spare) {
 		void *f[48];
+		inside = 1;
 		int k = backtrace(f, 48);
+		inside = 0;
 		for (int i = 0; i < k; i++) {
 			Dl_info di;
-			if (!dladdr(f[i], &di) || !di.dli_sname)
+			if (!dladdr(f[i], &di))
 				continue;
-			for (const char *p = spare; *p;) { /* comma-separated prefixes */
+			const char *lib = di.dli_fname ? strrchr(di.dli_fname, '/') : NULL;
+			lib = lib ? lib + 1 : di.dli_fname;
+			/* comma-separated prefixes of a function's name, or of a
+			 * library's file name when the prefix starts "lib" and
+			 * holds ".so" (all that library's calls) */
+			for (const char *p = spare; *p;) {
 				size_t len = strcspn(p, ",");
-				if (len && strncmp(di.dli_sname, p, len) == 0)
+				bool bylib = strncmp(p, "lib", 3) == 0 && memmem(p, len, ".so", 3);
+				const char *name = bylib ? lib : di.dli_sname;
+				if (len && name && strncmp(name, p, len) == 0)
 					return 0;
 				p += len + (p[len] == ',');
 			}
@@ -53,7 +72,9 @@ static int fail_now(void)
 	const char *tr = getenv("FAILMALLOC_TRACE");
 	if (atomic_load_explicit(&failed, memory_order_relaxed) == 0 && tr && *tr == '1') {
 		void *f[32];
+		inside = 1;
 		backtrace_symbols_fd(f, backtrace(f, 32), 2);
+		inside = 0;
 	}
 	atomic_fetch_add_explicit(&failed, 1, memory_order_relaxed);
 	errno = ENOMEM;
