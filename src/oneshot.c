@@ -1508,6 +1508,11 @@ out_sides:
 
 /* ---- vocalc watch: the captures kept running, cut into windows ---- */
 
+/* A failed capture's first restart after this long (then twice as long
+ * each time it fails again within a minute): longer than a scrape interval
+ * of 1 s, so that the gap shows in a Prometheus that scrapes that often. */
+#define RESTART_FIRST_S 2.0
+
 static volatile sig_atomic_t hangups;
 static void on_hup(int sig)
 {
@@ -1631,7 +1636,7 @@ static void cap_down(struct run *r, struct cap *c, const char *why)
 {
 	struct verr e = {0};
 	if (mono() - c->up_since > 60)
-		c->backoff = 1;
+		c->backoff = RESTART_FIRST_S;
 	c->ops->stop(c);
 	c->ops->ended(c, r, &e);
 	if (c->drops >= 0 || c->drops_now >= 0)
@@ -1650,6 +1655,8 @@ static void cap_down(struct run *r, struct cap *c, const char *why)
 	fprintf(stderr, "vocalc: watch: the %s capture (%s on %s) stopped: %s; restarting in %.0f s\n",
 		point_name(c->p), c->ifname, sd->c ? ssh_name(sd->c) : sd->spec, why, c->backoff);
 	c->backoff = c->backoff * 2 > r->w->restart_max_s ? r->w->restart_max_s : c->backoff * 2;
+	if (r->w->point_up)
+		r->w->point_up(r->w->ctx, c->p, c->guest, false);
 }
 
 /* Side s's SSH session again, after it was lost: its own packets out of
@@ -1719,6 +1726,8 @@ static void restart_due(struct run *r)
 		}
 		c->restarts++;
 		c->down_s += mono() - c->down_from;
+		if (r->w->point_up)
+			r->w->point_up(r->w->ctx, c->p, c->guest, true);
 		fprintf(stderr, "vocalc: watch: the %s capture (%s on %s) restarted\n",
 			point_name(c->p), c->ifname, sd->c ? ssh_name(sd->c) : sd->spec);
 	}
@@ -1913,7 +1922,7 @@ int oneshot_watch_run(const struct oneshot_opts *o, const struct oneshot_watch *
 		const char *b = strrchr(c->path, '/');
 		snprintf(c->base, sizeof c->base, "%s", b ? b + 1 : c->path);
 		cap_file(r, c, 0, c->path, sizeof c->path);
-		c->backoff = 1;
+		c->backoff = RESTART_FIRST_S;
 		c->drops_base = c->drops_now = c->drops = -1;
 	}
 	clock_gettime(CLOCK_REALTIME, &r->wall0);
@@ -1923,6 +1932,8 @@ int oneshot_watch_run(const struct oneshot_opts *o, const struct oneshot_watch *
 		for (int i = 0; i < r->ncap && rc == 0; i++) {
 			r->caps[i].up_since = mono();
 			rc = set_cut(r, &r->caps[i], 0, err);
+			if (rc == 0 && w->point_up)
+				w->point_up(w->ctx, r->caps[i].p, r->caps[i].guest, true);
 		}
 		if (rc == 0) {
 			fprintf(stderr, "vocalc: watch: capturing at %d points into %s, a window every "

@@ -101,6 +101,9 @@ struct oneshot_watch {
 	/* Guest g's clock (guest - host, ns) as last estimated, to cut its
 	 * stamps at the window's time; 0 when not known. */
 	int64_t (*guest_offset_ns)(void *ctx, int g);
+	/* A capture went down or came up again (at once, not at the window's
+	 * end: the gap shows while it lasts).  May be NULL. */
+	void (*point_up)(void *ctx, enum point p, int guest, bool up);
 	/* A SIGHUP arrived (reopen the log, say). */
 	void (*hangup)(void *ctx);
 	/* Once a second, on the capturing thread (the windows' worker may be

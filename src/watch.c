@@ -70,6 +70,8 @@ struct watch {
 	char rundir[1200];
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	pthread_mutex_t mm;      /* the metrics' series: the worker's and the capturing
+				  * thread's updates (a capture down or up) */
 	struct witem q[WATCH_QUEUE];
 	int qn;
 	bool quit, started;
@@ -110,6 +112,7 @@ static const struct {
     {"vocalc_capture_drops_total", METRIC_COUNTER, "Kernel drops reported by a capture"},
     {"vocalc_capture_up", METRIC_GAUGE, "1 while the capture at a point runs"},
     {"vocalc_capture_restarts_total", METRIC_COUNTER, "Times a failed capture was restarted"},
+    {"vocalc_capture_down_seconds_total", METRIC_COUNTER, "Seconds a capture was down"},
     {"vocalc_guest_clock_offset_seconds", METRIC_GAUGE,
      "Guest minus host clock at the end of the last window"},
     {"vocalc_guest_clock_error_bound_seconds", METRIC_GAUGE, "The offset's error bound"},
@@ -402,10 +405,12 @@ static void analyze_guest(struct watch *w, struct wguest *g, const struct analys
 	}
 	uint64_t neg = g->negative;
 	if (analysis_run(a, &o, &e) == 0) {
+		pthread_mutex_lock(&w->mm);
 		export_guest(w, g, a, t1);
 		g->analyzed = true;
 		const char *kv[] = {"guest", g->name, NULL};
 		add(w, "vocalc_negative_delays_total", kv, (double)(g->negative - neg));
+		pthread_mutex_unlock(&w->mm);
 	} else {
 		snprintf(g->why, sizeof g->why, "%s", e.msg);
 	}
@@ -428,6 +433,7 @@ static void export_points(struct watch *w, const struct witem *it)
 		}
 		add(w, "vocalc_capture_restarts_total", kv,
 		    (double)(p->restarts - w->last_restarts[i]));
+		add(w, "vocalc_capture_down_seconds_total", kv, p->down_s);
 		w->last_restarts[i] = p->restarts;
 	}
 }
@@ -677,6 +683,7 @@ static void do_window(struct watch *w, struct witem *it)
 	}
 	strpool_free(&sp);
 	free(gs);
+	pthread_mutex_lock(&w->mm);
 	export_points(w, it);
 	const char *none[] = {NULL};
 	add(w, "vocalc_windows_total", none, 1);
@@ -690,6 +697,7 @@ static void do_window(struct watch *w, struct witem *it)
 		fprintf(stderr, "vocalc: watch: %s\n", e.msg);
 	else if (w->o->textfile_dir && metrics_write_textfile(w->m, w->o->textfile_dir, &e) != 0)
 		fprintf(stderr, "vocalc: watch: %s\n", e.msg);
+	pthread_mutex_unlock(&w->mm);
 	if (w->o->json)
 		json_line(w, it);
 	/* the ring: the last --keep windows, the older ones gone */
@@ -750,9 +758,9 @@ static void on_window(void *ctx, const char *dir, uint64_t index, double t0, dou
 		const char *none[] = {NULL};
 		fprintf(stderr, "vocalc: watch: window %llu skipped: the analysis is behind\n",
 			(unsigned long long)index);
-		pthread_mutex_lock(&w->mu);
+		pthread_mutex_lock(&w->mm);
 		add(w, "vocalc_windows_skipped_total", none, 1);
-		pthread_mutex_unlock(&w->mu);
+		pthread_mutex_unlock(&w->mm);
 		return;
 	}
 	struct witem *it = &w->q[w->qn++];
@@ -771,6 +779,19 @@ static int64_t on_offset(void *ctx, int g)
 	int64_t off = g >= 0 && g < w->ng ? w->g[g].offset_ns : 0;
 	pthread_mutex_unlock(&w->mu);
 	return off;
+}
+
+static void on_point_up(void *ctx, enum point p, int guest, bool up)
+{
+	struct watch *w = ctx;
+	const char *gname = guest >= 0 && guest < w->ng ? w->g[guest].name : "";
+	const char *kv[] = {"guest", gname, "point", point_name(p), NULL};
+	struct verr e = {0};
+	pthread_mutex_lock(&w->mm);
+	set(w, "vocalc_capture_up", kv, up ? 1 : 0);
+	if (metrics_publish(w->m, &e) == 0 && w->o->textfile_dir)
+		metrics_write_textfile(w->m, w->o->textfile_dir, &e);
+	pthread_mutex_unlock(&w->mm);
 }
 
 static int open_log(const struct watch_opts *o)
@@ -808,6 +829,7 @@ int watch_run(struct watch_opts *o, struct verr *err)
 	}
 	w->o = o;
 	pthread_mutex_init(&w->mu, NULL);
+	pthread_mutex_init(&w->mm, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	const char *h = o->host_label ? o->host_label : o->os.host;
 	if (!o->host_label && (strcmp(h, "-") == 0 || strcmp(h, "localhost") == 0) &&
@@ -836,6 +858,7 @@ int watch_run(struct watch_opts *o, struct verr *err)
 				      .guests = on_guests,
 				      .window = on_window,
 				      .guest_offset_ns = on_offset,
+				      .point_up = on_point_up,
 				      .hangup = on_hangup,
 				      .tick = on_tick};
 	o->os.json = false;
@@ -853,6 +876,7 @@ out:
 	metrics_free(w->m);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
+	pthread_mutex_destroy(&w->mm);
 	free(w);
 	return rc;
 }

@@ -20,10 +20,18 @@
 #   prom_stop                      stops it (TERM, KILL after 10 s), removes
 #                                  $PROM_DIR unless KEEP is set; idempotent
 #
+# PROM_NETNS=NS: prometheus runs in network namespace NS, and the queries
+# are made from it (a target there, e.g. on its 127.0.0.1).
+#
 # Call these in the script itself, not in $(...): the trap and the variables
 # must stay in the script's shell.  Only the process prom_start started is
 # ever signalled (by its pid).  Needs python3 (make deps) for HTTP and JSON.
 PROM_PID= PROM_DIR= PROM_PORT= PROM_URL= PROM_NTARGETS=0
+
+# CMD... in $PROM_NETNS when set (ip netns exec execs: the PID is CMD's)
+_prom_ns() {
+	if [ -n "${PROM_NETNS:-}" ]; then ip netns exec "$PROM_NETNS" "$@"; else "$@"; fi
+}
 
 prom_have() {
 	command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1
@@ -40,12 +48,12 @@ prom_on_exit() {
 }
 
 prom_free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	_prom_ns python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # _prom_get PATH: the body of GET $PROM_URL/PATH (PATH with its query).
 _prom_get() {
-	python3 - "$PROM_URL/$1" <<'EOF'
+	_prom_ns python3 - "$PROM_URL/$1" <<'EOF'
 import sys, urllib.request, urllib.error
 try:
     with urllib.request.urlopen(sys.argv[1], timeout=5) as r:
@@ -84,7 +92,7 @@ EOF
 	for try in 1 2 3; do # the free port may be taken between the check and the bind
 		PROM_PORT=$(prom_free_port) || return 1
 		PROM_URL=http://127.0.0.1:$PROM_PORT
-		prometheus --config.file="$PROM_DIR/prom.yml" --storage.tsdb.path="$PROM_DIR/data" \
+		_prom_ns prometheus --config.file="$PROM_DIR/prom.yml" --storage.tsdb.path="$PROM_DIR/data" \
 			--web.listen-address=127.0.0.1:"$PROM_PORT" >"$PROM_DIR/log" 2>&1 &
 		PROM_PID=$!
 		for i in $(seq 1 300); do # 30 s
@@ -107,7 +115,7 @@ EOF
 }
 
 prom_query() {
-	python3 - "$PROM_URL" "$1" <<'EOF'
+	_prom_ns python3 - "$PROM_URL" "$1" <<'EOF'
 import json, sys, urllib.parse, urllib.request, urllib.error
 url = sys.argv[1] + "/api/v1/query?" + urllib.parse.urlencode({"query": sys.argv[2]})
 try:
