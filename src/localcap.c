@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ static void ring_put(struct localcap *c, const void *b, size_t n)
 }
 
 /* pcap_dispatch's callback in stream mode: the record as a pcap file has it
- * (nanosecond stamps). */
+ * (its stamp's fraction in the unit the header says). */
 static void to_ring(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct localcap *c = (struct localcap *)user;
@@ -170,8 +171,11 @@ struct localcap *localcap_start_stream(const char *ifname, int snaplen, const ch
 		close_capture(c);
 		return NULL;
 	}
-	/* the file header: nanosecond magic, version 2.4 */
-	uint32_t gh[6] = {0xa1b23c4d, 2 | (4u << 16), 0, 0, (uint32_t)pcap_snapshot(c->p),
+	/* the file header: the stamps' unit (nanoseconds where libpcap could
+	 * set them), version 2.4 */
+	bool nano = pcap_get_tstamp_precision(c->p) == PCAP_TSTAMP_PRECISION_NANO;
+	uint32_t gh[6] = {nano ? 0xa1b23c4d : 0xa1b2c3d4, 2 | (4u << 16), 0, 0,
+			  (uint32_t)pcap_snapshot(c->p),
 			  (uint32_t)pcap_datalink(c->p)};
 	ring_put(c, gh, sizeof gh);
 	if (pthread_create(&c->th, NULL, loop, c) != 0) {

@@ -86,6 +86,11 @@ struct cap {
 	uint64_t restarts;
 	long drops_base;     /* drops of its earlier runs (restarted), and its current run's */
 	long drops_now;
+	bool unarmed;        /* its stream is ahead of the wall clock: its next cut waits */
+	bool cut_failed;     /* arming the next cut failed (set inside a feed) */
+	struct run *run;     /* for the splitter's callback */
+	uint64_t seen_records; /* its last packet's stamp and the wall clock when it came */
+	int64_t seen_stamp, seen_wall;
 	union {
 		struct cap_ssh ssh;
 		struct localcap *lc;
@@ -248,15 +253,17 @@ static int need_root(struct side *s, const char *uid, struct verr *err)
 	return 0;
 }
 
-/* The clause excluding an SSH session, from its $SSH_CONNECTION. */
+/* The clause excluding the SSH sessions from this client to that server,
+ * from one's $SSH_CONNECTION: without the client's port, so that a session
+ * opened again (vocalc watch reconnecting) is excluded by the filters of the
+ * captures already running. */
 static void exclude_clause(const char *conn, char *buf, size_t cap)
 {
 	char cip[64], sip[64];
 	unsigned cport, sport;
 	buf[0] = '\0';
 	if (sscanf(conn, "%63s %u %63s %u", cip, &cport, sip, &sport) == 4)
-		snprintf(buf, cap, "(host %s and port %u and host %s and port %u)", cip, cport, sip,
-			 sport);
+		snprintf(buf, cap, "(host %s and host %s and port %u)", cip, sip, sport);
 }
 
 /* Starts a remote command (as root when sudo is needed) under `timeout`, so
@@ -283,6 +290,26 @@ static struct ssh_stream *start_guarded(const struct side *s, const char *cmd, i
 	}
 	snprintf(full, sizeof full, "%ssh -c %s", s->sudo, q);
 	return ssh_start(s->c, full, err);
+}
+
+/* The last "N packets dropped by kernel" (or "1 packet ...") tcpdump said
+ * on stderr, or -1. */
+static long last_drops(const char *e)
+{
+	const char *d = NULL, *x = e;
+	while ((x = strstr(x, " dropped by kernel")) != NULL)
+		d = x++;
+	if (d == NULL)
+		return -1;
+	const char *b = d;
+	while (b > e && b[-1] != '\n' && b[-1] != ' ')
+		b--; /* "packets" or "packet" */
+	while (b > e && b[-1] == ' ')
+		b--;
+	const char *n = b;
+	while (n > e && n[-1] >= '0' && n[-1] <= '9')
+		n--;
+	return n < b ? strtol(n, NULL, 10) : -1;
 }
 
 static long pid_of(const struct ssh_stream *st)
@@ -561,14 +588,9 @@ static void ssh_cap_ended(struct cap *c, struct run *r, struct verr *err)
 			 "with status %d",
 			 ssh_name(r->side[c->side].c), point_name(c->p), c->ifname, x);
 	}
-	const char *e = ssh_stream_stderr(s->st);
-	const char *d = strstr(e, " packets dropped by kernel");
-	if (d) {
-		const char *b = d;
-		while (b > e && b[-1] >= '0' && b[-1] <= '9')
-			b--;
-		c->drops = strtol(b, NULL, 10);
-	}
+	long d = last_drops(ssh_stream_stderr(s->st));
+	if (d >= 0)
+		c->drops = d;
 }
 
 /* --spool: fetches the capture from the remote tmpfs, then removes it there. */
@@ -616,9 +638,8 @@ static void ssh_cap_cleanup(struct cap *c)
 	if (s->f)
 		fclose(s->f);
 	s->f = NULL;
-	if (c->split.f)
-		fclose(c->split.f);
-	c->split.f = NULL;
+	struct verr ignored = {0};
+	pcapsplit_close(&c->split, &ignored);
 	ssh_stream_free(s->st);
 	s->st = NULL;
 }
@@ -712,9 +733,8 @@ static void local_cap_close(struct cap *c, struct verr *err)
 
 static void local_cap_cleanup(struct cap *c)
 {
-	if (c->split.f)
-		fclose(c->split.f);
-	c->split.f = NULL;
+	struct verr ignored = {0};
+	pcapsplit_close(&c->split, &ignored);
 	long drops;
 	uint64_t octets;
 	localcap_stop(c->be.lc, &drops, &octets);
@@ -1565,33 +1585,51 @@ static uint64_t cap_window(const struct cap *c)
 	return c->wbase + pcapsplit_cuts(&c->split);
 }
 
-/* The cut moving c from window k into k + 1 at k's end; a guest's stamps
- * are its own clock's: cut at the end plus its offset as last estimated. */
+/* A guest's clock (guest - host, ns) to cut its stamps by: as the
+ * analysis last estimated it; where that is not known yet, or the stream
+ * says otherwise by more than half an interval (its clock stepped), its
+ * last packet's stamp less the wall clock when it arrived (coarse: the
+ * stream's delay in it, milliseconds). */
+static int64_t guest_cut_offset(const struct run *r, const struct cap *c)
+{
+	int64_t off = r->w->guest_offset_ns ? r->w->guest_offset_ns(r->w->ctx, c->guest) : 0;
+	if (c->seen_wall == 0)
+		return off;
+	int64_t seen = c->seen_stamp - c->seen_wall;
+	return off == 0 || llabs(seen - off) > interval_ns(r) / 2 ? seen : off;
+}
+
+/* The cut moving c from window k into k + 1 at k's end (a guest's stamps
+ * at the end plus its clock), armed once the wall clock has reached window
+ * k: a stream ahead of it (a guest clock not known yet) waits, rather than
+ * running through windows. */
 static int set_cut(struct run *r, struct cap *c, uint64_t k, struct verr *err)
 {
+	if (k > win_now(r)) {
+		c->unarmed = true;
+		return 0;
+	}
+	c->unarmed = false;
 	char path[1200];
 	if (window_dir(r, k + 1, path, sizeof path, err) != 0)
 		return -1;
 	cap_file(r, c, k + 1, path, sizeof path);
 	int64_t t = win_end_ns(r, k);
-	if (c->p == POINT_GUEST && r->w->guest_offset_ns)
-		t += r->w->guest_offset_ns(r->w->ctx, c->guest);
+	if (c->p == POINT_GUEST)
+		t += guest_cut_offset(r, c);
 	pcapsplit_cut(&c->split, t, path);
 	return 0;
 }
 
-/* The last " N packets dropped by kernel" tcpdump said, or -1. */
-static long last_drops(const char *e)
+/* The splitter's callback, right after a cut: the next one armed before
+ * any record more is written. */
+static void cut_made(void *ctx, struct pcapsplit *s)
 {
-	const char *d = NULL, *x = e;
-	while ((x = strstr(x, " packets dropped by kernel")) != NULL)
-		d = x++;
-	if (d == NULL)
-		return -1;
-	const char *b = d;
-	while (b > e && b[-1] >= '0' && b[-1] <= '9')
-		b--;
-	return b < d ? strtol(b, NULL, 10) : -1;
+	struct cap *c = ctx;
+	struct verr e = {0};
+	(void)s;
+	if (set_cut(c->run, c, cap_window(c), &e) != 0)
+		c->cut_failed = true;
 }
 
 /* Each capture's drops so far: the count its tcpdump gave after the last
@@ -1644,8 +1682,9 @@ static void cap_down(struct run *r, struct cap *c, const char *why)
 				(c->drops > c->drops_now ? c->drops : c->drops_now);
 	c->drops = c->drops_now = -1;
 	struct side *sd = &r->side[c->side];
-	if (c->pid > 0 && sd->c && !ssh_lost(sd->c))
-		kill_pids(sd, &c->pid, 1, "TERM");
+	bool live = c->ops == &cap_ssh_ops && c->be.ssh.st && !ssh_stream_eof(c->be.ssh.st);
+	if (live && c->pid > 0 && sd->c && !ssh_lost(sd->c))
+		kill_pids(sd, &c->pid, 1, "TERM"); /* an ended one's PID may be another's now */
 	c->ops->close(c, &e);
 	c->ops->cleanup(c);
 	c->pid = 0;
@@ -1679,8 +1718,11 @@ static int reconnect(struct run *r, int s, struct verr *err)
 	    (sd->c = ssh_connect(&t, &r->o->ssh, err)) == NULL)
 		return -1;
 	char info[400];
-	if (ssh_run(sd->c, "echo \"conn $SSH_CONNECTION\"", info, sizeof info, NULL, 10, err) != 0)
+	if (ssh_run(sd->c, "echo \"conn $SSH_CONNECTION\"", info, sizeof info, NULL, 10, err) != 0) {
+		ssh_close(sd->c); /* its session could not be excluded from the captures */
+		sd->c = NULL;
 		return -1;
+	}
 	field(info, "conn", sd->conn, sizeof sd->conn);
 	build_filter(r);
 	fprintf(stderr, "vocalc: watch: %s: connected again\n", ssh_name(sd->c));
@@ -1698,10 +1740,17 @@ static int cap_up(struct run *r, struct cap *c, uint64_t k, struct verr *err)
 	c->pid = 0;
 	if (c->ops->start(c, r, err) != 0)
 		return -1;
+	c->split.on_cut = cut_made, c->split.cut_ctx = c;
+	c->seen_records = 0;
+	if (set_cut(r, c, k, err) != 0) {
+		struct verr ignored = {0};
+		c->ops->close(c, &ignored); /* its stream freed by the caller's cleanup */
+		return -1;
+	}
 	c->begun = true;
 	c->down = false;
 	c->up_since = mono();
-	return set_cut(r, c, k, err);
+	return 0;
 }
 
 /* Restarts the captures whose time has come. */
@@ -1741,13 +1790,22 @@ static void watch_pump(struct run *r)
 		struct cap *c = &r->caps[i];
 		if (c->down)
 			continue;
-		uint64_t k = cap_window(c);
 		c->ops->pump(c, r);
+		if (c->split.records != c->seen_records) {
+			c->seen_records = c->split.records;
+			c->seen_stamp = c->split.last_ns;
+			c->seen_wall = wall_ns();
+		}
 		struct verr e = {0};
-		if (cap_window(c) != k && set_cut(r, c, cap_window(c), &e) != 0)
+		if (c->cut_failed) {
+			c->cut_failed = false;
+			cap_down(r, c, "its next window's directory could not be made");
+		} else if (c->ops->failed(c, r, &e)) {
 			cap_down(r, c, e.msg);
-		else if (c->ops->failed(c, r, &e))
+		} else if (c->unarmed && cap_window(c) <= win_now(r) &&
+			   set_cut(r, c, cap_window(c), &e) != 0) {
 			cap_down(r, c, e.msg);
+		}
 	}
 }
 
@@ -1860,11 +1918,9 @@ static void watch_loop(struct run *r, struct verr *err)
 			struct cap *c = &r->caps[i];
 			if (c->down || cap_window(c) > closing)
 				continue;
-			struct verr e = {0};
-			if (now >= end + grace && pcapsplit_force(&c->split) &&
-			    set_cut(r, c, cap_window(c), &e) != 0)
-				cap_down(r, c, e.msg);
-			else if (now >= end + 3 * grace + 5000000000LL)
+			if (now >= end + grace && !c->unarmed)
+				pcapsplit_force(&c->split); /* cut_made arms the next */
+			if (cap_window(c) <= closing && now >= end + 3 * grace + 5000000000LL)
 				cap_down(r, c, "its stream stopped in the middle of a packet");
 			if (!c->down && cap_window(c) <= closing)
 				all_past = false;
@@ -1924,6 +1980,7 @@ int oneshot_watch_run(const struct oneshot_opts *o, const struct oneshot_watch *
 		cap_file(r, c, 0, c->path, sizeof c->path);
 		c->backoff = RESTART_FIRST_S;
 		c->drops_base = c->drops_now = c->drops = -1;
+		c->run = r;
 	}
 	clock_gettime(CLOCK_REALTIME, &r->wall0);
 	r->end1_ns = wall_ns() + interval_ns(r);
@@ -1931,6 +1988,7 @@ int oneshot_watch_run(const struct oneshot_opts *o, const struct oneshot_watch *
 		rc = 0;
 		for (int i = 0; i < r->ncap && rc == 0; i++) {
 			r->caps[i].up_since = mono();
+			r->caps[i].split.on_cut = cut_made, r->caps[i].split.cut_ctx = &r->caps[i];
 			rc = set_cut(r, &r->caps[i], 0, err);
 			if (rc == 0 && w->point_up)
 				w->point_up(w->ctx, r->caps[i].p, r->caps[i].guest, true);

@@ -36,14 +36,19 @@ int pcapsplit_open(struct pcapsplit *s, const char *path, struct verr *err)
 int pcapsplit_open_append(struct pcapsplit *s, const char *path, struct verr *err)
 {
 	struct stat st;
-	if (stat(path, &st) != 0 || st.st_size < 24)
+	if (stat(path, &st) != 0)
 		return pcapsplit_open(s, path, err);
 	memset(s, 0, sizeof *s);
 	snprintf(s->path, sizeof s->path, "%s", path);
-	if ((s->f = fopen(path, "ab")) == NULL)
+	bool whole = st.st_size >= 24; /* else a stream that ended before its header */
+	int fd = open(path, O_WRONLY | O_CLOEXEC | (whole ? O_APPEND : O_TRUNC));
+	if (fd < 0 || (s->f = fdopen(fd, whole ? "a" : "w")) == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return verr_set(err, VERR_INPUT, "%s: %s", path, strerror(errno));
-	s->skip_header = true;
-	s->octets = (uint64_t)st.st_size;
+	}
+	s->skip_header = whole;
+	s->octets = s->boundary = whole ? (uint64_t)st.st_size : 0;
 	return 0;
 }
 
@@ -73,11 +78,16 @@ static int rotate(struct pcapsplit *s)
 	s->done_octets = s->octets;
 	s->skip_header = false;
 	snprintf(s->path, sizeof s->path, "%s", s->next_path);
-	s->records = s->octets = 0;
+	s->records = s->octets = s->boundary = 0;
 	s->first_ns = s->last_ns = 0;
 	s->cut_set = s->force = false;
 	s->cuts++;
-	return s->gn == sizeof s->ghdr ? put(s, s->ghdr, sizeof s->ghdr) : 0;
+	if (s->gn == sizeof s->ghdr && put(s, s->ghdr, sizeof s->ghdr) != 0)
+		return -1;
+	s->boundary = s->octets;
+	if (s->on_cut)
+		s->on_cut(s->cut_ctx, s);
+	return 0;
 }
 
 /* The file header complete: its magic says the byte order and the unit. */
@@ -92,7 +102,10 @@ static int header_done(struct pcapsplit *s)
 	case 0x4d3cb2a1: s->swapped = s->nano = true; break;
 	default: s->failed = EPROTO; return -1;
 	}
-	return s->skip_header ? 0 : put(s, s->ghdr, sizeof s->ghdr);
+	if (!s->skip_header && put(s, s->ghdr, sizeof s->ghdr) != 0)
+		return -1;
+	s->boundary = s->octets;
+	return 0;
 }
 
 /* A record header complete: cut before it if its stamp is due. */
@@ -114,6 +127,8 @@ static int record_begins(struct pcapsplit *s)
 	s->last_ns = t;
 	s->left = caplen;
 	s->rn = 0;
+	if (caplen == 0)
+		s->boundary = s->octets;
 	return 0;
 }
 
@@ -132,6 +147,8 @@ int pcapsplit_feed(struct pcapsplit *s, const void *data, size_t n)
 			if (put(s, b, k) != 0)
 				return -1;
 			s->left -= (uint32_t)k, b += k, n -= k;
+			if (s->left == 0)
+				s->boundary = s->octets;
 		} else {
 			size_t k = sizeof s->rh - s->rn < n ? sizeof s->rh - s->rn : n;
 			memcpy(s->rh + s->rn, b, k);
@@ -167,6 +184,9 @@ int pcapsplit_close(struct pcapsplit *s, struct verr *err)
 {
 	if (s->f == NULL)
 		return 0;
+	if ((s->left || s->rn || s->gn < sizeof s->ghdr) && fflush(s->f) == 0 &&
+	    ftruncate(fileno(s->f), (off_t)s->boundary) != 0 && !s->failed)
+		s->failed = errno;
 	int rc = fclose(s->f);
 	s->f = NULL;
 	if (rc != 0 || s->failed)

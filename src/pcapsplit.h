@@ -43,6 +43,12 @@ struct pcapsplit {
 	uint64_t cuts;          /* files completed */
 	bool skip_header;       /* appending: the stream's header is in the file already */
 	uint64_t done_octets;   /* octets of the file the last cut completed */
+	uint64_t boundary;      /* octets of the current file up to its last whole record */
+	/* Called right after each cut, before any record more is written: the
+	 * owner arms the next cut there (a backlog spanning two windows is cut
+	 * twice).  NULL: none. */
+	void (*on_cut)(void *ctx, struct pcapsplit *s);
+	void *cut_ctx;
 };
 
 /* Starts writing the stream into path (which must not exist).  0, or -1
@@ -70,7 +76,9 @@ bool pcapsplit_force(struct pcapsplit *s);
  * stream has moved past it. */
 static inline uint64_t pcapsplit_cuts(const struct pcapsplit *s) { return s->cuts; }
 
-/* Completes the current file.  0, or -1 with err set. */
+/* Completes the current file; a record cut short (the stream ended in
+ * the middle of one) is taken off its end, so that the file is whole and a
+ * restart may append to it.  0, or -1 with err set. */
 int pcapsplit_close(struct pcapsplit *s, struct verr *err);
 
 /* Appends the records of pcap file src to the open stream out: the first

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,12 @@ struct watch {
 	uint64_t last_restarts[2 + 2 * ONESHOT_MAX_GUESTS];
 	uint64_t analyzed;       /* windows analyzed (worker) */
 	struct witem cur;        /* the worker's window */
+	atomic_uint_fast64_t skipped; /* windows the capturing thread could not queue */
+	uint64_t skipped_told;   /* of them, in the metric (worker) */
+	/* the window's alarm crossings, acted on once the metrics are unlocked
+	 * (freezing copies minutes of captures) */
+	struct alarm_event ev[WATCH_MAX_ALARMS * ONESHOT_MAX_GUESTS];
+	int nev;
 };
 
 void watch_opts_default(struct watch_opts *o)
@@ -424,7 +431,8 @@ static void export_points(struct watch *w, const struct witem *it)
 		const struct oneshot_point_state *p = &it->ps[i];
 		const char *gname = p->guest >= 0 && p->guest < w->ng ? w->g[p->guest].name : "";
 		const char *kv[] = {"guest", gname, "point", point_name(p->p), NULL};
-		set(w, "vocalc_capture_up", kv, p->up ? 1 : 0);
+		/* vocalc_capture_up is on_point_up's alone: set as it happens (this
+		 * window's state is seconds old by now) */
 		if (p->drops >= 0) {
 			long before = w->last_drops[i] > 0 ? w->last_drops[i] : 0;
 			add(w, "vocalc_capture_drops_total", kv,
@@ -611,9 +619,41 @@ fail:
 	return -1;
 }
 
+/* alarm_eval's callback (the metrics locked): counted, kept for act(). */
 static void on_fire(void *ctx, const struct alarm_event *ev)
 {
 	struct watch *w = ctx;
+	const char *kv[] = {"guest", ev->guest, "alarm", ev->rule->spec, NULL};
+	add(w, "vocalc_alarms_total", kv, 1);
+	if (w->nev < (int)(sizeof w->ev / sizeof w->ev[0]))
+		w->ev[w->nev++] = *ev;
+}
+
+/* The frozen runs: the newest WATCH_MAX_FROZEN kept (a flapping alarm
+ * must not fill the disk), the oldest removed and said so. */
+static void trim_frozen(const struct watch *w)
+{
+	char alarms[1210];
+	snprintf(alarms, sizeof alarms, "%s/alarms", w->rundir);
+	struct dirent **list = NULL;
+	int n = scandir(alarms, &list, NULL, alphasort); /* TIME-... sorts by time */
+	int kept = 0;
+	for (int i = n - 1; i >= 0; i--) {
+		if (list[i]->d_name[0] != '.' && ++kept > WATCH_MAX_FROZEN) {
+			char d[1500];
+			snprintf(d, sizeof d, "%s/%s", alarms, list[i]->d_name);
+			remove_window(d);
+			fprintf(stderr, "vocalc: watch: %s removed: more than %d alarms' captures kept\n",
+				d, WATCH_MAX_FROZEN);
+		}
+		free(list[i]);
+	}
+	free(list);
+}
+
+/* A crossing acted on: the captures frozen, the line, the command. */
+static void act(struct watch *w, const struct alarm_event *ev)
+{
 	char line[1024], dir[1300] = "";
 	const struct wguest *g = NULL;
 	for (int i = 0; i < w->ng; i++)
@@ -621,12 +661,11 @@ static void on_fire(void *ctx, const struct alarm_event *ev)
 			g = &w->g[i];
 	if (g && freeze(w, g, ev->count, w->cur.index, dir, sizeof dir) != 0)
 		dir[0] = '\0';
+	trim_frozen(w);
 	alarm_format(ev, line, sizeof line);
 	fprintf(stderr, "%s%s%s\n", line, dir[0] ? "; captures kept in " : "", dir);
 	if (w->o->syslog)
 		syslog(LOG_WARNING, "%s%s%s", line, dir[0] ? "; captures kept in " : "", dir);
-	const char *kv[] = {"guest", ev->guest, "alarm", ev->rule->spec, NULL};
-	add(w, "vocalc_alarms_total", kv, 1);
 	if (w->o->on_alarm) {
 		struct verr e = {0};
 		if (alarm_run_cmd(w->o->on_alarm, ev, dir, &e) < 0)
@@ -686,9 +725,13 @@ static void do_window(struct watch *w, struct witem *it)
 	pthread_mutex_lock(&w->mm);
 	export_points(w, it);
 	const char *none[] = {NULL};
+	uint64_t sk = atomic_load(&w->skipped);
+	add(w, "vocalc_windows_skipped_total", none, (double)(sk - w->skipped_told));
+	w->skipped_told = sk;
 	add(w, "vocalc_windows_total", none, 1);
 	set(w, "vocalc_window_seconds", none, it->t1 - it->t0);
 	set(w, "vocalc_last_window_end_timestamp_seconds", none, it->t1);
+	w->nev = 0;
 	if (w->alarms)
 		alarm_eval(w->alarms, it->t1, value_of, w, on_fire, w);
 	export_firing(w);
@@ -698,6 +741,8 @@ static void do_window(struct watch *w, struct witem *it)
 	else if (w->o->textfile_dir && metrics_write_textfile(w->m, w->o->textfile_dir, &e) != 0)
 		fprintf(stderr, "vocalc: watch: %s\n", e.msg);
 	pthread_mutex_unlock(&w->mm);
+	for (int i = 0; i < w->nev; i++)
+		act(w, &w->ev[i]);
 	if (w->o->json)
 		json_line(w, it);
 	/* the ring: the last --keep windows, the older ones gone */
@@ -755,12 +800,9 @@ static void on_window(void *ctx, const char *dir, uint64_t index, double t0, dou
 	pthread_mutex_lock(&w->mu);
 	if (w->qn == WATCH_QUEUE) {
 		pthread_mutex_unlock(&w->mu);
-		const char *none[] = {NULL};
 		fprintf(stderr, "vocalc: watch: window %llu skipped: the analysis is behind\n",
 			(unsigned long long)index);
-		pthread_mutex_lock(&w->mm);
-		add(w, "vocalc_windows_skipped_total", none, 1);
-		pthread_mutex_unlock(&w->mm);
+		atomic_fetch_add(&w->skipped, 1); /* the worker counts it in the metric */
 		return;
 	}
 	struct witem *it = &w->q[w->qn++];
@@ -844,6 +886,9 @@ int watch_run(struct watch_opts *o, struct verr *err)
 		if (metrics_declare(w->m, FAMILIES[i].name, FAMILIES[i].t, FAMILIES[i].help, err) != 0)
 			goto out;
 	if (metrics_publish(w->m, err) != 0)
+		goto out;
+	/* the outputs checked before anything runs */
+	if (o->textfile_dir && metrics_write_textfile(w->m, o->textfile_dir, err) != 0)
 		goto out;
 	if (o->listen && (w->srv = metrics_serve(w->m, o->listen, err)) == NULL)
 		goto out;

@@ -31,6 +31,9 @@
 #include "verr.h"
 
 enum { WATCH_MAX_ALARMS = 32, WATCH_QUEUE = 3 };
+/* Alarms' frozen captures kept at most: the newest (each holds --keep of
+ * every point). */
+enum { WATCH_MAX_FROZEN = 20 };
 
 struct watch_opts {
 	struct oneshot_opts os;   /* the host, guests, points, filter, snaplen, probes, SSH */
