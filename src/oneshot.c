@@ -1490,22 +1490,35 @@ static void take_guests(struct run *r)
 		snprintf(r->guest[i].tag, sizeof r->guest[i].tag, "g%d", i + 1);
 }
 
+/* A run's context, its guests taken, the signals caught (restore_signals
+ * and free undo it); NULL with err set. */
+static struct run *run_new(const struct oneshot_opts *o, struct analysis_opts *ao,
+			   const struct oneshot_watch *w, struct verr *err)
+{
+	struct run *r = calloc(1, sizeof *r);
+	if (r == NULL) {
+		verr_set(err, VERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	r->o = o;
+	r->ao = ao;
+	r->w = w;
+	r->local = strcmp(o->host, "-") == 0 || strcmp(o->host, "localhost") == 0;
+	r->side[HOST_SIDE].spec = o->host;
+	take_guests(r);
+	catch_signals(r);
+	return r;
+}
+
 int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,
 		bool *reported, struct oneshot_saved *saved, struct verr *err)
 {
 	*reported = false;
 	memset(saved, 0, sizeof *saved);
-	struct run *rp = calloc(1, sizeof *rp);
-	if (rp == NULL)
-		return verr_set(err, VERR_NOMEM, "out of memory");
-	struct run *r = rp;
-	r->o = o;
-	r->ao = ao;
-	r->local = strcmp(o->host, "-") == 0 || strcmp(o->host, "localhost") == 0;
-	r->side[HOST_SIDE].spec = o->host;
-	take_guests(r);
+	struct run *r = run_new(o, ao, NULL, err);
+	if (r == NULL)
+		return -1;
 	int rc = -1;
-	catch_signals(r);
 	if (connect_sides(r, err) != 0 || discover(r, err) != 0 || prepare(r, err) != 0)
 		goto out_sides; /* nothing started yet */
 	if (start_all(r, err) == 0)
@@ -1933,19 +1946,12 @@ static void watch_loop(struct run *r, struct verr *err)
 int oneshot_watch_run(const struct oneshot_opts *o, const struct oneshot_watch *w,
 		      char *dir_out, size_t cap, struct verr *err)
 {
-	struct run *r = calloc(1, sizeof *r);
-	if (r == NULL)
-		return verr_set(err, VERR_NOMEM, "out of memory");
-	struct analysis_opts ao;
+	struct analysis_opts ao; /* none of the run's own: the windows are analyzed by the caller */
 	analysis_opts_default(&ao);
-	r->o = o;
-	r->ao = &ao;
-	r->w = w;
-	r->local = strcmp(o->host, "-") == 0 || strcmp(o->host, "localhost") == 0;
-	r->side[HOST_SIDE].spec = o->host;
-	take_guests(r);
+	struct run *r = run_new(o, &ao, w, err);
+	if (r == NULL)
+		return -1;
 	int rc = -1;
-	catch_signals(r);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_hup;

@@ -280,23 +280,35 @@ out:
 	return rc;
 }
 
+/* The RTT sets at pr of the flows with samples (toward an address of g,
+ * unless g is NULL) into a new array (*k of them; *delayed: their delayed
+ * ACKs); NULL when out of memory. */
+static const struct bvec **flow_sets(const struct point_run *pr, const struct addrset *g,
+				     size_t *k, uint64_t *delayed)
+{
+	const struct bvec **sets = malloc((pr->flows.count + 1) * sizeof *sets);
+	*k = 0;
+	*delayed = 0;
+	for (size_t i = 0; sets && pr->flows.b && i <= pr->flows.mask; i++)
+		for (struct hnode *x = pr->flows.b[i]; x; x = x->next) {
+			const struct fstats *f = (const struct fstats *)x;
+			if (bvec_count(&f->rtt) == 0 ||
+			    (g && !addrset_has(g, f->key.family, f->key.dst)))
+				continue;
+			sets[(*k)++] = &f->rtt;
+			*delayed += f->delayed;
+		}
+	return sets;
+}
+
 int rtt_set_toward(struct rtt_set *s, enum point p, const struct addrset *g, struct dist *d,
 		   uint64_t *delayed)
 {
 	struct point_run *pr = &s->pr[p];
-	const struct bvec **sets = malloc((pr->flows.count + 1) * sizeof *sets);
+	size_t k;
+	const struct bvec **sets = flow_sets(pr, g, &k, delayed);
 	if (sets == NULL)
 		return -1;
-	size_t k = 0;
-	*delayed = 0;
-	for (size_t i = 0; pr->flows.b && i <= pr->flows.mask; i++)
-		for (struct hnode *x = pr->flows.b[i]; x; x = x->next) {
-			const struct fstats *f = (const struct fstats *)x;
-			if (bvec_count(&f->rtt) == 0 || !addrset_has(g, f->key.family, f->key.dst))
-				continue;
-			sets[k++] = &f->rtt;
-			*delayed += f->delayed;
-		}
 	int rc = k ? dist_of_flows(sets, k, pr->rate, d) : 0;
 	if (k == 0)
 		memset(d, 0, sizeof *d);
@@ -307,16 +319,11 @@ int rtt_set_toward(struct rtt_set *s, enum point p, const struct addrset *g, str
 int rtt_set_visit(struct rtt_set *s, enum point p, bview_fn fn, void *ctx)
 {
 	struct point_run *pr = &s->pr[p];
-	const struct bvec **sets = malloc((pr->flows.count + 1) * sizeof *sets);
+	size_t k;
+	uint64_t delayed;
+	const struct bvec **sets = flow_sets(pr, NULL, &k, &delayed);
 	if (sets == NULL)
 		return -1;
-	size_t k = 0;
-	for (size_t i = 0; pr->flows.b && i <= pr->flows.mask; i++)
-		for (struct hnode *x = pr->flows.b[i]; x; x = x->next) {
-			const struct fstats *f = (const struct fstats *)x;
-			if (bvec_count(&f->rtt) > 0)
-				sets[k++] = &f->rtt;
-		}
 	struct bview w;
 	int rc = 0;
 	if (k > 0 && (rc = bview_open(&w, sets, k)) == 0) {

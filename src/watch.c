@@ -125,6 +125,9 @@ static const struct {
     {"vocalc_guest_clock_error_bound_seconds", METRIC_GAUGE, "The offset's error bound"},
     {"vocalc_guest_clock_skew_ppm", METRIC_GAUGE, "The guest clock's skew"},
     {"vocalc_tcp_rtt_seconds", METRIC_HISTOGRAM, "TCP-timestamp RTT samples per point"},
+    {"vocalc_guest_side_round_trip_seconds", METRIC_GAUGE,
+     "A guest without its own capture: vnet -> guest -> vnet, the median of the last window, "
+     "by method (icmp: the host's pings; tcp: timestamp echoes at vnet)"},
     {"vocalc_ack_compressed_ratio", METRIC_GAUGE,
      "Compressed fraction of ACK inter-arrivals in the last window, per point"},
     {"vocalc_window_seconds", METRIC_GAUGE, "The window length"},
@@ -373,6 +376,19 @@ static void export_guest(struct watch *w, struct wguest *g, struct analysis *a, 
 	if (vo_round_trip(v, &rt))
 		fig(&g->figs, "vo_round_trip.p50", rt / 1e6);
 	export_clock(w, g, a, t1);
+	if (a->gside.on) { /* the guest side as a round trip, host clock only */
+		const struct dist *d[2] = {&a->gside.icmp, &a->gside.tcp};
+		static const char *const m[2] = {"icmp", "tcp"};
+		for (int i = 0; i < 2; i++) {
+			bool ok = d[i]->n >= GUEST_SIDE_MIN;
+			const char *kv[] = {"guest", g->name, "method", m[i], NULL};
+			set(w, "vocalc_guest_side_round_trip_seconds", kv, ok ? d[i]->p50 / 1e6 : NAN);
+			char k[48];
+			snprintf(k, sizeof k, "guest_side.%s.p50", m[i]);
+			if (ok)
+				fig(&g->figs, k, d[i]->p50 / 1e6);
+		}
+	}
 	export_rtt(w, g, a);
 	export_ack(w, g, a);
 	const char *kv[] = {"guest", g->name, NULL};

@@ -56,3 +56,20 @@ traffic() {
 	$TB exec client iperf3 -c 10.99.0.3 -p 5202 -u -b 5M -t 1 -l 1000 >/dev/null || fail "iperf3 udp"
 	wait $srv $srv2 2>/dev/null
 }
+
+# stop_watch PID ERR: SIGTERM to a vocalc watch; it must stop within 20 s,
+# exit 0 (ERR: its stderr, for the message), and leave no capture or probe
+# running on the host or any guest.
+stop_watch() {
+	local pid=$1 errf=$2 rc ns left
+	kill -TERM "$pid"
+	for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+	kill -0 "$pid" 2>/dev/null && fail "vocalc watch still running 20 s after SIGTERM"
+	wait "$pid"
+	rc=$?
+	[ $rc = 0 ] || fail "vocalc watch: exit $rc after SIGTERM: $(tail -5 "$errf")"
+	for ns in vtb-host $VOCALC_GUEST_NAMESPACES; do
+		left=$(ip netns pids $ns 2>/dev/null | xargs -r ps -o comm= -p 2>/dev/null | grep -E "tcpdump|ping" || true)
+		[ -z "$left" ] || fail "left running in $ns after SIGTERM: $left"
+	done
+}

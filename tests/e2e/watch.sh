@@ -166,14 +166,5 @@ echo "alarm: $(cat "$T/alarms")"
 nring=$(ls "$T/run/ring" | wc -l)
 [ "$nring" -le 23 ] || fail "$nring windows kept (--keep 1 = 20)"
 # SIGTERM: stops, nothing left anywhere
-kill -TERM $WPID
-for _ in $(seq 1 80); do kill -0 $WPID 2>/dev/null || break; sleep 0.25; done
-kill -0 $WPID 2>/dev/null && fail "still running 20 s after SIGTERM"
-wait $WPID
-rc=$?
+stop_watch $WPID "$T/watch.err"
 WPID=
-[ $rc = 0 ] || fail "exit $rc after SIGTERM: $(tail -5 "$T/watch.err")"
-for ns in vtb-host $VOCALC_GUEST_NAMESPACES; do
-	left=$(ip netns pids $ns 2>/dev/null | xargs -r ps -o comm= -p 2>/dev/null | grep -E "tcpdump|ping" || true)
-	[ -z "$left" ] || fail "left running in $ns: $left"
-done

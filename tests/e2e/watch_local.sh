@@ -3,8 +3,10 @@
 # remote tcpdump's), the guest over SSH.  Ground truth is the backend's
 # injected delay (1000 us toward the guest, 500 back): every window's
 # clock-free VO round trip is 1500 us plus the path's own (under 400 us);
-# the textfile holds the same metrics as the endpoint; SIGTERM (after
-# --windows) stops it with nothing left running; a --textfile directory
+# the textfile holds the metrics; --windows stops it with nothing left
+# running; a guest nobody logs into (--guest-ip) gets its host hops and its
+# side's round trip at vnet (the host's pings: 1500 us plus the path's own),
+# no VO; SIGHUP reopens --log; a --textfile directory
 # that cannot be written, a bad --alarm and a watch with no output are
 # refused before anything runs.
 source tests/e2e/lib.sh
@@ -44,6 +46,35 @@ if command -v promtool >/dev/null; then
 fi
 left=$(ip netns pids vtb-host | xargs -r ps -o comm= -p | grep -E "tcpdump|ping" || true)
 [ -z "$left" ] || fail "left running on the host: $left"
+# a guest nobody logs into (--guest-ip): its host hops, no VO (its clock is
+# unknown), and its side as a round trip at vnet (the host's pings: the
+# injected 1500 us plus the path's own); --log reopened on SIGHUP
+ip netns exec vtb-host "$VC" watch --interval 3 --windows 4 --json --probe-rate 50 -o "$T/run2" \
+	--log "$T/watch.log" - --guest-ip 10.99.0.3 >"$T/lines2" 2>"$T/err2" &
+pid=$!
+for _ in $(seq 1 60); do [ "$(wc -l <"$T/lines2")" -ge 2 ] && break; sleep 0.25; done
+mv "$T/watch.log" "$T/watch.log.1"
+kill -HUP $pid
+for _ in $(seq 1 80); do kill -0 $pid 2>/dev/null || break; sleep 0.25; done
+wait $pid || fail "--guest-ip watch: exit $?: $(cat "$T/watch.log"* "$T/err2")"
+grep -q "capturing at 3 points" "$T/watch.log.1" || fail "the first log: $(cat "$T/watch.log.1")"
+grep -q "SIGHUP: the log reopened" "$T/watch.log" || fail "no log reopened: $(cat "$T/watch.log" 2>&1)"
+grep -q "stopping" "$T/watch.log" || fail "the reopened log lacks the stop"
+python3 - "$T/lines2" <<'PY' || fail "the --guest-ip windows: $(tail -1 "$T/lines2" | head -c 800)"
+import json, sys
+L = [json.loads(l) for l in open(sys.argv[1])]
+assert len(L) == 4, len(L)
+for l in L[1:]:
+    g = l["guests"][0]
+    assert g["name"] == "10.99.0.3", g["name"]
+    f = g["figures"]
+    assert f["bridge_vnet.to_guest.packets"] > 50, f
+    assert not any(k.startswith(("vo.", "vo_round_trip", "clock.")) for k in f), sorted(f)
+    rt = f["guest_side.icmp.p50"]
+    print(f"window {l['window']}: guest side round trip (the host's pings, at vnet) {rt * 1e6:.1f} us")
+    assert 1500e-6 <= rt <= 1900e-6, rt
+print("--guest-ip: host hops and the guest side's round trip, no VO")
+PY
 # refused before anything runs
 expect_exit 2 "$VC" watch - root@10.99.0.3
 grep -qF "nothing would come out: give --listen, --textfile, --json or --alarm" "$T/err" || fail "no output: $(cat "$T/err")"
