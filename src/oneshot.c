@@ -1510,6 +1510,14 @@ static struct run *run_new(const struct oneshot_opts *o, struct analysis_opts *a
 	return r;
 }
 
+/* What run_new made undone: the sessions closed, the signals restored. */
+static void run_free(struct run *r)
+{
+	close_sides(r);
+	restore_signals(r);
+	free(r);
+}
+
 int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *out,
 		bool *reported, struct oneshot_saved *saved, struct verr *err)
 {
@@ -1533,9 +1541,7 @@ int oneshot_run(const struct oneshot_opts *o, struct analysis_opts *ao, FILE *ou
 	}
 	free_captures_jobs(r);
 out_sides:
-	close_sides(r);
-	restore_signals(r);
-	free(r);
+	run_free(r);
 	return rc;
 }
 
@@ -2012,8 +2018,6 @@ int oneshot_watch_run(const struct oneshot_opts *o, const struct oneshot_watch *
 			r->caps[i].ops->close(&r->caps[i], err);
 	free_captures_jobs(r);
 out_sides:
-	close_sides(r);
-	restore_signals(r);
-	free(r);
+	run_free(r);
 	return rc;
 }

@@ -2,7 +2,8 @@
 # captured here with libpcap (localcap's stream, cut into windows like a
 # remote tcpdump's), the guest over SSH.  Ground truth is the backend's
 # injected delay (1000 us toward the guest, 500 back): every window's
-# clock-free VO round trip is 1500 us plus the path's own (under 400 us);
+# clock-free VO round trip is 1500 us plus the path's own (under 800 us on
+# two loaded cores: 280 to 600 us measured);
 # the textfile holds the metrics; --windows stops it with nothing left
 # running; a guest nobody logs into (--guest-ip) gets its host hops and its
 # side's round trip at vnet (the host's pings: 1500 us plus the path's own),
@@ -13,7 +14,7 @@ source tests/e2e/lib.sh
 VC="$(cd "$(dirname "$VOCALC")" && pwd)/$(basename "$VOCALC")"
 $TB up --to-guest-delay 1000 --from-guest-delay 500 >/dev/null || fail "testbed up"
 eval "$($TB env)"
-$TB exec client ping -q -i 0.01 10.99.0.3 >/dev/null 2>&1 &
+$TB exec client ping -q -i 0.02 10.99.0.3 >/dev/null 2>&1 &
 WL=$!
 trap 'kill $WL 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"; $TB down >/dev/null 2>&1' EXIT
 mkdir -p "$T/tf"
@@ -32,8 +33,8 @@ for l in L[1:]:
     f = l["guests"][0]["figures"]
     rt = f["vo_round_trip.p50"]
     print(f"window {l['window']}: VO round trip {rt * 1e6:.1f} us, {f['vo.to_guest.packets']:.0f} packets to the guest")
-    assert 1500e-6 <= rt <= 1900e-6, rt
-    assert f["vo.to_guest.packets"] > 200 and f["vo.to_guest.loss"] < 0.01, f
+    assert 1500e-6 <= rt <= 2300e-6, rt
+    assert f["vo.to_guest.packets"] > 100 and f["vo.to_guest.loss"] < 0.01, f
 PY
 # the textfile: the metrics, complete (its last line a sample), no temporary file left
 [ -s "$T/tf/vocalc.prom" ] || fail "no textfile"
@@ -72,7 +73,7 @@ for l in L[1:]:
     assert not any(k.startswith(("vo.", "vo_round_trip", "clock.")) for k in f), sorted(f)
     rt = f["guest_side.icmp.p50"]
     print(f"window {l['window']}: guest side round trip (the host's pings, at vnet) {rt * 1e6:.1f} us")
-    assert 1500e-6 <= rt <= 1900e-6, rt
+    assert 1500e-6 <= rt <= 2300e-6, rt
 print("--guest-ip: host hops and the guest side's round trip, no VO")
 PY
 # refused before anything runs
