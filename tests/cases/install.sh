@@ -34,8 +34,12 @@ done
 # sysinit.target and /bin/kill there too): the installed unit verified with
 # ExecStart pointing into the root, the man page found there (MANPATH).
 # Unknown keys are only warnings to it: any line naming the unit fails.
+# Without man(1) (a minimal root) its Documentation= cannot be looked up:
+# --man=no, the man page's installation checked above.
+man_opt=
+command -v man >/dev/null || man_opt=--man=no
 verify() { # UNIT: 0 when clean; its complaints in $T/verify
-	MANPATH=$root/usr/local/share/man systemd-analyze verify "$1" >"$T/verify" 2>&1 &&
+	MANPATH=$root/usr/local/share/man systemd-analyze verify $man_opt "$1" >"$T/verify" 2>&1 &&
 		! grep -q "$(basename "$1")" "$T/verify"
 }
 if command -v systemd-analyze >/dev/null; then

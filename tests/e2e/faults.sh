@@ -123,7 +123,8 @@ done
 
 # 5. a second vocalc on the same run directory never writes over the first
 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" --no-progress \
-	-o "$T/same" -d 4 --json "$VOCALC_HOST" "$VOCALC_GUEST" >"$T/first.json" 2>"$T/first.err" &
+	-o "$T/same" -d 4 --json --workload-guest "ping -q -c 150 -i 0.02 $VOCALC_CLIENT_IP" \
+	"$VOCALC_HOST" "$VOCALC_GUEST" >"$T/first.json" 2>"$T/first.err" &
 vpid=$!
 sleep 2
 expect_exit 2 oneshot "$T/same" -d 2
