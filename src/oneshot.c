@@ -171,6 +171,10 @@ struct cap_ops {
 	void (*close)(struct cap *c, struct verr *err);
 	/* Frees what is left, whatever the phase the run ended in. */
 	void (*cleanup)(struct cap *c);
+	/* vocalc watch, while it runs: the kernel's drops so far (-1 unknown);
+	 * whether its process is still there to be signalled. */
+	long (*live_drops)(struct cap *c);
+	bool (*running)(const struct cap *c);
 };
 
 static const struct cap_ops cap_ssh_ops, cap_local_ops;
@@ -644,6 +648,24 @@ static void ssh_cap_cleanup(struct cap *c)
 	s->st = NULL;
 }
 
+/* tcpdump's answer to the last SIGUSR1 (watch_drops), its stderr then
+ * emptied for the next. */
+static long ssh_cap_live_drops(struct cap *c)
+{
+	struct ssh_stream *st = c->be.ssh.st;
+	if (st == NULL)
+		return -1;
+	long d = last_drops(ssh_stream_stderr(st));
+	ssh_stream_clear_stderr(st);
+	return d;
+}
+
+/* An ended stream's PID may be another process's by now. */
+static bool ssh_cap_running(const struct cap *c)
+{
+	return c->be.ssh.st && !ssh_stream_eof(c->be.ssh.st);
+}
+
 static const struct cap_ops cap_ssh_ops = {
 	.start = ssh_cap_start,
 	.pump = ssh_cap_pump,
@@ -654,6 +676,8 @@ static const struct cap_ops cap_ssh_ops = {
 	.fetch = ssh_cap_fetch,
 	.close = ssh_cap_close,
 	.cleanup = ssh_cap_cleanup,
+	.live_drops = ssh_cap_live_drops,
+	.running = ssh_cap_running,
 };
 
 /* ---- the local backend: libpcap here, in a thread of its own (localcap.h) ---- */
@@ -741,6 +765,13 @@ static void local_cap_cleanup(struct cap *c)
 	c->be.lc = NULL;
 }
 
+static long local_cap_live_drops(struct cap *c)
+{
+	return c->be.lc ? localcap_drops(c->be.lc) : -1;
+}
+
+static bool local_cap_running(const struct cap *c) { return c->be.lc != NULL; }
+
 static const struct cap_ops cap_local_ops = {
 	.start = local_cap_start,
 	.pump = local_cap_pump,
@@ -751,6 +782,8 @@ static const struct cap_ops cap_local_ops = {
 	.fetch = local_cap_after,
 	.close = local_cap_close,
 	.cleanup = local_cap_cleanup,
+	.live_drops = local_cap_live_drops,
+	.running = local_cap_running,
 };
 
 /* ---- connect and discover ---- */
@@ -1658,16 +1691,9 @@ static void watch_drops(struct run *r)
 {
 	for (int i = 0; i < r->ncap; i++) {
 		struct cap *c = &r->caps[i];
-		if (c->down)
-			continue;
-		if (c->ops == &cap_local_ops) {
-			c->drops_now = localcap_drops(c->be.lc);
-		} else if (c->be.ssh.st) {
-			long d = last_drops(ssh_stream_stderr(c->be.ssh.st));
-			if (d >= 0)
-				c->drops_now = d;
-			ssh_stream_clear_stderr(c->be.ssh.st);
-		}
+		long d = c->down ? -1 : c->ops->live_drops(c);
+		if (d >= 0)
+			c->drops_now = d;
 	}
 	long pids[MAX_PIDS];
 	for (int s = 0; s < r->nside; s++) {
@@ -1701,9 +1727,8 @@ static void cap_down(struct run *r, struct cap *c, const char *why)
 				(c->drops > c->drops_now ? c->drops : c->drops_now);
 	c->drops = c->drops_now = -1;
 	struct side *sd = &r->side[c->side];
-	bool live = c->ops == &cap_ssh_ops && c->be.ssh.st && !ssh_stream_eof(c->be.ssh.st);
-	if (live && c->pid > 0 && sd->c && !ssh_lost(sd->c))
-		kill_pids(sd, &c->pid, 1, "TERM"); /* an ended one's PID may be another's now */
+	if (c->ops->running(c) && c->pid > 0 && sd->c && !ssh_lost(sd->c))
+		kill_pids(sd, &c->pid, 1, "TERM");
 	c->ops->close(c, &e);
 	c->ops->cleanup(c);
 	c->pid = 0;

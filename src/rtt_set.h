@@ -80,7 +80,7 @@ int rtt_set_summarize(struct rtt_set *s, const struct addrset *guest_ips, const 
 		      struct rtt_report *r, struct verr *err);
 /* The RTTs (us, *d) at point p of every flow whose TSvals went toward an
  * address of g (its destination in g: the round trips from p to those
- * addresses and back), pooled; *delayed: how many were flagged delayed ACK
+ * addresses and back; g NULL: every flow), pooled; *delayed: how many were flagged delayed ACK
  * (rtt.h; kept in the figures: the guest's own ACK policy is part of its
  * side's round trip).  1, 0 when there is none, -1 out of memory. */
 int rtt_set_toward(struct rtt_set *s, enum point p, const struct addrset *g, struct dist *d,

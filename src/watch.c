@@ -228,83 +228,36 @@ static void export_hop(struct watch *w, struct wguest *g, const char *hop, struc
 	}
 }
 
-/* The RTTs at a point: into the histogram, and kept (value, count) for
- * the window's quantiles. */
-struct rtt_acc {
-	struct metric_series *s;
-	double *v;
-	uint64_t *c;
-	size_t n, cap;
-	uint64_t total;
-};
-
+/* bview_visit's callback: a point's RTTs (us) into its histogram. */
 static void rtt_one(void *ctx, double lo, double hi, double rep, uint64_t count)
 {
 	(void)lo, (void)hi;
-	struct rtt_acc *r = ctx;
-	if (r->s)
-		metric_observe_n(r->s, rep / 1e6, count);
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 1024;
-		double *v = realloc(r->v, cap * sizeof *v);
-		uint64_t *c = v ? realloc(r->c, cap * sizeof *c) : NULL;
-		if (v)
-			r->v = v;
-		if (c == NULL)
-			return;
-		r->c = c, r->cap = cap;
-	}
-	r->v[r->n] = rep, r->c[r->n++] = count;
-	r->total += count;
+	metric_observe_n(ctx, rep / 1e6, count);
 }
 
-static int by_value(const void *a, const void *b)
-{
-	const double *x = a, *y = b;
-	return (*x > *y) - (*x < *y);
-}
-
-/* The value of rank ceil(q n) (nearest rank) of the (value, count) pairs. */
-static double rank_of(struct rtt_acc *r, double q)
-{
-	uint64_t want = (uint64_t)ceil(q * (double)r->total), seen = 0;
-	for (size_t i = 0; i < r->n; i++)
-		if ((seen += r->c[i]) >= want)
-			return r->v[i];
-	return r->n ? r->v[r->n - 1] : NAN;
-}
-
+/* Per point, every RTT into the histogram, and the window's quantiles as
+ * the analysis defines them (rtt_set_toward over every flow: GSL's, or the
+ * sketch's within its bound). */
 static void export_rtt(struct watch *w, struct wguest *g, struct analysis *a)
 {
 	for (int p = 0; p < POINT_N && a->rtt; p++) {
 		if (!a->o.file[p])
 			continue;
 		const char *kv[] = {"guest", g->name, "point", point_name((enum point)p), NULL};
-		struct rtt_acc r = {.s = series(w, "vocalc_tcp_rtt_seconds", kv)};
-		if (rtt_set_visit(a->rtt, (enum point)p, rtt_one, &r) == 0 && r.n > 0) {
-			/* sort the pairs by value: an exact view comes in flow order */
-			struct {
-				double v;
-				uint64_t c;
-			} *pc = malloc(r.n * sizeof *pc);
-			if (pc) {
-				for (size_t i = 0; i < r.n; i++)
-					pc[i].v = r.v[i], pc[i].c = r.c[i];
-				qsort(pc, r.n, sizeof *pc, by_value);
-				for (size_t i = 0; i < r.n; i++)
-					r.v[i] = pc[i].v, r.c[i] = pc[i].c;
-				free(pc);
-				static const char *const q[] = {"p50", "p90", "p99"};
-				const double qs[] = {0.5, 0.9, 0.99};
-				for (int i = 0; i < 3; i++) {
-					char k[48];
-					snprintf(k, sizeof k, "rtt.%s.%s", point_name((enum point)p), q[i]);
-					fig(&g->figs, k, rank_of(&r, qs[i]) / 1e6);
-				}
-			}
+		struct metric_series *s = series(w, "vocalc_tcp_rtt_seconds", kv);
+		if (s)
+			rtt_set_visit(a->rtt, (enum point)p, rtt_one, s);
+		struct dist d;
+		uint64_t delayed;
+		if (rtt_set_toward(a->rtt, (enum point)p, NULL, &d, &delayed) != 1 || d.n == 0)
+			continue;
+		static const char *const q[] = {"p50", "p90", "p99"};
+		const double v[] = {d.p50, d.p90, d.p99};
+		for (int i = 0; i < 3; i++) {
+			char k[48];
+			snprintf(k, sizeof k, "rtt.%s.%s", point_name((enum point)p), q[i]);
+			fig(&g->figs, k, v[i] / 1e6);
 		}
-		free(r.v);
-		free(r.c);
 	}
 }
 
@@ -391,8 +344,6 @@ static void export_guest(struct watch *w, struct wguest *g, struct analysis *a, 
 	}
 	export_rtt(w, g, a);
 	export_ack(w, g, a);
-	const char *kv[] = {"guest", g->name, NULL};
-	add(w, "vocalc_negative_delays_total", kv, 0);
 }
 
 /* ---- a window ---- */
