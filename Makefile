@@ -140,7 +140,8 @@ DEB_PKGS := build-essential pkg-config libpcap-dev libssh2-1-dev libgsl-dev libj
             tcpdump tshark python3 time iproute2 iputils-ping iperf3 openssh-server \
             openssh-client ethtool qemu-system-x86 busybox-static dropbear-bin cpio sudo \
             mmdebstrap tcptrace clang libfuzzer-14-dev libclang-rt-14-dev \
-            openvswitch-switch libvirt-daemon-system libvirt-clients libmicrohttpd-dev prometheus
+            openvswitch-switch libvirt-daemon-system libvirt-clients libmicrohttpd-dev prometheus \
+            gnuplot-nox chromium fonts-dejavu-core
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 	    grep -q '^install ok installed' || echo $$p; done); \
