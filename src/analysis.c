@@ -1,6 +1,7 @@
 /* analysis — see analysis.h. */
 #include "analysis.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "rtt_set.h"
@@ -34,6 +35,9 @@ void analysis_free(struct analysis *a)
 	guestrt_delete(a->grt);
 	a->grt = NULL;
 	vo_free(&a->vo);
+	free(a->plot_pairs);
+	a->plot_pairs = NULL;
+	a->nplot_pairs = 0;
 }
 
 void analysis_opts_default(struct analysis_opts *o)

@@ -42,6 +42,7 @@ struct analysis_opts {
 	bool guest_only;
 	FILE *csv;     /* per-packet rows, or NULL */
 	bool progress; /* progress line on stderr (a terminal) */
+	bool keep_clock_pairs; /* the clock's pairs, thinned, into the record (figures.h) */
 };
 
 /* The defaults every driver starts from: no file, drops unknown (-1), a
@@ -65,6 +66,8 @@ struct guestrt;
  * count in the reason): a median of one or two probes says nothing of a
  * path that queues. */
 enum { GUEST_SIDE_MIN = 5 };
+
+enum { ANALYSIS_PLOT_PAIRS = 4000 };
 
 /* A guest without its own capture (vnet given, no guest point): its side
  * as a round trip vnet -> guest -> vnet on the host's clock alone (the
@@ -94,6 +97,12 @@ struct analysis {
 	struct clock_model clock;
 	bool clock_estimated;       /* clock_rep holds the estimator's report */
 	struct clock_report clock_rep;
+	/* keep_clock_pairs: the estimator's pairs as plotted, at most
+	 * ANALYSIS_PLOT_PAIRS: all when no more, else each of
+	 * ANALYSIS_PLOT_PAIRS / 4 intervals' lowest and highest reading per
+	 * direction (the envelopes the hull method rests on are kept). */
+	struct clock_pair_row *plot_pairs;
+	size_t nplot_pairs;
 	struct point_stats pt[POINT_N];
 	struct vo vo;
 	struct match_counts mc;

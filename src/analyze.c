@@ -597,6 +597,63 @@ static void clock_journey(void *ctx, const struct journey_info *j)
 		cp->failed = 1;
 }
 
+/* The pairs to plot (analysis.h, plot_pairs): all of them when few, else
+ * per interval and direction the lowest and the highest reading. */
+static int keep_plot_pairs(struct analysis *a, const struct clock_est *e)
+{
+	size_t n = clock_est_npairs(e);
+	free(a->plot_pairs);
+	a->plot_pairs = NULL;
+	a->nplot_pairs = 0;
+	if (n == 0)
+		return 0;
+	size_t cap = n < ANALYSIS_PLOT_PAIRS ? n : ANALYSIS_PLOT_PAIRS;
+	if ((a->plot_pairs = malloc(cap * sizeof *a->plot_pairs)) == NULL)
+		return -1;
+	struct clock_pair_row r;
+	if (n <= ANALYSIS_PLOT_PAIRS) {
+		for (size_t i = 0; i < n; i++)
+			clock_est_pair(e, i, &a->plot_pairs[i]);
+		a->nplot_pairs = n;
+		return 0;
+	}
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (size_t i = 0; i < n; i++) {
+		clock_est_pair(e, i, &r);
+		lo = r.t_host_ns < lo ? r.t_host_ns : lo;
+		hi = r.t_host_ns > hi ? r.t_host_ns : hi;
+	}
+	enum { NB = ANALYSIS_PLOT_PAIRS / 4 };
+	/* per interval and direction: the rows of the lowest and highest reading */
+	struct clock_pair_row *slot = a->plot_pairs; /* [NB][DIR_N][2] = cap rows */
+	bool *used = calloc((size_t)NB * DIR_N * 2, sizeof *used);
+	if (used == NULL)
+		return -1;
+	double width = (double)(hi - lo) / NB + 1;
+	for (size_t i = 0; i < n; i++) {
+		clock_est_pair(e, i, &r);
+		size_t b = (size_t)((double)(r.t_host_ns - lo) / width);
+		b = b < NB ? b : NB - 1;
+		for (int k = 0; k < 2; k++) {
+			size_t at = (b * DIR_N + (size_t)r.dir) * 2 + (size_t)k;
+			if (!used[at] || (k == 0 ? r.reading_ns < slot[at].reading_ns
+						 : r.reading_ns > slot[at].reading_ns)) {
+				slot[at] = r;
+				used[at] = true;
+			}
+		}
+	}
+	size_t m = 0;
+	for (size_t at = 0; at < (size_t)NB * DIR_N * 2; at++)
+		if (used[at] && !(at % 2 == 1 && used[at - 1] &&
+				  slot[at].t_host_ns == slot[at - 1].t_host_ns &&
+				  slot[at].reading_ns == slot[at - 1].reading_ns))
+			slot[m++] = slot[at];
+	free(used);
+	a->nplot_pairs = m;
+	return 0;
+}
+
 /* The estimator's result as the analysis's clock. */
 static int clock_solved(struct analysis *a, struct clock_pass *cp, struct verr *err)
 {
@@ -605,6 +662,8 @@ static int clock_solved(struct analysis *a, struct clock_pass *cp, struct verr *
 	a->clock_rep.host_point = cp->host;
 	a->clock = a->clock_rep.model;
 	a->clock_estimated = true;
+	if (a->o.keep_clock_pairs && keep_plot_pairs(a, cp->est) != 0)
+		return verr_set(err, VERR_NOMEM, "out of memory while keeping the clock's pairs");
 	if (a->o.clock_csv && csv_print_clock_pairs(a->o.clock_csv, cp->est, &a->clock_rep.model) != 0)
 		return verr_set(err, VERR_INPUT, "writing %s failed: %s",
 				a->o.clock_csv_name ? a->o.clock_csv_name : "the clock CSV",

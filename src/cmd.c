@@ -4,11 +4,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ack_print.h"
 #include "ack_run.h"
 #include "guests_print.h"
+#include "html_print.h"
 #include "inputs.h"
+#include "manifest.h"
 #include "reader.h"
 #include "report.h"
 #include "rtt_run.h"
@@ -51,19 +54,35 @@ int cmd_finish_output(FILE *f, const char *name, struct verr *err)
 	return 0;
 }
 
-/* Opens a CSV output, refusing to write over one of the captures. */
-static FILE *open_csv(const char *path, const char *const file[POINT_N], struct verr *err)
+/* 0 when path is none of the captures, else -1 with err set (what: the
+ * output's kind, "CSV"). */
+static int not_a_capture(const char *path, const char *const file[POINT_N], const char *what,
+			 struct verr *err)
 {
 	for (int p = 0; p < POINT_N; p++)
-		if (file[p] && inputs_same_file(file[p], path)) {
-			verr_set(err, VERR_INPUT, "%s: is the %s capture; refusing to overwrite it with CSV",
-				 path, point_name((enum point)p));
-			return NULL;
-		}
+		if (file[p] && inputs_same_file(file[p], path))
+			return verr_set(err, VERR_INPUT,
+					"%s: is the %s capture; refusing to overwrite it with %s", path,
+					point_name((enum point)p), what);
+	return 0;
+}
+
+/* Opens an output (what: "CSV", "the HTML report"), refusing to write over
+ * one of the captures. */
+static FILE *open_output(const char *path, const char *const file[POINT_N], const char *what,
+			 struct verr *err)
+{
+	if (not_a_capture(path, file, what, err) != 0)
+		return NULL;
 	FILE *f = fopen(path, "w");
 	if (f == NULL)
 		verr_set(err, verr_status_of(errno), "%s: %s", path, strerror(errno));
 	return f;
+}
+
+static FILE *open_csv(const char *path, const char *const file[POINT_N], struct verr *err)
+{
+	return open_output(path, file, "CSV", err);
 }
 
 static int count_points(const char *const file[POINT_N])
@@ -110,6 +129,84 @@ static FILE *open_analysis_csv(enum cmd_kind kind, const char *path, struct anal
 	return csv;
 }
 
+/* Whether the command makes the HTML page or the figures' files. */
+static bool wants_figures(const struct cmd_line *cl)
+{
+	return cl->kind == CMD_REPORT || cl->html_path || cl->plots_dir;
+}
+
+/* The run's manifest, when the one input is a run directory with one
+ * (the points' interfaces and hosts, how the run was made): 0 with *m
+ * filled, 1 when there is none (a page without those facts). */
+static int input_manifest(const struct cmd_line *cl, struct manifest *m)
+{
+	struct stat st;
+	char path[4096];
+	if (cl->nwords != 1 || stat(cl->words[0], &st) != 0 || !S_ISDIR(st.st_mode))
+		return 1;
+	snprintf(path, sizeof path, "%s/manifest.json", cl->words[0]);
+	struct verr e = {0};
+	if (stat(path, &st) != 0 || manifest_read(path, m, &e) != 0)
+		return 1;
+	return 0;
+}
+
+/* The HTML page (and/or --plots DIR) of the n analyses in g; the page
+ * into cl->html_path (report: default report.html; "-": stdout), never over
+ * one of the captures. */
+static int write_html(const struct cmd_line *cl, struct html_guest *g, int n,
+		      const char *const inputs[POINT_N], struct verr *err)
+{
+	const char *path = cl->html_path;
+	if (path == NULL && cl->kind == CMD_REPORT)
+		path = "report.html";
+	char source[1024] = "";
+	for (int i = 0; i < cl->nwords; i++)
+		snprintf(source + strlen(source), sizeof source - strlen(source), "%s%s", i ? " " : "",
+			 cl->words[i]);
+	struct manifest m;
+	bool have_m = input_manifest(cl, &m) == 0;
+	for (int i = 0; i < n; i++)
+		html_points_from_manifest(&g[i], have_m ? &m : NULL, g[i].name);
+	struct html_opts ho = {.source = source,
+			       .made_by = have_m ? m.command_line : NULL,
+			       .invocation = cl->cmdline,
+			       .plots_dir = cl->plots_dir,
+			       .out_name = path};
+	int rc = -1;
+	FILE *out = NULL;
+	if (cl->plots_dir && mkdir(cl->plots_dir, 0755) != 0 && errno != EEXIST) {
+		verr_set(err, verr_status_of(errno), "--plots %s: %s", cl->plots_dir, strerror(errno));
+		goto out;
+	}
+	if (path == NULL) { /* --plots alone: the files, no page */
+		FILE *null = fopen("/dev/null", "w");
+		if (null == NULL) {
+			verr_set(err, verr_status_of(errno), "/dev/null: %s", strerror(errno));
+			goto out;
+		}
+		ho.out_name = "/dev/null";
+		rc = html_write(null, g, n, &ho, err);
+		fclose(null);
+		goto out;
+	}
+	out = strcmp(path, "-") == 0 ? stdout : open_output(path, inputs, "the HTML report", err);
+	if (out == NULL)
+		goto out;
+	if (html_write(out, g, n, &ho, err) == 0 &&
+	    cmd_finish_output(out, strcmp(path, "-") == 0 ? "standard output" : path, err) == 0)
+		rc = 0;
+	else if (out != stdout)
+		fclose(out);
+	if (rc == 0 && out != stdout)
+		fprintf(stderr, "vocalc: wrote %s%s%s\n", path, cl->plots_dir ? " and the figures' "
+			"data and scripts in " : "", cl->plots_dir ? cl->plots_dir : "");
+out:
+	if (have_m)
+		manifest_free(&m);
+	return rc;
+}
+
 /* The analysis (drift: the clock only) and its report on stdout. */
 static int analysis_report(const struct cmd_line *cl, struct verr *err)
 {
@@ -126,8 +223,11 @@ static int analysis_report(const struct cmd_line *cl, struct verr *err)
 					 .out_name = "standard output"};
 		/* the report's writers fail on a stream error, or when jansson
 		 * cannot allocate (the stream is fine then) */
-		if (report_write(stdout, &ro, &a, err) == 0)
+		if (cl->kind == CMD_REPORT || report_write(stdout, &ro, &a, err) == 0)
 			rc = 0;
+		struct html_guest g = {.name = NULL, .a = &a};
+		if (rc == 0 && wants_figures(cl))
+			rc = write_html(cl, &g, 1, cl->analysis.file, err);
 	}
 	analysis_free(&a);
 	return rc;
@@ -186,7 +286,26 @@ static int run_guests(const struct cmd_line *cl, const struct inputs_guests *gs,
 		}
 	}
 	guests_rank(&r);
-	rc = guests_print_write(stdout, cl->json, &r, "standard output", err);
+	rc = cl->kind == CMD_REPORT ? 0
+				    : guests_print_write(stdout, cl->json, &r, "standard output", err);
+	if (rc == 0 && wants_figures(cl)) {
+		struct html_guest *hg = calloc((size_t)r.n, sizeof *hg);
+		const char *inputs[POINT_N] = {NULL};
+		if (hg == NULL) {
+			rc = verr_set(err, VERR_NOMEM, "out of memory");
+			goto out;
+		}
+		for (int i = 0; i < r.n; i++) {
+			hg[i] = (struct html_guest){.name = r.g[r.rank[i]].name, .a = &r.g[r.rank[i]].a};
+			const char *page = cl->html_path ? cl->html_path
+				       : cl->kind == CMD_REPORT ? "report.html" : NULL;
+			if (rc == 0 && page && strcmp(page, "-") != 0)
+				rc = not_a_capture(page, r.g[i].a.o.file, "the HTML report", err);
+		}
+		if (rc == 0)
+			rc = write_html(cl, hg, r.n, inputs, err);
+		free(hg);
+	}
 out:
 	guests_free(&r);
 	return rc;
@@ -204,7 +323,8 @@ static int run_analysis(struct cmd_line *cl, struct verr *err)
 	int rc = -1;
 	/* a run of several guests: vocalc analyze only */
 	struct inputs_guests *gs = NULL;
-	if (cl->kind == CMD_ANALYZE && (gs = malloc(sizeof *gs)) == NULL)
+	o->keep_clock_pairs = wants_figures(cl);
+	if ((cl->kind == CMD_ANALYZE || cl->kind == CMD_REPORT) && (gs = malloc(sizeof *gs)) == NULL)
 		return verr_set(err, VERR_NOMEM, "out of memory");
 	if (inputs_add(o, 0, cl->nwords, cl->words, cl->bare_point, cl->name, gs, &sp, err) != 0 ||
 	    check_has_records(o->file, o->allow_truncated, err) != 0)

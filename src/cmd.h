@@ -16,7 +16,7 @@
 #include "watch.h"
 
 /* The commands, in the order vocalc lists them. */
-enum cmd_kind { CMD_ONESHOT, CMD_ANALYZE, CMD_DRIFT, CMD_RTT, CMD_ACK, CMD_WATCH, CMD_N };
+enum cmd_kind { CMD_ONESHOT, CMD_ANALYZE, CMD_DRIFT, CMD_RTT, CMD_ACK, CMD_REPORT, CMD_WATCH, CMD_N };
 
 /* A parsed command line: the options in the records of the modules they
  * go to, and the input words left for the driver. */
@@ -34,10 +34,12 @@ struct cmd_line {
 	bool verbose;                  /* -v (drift: every method) */
 	bool samples;                  /* rtt --samples: pping's lines on stdout */
 	const char *csv_path;          /* --csv FILE, or NULL */
+	const char *html_path;         /* --html FILE (report: -o FILE, default report.html), or NULL */
+	const char *plots_dir;         /* --plots DIR: the figures' data and gnuplot scripts, or NULL */
 	const char *bare_point;        /* the point of a bare FILE (--point); NULL: refused */
 	char **words;                  /* the inputs: POINT=FILE, RUN_DIR, FILE */
 	int nwords;
-	char cmdline[2048];            /* the one-shot's command line, for its manifest */
+	char cmdline[2048];            /* the command line (the one-shot's manifest, the HTML page) */
 	char nologin_buf[ONESHOT_MAX_GUESTS][64]; /* the one-shot's guests not logged into */
 };
 

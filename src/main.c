@@ -28,6 +28,7 @@ static const char USAGE[] =
     "       vocalc drift   [OPTIONS] POINT=FILE ... | RUN_DIR\n"
     "       vocalc rtt     [OPTIONS] FILE | POINT=FILE ... | RUN_DIR\n"
     "       vocalc ack     [OPTIONS] FILE | POINT=FILE ... | RUN_DIR\n"
+    "       vocalc report  [OPTIONS] POINT=FILE ... | RUN_DIR [-o report.html]\n"
     "       vocalc watch   [OPTIONS] HOST GUEST ...   continuous, to Prometheus\n"
     "       vocalc COMMAND --help   the options of one command\n"
     "       vocalc --help | --version\n"
@@ -37,6 +38,7 @@ static const char USAGE[] =
     "drift: the guest clock's offset and skew against the host's only.\n"
     "rtt: TCP-timestamp round trips per flow at each point (pping's rules).\n"
     "ack: ACK inter-arrival histograms and compression per flow and point.\n"
+    "report: the analysis as one self-contained HTML page with figures (gnuplot).\n"
     "watch: the one-shot's captures kept running, a window analyzed every --interval,\n"
     "exported as Prometheus metrics, with alarms.\n"
     "\n"
@@ -75,11 +77,31 @@ static const char ANALYZE_USAGE[] =
     INPUT_HELP
     "  --json                  one JSON document on stdout (CONTRACT.md schema 1)\n"
     "  --csv FILE              one row per matched packet (stamps, per-hop delays)\n"
+    "  --html FILE             also the HTML report (vocalc report) to FILE\n"
+    "  --plots DIR             each figure's data and gnuplot script into DIR\n"
     CLOCK_HELP
     "  --window-ms N           matching window, ms (default 1000)\n"
     "  --no-rtt                skip the TCP round trips per point (see vocalc rtt)\n"
     "  --no-ack                skip the ACK inter-arrival analysis (see vocalc ack; its\n"
     "                          options apply here too)\n"
+    "  -h, --help              this text\n"
+    "Exit status: 0 success, 2 usage or input error, 4 out of memory.\n";
+
+static const char REPORT_USAGE[] =
+    "usage: vocalc report [OPTIONS] POINT=FILE POINT=FILE ... | RUN_DIR [-o FILE]\n"
+    "The analysis of vocalc analyze as one self-contained HTML page: per guest the\n"
+    "headline, where the VO latency arises, latency CDFs per hop and end to end, the\n"
+    "VO latency over time, the guest clock's pairs and fit, TCP RTT per point, ACK\n"
+    "inter-arrivals and compression, the capture's facts; each figure with its table.\n"
+    "Figures are drawn by gnuplot (inline SVG); without it the page has every table.\n"
+    "Nothing in the page is fetched from anywhere.\n"
+    INPUT_HELP
+    "  -o, --out FILE          the page (default report.html; - : standard output)\n"
+    "  --plots DIR             also each figure's data (NAME.dat) and gnuplot script\n"
+    "                          (NAME.gp: gnuplot DIR/NAME.gp draws DIR/NAME.svg)\n"
+    CLOCK_HELP
+    "  --window-ms N           matching window, ms (default 1000)\n"
+    "  --no-rtt, --no-ack, --bin, --max, --log-bins, --link-rate ...   as for analyze\n"
     "  -h, --help              this text\n"
     "Exit status: 0 success, 2 usage or input error, 4 out of memory.\n";
 
@@ -224,8 +246,11 @@ enum {
 	FAM_RTT = 1 << CMD_RTT,
 	FAM_ACK = 1 << CMD_ACK,
 	FAM_WATCH = 1 << CMD_WATCH,
+	FAM_REPORT = 1 << CMD_REPORT,
 	FAM_CAPTURE = FAM_ONESHOT | FAM_WATCH, /* what and how to capture */
-	FAM_OFFLINE = FAM_ANALYZE | FAM_ACK, /* analyze, drift and ack share one table */
+	FAM_OFFLINE = FAM_ANALYZE | FAM_ACK | FAM_REPORT, /* analyze, drift, ack and report
+							    * share one table */
+	FAM_HTML = FAM_ONESHOT | 1 << CMD_ANALYZE, /* --html FILE beside the report */
 	FAM_ANALYSIS = FAM_CAPTURE | FAM_OFFLINE, /* the analysis' options */
 	FAM_ALL = FAM_ANALYSIS | FAM_RTT,
 };
@@ -285,6 +310,8 @@ enum {
 	OPT_LOG,
 	OPT_HOST_LABEL,
 	OPT_WINDOWS,
+	OPT_HTML,
+	OPT_PLOTS,
 };
 
 struct cli_option {
@@ -297,7 +324,9 @@ struct cli_option {
 
 static const struct cli_option OPTIONS[] = {
     /* the analysis: analyze, drift, ack and the one-shot */
-    {"json", 0, false, FAM_ALL, OPT_JSON},
+    {"json", 0, false, FAM_ALL & ~FAM_REPORT, OPT_JSON},
+    {"html", 0, true, FAM_HTML, OPT_HTML},
+    {"plots", 0, true, FAM_HTML | FAM_REPORT, OPT_PLOTS},
     {"guest-ip", 0, true, FAM_ALL, OPT_GUEST_IP},
     {"guest-offset-us", 0, true, FAM_ANALYSIS, OPT_OFFSET},
     {"guest-skew-ppm", 0, true, FAM_ANALYSIS, OPT_SKEW},
@@ -316,8 +345,8 @@ static const struct cli_option OPTIONS[] = {
     {"all-acks", 0, false, FAM_ANALYSIS, OPT_ALL_ACKS},
     /* the offline commands */
     {"clock-method", 0, true, FAM_OFFLINE, OPT_CLOCK_METHOD},
-    {"verbose", 'v', false, FAM_OFFLINE, 'v'},
-    {"csv", 0, true, FAM_OFFLINE | FAM_RTT, OPT_CSV},
+    {"verbose", 'v', false, FAM_OFFLINE & ~FAM_REPORT, 'v'},
+    {"csv", 0, true, (FAM_OFFLINE & ~FAM_REPORT) | FAM_RTT, OPT_CSV},
     {"allow-truncated", 0, false, FAM_OFFLINE | FAM_RTT, OPT_ALLOW_TRUNC},
     {"point", 0, true, FAM_OFFLINE | FAM_RTT, OPT_POINT},
     {"version", 0, false, FAM_OFFLINE, OPT_VERSION},
@@ -339,7 +368,7 @@ static const struct cli_option OPTIONS[] = {
     {"bridge", 0, true, FAM_CAPTURE, OPT_BRIDGE},
     {"vnet", 0, true, FAM_CAPTURE, OPT_VNET},
     {"guest-if", 0, true, FAM_CAPTURE, OPT_GUEST_IF},
-    {"out", 'o', true, FAM_CAPTURE, 'o'},
+    {"out", 'o', true, FAM_CAPTURE | FAM_REPORT, 'o'},
     {NULL, 'i', true, FAM_CAPTURE, 'i'},
     {"known-hosts", 0, true, FAM_CAPTURE, OPT_KNOWN_HOSTS},
     {"accept-new", 0, false, FAM_CAPTURE, OPT_ACCEPT_NEW},
@@ -372,7 +401,8 @@ static const struct {
 } COMMAND[CMD_N] = {
     [CMD_ONESHOT] = {NULL, ONESHOT_USAGE}, [CMD_ANALYZE] = {"analyze", ANALYZE_USAGE},
     [CMD_DRIFT] = {"drift", DRIFT_USAGE},  [CMD_RTT] = {"rtt", RTT_USAGE},
-    [CMD_ACK] = {"ack", ACK_USAGE},        [CMD_WATCH] = {"watch", WATCH_USAGE},
+    [CMD_ACK] = {"ack", ACK_USAGE},        [CMD_REPORT] = {"report", REPORT_USAGE},
+    [CMD_WATCH] = {"watch", WATCH_USAGE},
 };
 
 /* getopt_long's tables of command kind: long (N_OPTIONS + 1 entries) and
@@ -689,6 +719,13 @@ static int apply_option(struct cmd_line *cl, int c, const char *arg, bool *skew_
 	switch (c) {
 	case OPT_JSON: cl->json = true; return 0;
 	case OPT_CSV: cl->csv_path = arg; return 0;
+	case OPT_HTML: cl->html_path = arg; return 0;
+	case OPT_PLOTS: cl->plots_dir = arg; return 0;
+	case 'o':
+		if (cl->kind != CMD_REPORT)
+			return oneshot_option(c, arg, &cl->oneshot, err);
+		cl->html_path = arg;
+		return 0;
 	case OPT_POINT: cl->bare_point = arg; return 0;
 	case 'v': cl->verbose = true; return 0;
 	case OPT_SAMPLES: cl->samples = true; return 0;
@@ -836,7 +873,8 @@ static bool mistyped_command(const char *word, int nwords, char **rest, const st
 	if (best)
 		snprintf(hint, sizeof hint, "; did you mean '%s'?", best);
 	verr_set(err, VERR_INPUT,
-		 "unknown command '%s' (commands: analyze, drift, rtt, ack, watch; or HOST GUEST for a "
+		 "unknown command '%s' (commands: analyze, drift, rtt, ack, report, watch; or HOST GUEST "
+		 "for a "
 		 "one-shot capture; see vocalc --help)%s",
 		 word, hint);
 	return true;
@@ -921,14 +959,13 @@ static int parse_command_line(enum cmd_kind kind, int argc, char **argv, struct 
 			      struct verr *err)
 {
 	cmd_line_default(cl, kind);
-	if (kind == CMD_ONESHOT || kind == CMD_WATCH) {
-		/* for the manifest (never holds a secret: keys are files) */
-		for (int i = 0; i < argc; i++)
-			snprintf(cl->cmdline + strlen(cl->cmdline),
-				 sizeof cl->cmdline - strlen(cl->cmdline), "%s%s", i ? " " : "",
-				 argv[i]);
+	/* for the manifest and the HTML page (never holds a secret: keys are files) */
+	snprintf(cl->cmdline, sizeof cl->cmdline, "%s", kind == CMD_ONESHOT ? "" : "vocalc ");
+	for (int i = 0; i < argc; i++)
+		snprintf(cl->cmdline + strlen(cl->cmdline), sizeof cl->cmdline - strlen(cl->cmdline),
+			 "%s%s", i ? " " : "", argv[i]);
+	if (kind == CMD_ONESHOT || kind == CMD_WATCH)
 		cl->oneshot.cmdline = cl->cmdline;
-	}
 	struct option lo[N_OPTIONS + 1];
 	char letters[2 * N_OPTIONS + 2];
 	getopt_tables(kind, lo, letters);

@@ -15,6 +15,89 @@ void vo_init(struct vo *v, uint8_t mask)
 	v->has_vo = (mask & (1u << POINT_GUEST)) && v->npts >= 2;
 }
 
+/* floor(a / b), b > 0 */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && a < 0);
+}
+
+/* The bins twice as wide, each two merged; -1 on no memory (unchanged). */
+static int series_coarsen(struct vo_series *s)
+{
+	int64_t lo = floor_div(s->lo, 2), hi = floor_div(s->lo + (int64_t)s->nb - 1, 2);
+	size_t nb = (size_t)(hi - lo + 1);
+	struct sketch *bin = malloc(nb * sizeof *bin);
+	if (bin == NULL)
+		return -1;
+	for (size_t i = 0; i < nb; i++)
+		sketch_init(&bin[i], VO_SERIES_BITS);
+	int rc = 0;
+	for (size_t i = 0; i < s->nb; i++) {
+		struct sketch *dst = &bin[floor_div(s->lo + (int64_t)i, 2) - lo];
+		if (rc == 0 && s->bin[i].n > 0 && sketch_merge(dst, &s->bin[i]) != 0)
+			rc = -1;
+	}
+	struct sketch *keep = rc == 0 ? s->bin : bin;
+	size_t keep_n = rc == 0 ? s->nb : nb;
+	for (size_t i = 0; i < keep_n; i++)
+		sketch_free(&keep[i]);
+	free(keep);
+	if (rc == 0) {
+		s->bin = bin;
+		s->nb = nb;
+		s->lo = lo;
+		s->width *= 2;
+	}
+	return rc;
+}
+
+/* One delay (ns) at host time t into s; -1 on no memory. */
+static int series_add(struct vo_series *s, int64_t t, int64_t delay)
+{
+	if (s->width == 0)
+		s->width = VO_SERIES_WIDTH_NS;
+	for (;;) {
+		int64_t k = floor_div(t, s->width);
+		if (s->nb == 0) {
+			if ((s->bin = malloc(sizeof *s->bin)) == NULL)
+				return -1;
+			sketch_init(&s->bin[0], VO_SERIES_BITS);
+			s->lo = k;
+			s->nb = 1;
+		}
+		int64_t lo = k < s->lo ? k : s->lo;
+		int64_t hi = k >= s->lo + (int64_t)s->nb ? k : s->lo + (int64_t)s->nb - 1;
+		if (hi - lo + 1 > VO_SERIES_BINS) {
+			if (series_coarsen(s) != 0)
+				return -1;
+			continue;
+		}
+		if (lo < s->lo || hi >= s->lo + (int64_t)s->nb) {
+			size_t nb = (size_t)(hi - lo + 1);
+			struct sketch *bin = realloc(s->bin, nb * sizeof *bin);
+			if (bin == NULL)
+				return -1;
+			size_t shift = (size_t)(s->lo - lo);
+			memmove(bin + shift, bin, s->nb * sizeof *bin);
+			for (size_t i = 0; i < nb; i++)
+				if (i < shift || i >= shift + s->nb)
+					sketch_init(&bin[i], VO_SERIES_BITS);
+			s->bin = bin;
+			s->nb = nb;
+			s->lo = lo;
+		}
+		return sketch_add(&s->bin[k - s->lo], delay);
+	}
+}
+
+static void series_free(struct vo_series *s)
+{
+	for (size_t i = 0; i < s->nb; i++)
+		sketch_free(&s->bin[i]);
+	free(s->bin);
+	memset(s, 0, sizeof *s);
+}
+
 static void acc_free_deferred(struct hop_acc *a)
 {
 	free(a->dv.v);
@@ -80,7 +163,7 @@ static int defer_push(struct vo *v, struct hop_acc *a, const struct journey_info
  * below -impossible (e2e rows count them) or -1 on allocation failure.  The
  * row's buffer is kept for the delays to come. */
 static long apply_row(struct hop_acc *a, const struct clock_model *m, int64_t coarse,
-		      int64_t impossible)
+		      int64_t impossible, struct vo_series *ser)
 {
 	long below = 0;
 	for (size_t i = 0; i < a->dv.n; i++) {
@@ -90,6 +173,9 @@ static long apply_row(struct hop_acc *a, const struct clock_model *m, int64_t co
 		int64_t d = (int64_t)x->raw + (a->dv.guest_down > 0 ? fine : -fine);
 		below += d < -impossible;
 		if (samples_push(&a->s, d) != 0)
+			return -1;
+		/* the time: the guest stamp in host time, this far from the outer one */
+		if (ser && series_add(ser, x->t + fine, d) != 0)
 			return -1;
 	}
 	a->dv.n = 0;
@@ -102,11 +188,12 @@ int vo_apply_clock(struct vo *v, const struct clock_model *m, int64_t coarse_ns,
 	for (int i = 0; i < POINT_N - 1; i++)
 		for (int d = 0; d < DIR_N; d++)
 			for (int p = 0; p < PROTO_N; p++)
-				if (apply_row(&v->hop[i][d][p], m, coarse_ns, 0) < 0)
+				if (apply_row(&v->hop[i][d][p], m, coarse_ns, 0, NULL) < 0)
 					return -1;
 	for (int d = 0; d < DIR_N; d++)
 		for (int p = 0; p < PROTO_N; p++) {
-			long below = apply_row(&v->e2e[d][p], m, coarse_ns, impossible_ns);
+			long below = apply_row(&v->e2e[d][p], m, coarse_ns, impossible_ns,
+					       &v->series[d]);
 			if (below < 0)
 				return -1;
 			v->e2e_impossible[d] += (uint64_t)below;
@@ -120,6 +207,8 @@ void vo_defer_drop(struct vo *v)
 	v->defer_drop = true;
 	v->deferred = 0;
 	each_row(v, acc_drop_deferred);
+	for (int d = 0; d < DIR_N; d++)
+		series_free(&v->series[d]); /* the analysis is redone: its times too */
 }
 
 void vo_defer_end(struct vo *v)
@@ -131,6 +220,8 @@ void vo_defer_end(struct vo *v)
 void vo_free(struct vo *v)
 {
 	each_row(v, acc_free);
+	for (int d = 0; d < DIR_N; d++)
+		series_free(&v->series[d]);
 }
 
 bool vo_round_trip(const struct vo *v, double *p50_us)
@@ -203,6 +294,8 @@ void vo_journey(void *ctx, const struct journey_info *j)
 			int64_t dt = d == DIR_TO_GUEST ? j->t[POINT_GUEST] - j->t[outer]
 						       : j->t[outer] - j->t[POINT_GUEST];
 			v->e2e_impossible[d] += dt < -v->impossible_ns;
+			if (series_add(&v->series[d], j->t[outer], dt) != 0)
+				v->failed = 1;
 		}
 	}
 	enum point first = v->pt[0], last = v->pt[v->npts - 1];

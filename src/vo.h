@@ -55,6 +55,20 @@ struct hop_summary {
 	struct dist d;
 };
 
+/* The VO latency over time, one direction, every protocol: bin i holds the
+ * delays (ns) of the packets that crossed the outermost host point in
+ * [(lo + i) width, (lo + i + 1) width) host time.  Bins start 1 s wide; when
+ * the bins would span more than VO_SERIES_BINS, each two merge and the width
+ * doubles, so that memory does not grow with the trace's length.  Each bin
+ * is a sketch of VO_SERIES_BITS bits (its quantiles within 2^-8, 0.4 %). */
+enum { VO_SERIES_BINS = 600, VO_SERIES_BITS = 8 };
+#define VO_SERIES_WIDTH_NS 1000000000LL
+struct vo_series {
+	int64_t width, lo; /* ns; the first bin's index (absolute time / width) */
+	size_t nb;
+	struct sketch *bin;
+};
+
 struct vo {
 	int npts;
 	enum point pt[POINT_N]; /* the points given, outermost (nic side) first */
@@ -76,6 +90,7 @@ struct vo {
 	bool defer, defer_drop; /* delays across the guest kept for vo_apply_clock */
 	uint64_t deferred, defer_cap;
 	int64_t defer_lo, defer_hi;
+	struct vo_series series[DIR_N]; /* end to end, with has_vo */
 	int failed;	     /* allocation failure while recording */
 	/* Filled by vo_summarize, every protocol class including PROTO_ALL. */
 	struct hop_summary sum_hop[POINT_N - 1][DIR_N][PROTO_N];

@@ -1,0 +1,747 @@
+/* figures — see figures.h. */
+#include "figures.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ack.h"
+#include "clock.h"
+#include "report.h"
+#include "rtt_set.h"
+#include "sketch.h"
+
+/* The quantiles a CDF is drawn at: 0, 0.005, ..., 0.995, 0.999, 1. */
+enum { CDF_STEPS = 200, CDF_N = CDF_STEPS + 2 };
+static double cdf_q(int i)
+{
+	return i < CDF_STEPS ? i / (double)CDF_STEPS : i == CDF_STEPS ? 0.999 : 1.0;
+}
+
+static void fmt(char *dst, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static void fmt(char *dst, size_t len, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(dst, len, f, ap);
+	va_end(ap);
+}
+
+static struct fig_series *series_new(struct figure *f, enum fig_style style, const char *label)
+{
+	if (f->nseries == FIG_MAX_SERIES)
+		return NULL;
+	struct fig_series *s = &f->s[f->nseries++];
+	memset(s, 0, sizeof *s);
+	s->style = style;
+	fmt(s->label, sizeof s->label, "%s", label);
+	return s;
+}
+
+static int series_push(struct fig_series *s, double x, double y, double y2)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		double *nx = realloc(s->x, cap * sizeof *nx);
+		if (nx == NULL)
+			return -1;
+		s->x = nx;
+		double *ny = realloc(s->y, cap * sizeof *ny);
+		if (ny == NULL)
+			return -1;
+		s->y = ny;
+		if (s->style == FIG_BAND) {
+			double *n2 = realloc(s->y2, cap * sizeof *n2);
+			if (n2 == NULL)
+				return -1;
+			s->y2 = n2;
+		}
+		s->cap = cap;
+	}
+	s->x[s->n] = x;
+	s->y[s->n] = y;
+	if (s->y2)
+		s->y2[s->n] = y2;
+	s->n++;
+	return 0;
+}
+
+static void table_head(struct fig_table *t, int ncol, const char *const *head)
+{
+	t->ncol = ncol;
+	for (int c = 0; c < ncol; c++)
+		fmt(t->head[c], sizeof t->head[c], "%s", head[c]);
+}
+
+/* A new row of t, NULL when it is full (the figure's note says so). */
+static char (*table_row(struct fig_table *t))[48]
+{
+	return t->nrow < FIG_TABLE_ROWS ? t->cell[t->nrow++] : NULL;
+}
+
+/* ---- quantiles of a union of delay rows (ns) ---- */
+
+/* The values of the rows, for quantiles: sorted copies while every row is
+ * exact, else one sketch of all. */
+struct qview {
+	double *v; /* ns, ascending */
+	size_t n;
+	bool sketched;
+	struct sketch sk;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static int qview_open(struct qview *w, const struct samples *const *sets, size_t k)
+{
+	memset(w, 0, sizeof *w);
+	size_t n = 0;
+	for (size_t i = 0; i < k; i++) {
+		w->sketched |= sets[i]->sk != NULL;
+		n += sets[i]->n;
+	}
+	if (w->sketched) {
+		sketch_init(&w->sk, SKETCH_BITS_DELAY);
+		for (size_t i = 0; i < k; i++) {
+			int rc = sets[i]->sk ? sketch_merge(&w->sk, sets[i]->sk) : 0;
+			for (size_t j = 0; rc == 0 && !sets[i]->sk && j < sets[i]->n; j++)
+				rc = sketch_add(&w->sk, sets[i]->v[j]);
+			if (rc != 0) {
+				sketch_free(&w->sk);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	if (n == 0)
+		return 0;
+	if ((w->v = malloc(n * sizeof *w->v)) == NULL)
+		return -1;
+	for (size_t i = 0; i < k; i++)
+		for (size_t j = 0; j < sets[i]->n; j++)
+			w->v[w->n++] = sets[i]->v[j];
+	qsort(w->v, w->n, sizeof *w->v, cmp_double);
+	return 0;
+}
+
+static uint64_t qview_count(const struct qview *w)
+{
+	return w->sketched ? w->sk.n : w->n;
+}
+
+/* GSL's quantile: between the order statistics at q (n - 1). */
+static double qview_quantile(const struct qview *w, double q)
+{
+	if (w->sketched)
+		return sketch_quantile(&w->sk, q, NULL);
+	double at = q * (double)(w->n - 1);
+	size_t lo = (size_t)floor(at);
+	double frac = at - (double)lo;
+	if (lo + 1 >= w->n)
+		return w->v[w->n - 1];
+	return (1 - frac) * w->v[lo] + frac * w->v[lo + 1];
+}
+
+static void qview_close(struct qview *w)
+{
+	free(w->v);
+	if (w->sketched)
+		sketch_free(&w->sk);
+	memset(w, 0, sizeof *w);
+}
+
+/* The CDF of w (ns) as a series in us, and a row of its table:
+ * label, n, min, p50, p90, p99, max. */
+static int cdf_series(struct figure *f, const struct qview *w, const char *label, double scale)
+{
+	struct fig_series *s = series_new(f, FIG_LINES, label);
+	if (s == NULL)
+		return 0;
+	for (int i = 0; i < CDF_N; i++)
+		if (series_push(s, qview_quantile(w, cdf_q(i)) / scale, cdf_q(i), 0) != 0)
+			return -1;
+	char(*row)[48] = table_row(&f->t);
+	if (row) {
+		fmt(row[0], 48, "%s", label);
+		fmt(row[1], 48, "%llu", (unsigned long long)qview_count(w));
+		const double q[] = {0, 0.5, 0.9, 0.99, 1};
+		for (int k = 0; k < 5; k++)
+			fmt(row[2 + k], 48, "%.1f", qview_quantile(w, q[k]) / scale);
+	}
+	return 0;
+}
+
+static const char *const CDF_HEAD[] = {"series", "n", "min", "p50", "p90", "p99", "max"};
+
+/* Log x when every point is positive and they span two decades or more. */
+static void choose_logx(struct figure *f)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	for (int i = 0; i < f->nseries; i++)
+		for (size_t j = 0; j < f->s[i].n; j++) {
+			lo = fmin(lo, f->s[i].x[j]);
+			hi = fmax(hi, f->s[i].x[j]);
+		}
+	f->logx = lo > 0 && hi / lo >= 50;
+}
+
+static const char *arrow_dir(enum direction d)
+{
+	return d == DIR_TO_GUEST ? "to guest" : "from guest";
+}
+
+/* ---- the figures ---- */
+
+static int fig_vo_cdf(const struct analysis *a, struct figure *f)
+{
+	const struct vo *v = &a->vo;
+	f->name = "vo_cdf";
+	table_head(&f->t, 7, CDF_HEAD);
+	fmt(f->xlabel, sizeof f->xlabel, "VO latency (us)");
+	fmt(f->ylabel, sizeof f->ylabel, "fraction of packets at or below");
+	if (!v->has_vo) {
+		fmt(f->title, sizeof f->title, "VO latency CDF");
+		fmt(f->note, sizeof f->note, "No VO latency: %s.", report_no_vo_reason(a));
+		return 0;
+	}
+	fmt(f->title, sizeof f->title, "VO latency (%s <-> guest) CDF, per direction and protocol",
+	    point_name(v->pt[0]));
+	for (int d = 0; d < DIR_N; d++) {
+		int classes = 0; /* with one class only, "all" is that class: drawn once */
+		for (int q = PROTO_TCP; q < PROTO_N; q++)
+			classes += samples_count(&v->e2e[d][q].s) > 0;
+		for (int p = 0; p < PROTO_N; p++) {
+			const struct samples *sets[PROTO_N];
+			size_t k = 0;
+			for (int q = PROTO_TCP; q < PROTO_N; q++)
+				if ((p == PROTO_ALL || q == p) && samples_count(&v->e2e[d][q].s) > 0)
+					sets[k++] = &v->e2e[d][q].s;
+			if (k == 0 || (p != PROTO_ALL && classes == 1))
+				continue;
+			struct qview w;
+			if (qview_open(&w, sets, k) != 0)
+				return -1;
+			char label[96];
+			fmt(label, sizeof label, "%s, %s", arrow_dir((enum direction)d),
+			    proto_name((enum proto)p));
+			int rc = qview_count(&w) > 0 ? cdf_series(f, &w, label, 1e3) : 0;
+			qview_close(&w);
+			if (rc != 0)
+				return -1;
+		}
+	}
+	if (f->nseries == 0)
+		fmt(f->note, sizeof f->note, "No packet was seen at both %s and guest.",
+		    point_name(v->pt[0]));
+	else
+		fmt(f->note, sizeof f->note,
+		    "Each line is the share of packets whose VO latency is at or below x; the "
+		    "table's figures are the report's (GSL's quantiles of the same delays).%s",
+		    a->clock.error_bound_ns > 0 ? " Every delay across the guest is within the "
+						  "clock's error bound (see the clock figure)."
+						: "");
+	choose_logx(f);
+	return 0;
+}
+
+static int fig_hop_cdf(const struct analysis *a, struct figure *f)
+{
+	const struct vo *v = &a->vo;
+	f->name = "hop_cdf";
+	table_head(&f->t, 7, CDF_HEAD);
+	fmt(f->title, sizeof f->title, "Per-hop delay CDF, per direction (all protocols)");
+	fmt(f->xlabel, sizeof f->xlabel, "delay across the hop (us)");
+	fmt(f->ylabel, sizeof f->ylabel, "fraction of packets at or below");
+	int unobservable = 0;
+	for (int i = 0; i + 1 < v->npts; i++)
+		for (int d = 0; d < DIR_N; d++) {
+			const struct hop_summary *h = &v->sum_hop[i][d][PROTO_ALL];
+			if (h->d.n == 0)
+				continue;
+			if (h->d.min == 0 && h->d.max == 0) {
+				unobservable++; /* the same kernel stamp at both points */
+				continue;
+			}
+			const struct samples *sets[PROTO_N];
+			size_t k = 0;
+			for (int q = PROTO_TCP; q < PROTO_N; q++)
+				if (samples_count(&v->hop[i][d][q].s) > 0)
+					sets[k++] = &v->hop[i][d][q].s;
+			struct qview w;
+			if (qview_open(&w, sets, k) != 0)
+				return -1;
+			enum point up, down;
+			vo_hop_ends(v, i, (enum direction)d, &up, &down);
+			char label[96];
+			fmt(label, sizeof label, "%s -> %s", point_name(up), point_name(down));
+			int rc = qview_count(&w) > 0 ? cdf_series(f, &w, label, 1e3) : 0;
+			qview_close(&w);
+			if (rc != 0)
+				return -1;
+		}
+	if (f->nseries == 0)
+		fmt(f->note, sizeof f->note, "No hop matched a packet with a delay to show.");
+	else
+		fmt(f->note, sizeof f->note,
+		    "A hop's delay is its downstream stamp minus its upstream one.%s",
+		    unobservable ? " Hops whose every delay is 0 (one kernel stamp at both points) "
+				   "are not observable and not drawn."
+				 : "");
+	choose_logx(f);
+	return 0;
+}
+
+/* The start of the analysis's time axis: the earliest first stamp. */
+static int64_t time_origin(const struct analysis *a)
+{
+	int64_t t0 = INT64_MAX;
+	for (int p = 0; p < POINT_N; p++)
+		if ((a->mask & (1u << p)) && a->pt[p].records > 0 && a->pt[p].first_ns < t0)
+			t0 = a->pt[p].first_ns;
+	return t0 == INT64_MAX ? 0 : t0;
+}
+
+static int fig_vo_time(const struct analysis *a, struct figure *f)
+{
+	const struct vo *v = &a->vo;
+	f->name = "vo_time";
+	static const char *const head[] = {"series", "intervals", "width s", "lowest p50",
+					   "highest p50", "highest p99"};
+	table_head(&f->t, 6, head);
+	fmt(f->title, sizeof f->title, "VO latency over time: p50 and p99 per interval");
+	fmt(f->xlabel, sizeof f->xlabel, "time since the first packet (s)");
+	fmt(f->ylabel, sizeof f->ylabel, "VO latency (us)");
+	if (!v->has_vo) {
+		fmt(f->note, sizeof f->note, "No VO latency: %s.", report_no_vo_reason(a));
+		return 0;
+	}
+	int64_t t0 = time_origin(a);
+	double bound_us = a->clock.error_bound_ns / 1e3;
+	for (int d = 0; d < DIR_N; d++) {
+		const struct vo_series *vs = &v->series[d];
+		size_t used = 0;
+		for (size_t i = 0; i < vs->nb; i++)
+			used += vs->bin[i].n > 0;
+		if (used == 0)
+			continue;
+		char label[96];
+		struct fig_series *band = NULL;
+		if (bound_us > 0) {
+			fmt(label, sizeof label, "%s: p50 +- the clock's bound", arrow_dir((enum direction)d));
+			band = series_new(f, FIG_BAND, label);
+		}
+		fmt(label, sizeof label, "%s: p50", arrow_dir((enum direction)d));
+		struct fig_series *p50 = series_new(f, FIG_LINES, label);
+		fmt(label, sizeof label, "%s: p99", arrow_dir((enum direction)d));
+		struct fig_series *p99 = series_new(f, FIG_DASHED, label);
+		if (p50 == NULL || p99 == NULL)
+			return 0;
+		double lo50 = INFINITY, hi50 = -INFINITY, hi99 = -INFINITY;
+		for (size_t i = 0; i < vs->nb; i++) {
+			const struct sketch *sk = &vs->bin[i];
+			if (sk->n == 0)
+				continue;
+			/* the interval's middle, s */
+			double x = ((double)((vs->lo + (int64_t)i) * vs->width - t0) +
+				    (double)vs->width / 2) / 1e9;
+			double m = sketch_quantile(sk, 0.5, NULL) / 1e3;
+			double q = sketch_quantile(sk, 0.99, NULL) / 1e3;
+			lo50 = fmin(lo50, m);
+			hi50 = fmax(hi50, m);
+			hi99 = fmax(hi99, q);
+			if (series_push(p50, x, m, 0) != 0 || series_push(p99, x, q, 0) != 0 ||
+			    (band && series_push(band, x, m - bound_us, m + bound_us) != 0))
+				return -1;
+		}
+		char(*row)[48] = table_row(&f->t);
+		if (row) {
+			fmt(row[0], 48, "%s", arrow_dir((enum direction)d));
+			fmt(row[1], 48, "%zu", used);
+			fmt(row[2], 48, "%g", (double)vs->width / 1e9);
+			fmt(row[3], 48, "%.1f", lo50);
+			fmt(row[4], 48, "%.1f", hi50);
+			fmt(row[5], 48, "%.1f", hi99);
+		}
+	}
+	if (f->nseries == 0)
+		fmt(f->note, sizeof f->note, "No packet was seen at both %s and guest.",
+		    point_name(v->pt[0]));
+	else
+		fmt(f->note, sizeof f->note,
+		    "Each interval's quantiles of the VO latency of the packets that crossed %s "
+		    "then, every protocol (within 0.4 %%: a sketch per interval)%s.",
+		    point_name(v->pt[0]),
+		    bound_us > 0 ? "; the band is the p50 plus and minus the clock's error bound, "
+				   "which every delay across the guest carries"
+				 : "");
+	return 0;
+}
+
+/* ---- the clock ---- */
+
+static double cross(double ox, double oy, double ax, double ay, double bx, double by)
+{
+	return (ax - ox) * (by - oy) - (ay - oy) * (bx - ox);
+}
+
+struct xy {
+	double x, y;
+};
+
+static int cmp_xy(const void *a, const void *b)
+{
+	const struct xy *p = a, *q = b;
+	return p->x != q->x ? (p->x > q->x) - (p->x < q->x) : (p->y > q->y) - (p->y < q->y);
+}
+
+/* us per s between two points (x in s, y in us) */
+static double slope(const struct xy *a, const struct xy *b)
+{
+	return b->x > a->x ? (b->y - a->y) / (b->x - a->x) : INFINITY;
+}
+
+/* The lower (upper: sign -1) convex hull of the n points (sorted by x) into
+ * s, as a line. */
+static int hull_series(struct fig_series *s, const struct xy *pt, size_t n, int sign)
+{
+	size_t *h = malloc((n + 1) * sizeof *h), k = 0;
+	if (h == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		while (k >= 2 && sign * cross(pt[h[k - 2]].x, pt[h[k - 2]].y, pt[h[k - 1]].x,
+					      pt[h[k - 1]].y, pt[i].x, pt[i].y) <= 0)
+			k--;
+		h[k++] = i;
+	}
+	/* the edges at either end steeper than any clock drifts (1000 ppm: 1000
+	 * us/s) join an outlier to the hull, not the envelope: left out */
+	size_t first = 0, last = k ? k - 1 : 0;
+	while (first + 1 < k && fabs(slope(&pt[h[first]], &pt[h[first + 1]])) > 1000)
+		first++;
+	while (last > first && fabs(slope(&pt[h[last - 1]], &pt[h[last]])) > 1000)
+		last--;
+	if (first == last) { /* every edge is steep: the hull as it is */
+		first = 0;
+		last = k ? k - 1 : 0;
+	}
+	int rc = 0;
+	for (size_t i = first; k && i <= last && rc == 0; i++)
+		rc = series_push(s, pt[h[i]].x, pt[h[i]].y, 0);
+	free(h);
+	return rc;
+}
+
+static int fig_clock(const struct analysis *a, struct figure *f)
+{
+	const struct clock_model *m = &a->clock;
+	f->name = "clock";
+	static const char *const head[] = {"segment", "from s", "to s", "offset us",
+					   "skew ppm", "bound us", "pairs"};
+	table_head(&f->t, 7, head);
+	fmt(f->title, sizeof f->title, "Guest clock: readings, hulls and the fitted offset");
+	fmt(f->xlabel, sizeof f->xlabel, "host time since the first packet (s)");
+	if (!a->clock_estimated || m->method == CLOCK_NONE || a->nplot_pairs == 0) {
+		fmt(f->ylabel, sizeof f->ylabel, "guest - host (us)");
+		fmt(f->note, sizeof f->note, "%s",
+		    m->method == CLOCK_MANUAL ? "The clock was given (--guest-offset-us): nothing was "
+						"estimated."
+		    : !a->clock_estimated ? "No guest clock was estimated (no guest point with a host "
+					    "point)."
+					  : "The estimator had no pair of packets seen at the guest and "
+					    "a host point.");
+		return 0;
+	}
+	const struct clock_report *r = &a->clock_rep;
+	int64_t t0 = time_origin(a);
+	/* readings relative to the offset at the first segment's start: the
+	 * drift's microseconds, not the offset's seconds */
+	double base = clock_segment_offset(&m->seg[0], m->seg[0].start_ns);
+	fmt(f->ylabel, sizeof f->ylabel, "guest - host - (%.3f us), us", base / 1e3);
+	struct xy *pt[DIR_N];
+	size_t n[DIR_N] = {0};
+	for (int d = 0; d < DIR_N; d++)
+		if ((pt[d] = malloc(a->nplot_pairs * sizeof *pt[d])) == NULL) {
+			free(pt[0]);
+			return -1;
+		}
+	for (size_t i = 0; i < a->nplot_pairs; i++) {
+		const struct clock_pair_row *p = &a->plot_pairs[i];
+		pt[p->dir][n[p->dir]++] =
+		    (struct xy){(double)(p->t_host_ns - t0) / 1e9, (p->reading_ns - base) / 1e3};
+	}
+	int rc = 0;
+	static const char *const lab[DIR_N] = {"to guest: guest stamp - host stamp",
+					       "from guest: -(host stamp - guest stamp)"};
+	static const char *const hl[DIR_N] = {"to guest: lower hull", "from guest: upper hull"};
+	for (int d = 0; d < DIR_N && rc == 0; d++) {
+		if (n[d] == 0)
+			continue;
+		struct fig_series *s = series_new(f, FIG_POINTS, lab[d]);
+		for (size_t i = 0; s && i < n[d] && rc == 0; i++)
+			rc = series_push(s, pt[d][i].x, pt[d][i].y, 0);
+		qsort(pt[d], n[d], sizeof *pt[d], cmp_xy);
+		struct fig_series *h = rc == 0 ? series_new(f, FIG_LINES, hl[d]) : NULL;
+		if (h && r->nseg <= 1)
+			rc = hull_series(h, pt[d], n[d], d == DIR_TO_GUEST ? 1 : -1);
+		else if (h)
+			f->nseries--; /* hulls are per segment: drawn with one segment only */
+	}
+	free(pt[0]);
+	free(pt[1]);
+	for (int k = 0; k < m->nseg && rc == 0; k++) {
+		const struct clock_segment *sg = &m->seg[k];
+		int64_t s0 = k < r->nseg ? r->seg[k].start_ns : sg->start_ns;
+		int64_t s1 = k < r->nseg ? r->seg[k].end_ns : s0;
+		char label[96];
+		fmt(label, sizeof label, m->nseg > 1 ? "fit, segment %d" : "fit", k + 1);
+		struct fig_series *s = series_new(f, FIG_LINES, label);
+		double x0 = (double)(s0 - t0) / 1e9, x1 = (double)(s1 - t0) / 1e9;
+		double y0 = (clock_segment_offset(sg, s0) - base) / 1e3;
+		double y1 = (clock_segment_offset(sg, s1) - base) / 1e3;
+		if (s)
+			rc = series_push(s, x0, y0, 0) || series_push(s, x1, y1, 0);
+		double b = (k < r->nseg ? r->seg[k].error_bound_ns : m->error_bound_ns) / 1e3;
+		fmt(label, sizeof label, m->nseg > 1 ? "fit +- bound, segment %d" : "fit +- bound",
+		    k + 1);
+		struct fig_series *band = rc == 0 && b > 0 ? series_new(f, FIG_BAND, label) : NULL;
+		if (band)
+			rc = series_push(band, x0, y0 - b, y0 + b) || series_push(band, x1, y1 - b, y1 + b);
+		char(*row)[48] = table_row(&f->t);
+		if (row) {
+			fmt(row[0], 48, "%d%s", k + 1, k > 0 ? " (after a step)" : "");
+			fmt(row[1], 48, "%.3f", x0);
+			fmt(row[2], 48, "%.3f", x1);
+			fmt(row[3], 48, "%.3f", clock_segment_offset(sg, s0) / 1e3);
+			fmt(row[4], 48, "%+.3f", sg->skew * 1e6);
+			fmt(row[5], 48, "%.1f", b);
+			fmt(row[6], 48, "%zu", k < r->nseg ? r->seg[k].n_to + r->seg[k].n_from : 0);
+		}
+	}
+	if (rc != 0)
+		return -1;
+	/* the y range: the fit's span, 10 bounds (at least 20 us) either side */
+	double flo = INFINITY, fhi = -INFINITY, margin = fmax(10 * m->error_bound_ns / 1e3, 20);
+	for (int k = 0; k < f->nseries; k++)
+		if (strncmp(f->s[k].label, "fit", 3) == 0 && f->s[k].style == FIG_LINES)
+			for (size_t i = 0; i < f->s[k].n; i++) {
+				flo = fmin(flo, f->s[k].y[i]);
+				fhi = fmax(fhi, f->s[k].y[i]);
+			}
+	size_t off = 0;
+	if (flo <= fhi) {
+		f->yfix = true;
+		f->ylo = flo - margin;
+		f->yhi = fhi + margin;
+		for (size_t i = 0; i < a->nplot_pairs; i++) {
+			double y = (a->plot_pairs[i].reading_ns - base) / 1e3;
+			off += y < f->ylo || y > f->yhi;
+		}
+	}
+	char(*row)[48] = table_row(&f->t);
+	if (row && off) {
+		fmt(row[0], 48, "beyond the y axis");
+		fmt(row[6], 48, "%zu", off);
+	}
+	fmt(f->note, sizeof f->note,
+	    "Each pair is a packet seen at %s and at guest: to the guest its reading is the "
+	    "offset plus the delay, from the guest the offset minus it, so the offset lies "
+	    "between the two envelopes; method %s, %zu of %zu pairs drawn%s.%s",
+	    point_name(r->host_point),
+	    m->method == CLOCK_HULL ? "hull" : m->method == CLOCK_PROBE ? "probe" : "regression",
+	    a->nplot_pairs, r->pairs_to + r->pairs_from,
+	    a->nplot_pairs < r->pairs_to + r->pairs_from
+		? " (each interval's lowest and highest reading per direction)"
+		: "",
+	    m->nseg > 1 ? " A new segment starts at each step of the guest clock." : "");
+	return 0;
+}
+
+/* ---- round trips ---- */
+
+struct sketch_fill {
+	struct sketch sk;
+	int failed;
+};
+
+static void fill_sketch(void *ctx, double lo, double hi, double rep, uint64_t count)
+{
+	(void)lo;
+	(void)hi;
+	struct sketch_fill *sf = ctx;
+	if (sketch_add_n(&sf->sk, llround(rep * 1e3), count) != 0)
+		sf->failed = 1;
+}
+
+static int fig_rtt_cdf(const struct analysis *a, struct figure *f)
+{
+	f->name = "rtt_cdf";
+	table_head(&f->t, 7, CDF_HEAD);
+	fmt(f->title, sizeof f->title, "TCP RTT CDF per capture point (timestamp option)");
+	fmt(f->xlabel, sizeof f->xlabel, "round trip (us)");
+	fmt(f->ylabel, sizeof f->ylabel, "fraction of RTT samples at or below");
+	if (a->rtt == NULL) {
+		fmt(f->note, sizeof f->note, "The round trips were not tracked (--no-rtt).");
+		return 0;
+	}
+	for (int p = 0; p < POINT_N; p++) {
+		if (!(a->mask & (1u << p)))
+			continue;
+		struct qview w = {.sketched = true};
+		struct sketch_fill sf = {.failed = 0};
+		sketch_init(&sf.sk, SKETCH_BITS_DELAY);
+		if (rtt_set_visit(a->rtt, (enum point)p, fill_sketch, &sf) != 0 || sf.failed) {
+			sketch_free(&sf.sk);
+			return -1;
+		}
+		w.sk = sf.sk;
+		int rc = w.sk.n > 0 ? cdf_series(f, &w, point_name((enum point)p), 1e3) : 0;
+		sketch_free(&w.sk);
+		if (rc != 0)
+			return -1;
+	}
+	fmt(f->note, sizeof f->note, "%s",
+	    f->nseries == 0 ? "No point had a TCP round trip (flows without the timestamp option, "
+			      "or no TCP)."
+			    : "Every RTT sample of every flow at each point (pping's rules), host "
+			      "time; quantiles within 0.012 %. The VO share of the RTT is in the "
+			      "table below the figure.");
+	choose_logx(f);
+	return 0;
+}
+
+/* ---- ACK inter-arrivals ---- */
+
+static int fig_ack(const struct analysis *a, struct figure *hist, struct figure *cdf)
+{
+	hist->name = "ack_hist";
+	cdf->name = "ack_cdf";
+	static const char *const head[] = {"point", "flows", "inter-arrivals", "beyond the last edge",
+					   "uncertain (sketch)"};
+	table_head(&hist->t, 5, head);
+	static const char *const chead[] = {"point", "<= 10 us", "<= 100 us", "<= 1 ms",
+					    "<= 10 ms", "all"};
+	table_head(&cdf->t, 6, chead);
+	fmt(hist->title, sizeof hist->title, "ACK inter-arrival histogram per capture point");
+	fmt(cdf->title, sizeof cdf->title, "ACK inter-arrival CDF per capture point");
+	fmt(hist->xlabel, sizeof hist->xlabel, "inter-arrival (us)");
+	fmt(cdf->xlabel, sizeof cdf->xlabel, "inter-arrival (us)");
+	fmt(hist->ylabel, sizeof hist->ylabel, "ACKs per bin");
+	fmt(cdf->ylabel, sizeof cdf->ylabel, "fraction of inter-arrivals at or below");
+	if (a->ack == NULL) {
+		fmt(hist->note, sizeof hist->note, "The ACK streams were not tracked (--no-ack).");
+		fmt(cdf->note, sizeof cdf->note, "%s", hist->note);
+		return 0;
+	}
+	struct ack_report r;
+	if (ack_set_summarize(a->ack, &a->guest_ips, a->rtt ? rtt_set_flow_p50_of : NULL, a->rtt,
+			      &r) != 0)
+		return -1;
+	int rc = 0;
+	uint64_t *count = calloc(r.nbins + 1, sizeof *count);
+	if (count == NULL) {
+		ack_report_free(&r);
+		return -1;
+	}
+	for (int p = 0; p < POINT_N && rc == 0; p++) {
+		if (!(a->mask & (1u << p)))
+			continue;
+		memset(count, 0, (r.nbins + 1) * sizeof *count);
+		uint64_t total = 0, over = 0, uncertain = 0, flows = 0;
+		for (size_t i = 0; i < r.nflows; i++)
+			for (size_t k = 0; k < r.flows[i].npt; k++) {
+				const struct ack_point_rep *pr = &r.flows[i].pt[k];
+				if (pr->point != (enum point)p)
+					continue;
+				flows++;
+				for (size_t b = 0; b < pr->hist.nbins; b++) {
+					count[pr->hist.bins[b].bin] += pr->hist.bins[b].count;
+					total += pr->hist.bins[b].count;
+				}
+				over += pr->hist.over;
+				total += pr->hist.over;
+				uncertain += pr->hist.uncertain;
+			}
+		if (total == 0)
+			continue;
+		const char *name = point_name((enum point)p);
+		struct fig_series *h = series_new(hist, FIG_STEPS, name);
+		struct fig_series *c = series_new(cdf, FIG_LINES, name);
+		uint64_t cum = 0;
+		for (size_t b = 0; b < r.nbins && h && c && rc == 0; b++) {
+			cum += count[b];
+			rc = series_push(h, r.edges_us[b], (double)count[b], 0) ||
+			     series_push(c, r.edges_us[b + 1], (double)cum / (double)total, 0);
+		}
+		if (h && rc == 0) /* the last bin's right edge closes the steps */
+			rc = series_push(h, r.edges_us[r.nbins], 0, 0);
+		char(*row)[48] = table_row(&hist->t);
+		if (row) {
+			fmt(row[0], 48, "%s", name);
+			fmt(row[1], 48, "%llu", (unsigned long long)flows);
+			fmt(row[2], 48, "%llu", (unsigned long long)total);
+			fmt(row[3], 48, "%llu", (unsigned long long)over);
+			fmt(row[4], 48, "%llu", (unsigned long long)uncertain);
+		}
+		if ((row = table_row(&cdf->t)) != NULL) {
+			fmt(row[0], 48, "%s", name);
+			const double lim[] = {10, 100, 1000, 10000};
+			for (int k = 0; k < 4; k++) {
+				uint64_t below = 0;
+				for (size_t b = 0; b < r.nbins && r.edges_us[b + 1] <= lim[k]; b++)
+					below += count[b];
+				fmt(row[1 + k], 48, "%.3f", (double)below / (double)total);
+			}
+			fmt(row[5], 48, "%llu", (unsigned long long)total);
+		}
+	}
+	double last = r.nbins ? r.edges_us[r.nbins] : 0;
+	bool log_edges = r.nbins > 1 && r.edges_us[0] > 0 &&
+			 r.edges_us[r.nbins] / r.edges_us[0] >= 100 &&
+			 fabs((r.edges_us[2] - r.edges_us[1]) - (r.edges_us[1] - r.edges_us[0])) > 1e-9;
+	hist->logx = cdf->logx = log_edges;
+	fmt(hist->note, sizeof hist->note,
+	    "%s every ACK flow's inter-arrivals at each point (host time), on the report's "
+	    "bins (%zu up to %g us; those beyond are counted in the table). The compression "
+	    "between points is in the table below.",
+	    hist->nseries ? "The sum over" : "No ACK inter-arrival at any point: there would be",
+	    r.nbins, last);
+	fmt(cdf->note, sizeof cdf->note,
+	    "%s at each bin's right edge, of every inter-arrival including those beyond the last "
+	    "edge: the histogram's counts summed.",
+	    cdf->nseries ? "The share" : "No ACK inter-arrival at any point; the share would be");
+	free(count);
+	ack_report_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
+int figures_build(const struct analysis *a, struct figure_set *fs)
+{
+	memset(fs, 0, sizeof *fs);
+	fs->n = FIG_N;
+	int rc = fig_vo_cdf(a, &fs->f[0]);
+	rc = rc ? rc : fig_hop_cdf(a, &fs->f[1]);
+	rc = rc ? rc : fig_vo_time(a, &fs->f[2]);
+	rc = rc ? rc : fig_clock(a, &fs->f[3]);
+	rc = rc ? rc : fig_rtt_cdf(a, &fs->f[4]);
+	rc = rc ? rc : fig_ack(a, &fs->f[5], &fs->f[6]);
+	if (rc != 0)
+		figures_free(fs);
+	return rc;
+}
+
+void figures_free(struct figure_set *fs)
+{
+	for (int i = 0; i < fs->n; i++)
+		for (int k = 0; k < fs->f[i].nseries; k++) {
+			free(fs->f[i].s[k].x);
+			free(fs->f[i].s[k].y);
+			free(fs->f[i].s[k].y2);
+		}
+	memset(fs, 0, sizeof *fs);
+}

@@ -1,0 +1,309 @@
+/* gnuplot — see gnuplot.h. */
+#include "gnuplot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+bool gnuplot_has_data(const struct figure *f)
+{
+	for (int i = 0; i < f->nseries; i++)
+		if (!fig_series_empty(&f->s[i]))
+			return true;
+	return false;
+}
+
+/* s as a gnuplot single-quoted string (no escapes inside; '' is one '). */
+static void put_quoted(FILE *out, const char *s)
+{
+	fputc('\'', out);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', out);
+		fputc(*s == '\n' ? ' ' : *s, out);
+	}
+	fputc('\'', out);
+}
+
+static int write_data(FILE *out, const struct figure *f)
+{
+	fprintf(out, "# vocalc: %s (%s)\n# x: %s\n# y: %s\n", f->title, f->name, f->xlabel,
+		f->ylabel);
+	int block = 0;
+	for (int i = 0; i < f->nseries; i++) {
+		const struct fig_series *s = &f->s[i];
+		if (fig_series_empty(s))
+			continue;
+		fprintf(out, "%s# index %d: %s\n", block ? "\n\n" : "", block, s->label);
+		for (size_t k = 0; k < s->n; k++) {
+			if (s->y2)
+				fprintf(out, "%.9g %.9g %.9g\n", s->x[k], s->y[k], s->y2[k]);
+			else
+				fprintf(out, "%.9g %.9g\n", s->x[k], s->y[k]);
+		}
+		block++;
+	}
+	return ferror(out) ? -1 : 0;
+}
+
+static bool is_cdf(const struct figure *f)
+{
+	return strstr(f->ylabel, "fraction") != NULL;
+}
+
+static const char *STYLE[] = {
+    [FIG_LINES] = "with lines lw 2",
+    [FIG_POINTS] = "with points pt 7 ps 0.35",
+    [FIG_STEPS] = "with steps lw 1.5",
+    [FIG_BAND] = "with filledcurves fs transparent solid 0.18 noborder",
+    [FIG_DASHED] = "with lines lw 1.5 dt 2",
+};
+
+static int write_script(FILE *out, const struct figure *f, const char *dat, const char *svg,
+			const char *name)
+{
+	fprintf(out, "# vocalc figure %s: %s\n# Draw it with: gnuplot %s.gp (any directory); "
+		"the data: %s\n", f->name, f->title, f->name, dat);
+	fputs("set terminal svg size 800,460 dynamic noenhanced font 'DejaVu Sans,12' name ", out);
+	put_quoted(out, name);
+	fputs("\nset output ", out);
+	put_quoted(out, svg);
+	fputs("\nset encoding utf8\nset title ", out);
+	put_quoted(out, f->title);
+	fputs("\nset xlabel ", out);
+	put_quoted(out, f->xlabel);
+	fputs("\nset ylabel ", out);
+	put_quoted(out, f->ylabel);
+	fputs("\nset grid\nset key outside below\n", out);
+	if (f->logx)
+		fputs("set logscale x\nset format x '%g'\n", out);
+	if (is_cdf(f))
+		fputs("set yrange [0:1]\n", out);
+	else if (f->yfix)
+		fprintf(out, "set yrange [%.9g:%.9g]\n", f->ylo, f->yhi);
+	fputs("plot ", out);
+	int block = 0;
+	for (int i = 0; i < f->nseries; i++) {
+		const struct fig_series *s = &f->s[i];
+		if (fig_series_empty(s))
+			continue;
+		if (block)
+			fputs(", \\\n     ", out);
+		put_quoted(out, block ? "" : dat);
+		fprintf(out, " index %d using 1:2%s %s title ", block, s->y2 ? ":3" : "",
+			STYLE[s->style]);
+		put_quoted(out, s->label);
+		block++;
+	}
+	fputs("\n", out);
+	return ferror(out) ? -1 : 0;
+}
+
+static int write_file(const char *path, const struct figure *f, const char *dat, const char *svg,
+		      const char *name, bool script, struct verr *err)
+{
+	FILE *out = fopen(path, "w");
+	if (out == NULL)
+		return verr_set(err, verr_status_of(errno), "%s: %s", path, strerror(errno));
+	int rc = script ? write_script(out, f, dat, svg, name) : write_data(out, f);
+	int e = errno;
+	if (fclose(out) != 0 || rc != 0)
+		return verr_set(err, VERR_INPUT, "writing %s failed: %s", path, strerror(e ? e : EIO));
+	return 0;
+}
+
+int gnuplot_write(const struct figure *f, const char *dir, struct verr *err)
+{
+	if (!gnuplot_has_data(f))
+		return 0;
+	char abs[PATH_MAX];
+	if (realpath(dir, abs) == NULL)
+		return verr_set(err, verr_status_of(errno), "%s: %s", dir, strerror(errno));
+	char dat[PATH_MAX + 64], gp[PATH_MAX + 64], svg[PATH_MAX + 64];
+	snprintf(dat, sizeof dat, "%s/%s.dat", abs, f->name);
+	snprintf(gp, sizeof gp, "%s/%s.gp", abs, f->name);
+	snprintf(svg, sizeof svg, "%s/%s.svg", abs, f->name);
+	if (write_file(dat, f, dat, svg, f->name, false, err) != 0 ||
+	    write_file(gp, f, dat, svg, f->name, true, err) != 0)
+		return -1;
+	return 0;
+}
+
+const char *gnuplot_program(const char **why)
+{
+	static char found[PATH_MAX];
+	const char *env = getenv("VOCALC_GNUPLOT");
+	if (env && *env) {
+		if (access(env, X_OK) == 0)
+			return env;
+		*why = "VOCALC_GNUPLOT names no program that can run";
+		return NULL;
+	}
+	const char *path = getenv("PATH");
+	if (path == NULL || *path == 0)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		if (n > 0 && n + sizeof "/gnuplot" < sizeof found) {
+			memcpy(found, path, n);
+			strcpy(found + n, "/gnuplot");
+			struct stat st;
+			if (stat(found, &st) == 0 && S_ISREG(st.st_mode) && access(found, X_OK) == 0)
+				return found;
+		}
+		path += n + (path[n] == ':');
+	}
+	*why = "gnuplot is not installed (apt-get install gnuplot-nox, or make deps)";
+	return NULL;
+}
+
+/* The whole of a file (NUL-terminated); NULL on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	for (;;) {
+		if (cap - n < 4097) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
+			if (nb == NULL) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+/* in with every id='X' / id="X" and reference #X (href, url()) of the defs
+ * and the canvas prefixed by prefix; the plot groups' ids are the
+ * terminal's name already.  From the <svg element on; NULL on no memory. */
+static char *prefix_ids(const char *in, const char *prefix, size_t *len)
+{
+	const char *start = strstr(in, "<svg");
+	if (start == NULL)
+		return NULL;
+	size_t plen = strlen(prefix), n = strlen(start), extra = 0;
+	static const char *const pat[] = {"id='", "href='#", "url(#", "id=\"gnuplot_canvas"};
+	for (const char *p = start; *p; p++)
+		for (int k = 0; k < 4; k++)
+			if (strncmp(p, pat[k], strlen(pat[k])) == 0)
+				extra += plen + 1;
+	char *out = malloc(n + extra + 1), *o = out;
+	if (out == NULL)
+		return NULL;
+	for (const char *p = start; *p;) {
+		int hit = -1;
+		for (int k = 0; k < 4 && hit < 0; k++)
+			if (strncmp(p, pat[k], strlen(pat[k])) == 0)
+				hit = k;
+		if (hit < 0) {
+			*o++ = *p++;
+			continue;
+		}
+		size_t l = hit == 3 ? strlen("id=\"") : strlen(pat[hit]);
+		memcpy(o, p, l);
+		o += l;
+		p += l;
+		memcpy(o, prefix, plen);
+		o += plen;
+		*o++ = '_';
+	}
+	*o = 0;
+	*len = (size_t)(o - out);
+	return out;
+}
+
+int gnuplot_svg(const struct figure *f, const char *id_prefix, char **svg, size_t *len,
+		struct verr *err)
+{
+	const char *why = NULL, *prog = gnuplot_program(&why);
+	if (prog == NULL)
+		return verr_set(err, VERR_INPUT, "%s", why);
+	const char *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s/vocalc-plot.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL)
+		return verr_set(err, verr_status_of(errno), "%s: %s", dir, strerror(errno));
+	char name[96];
+	snprintf(name, sizeof name, "%s%s", id_prefix, f->name);
+	char dat[PATH_MAX + 32], gp[PATH_MAX + 32], out[PATH_MAX + 32], log[PATH_MAX + 32];
+	snprintf(dat, sizeof dat, "%s/%s.dat", dir, f->name);
+	snprintf(gp, sizeof gp, "%s/%s.gp", dir, f->name);
+	snprintf(out, sizeof out, "%s/%s.svg", dir, f->name);
+	snprintf(log, sizeof log, "%s/gnuplot.log", dir);
+	int rc = -1;
+	if (write_file(dat, f, dat, out, name, false, err) != 0 ||
+	    write_file(gp, f, dat, out, name, true, err) != 0)
+		goto done;
+	pid_t pid = fork();
+	if (pid < 0) {
+		verr_set(err, verr_status_of(errno), "cannot run gnuplot: %s", strerror(errno));
+		goto done;
+	}
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY), lg = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (in < 0 || lg < 0 || dup2(in, 0) < 0 || dup2(lg, 1) < 0 || dup2(lg, 2) < 0)
+			_exit(126);
+		execl(prog, "gnuplot", gp, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	size_t raw_len = 0;
+	char *raw = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? slurp(out, &raw_len) : NULL;
+	if (raw == NULL || strstr(raw, "<svg") == NULL) {
+		size_t ll = 0;
+		char *msg = slurp(log, &ll);
+		char *first = msg;
+		while (first && (*first == '\n' || *first == ' '))
+			first++;
+		if (first)
+			first[strcspn(first, "\n")] = 0;
+		verr_set(err, VERR_INPUT, "gnuplot (%s) failed to draw %s: %s", prog, f->name,
+			 first && *first ? first
+			 : WIFEXITED(status) ? "no SVG came out"
+					     : "it was killed");
+		free(msg);
+		free(raw);
+		goto done;
+	}
+	*svg = prefix_ids(raw, name, len);
+	free(raw);
+	if (*svg == NULL) {
+		verr_set(err, VERR_NOMEM, "out of memory");
+		goto done;
+	}
+	rc = 0;
+done:
+	unlink(dat);
+	unlink(gp);
+	unlink(out);
+	unlink(log);
+	rmdir(dir);
+	return rc;
+}
