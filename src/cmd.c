@@ -152,14 +152,12 @@ static int input_manifest(const struct cmd_line *cl, struct manifest *m)
 }
 
 /* The HTML page (and/or --plots DIR) of the n analyses in g; the page
- * into cl->html_path (report: default report.html; "-": stdout), never over
- * one of the captures. */
+ * into cl->html_path ("-": stdout; NULL: --plots alone), never over one of
+ * the captures. */
 static int write_html(const struct cmd_line *cl, struct html_guest *g, int n,
 		      const char *const inputs[POINT_N], struct verr *err)
 {
 	const char *path = cl->html_path;
-	if (path == NULL && cl->kind == CMD_REPORT)
-		path = "report.html";
 	char source[1024] = "";
 	for (int i = 0; i < cl->nwords; i++)
 		snprintf(source + strlen(source), sizeof source - strlen(source), "%s%s", i ? " " : "",
@@ -175,8 +173,11 @@ static int write_html(const struct cmd_line *cl, struct html_guest *g, int n,
 			       .out_name = path};
 	int rc = -1;
 	FILE *out = NULL;
-	if (cl->plots_dir && mkdir(cl->plots_dir, 0755) != 0 && errno != EEXIST) {
-		verr_set(err, verr_status_of(errno), "--plots %s: %s", cl->plots_dir, strerror(errno));
+	struct stat st;
+	if (cl->plots_dir && mkdir(cl->plots_dir, 0755) != 0 &&
+	    (errno != EEXIST || stat(cl->plots_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+		verr_set(err, verr_status_of(errno), "--plots %s: %s", cl->plots_dir,
+			 errno == EEXIST ? "exists and is not a directory" : strerror(errno));
 		goto out;
 	}
 	if (path == NULL) { /* --plots alone: the files, no page */
@@ -297,8 +298,7 @@ static int run_guests(const struct cmd_line *cl, const struct inputs_guests *gs,
 		}
 		for (int i = 0; i < r.n; i++) {
 			hg[i] = (struct html_guest){.name = r.g[r.rank[i]].name, .a = &r.g[r.rank[i]].a};
-			const char *page = cl->html_path ? cl->html_path
-				       : cl->kind == CMD_REPORT ? "report.html" : NULL;
+			const char *page = cl->html_path;
 			if (rc == 0 && page && strcmp(page, "-") != 0)
 				rc = not_a_capture(page, r.g[i].a.o.file, "the HTML report", err);
 		}
@@ -412,10 +412,21 @@ static int run_oneshot(struct cmd_line *cl, struct verr *err)
 	struct oneshot_saved saved;
 	cl->oneshot.json = cl->json;
 	int rc = oneshot_run(&cl->oneshot, &cl->analysis, stdout, &reported, &saved, err);
-	if (!saved.saved || !saved.multi)
+	bool figures = cl->html_path || cl->plots_dir;
+	if (figures && !saved.saved) {
+		fprintf(stderr, "vocalc: no HTML report: the run was not saved\n");
+		return rc;
+	}
+	if (!saved.saved || (!saved.multi && !figures))
 		return rc;
 	char *words[1] = {saved.dir};
-	cl->kind = CMD_ANALYZE;
+	/* one guest: reported above, the page made from the saved run as
+	 * vocalc report RUN_DIR makes it */
+	cl->kind = saved.multi ? CMD_ANALYZE : CMD_REPORT;
+	for (int p = 0; p < POINT_N; p++) { /* the run's points, from its manifest */
+		cl->analysis.file[p] = NULL;
+		cl->analysis.drops[p] = -1;
+	}
 	cl->words = words;
 	cl->nwords = 1;
 	cl->analysis.allow_truncated = true; /* a stream cut by a lost connection ends mid-record */

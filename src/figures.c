@@ -337,7 +337,7 @@ static int fig_vo_time(const struct analysis *a, struct figure *f)
 			band = series_new(f, FIG_BAND, label);
 		}
 		fmt(label, sizeof label, "%s: p50", arrow_dir((enum direction)d));
-		struct fig_series *p50 = series_new(f, FIG_LINES, label);
+		struct fig_series *p50 = series_new(f, FIG_LINESPOINTS, label);
 		fmt(label, sizeof label, "%s: p99", arrow_dir((enum direction)d));
 		struct fig_series *p99 = series_new(f, FIG_DASHED, label);
 		if (p50 == NULL || p99 == NULL)

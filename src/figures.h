@@ -38,6 +38,7 @@ enum fig_style {
 	FIG_STEPS,  /* a histogram: y over [x, next x) */
 	FIG_BAND,   /* a filled band between y and y2 */
 	FIG_DASHED, /* a dashed line (a bound, a step) */
+	FIG_LINESPOINTS, /* a line with a mark per point (a series of few points) */
 };
 
 struct fig_series {

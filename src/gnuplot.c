@@ -63,7 +63,8 @@ static const char *STYLE[] = {
     [FIG_POINTS] = "with points pt 7 ps 0.35",
     [FIG_STEPS] = "with steps lw 1.5",
     [FIG_BAND] = "with filledcurves fs transparent solid 0.18 noborder",
-    [FIG_DASHED] = "with lines lw 1.5 dt 2",
+    [FIG_DASHED] = "with linespoints lw 1.5 dt 2 pt 6 ps 0.6",
+    [FIG_LINESPOINTS] = "with linespoints lw 2 pt 7 ps 0.6",
 };
 
 static int write_script(FILE *out, const struct figure *f, const char *dat, const char *svg,

@@ -369,8 +369,9 @@ static void fig_table(FILE *out, const struct figure *f)
 static int figure(struct page *pg, const struct figure *f, const char *prefix, const char *guest)
 {
 	FILE *out = pg->out;
-	fprintf(out, "<figure data-fig=\"%s\" id=\"%s%s\">\n", f->name, prefix, f->name);
 	bool data = gnuplot_has_data(f);
+	fprintf(out, "<figure data-fig=\"%s\" id=\"%s%s\"%s>\n", f->name, prefix, f->name,
+		data ? "" : " class=\"no-data\"");
 	if (data && pg->gnuplot_why == NULL) {
 		struct verr e = {0};
 		char *svg = NULL;

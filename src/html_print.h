@@ -9,7 +9,8 @@
  *
  * The page's structure, for readers and tests: a section.guest per guest
  * (data-guest its name), in it a figure[data-fig=NAME] per figure, holding
- * the svg (or p.no-plot), a figcaption and a table.fig-data. */
+ * the svg (or p.no-plot), a figcaption and a table.fig-data; a figure with
+ * nothing to draw is figure.no-data, its caption saying why. */
 #ifndef VOCALC_HTML_PRINT_H
 #define VOCALC_HTML_PRINT_H
 

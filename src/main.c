@@ -476,6 +476,8 @@ static void cmd_line_default(struct cmd_line *cl, enum cmd_kind kind)
 	cl->analysis.progress = ((1u << kind) & FAM_OFFLINE) && isatty(2);
 	if (kind == CMD_ACK || kind == CMD_RTT)
 		cl->bare_point = "guest";
+	if (kind == CMD_REPORT)
+		cl->html_path = "report.html";
 	if (kind == CMD_WATCH) {
 		watch_opts_default(&cl->watch);
 		cl->oneshot.probe_rate = cl->watch.os.probe_rate;

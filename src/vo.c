@@ -174,8 +174,9 @@ static long apply_row(struct hop_acc *a, const struct clock_model *m, int64_t co
 		below += d < -impossible;
 		if (samples_push(&a->s, d) != 0)
 			return -1;
-		/* the time: the guest stamp in host time, this far from the outer one */
-		if (ser && series_add(ser, x->t + fine, d) != 0)
+		/* the time: the outer point's stamp, the corrected guest one less
+		 * the delay toward the guest, plus the delay from it */
+		if (ser && series_add(ser, x->t + fine - a->dv.guest_down * d, d) != 0)
 			return -1;
 	}
 	a->dv.n = 0;

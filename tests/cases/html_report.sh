@@ -1,0 +1,222 @@
+# The HTML report (issue 19): vocalc report of a shipped run of a real QEMU
+# guest (captures/vm-bulk) rendered in headless Chromium (tests/chromecheck.py):
+# every figure there with data in every series, no request leaving the
+# file, no console message, a screenshot; its figures' numbers against the
+# JSON report (CDF p50s, clock skew, ACK counts) and against an oracle of
+# our own from the per-packet CSV (the VO latency per second); without
+# gnuplot every table and the reason; a run of several guests (tests/multirun.py,
+# ground truth: vm-b has 3 ms more toward it than vm-a); the checker's own
+# defects planted (it must fail on each); and bad outputs refused.
+source tests/lib.sh
+command -v gnuplot >/dev/null || skip "needs gnuplot (Debian package gnuplot-nox: make deps)"
+command -v chromium >/dev/null || skip "needs chromium (Debian package chromium: make deps)"
+FIGS=vo_cdf,hop_cdf,vo_time,clock,rtt_cdf,ack_hist,ack_cdf
+R=captures/vm-bulk
+
+echo "== vocalc report $R, in Chromium"
+expect_exit 0 "$VOCALC" report "$R" -o "$T/r.html" --plots "$T/plots"
+grep -q "wrote $T/r.html" "$T/err" || fail "no word of where the page went: $(cat "$T/err")"
+python3 tests/chromecheck.py "$T/r.html" --figures "$FIGS" --screenshot "$T/shot.png" \
+	--height 9000 >"$T/cc" || { cat "$T/cc"; fail "the page as Chromium sees it"; }
+cat "$T/cc"
+# self-contained: no src= or href= to anywhere but the page itself, no script
+if grep -E -o '(src|href)="[^#"][^"]*"|<script|<link' "$T/r.html" | grep -v 'href="#' | head -3 | grep .; then
+	fail "the page refers outside itself"
+fi
+# no impossible figure in the page (tests/run.sh's audit does not see -o files)
+if grep -a -n -i -E '(^|[^[:alnum:]_.-])[-+]?(nan|inf|infinity)([^[:alnum:]_.-]|$)' \
+	<(sed 's/<[^>]*>/ /g' "$T/r.html") | head -3 | grep .; then
+	fail "nan or inf in the page"
+fi
+
+echo "== the figures' data against the JSON report"
+expect_exit 0 "$VOCALC" analyze --json "$R"
+cp "$T/out" "$T/r.json"
+expect_exit 0 "$VOCALC" analyze --csv "$T/r.csv" "$R"
+python3 - "$T" <<'PY' || fail "the figures' data differ from the report"
+import json, math, re, sys, csv
+T = sys.argv[1]
+r = json.load(open(f"{T}/r.json"))
+def blocks(name):
+    """index label -> list of rows (floats) of DIR/NAME.dat"""
+    out, cur = {}, None
+    for line in open(f"{T}/plots/{name}.dat"):
+        m = re.match(r"# index \d+: (.*)", line)
+        if m:
+            cur = out.setdefault(m.group(1).strip(), [])
+        elif line.strip() and not line.startswith("#"):
+            cur.append([float(x) for x in line.split()])
+    return out
+def at(rows, q):
+    got = [x for x, y in rows if abs(y - q) < 1e-12]
+    assert len(got) == 1, f"no single point at q={q}: {got}"
+    return got[0]
+bad = []
+def close(what, got, want, tol):
+    ok = abs(got - want) <= tol
+    print(f"{what}: figure {got:.4f}, report {want:.4f} {'ok' if ok else 'DIFFERS'}")
+    if not ok:
+        bad.append(what)
+cdf = blocks("vo_cdf")
+for d, lab in (("to_guest", "to guest"), ("from_guest", "from guest")):
+    row = r["vo"][d]
+    for k, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("min", 0), ("max", 1)):
+        close(f"vo_cdf {lab}, all {k}", at(cdf[f"{lab}, all"], q), row["delay_us"][k], 1e-3)
+    for p in row["by_protocol"]:
+        close(f"vo_cdf {lab}, {p['protocol']} p50", at(cdf[f"{lab}, {p['protocol']}"], 0.5),
+              p["delay_us"]["p50"], 1e-3)
+hop = blocks("hop_cdf")
+drawn = 0
+for h in r["hops"]:
+    if h["protocol"] != "all" or not h["observable"] or h["matched"] == 0:
+        continue
+    lab = f"{h['from']} -> {h['to']}"
+    close(f"hop_cdf {lab} p50", at(hop[lab], 0.5), h["delay_us"]["p50"], 1e-3)
+    drawn += 1
+assert drawn >= 4, f"only {drawn} hops drawn"
+# the clock: the fit's slope is the skew (us per s = ppm), its bound the report's
+clk = blocks("clock")
+(x0, y0), (x1, y1) = clk["fit"]
+close("clock fit slope (ppm)", (y1 - y0) / (x1 - x0), r["clock"]["skew_ppm"], 1e-3)
+band = clk["fit +- bound"]
+close("clock band half width (us)", (band[0][2] - band[0][1]) / 2, r["clock"]["error_bound_us"], 1e-3)
+n_pairs = sum(len(v) for k, v in clk.items() if k.startswith(("to guest:", "from guest:")) and "hull" not in k)
+seg = r["clock"]["segment_list"][0]
+close("clock pairs drawn", n_pairs, seg["pairs_to_guest"] + seg["pairs_from_guest"], 0)
+# ACK inter-arrivals: the histogram's counts per point are every flow's inter-arrivals there
+hist = blocks("ack_hist")
+for pt in ("nic", "bridge", "vnet", "guest"):
+    want = sum(a["interarrival_us"]["n"] for a in r["ack"] if a["point"] == pt)
+    counted = sum(y for x, y in hist[pt])
+    over = sum(1 for _ in ())
+    html = open(f"{T}/r.html").read()
+    sec = html[html.index('data-fig="ack_hist"'):]
+    m = re.search(rf"<tr><td>{pt}</td><td>\d+</td><td>(\d+)</td><td>(\d+)</td>", sec)
+    assert m, f"no ack_hist table row for {pt}"
+    close(f"ack_hist {pt}: inter-arrivals in the table", int(m.group(1)), want, 0)
+    close(f"ack_hist {pt}: binned + beyond the last edge", counted + int(m.group(2)), want, 0)
+    cdf_last = blocks("ack_cdf")[pt][-1][1]
+    close(f"ack_cdf {pt}: share at the last edge", cdf_last, counted / want, 1e-6)
+# the table beside vo_cdf says the report's p50 (one decimal)
+html = open(f"{T}/r.html").read()
+sec = html[html.index('data-fig="vo_cdf"'):]
+sec = sec[:sec.index("</figure>")]
+m = re.search(r"<tr><td>to guest, all</td><td>(\d+)</td><td>[-\d.]+</td><td>([-\d.]+)</td>", sec)
+assert m, "no row 'to guest, all' in the vo_cdf table"
+close("vo_cdf table n", int(m.group(1)), r["vo"]["to_guest"]["delay_us"]["n"], 0)
+close("vo_cdf table p50", float(m.group(2)), round(r["vo"]["to_guest"]["delay_us"]["p50"], 1), 0.05)
+# VO latency over time: our own oracle from the per-packet rows (the nic stamp's
+# second, GSL's median of that second's vo_us) against the figure's p50s in order
+per = {"to_guest": {}, "from_guest": {}}
+for row in csv.DictReader(open(f"{T}/r.csv")):
+    if row["vo_us"] and row["t_nic"]:
+        sec_ = math.floor(float(row["t_nic"]))
+        per[row["direction"]].setdefault(sec_, []).append(float(row["vo_us"]))
+def gsl_q(v, q):
+    v = sorted(v); at_ = q * (len(v) - 1); lo = math.floor(at_); f = at_ - lo
+    return v[lo] if lo + 1 >= len(v) else (1 - f) * v[lo] + f * v[lo + 1]
+tb = blocks("vo_time")
+for d, lab in (("to_guest", "to guest"), ("from_guest", "from guest")):
+    fig = tb[f"{lab}: p50"]
+    want = [gsl_q(per[d][s], 0.5) for s in sorted(per[d])]
+    assert len(fig) == len(want), f"vo_time {lab}: {len(fig)} intervals, oracle {len(want)}"
+    for i, ((x, got), w) in enumerate(zip(fig, want)):
+        close(f"vo_time {lab} interval {i} p50", got, w, 0.004 * abs(w) + 0.01)
+    want99 = [gsl_q(per[d][s], 0.99) for s in sorted(per[d])]
+    for i, ((x, got), w) in enumerate(zip(tb[f"{lab}: p99"], want99)):
+        close(f"vo_time {lab} interval {i} p99", got, w, 0.004 * abs(w) + 0.01)
+    xs = [x for x, _ in fig]
+    assert all(b - a > 0.99 for a, b in zip(xs, xs[1:])), f"vo_time {lab}: x not a second apart: {xs}"
+sys.exit(1 if bad else 0)
+PY
+
+echo "== the scripts draw the figures from any directory"
+(cd / && gnuplot "$T/plots/vo_cdf.gp" && gnuplot "$T/plots/clock.gp") || fail "gnuplot DIR/NAME.gp"
+grep -q "<svg" "$T/plots/vo_cdf.svg" || fail "gnuplot $T/plots/vo_cdf.gp drew no svg"
+for f in ${FIGS//,/ }; do
+	[ -s "$T/plots/$f.dat" ] && [ -s "$T/plots/$f.gp" ] || fail "--plots: no $f.dat and $f.gp"
+done
+
+echo "== without gnuplot: every table, and how to get the figures"
+VOCALC_GNUPLOT=/nonexistent expect_exit 0 "$VOCALC" report "$R" -o "$T/nogp.html"
+grep -q "has no figures" "$T/nogp.html" || fail "the page without gnuplot does not say so"
+python3 tests/chromecheck.py "$T/nogp.html" --figures "$FIGS" --no-svg >"$T/cc" ||
+	{ cat "$T/cc"; fail "the page without gnuplot"; }
+[ "$(grep -c 'class="fig-data"' "$T/nogp.html")" -eq 7 ] || fail "without gnuplot: not every figure's table"
+
+echo "== analyze --html: the report on stdout, the page beside it"
+expect_exit 0 "$VOCALC" analyze --html "$T/a.html" "$R"
+grep -q "^VO latency (nic <-> guest" "$T/out" || fail "analyze --html: no text report on stdout"
+python3 tests/chromecheck.py "$T/a.html" --figures "$FIGS" >"$T/cc" || { cat "$T/cc"; fail "analyze --html"; }
+
+echo "== several guests (tests/multirun.py): a section each, ranked, the truth's order"
+python3 tests/multirun.py "$VOCGEN" "$T/g" >/dev/null || fail "tests/multirun.py"
+expect_exit 0 "$VOCALC" report "$T/g/run" -o "$T/m.html" --plots "$T/mplots"
+# tenant-c (nobody logged in: no guest capture) has no VO and no clock to draw
+python3 tests/chromecheck.py "$T/m.html" --guests 3 --figures vo_cdf,hop_cdf,vo_time,clock \
+	--empty tenant-c=vo_cdf,vo_time,clock >"$T/cc" ||
+	{ cat "$T/cc"; fail "the page of three guests"; }
+expect_exit 0 "$VOCALC" analyze --json "$T/g/run"
+python3 - "$T" <<'PY' || fail "the guests' figures"
+import json, re, sys
+T = sys.argv[1]
+r = json.load(open(f"{T}/out"))
+html = open(f"{T}/m.html").read()
+order = re.findall(r'<section class="guest" data-guest="([^"]+)"', html)
+ranked = [g["name"] for g in r["guests"]]
+print("sections", order, "ranked", ranked)
+assert order == ranked, "sections not in the report's ranking"
+assert order.index("vm-b") < order.index("vm-a"), "vm-b (3 ms more toward it) not before vm-a"
+for g in r["guests"]:
+    if g.get("vo") is None:
+        continue
+    rows = {}
+    cur = None
+    for line in open(f"{T}/mplots/{g['name']}/vo_cdf.dat"):
+        m = re.match(r"# index \d+: (.*)", line)
+        if m:
+            cur = rows.setdefault(m.group(1).strip(), [])
+        elif line.strip() and not line.startswith("#"):
+            cur.append([float(x) for x in line.split()])
+    got = [x for x, y in rows["to guest, all"] if y == 0.5][0]
+    want = g["vo"]["to_guest"]["delay_us"]["p50"]
+    print(f"{g['name']}: vo_cdf p50 {got:.3f}, report {want:.3f}")
+    assert abs(got - want) < 1e-3
+PY
+
+echo "== the checker fails on what it is there to find"
+plant() { # NAME PYTHON-SUBSTITUTION: a copy of the page with a defect planted
+	python3 - "$T/r.html" "$T/$1.html" "$2" <<'PY'
+import re, sys
+s = open(sys.argv[1]).read()
+exec(sys.argv[3])
+open(sys.argv[2], "w").write(s)
+PY
+}
+plant fetch 's = s.replace("</main>", "<img alt=x src=\"http://192.0.2.1/x.png\"></main>")'
+plant nocsp 's = re.sub(r"<meta http-equiv=\"Content-Security-Policy\"[^>]*>", "", s).replace("</main>", "<img alt=x src=\"http://192.0.2.1/x.png\"></main>")'
+plant script 's = re.sub(r"<meta http-equiv=\"Content-Security-Policy\"[^>]*>", "", s).replace("</main>", "<script>console.error(\"planted\")</script></main>")'
+plant empty 'i = s.index("id=\"g0_vo_cdf_plot_1\""); j = s.index("d=\x27", i) + 3; k = s.index("\x27", j); d = s[j:k].split(" M")[0]; s = s[:j] + d + s[k:]'
+plant nofig 'i = s.index("<figure data-fig=\"clock\""); j = s.index("</figure>", i) + 9; s = s[:i] + s[j:]'
+for c in fetch:"violates|left the file" nocsp:"left the file" script:"planted" empty:"g0_vo_cdf_plot_1 is drawn with no data" nofig:"no figure clock"; do
+	name=${c%%:*} want=${c#*:}
+	if python3 tests/chromecheck.py "$T/$name.html" --figures "$FIGS" >"$T/cc"; then
+		cat "$T/cc"; fail "chromecheck passed a page with a planted defect ($name)"
+	fi
+	grep -q -E "$want" "$T/cc" || { cat "$T/cc"; fail "chromecheck ($name): not the defect planted"; }
+	echo "planted $name: $(grep -E "$want" "$T/cc" | head -1)"
+done
+
+echo "== bad outputs: refused, the captures untouched"
+sum=$(md5sum "$R/nic.pcap")
+expect_exit 2 "$VOCALC" report "$R" -o "$R/nic.pcap"
+grep -q "is the nic capture; refusing to overwrite it" "$T/err" || fail "no refusal: $(cat "$T/err")"
+[ "$(md5sum "$R/nic.pcap")" = "$sum" ] || fail "the capture was written over"
+touch "$T/afile"
+expect_exit 2 "$VOCALC" report "$R" -o "$T/r2.html" --plots "$T/afile"
+grep -q -- "--plots $T/afile" "$T/err" || fail "--plots on a file: $(cat "$T/err")"
+expect_exit 2 "$VOCALC" report "$R" -o "$T/nodir/r.html"
+grep -q "$T/nodir/r.html: No such file or directory" "$T/err" || fail "-o into no directory: $(cat "$T/err")"
+expect_exit 2 "$VOCALC" report --json "$R"
+grep -q "unknown option --json" "$T/err" || fail "report --json: $(cat "$T/err")"
+echo "ok"
