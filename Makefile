@@ -171,6 +171,8 @@ demo: all
 	@echo "vocalc analyze captures/vm-bulk (a real QEMU guest, virtio-net on a tap on a bridge,"
 	@echo "iperf3 from the guest; recorded with vocalc HOST GUEST on the testbed)"
 	./$(BUILD)/vocalc analyze captures/vm-bulk
+	@./$(BUILD)/vocalc report captures/vm-bulk -o $(BUILD)/vm-bulk-report.html --no-progress
+	@echo "The same run as one HTML page with its figures: $(BUILD)/vm-bulk-report.html (open it in a browser)"
 
 # The live one-shot against a QEMU guest on the testbed (root).
 demo-vm: all

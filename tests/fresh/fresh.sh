@@ -115,6 +115,9 @@ case $rc in
 *) tail -n 40 "$T/inner.log"; fail "the fresh root could not be entered (exit $rc)" ;;
 esac
 grep -q '^VO latency (nic <-> guest' "$T/inner.log" || fail "make deps demo printed no report"
+grep -q '^vocalc: wrote build/vm-bulk-report.html' "$T/inner.log" || fail "make deps demo wrote no HTML report"
+grep -q '<svg' "$T/src/build/vm-bulk-report.html" ||
+	fail "the demo's page has no figure: gnuplot missing from the fresh root (DEB_PKGS)?"
 
 # The first success with this DEB_PKGS list keeps what `make deps` added.
 if [ $have_layer = 0 ]; then
