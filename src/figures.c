@@ -31,8 +31,10 @@ static void fmt(char *dst, size_t len, const char *f, ...)
 
 static struct fig_series *series_new(struct figure *f, enum fig_style style, const char *label)
 {
-	if (f->nseries == FIG_MAX_SERIES)
+	if (f->nseries == FIG_MAX_SERIES) {
+		f->full = true;
 		return NULL;
+	}
 	struct fig_series *s = &f->s[f->nseries++];
 	memset(s, 0, sizeof *s);
 	s->style = style;
@@ -81,100 +83,48 @@ static char (*table_row(struct fig_table *t))[48]
 	return t->nrow < FIG_TABLE_ROWS ? t->cell[t->nrow++] : NULL;
 }
 
-/* ---- quantiles of a union of delay rows (ns) ---- */
+/* ---- CDFs ---- */
 
-/* The values of the rows, for quantiles: sorted copies while every row is
- * exact, else one sketch of all. */
-struct qview {
-	double *v; /* ns, ascending */
-	size_t n;
-	bool sketched;
-	struct sketch sk;
-};
-
-static int cmp_double(const void *a, const void *b)
+static const double *cdf_qs(void)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	static double qs[CDF_N];
+	if (qs[CDF_N - 1] == 0)
+		for (int i = 0; i < CDF_N; i++)
+			qs[i] = cdf_q(i);
+	return qs;
 }
 
-static int qview_open(struct qview *w, const struct samples *const *sets, size_t k)
-{
-	memset(w, 0, sizeof *w);
-	size_t n = 0;
-	for (size_t i = 0; i < k; i++) {
-		w->sketched |= sets[i]->sk != NULL;
-		n += sets[i]->n;
-	}
-	if (w->sketched) {
-		sketch_init(&w->sk, SKETCH_BITS_DELAY);
-		for (size_t i = 0; i < k; i++) {
-			int rc = sets[i]->sk ? sketch_merge(&w->sk, sets[i]->sk) : 0;
-			for (size_t j = 0; rc == 0 && !sets[i]->sk && j < sets[i]->n; j++)
-				rc = sketch_add(&w->sk, sets[i]->v[j]);
-			if (rc != 0) {
-				sketch_free(&w->sk);
-				return -1;
-			}
-		}
-		return 0;
-	}
-	if (n == 0)
-		return 0;
-	if ((w->v = malloc(n * sizeof *w->v)) == NULL)
-		return -1;
-	for (size_t i = 0; i < k; i++)
-		for (size_t j = 0; j < sets[i]->n; j++)
-			w->v[w->n++] = sets[i]->v[j];
-	qsort(w->v, w->n, sizeof *w->v, cmp_double);
-	return 0;
-}
-
-static uint64_t qview_count(const struct qview *w)
-{
-	return w->sketched ? w->sk.n : w->n;
-}
-
-/* GSL's quantile: between the order statistics at q (n - 1). */
-static double qview_quantile(const struct qview *w, double q)
-{
-	if (w->sketched)
-		return sketch_quantile(&w->sk, q, NULL);
-	double at = q * (double)(w->n - 1);
-	size_t lo = (size_t)floor(at);
-	double frac = at - (double)lo;
-	if (lo + 1 >= w->n)
-		return w->v[w->n - 1];
-	return (1 - frac) * w->v[lo] + frac * w->v[lo + 1];
-}
-
-static void qview_close(struct qview *w)
-{
-	free(w->v);
-	if (w->sketched)
-		sketch_free(&w->sk);
-	memset(w, 0, sizeof *w);
-}
-
-/* The CDF of w (ns) as a series in us, and a row of its table:
- * label, n, min, p50, p90, p99, max. */
-static int cdf_series(struct figure *f, const struct qview *w, const char *label, double scale)
+/* The CDF whose quantiles at cdf_q are v[0..CDF_N) (us) as a series, and a
+ * row of its table: label, n, min, p50, p90, p99, max. */
+static int cdf_series(struct figure *f, const double *v, uint64_t n, const char *label)
 {
 	struct fig_series *s = series_new(f, FIG_LINES, label);
 	if (s == NULL)
 		return 0;
 	for (int i = 0; i < CDF_N; i++)
-		if (series_push(s, qview_quantile(w, cdf_q(i)) / scale, cdf_q(i), 0) != 0)
+		if (series_push(s, v[i], cdf_q(i), 0) != 0)
 			return -1;
 	char(*row)[48] = table_row(&f->t);
 	if (row) {
 		fmt(row[0], 48, "%s", label);
-		fmt(row[1], 48, "%llu", (unsigned long long)qview_count(w));
-		const double q[] = {0, 0.5, 0.9, 0.99, 1};
+		fmt(row[1], 48, "%llu", (unsigned long long)n);
+		/* min, p50, p90, p99, max: at i = 0, 100, 180, 198 and the last */
+		const int at[] = {0, CDF_STEPS / 2, CDF_STEPS * 9 / 10, CDF_STEPS * 99 / 100, CDF_N - 1};
 		for (int k = 0; k < 5; k++)
-			fmt(row[2 + k], 48, "%.1f", qview_quantile(w, q[k]) / scale);
+			fmt(row[2 + k], 48, "%.1f", v[at[k]]);
 	}
 	return 0;
+}
+
+/* The CDF of the union of k delay rows (ns). */
+static int rows_cdf(struct figure *f, const struct samples *const *sets, size_t k,
+		    const char *label)
+{
+	double v[CDF_N];
+	uint64_t n;
+	if (samples_quantiles(sets, k, cdf_qs(), CDF_N, v, &n) != 0)
+		return -1;
+	return n > 0 ? cdf_series(f, v, n, label) : 0;
 }
 
 static const char *const CDF_HEAD[] = {"series", "n", "min", "p50", "p90", "p99", "max"};
@@ -224,15 +174,10 @@ static int fig_vo_cdf(const struct analysis *a, struct figure *f)
 					sets[k++] = &v->e2e[d][q].s;
 			if (k == 0 || (p != PROTO_ALL && classes == 1))
 				continue;
-			struct qview w;
-			if (qview_open(&w, sets, k) != 0)
-				return -1;
 			char label[96];
 			fmt(label, sizeof label, "%s, %s", arrow_dir((enum direction)d),
 			    proto_name((enum proto)p));
-			int rc = qview_count(&w) > 0 ? cdf_series(f, &w, label, 1e3) : 0;
-			qview_close(&w);
-			if (rc != 0)
+			if (rows_cdf(f, sets, k, label) != 0)
 				return -1;
 		}
 	}
@@ -273,16 +218,11 @@ static int fig_hop_cdf(const struct analysis *a, struct figure *f)
 			for (int q = PROTO_TCP; q < PROTO_N; q++)
 				if (samples_count(&v->hop[i][d][q].s) > 0)
 					sets[k++] = &v->hop[i][d][q].s;
-			struct qview w;
-			if (qview_open(&w, sets, k) != 0)
-				return -1;
 			enum point up, down;
 			vo_hop_ends(v, i, (enum direction)d, &up, &down);
 			char label[96];
 			fmt(label, sizeof label, "%s -> %s", point_name(up), point_name(down));
-			int rc = qview_count(&w) > 0 ? cdf_series(f, &w, label, 1e3) : 0;
-			qview_close(&w);
-			if (rc != 0)
+			if (rows_cdf(f, sets, k, label) != 0)
 				return -1;
 		}
 	if (f->nseries == 0)
@@ -463,55 +403,95 @@ static int fig_clock(const struct analysis *a, struct figure *f)
 	 * drift's microseconds, not the offset's seconds */
 	double base = clock_segment_offset(&m->seg[0], m->seg[0].start_ns);
 	fmt(f->ylabel, sizeof f->ylabel, "guest - host - (%.3f us), us", base / 1e3);
-	struct xy *pt[DIR_N];
-	size_t n[DIR_N] = {0};
-	for (int d = 0; d < DIR_N; d++)
-		if ((pt[d] = malloc(a->nplot_pairs * sizeof *pt[d])) == NULL) {
-			free(pt[0]);
-			return -1;
+	/* the y range: the fits' span, 10 bounds (at least 20 us) either side */
+	double flo = INFINITY, fhi = -INFINITY, margin = fmax(10 * m->error_bound_ns / 1e3, 20);
+	for (int k = 0; k < m->nseg; k++) {
+		int64_t s0 = m->seg[k].start_ns;
+		int64_t s1 = k < r->nseg && r->seg[k].end_ns > s0 ? r->seg[k].end_ns : s0;
+		for (int e = 0; e < 2; e++) {
+			double y = (clock_segment_offset(&m->seg[k], e ? s1 : s0) - base) / 1e3;
+			flo = fmin(flo, y);
+			fhi = fmax(fhi, y);
 		}
-	for (size_t i = 0; i < a->nplot_pairs; i++) {
-		const struct clock_pair_row *p = &a->plot_pairs[i];
-		pt[p->dir][n[p->dir]++] =
-		    (struct xy){(double)(p->t_host_ns - t0) / 1e9, (p->reading_ns - base) / 1e3};
 	}
-	int rc = 0;
+	f->yfix = true;
+	f->ylo = flo - margin;
+	f->yhi = fhi + margin;
 	static const char *const lab[DIR_N] = {"to guest: guest stamp - host stamp",
 					       "from guest: -(host stamp - guest stamp)"};
 	static const char *const hl[DIR_N] = {"to guest: lower hull", "from guest: upper hull"};
+	static const char *const dot_color[DIR_N] = {"#9400d3", "#56b4e9"};
+	static const char *const hull_color[DIR_N] = {"#009e73", "#e69f00"};
+	struct xy *pt = malloc(a->nplot_pairs * sizeof *pt);
+	if (pt == NULL)
+		return -1;
+	int rc = 0;
+	size_t off = 0;
 	for (int d = 0; d < DIR_N && rc == 0; d++) {
-		if (n[d] == 0)
-			continue;
 		struct fig_series *s = series_new(f, FIG_POINTS, lab[d]);
-		for (size_t i = 0; s && i < n[d] && rc == 0; i++)
-			rc = series_push(s, pt[d][i].x, pt[d][i].y, 0);
-		qsort(pt[d], n[d], sizeof *pt[d], cmp_xy);
-		struct fig_series *h = rc == 0 ? series_new(f, FIG_LINES, hl[d]) : NULL;
-		if (h && r->nseg <= 1)
-			rc = hull_series(h, pt[d], n[d], d == DIR_TO_GUEST ? 1 : -1);
-		else if (h)
-			f->nseries--; /* hulls are per segment: drawn with one segment only */
+		if (s)
+			s->color = dot_color[d];
+		for (size_t i = 0; s && i < a->nplot_pairs && rc == 0; i++) {
+			const struct clock_pair_row *p = &a->plot_pairs[i];
+			if (p->dir != (enum direction)d)
+				continue;
+			double y = (p->reading_ns - base) / 1e3;
+			off += y < f->ylo || y > f->yhi;
+			rc = series_push(s, (double)(p->t_host_ns - t0) / 1e9, y, 0);
+		}
+		if (s && s->n == 0)
+			f->nseries--;
 	}
-	free(pt[0]);
-	free(pt[1]);
 	for (int k = 0; k < m->nseg && rc == 0; k++) {
 		const struct clock_segment *sg = &m->seg[k];
-		int64_t s0 = k < r->nseg ? r->seg[k].start_ns : sg->start_ns;
-		int64_t s1 = k < r->nseg ? r->seg[k].end_ns : s0;
-		char label[96];
-		fmt(label, sizeof label, m->nseg > 1 ? "fit, segment %d" : "fit", k + 1);
-		struct fig_series *s = series_new(f, FIG_LINES, label);
+		/* from the segment's start (the step before it) to its last pair */
+		int64_t s0 = sg->start_ns;
+		int64_t s1 = k < r->nseg && r->seg[k].end_ns > s0 ? r->seg[k].end_ns : s0;
 		double x0 = (double)(s0 - t0) / 1e9, x1 = (double)(s1 - t0) / 1e9;
 		double y0 = (clock_segment_offset(sg, s0) - base) / 1e3;
 		double y1 = (clock_segment_offset(sg, s1) - base) / 1e3;
-		if (s)
+		uint64_t r0 = sg->first_record;
+		uint64_t r1 = k + 1 < m->nseg ? m->seg[k + 1].first_record : UINT64_MAX;
+		/* the segment's hulls: its pairs only (a step breaks the envelopes) */
+		for (int d = 0; d < DIR_N && rc == 0; d++) {
+			size_t np = 0;
+			for (size_t i = 0; i < a->nplot_pairs; i++) {
+				const struct clock_pair_row *p = &a->plot_pairs[i];
+				if (p->dir == (enum direction)d && p->guest_record >= r0 &&
+				    p->guest_record < r1)
+					pt[np++] = (struct xy){(double)(p->t_host_ns - t0) / 1e9,
+							       (p->reading_ns - base) / 1e3};
+			}
+			if (np < 2)
+				continue;
+			qsort(pt, np, sizeof *pt, cmp_xy);
+			struct fig_series *h = series_new(f, FIG_LINES, hl[d]);
+			if (h) {
+				h->color = hull_color[d];
+				h->notitle = k > 0;
+				rc = hull_series(h, pt, np, d == DIR_TO_GUEST ? 1 : -1);
+			}
+		}
+		struct fig_series *s = rc == 0 ? series_new(f, FIG_LINES, "fit") : NULL;
+		if (s) {
+			s->color = "#000000";
+			s->notitle = k > 0;
 			rc = series_push(s, x0, y0, 0) || series_push(s, x1, y1, 0);
+		}
 		double b = (k < r->nseg ? r->seg[k].error_bound_ns : m->error_bound_ns) / 1e3;
-		fmt(label, sizeof label, m->nseg > 1 ? "fit +- bound, segment %d" : "fit +- bound",
-		    k + 1);
-		struct fig_series *band = rc == 0 && b > 0 ? series_new(f, FIG_BAND, label) : NULL;
-		if (band)
+		struct fig_series *band =
+		    rc == 0 && b > 0 ? series_new(f, FIG_BAND, "fit +- bound") : NULL;
+		if (band) {
+			band->color = "#0072b2";
+			band->notitle = k > 0;
 			rc = series_push(band, x0, y0 - b, y0 + b) || series_push(band, x1, y1 - b, y1 + b);
+		}
+		struct fig_series *st = rc == 0 && k > 0 ? series_new(f, FIG_DASHED, "step") : NULL;
+		if (st) {
+			st->color = "#d55e00";
+			st->notitle = k > 1;
+			rc = series_push(st, x0, f->ylo, 0) || series_push(st, x0, f->yhi, 0);
+		}
 		char(*row)[48] = table_row(&f->t);
 		if (row) {
 			fmt(row[0], 48, "%d%s", k + 1, k > 0 ? " (after a step)" : "");
@@ -523,26 +503,9 @@ static int fig_clock(const struct analysis *a, struct figure *f)
 			fmt(row[6], 48, "%zu", k < r->nseg ? r->seg[k].n_to + r->seg[k].n_from : 0);
 		}
 	}
+	free(pt);
 	if (rc != 0)
 		return -1;
-	/* the y range: the fit's span, 10 bounds (at least 20 us) either side */
-	double flo = INFINITY, fhi = -INFINITY, margin = fmax(10 * m->error_bound_ns / 1e3, 20);
-	for (int k = 0; k < f->nseries; k++)
-		if (strncmp(f->s[k].label, "fit", 3) == 0 && f->s[k].style == FIG_LINES)
-			for (size_t i = 0; i < f->s[k].n; i++) {
-				flo = fmin(flo, f->s[k].y[i]);
-				fhi = fmax(fhi, f->s[k].y[i]);
-			}
-	size_t off = 0;
-	if (flo <= fhi) {
-		f->yfix = true;
-		f->ylo = flo - margin;
-		f->yhi = fhi + margin;
-		for (size_t i = 0; i < a->nplot_pairs; i++) {
-			double y = (a->plot_pairs[i].reading_ns - base) / 1e3;
-			off += y < f->ylo || y > f->yhi;
-		}
-	}
 	char(*row)[48] = table_row(&f->t);
 	if (row && off) {
 		fmt(row[0], 48, "beyond the y axis");
@@ -592,16 +555,15 @@ static int fig_rtt_cdf(const struct analysis *a, struct figure *f)
 	for (int p = 0; p < POINT_N; p++) {
 		if (!(a->mask & (1u << p)))
 			continue;
-		struct qview w = {.sketched = true};
 		struct sketch_fill sf = {.failed = 0};
 		sketch_init(&sf.sk, SKETCH_BITS_DELAY);
-		if (rtt_set_visit(a->rtt, (enum point)p, fill_sketch, &sf) != 0 || sf.failed) {
-			sketch_free(&sf.sk);
-			return -1;
-		}
-		w.sk = sf.sk;
-		int rc = w.sk.n > 0 ? cdf_series(f, &w, point_name((enum point)p), 1e3) : 0;
-		sketch_free(&w.sk);
+		int rc = rtt_set_visit(a->rtt, (enum point)p, fill_sketch, &sf) != 0 || sf.failed;
+		double v[CDF_N];
+		for (int i = 0; rc == 0 && sf.sk.n > 0 && i < CDF_N; i++)
+			v[i] = sketch_quantile(&sf.sk, cdf_q(i), NULL) / 1e3;
+		if (rc == 0 && sf.sk.n > 0)
+			rc = cdf_series(f, v, sf.sk.n, point_name((enum point)p));
+		sketch_free(&sf.sk);
 		if (rc != 0)
 			return -1;
 	}

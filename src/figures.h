@@ -13,7 +13,8 @@
  *   clock     the guest clock's readings (guest - host) against host time:
  *             each interval's lowest and highest reading per direction, the
  *             hulls of the envelopes, the fitted line of every segment and
- *             its error bound; a step starts a segment
+ *             its error bound, a dashed line at each step (a segment's
+ *             start); hulls and fits per segment (its guest records)
  *   rtt_cdf   the TCP-timestamp RTT CDF at every point
  *   ack_hist  ACK inter-arrivals per point, counts per bin of the report's edges
  *   ack_cdf   ACK inter-arrivals per point, the share at or below each edge
@@ -43,12 +44,14 @@ enum fig_style {
 
 struct fig_series {
 	char label[96];
+	bool notitle;      /* not in the legend (a later segment of a series named once) */
+	const char *color; /* "#rrggbb" (static), or NULL: gnuplot's next */
 	enum fig_style style;
 	size_t n, cap;
 	double *x, *y, *y2; /* y2: FIG_BAND's upper edge, else NULL */
 };
 
-enum { FIG_MAX_SERIES = 24, FIG_TABLE_COLS = 8, FIG_TABLE_ROWS = 24 };
+enum { FIG_MAX_SERIES = 64, FIG_TABLE_COLS = 8, FIG_TABLE_ROWS = 34 };
 
 /* The figure's table: a header row and up to FIG_TABLE_ROWS rows of text. */
 struct fig_table {
@@ -65,6 +68,7 @@ struct figure {
 	bool yfix;          /* the y axis from ylo to yhi (else gnuplot's autoscale) */
 	double ylo, yhi;
 	int nseries;
+	bool full;          /* a series did not fit in FIG_MAX_SERIES: left out, said */
 	struct fig_series s[FIG_MAX_SERIES];
 	struct fig_table t;
 	char note[512];     /* what the figure rests on, or why it is empty */

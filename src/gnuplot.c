@@ -98,9 +98,15 @@ static int write_script(FILE *out, const struct figure *f, const char *dat, cons
 		if (block)
 			fputs(", \\\n     ", out);
 		put_quoted(out, block ? "" : dat);
-		fprintf(out, " index %d using 1:2%s %s title ", block, s->y2 ? ":3" : "",
-			STYLE[s->style]);
-		put_quoted(out, s->label);
+		fprintf(out, " index %d using 1:2%s %s", block, s->y2 ? ":3" : "", STYLE[s->style]);
+		if (s->color)
+			fprintf(out, " lc rgb '%s'", s->color);
+		if (s->notitle) {
+			fputs(" notitle", out);
+		} else {
+			fputs(" title ", out);
+			put_quoted(out, s->label);
+		}
 		block++;
 	}
 	fputs("\n", out);

@@ -406,6 +406,9 @@ static int figure(struct page *pg, const struct figure *f, const char *prefix, c
 	esc(out, f->title);
 	fputs("</b>", out);
 	esc(out, f->note);
+	if (f->full)
+		fprintf(out, " Only the first %d series are drawn; the table has the rest.",
+			FIG_MAX_SERIES);
 	fputs("</figcaption>\n", out);
 	fig_table(out, f);
 	fputs("</figure>\n", out);

@@ -189,38 +189,43 @@ static void dist_of_sketch(struct dist *d, const struct sketch *k, double scale)
 	d->sketch_rel = sketch_rel_error(k);
 }
 
-/* The union of sets of which some are sketches: one sketch of all. */
-static int dist_of_mixed(struct dist *d, const struct samples *const *sets, size_t k)
+/* The union of sets of which some are sketches: one sketch of all into u
+ * (the caller's, freed by it).  -1 on no memory. */
+static int union_sketch(struct sketch *u, const struct samples *const *sets, size_t k)
 {
-	struct sketch u;
-	sketch_init(&u, SKETCH_BITS_DELAY);
+	sketch_init(u, SKETCH_BITS_DELAY);
 	int rc = 0;
 	for (size_t i = 0; i < k && rc == 0; i++) {
 		if (sets[i]->sk)
-			rc = sketch_merge(&u, sets[i]->sk);
+			rc = sketch_merge(u, sets[i]->sk);
 		for (size_t j = 0; j < sets[i]->n && rc == 0; j++)
-			rc = sketch_add(&u, sets[i]->v[j]);
+			rc = sketch_add(u, sets[i]->v[j]);
 	}
+	return rc;
+}
+
+static int dist_of_mixed(struct dist *d, const struct samples *const *sets, size_t k)
+{
+	struct sketch u;
+	int rc = union_sketch(&u, sets, k);
 	if (rc == 0)
 		dist_of_sketch(d, &u, 1e3);
 	sketch_free(&u);
 	return rc;
 }
 
-int dist_of(struct dist *d, const struct samples *const *sets, size_t k)
+/* The exact values of the union (every set exact) copied; *n their count.
+ * NULL with *n 0 when there are none, NULL with *n > 0 on no memory. */
+static int *union_exact(const struct samples *const *sets, size_t k, size_t *n)
 {
-	memset(d, 0, sizeof *d);
-	size_t n = 0;
-	for (size_t i = 0; i < k; i++) {
-		if (sets[i]->sk)
-			return dist_of_mixed(d, sets, k);
-		n += sets[i]->n;
-	}
-	if (n == 0)
-		return 0;
-	int *v = malloc(n * sizeof *v);
+	*n = 0;
+	for (size_t i = 0; i < k; i++)
+		*n += sets[i]->n;
+	if (*n == 0)
+		return NULL;
+	int *v = malloc(*n * sizeof *v);
 	if (v == NULL)
-		return -1;
+		return NULL;
 	size_t at = 0;
 	for (size_t i = 0; i < k; i++) {
 		if (sets[i]->n == 0)
@@ -228,6 +233,51 @@ int dist_of(struct dist *d, const struct samples *const *sets, size_t k)
 		memcpy(v + at, sets[i]->v, sets[i]->n * sizeof *v);
 		at += sets[i]->n;
 	}
+	return v;
+}
+
+static bool any_sketch(const struct samples *const *sets, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		if (sets[i]->sk)
+			return true;
+	return false;
+}
+
+int samples_quantiles(const struct samples *const *sets, size_t k, const double *qs, int nq,
+		      double *out_us, uint64_t *count)
+{
+	*count = 0;
+	if (any_sketch(sets, k)) {
+		struct sketch u;
+		int rc = union_sketch(&u, sets, k);
+		*count = rc == 0 ? u.n : 0;
+		for (int i = 0; rc == 0 && u.n > 0 && i < nq; i++)
+			out_us[i] = sketch_quantile(&u, qs[i], NULL) / 1e3;
+		sketch_free(&u);
+		return rc;
+	}
+	size_t n;
+	int *v = union_exact(sets, k, &n);
+	if (v == NULL)
+		return n == 0 ? 0 : -1;
+	quantiles_by_select(v, n, qs, out_us, nq);
+	for (int i = 0; i < nq; i++)
+		out_us[i] /= 1e3;
+	free(v);
+	*count = n;
+	return 0;
+}
+
+int dist_of(struct dist *d, const struct samples *const *sets, size_t k)
+{
+	memset(d, 0, sizeof *d);
+	if (any_sketch(sets, k))
+		return dist_of_mixed(d, sets, k);
+	size_t n;
+	int *v = union_exact(sets, k, &n);
+	if (v == NULL)
+		return n == 0 ? 0 : -1;
 	int mn, mx;
 	gsl_stats_int_minmax(&mn, &mx, v, 1, n);
 	d->n = n;

@@ -80,6 +80,12 @@ struct dist {
  * allocation failure. */
 int dist_of(struct dist *d, const struct samples *const *sets, size_t k);
 
+/* The quantiles (us) of the union of k sets at the ascending qs[0..nq),
+ * as dist_of takes its p50, p90 and p99 (exact: GSL's definition; any set
+ * a sketch: from one sketch of all): the points of a CDF.  *count: the
+ * values (0: out_us untouched).  -1 on allocation failure. */
+int samples_quantiles(const struct samples *const *sets, size_t k, const double *qs, int nq,
+		      double *out_us, uint64_t *count);
 /* The reference definition the tests compare with: sorts v (any unit) and
  * takes GSL's quantiles from the sorted data. */
 void dist_of_doubles(struct dist *d, double *v, size_t n);

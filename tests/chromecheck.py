@@ -110,12 +110,13 @@ class Dom(html.parser.HTMLParser):
         if tag == "p" and "no-plot" in cls:
             self.fig["no_plot"] = True
         if tag == "g" and re.search(r"_plot_\d+$", a.get("id") or ""):
-            self.group = [a["id"], False, {"pairs": 0, "polys": 0, "uses": 0}]
+            self.group = [a["id"], False, {"pairs": 0, "polys": 0, "uses": 0, "key": 0}]
             self.group_depth = len(self.stack)  # the g is on the stack
             self.fig["groups"].append(self.group)
         if self.group is not None:
-            # the legend's key is in the group too: a line's is two points of
-            # a path, a band's one polygon, a mark's one mark; data are more
+            # a series with a title has its legend key in the group too (a
+            # line's two points of a path, a band's polygon, one mark): its
+            # data are more than that
             g = self.group[2]
             if tag == "path":
                 g["pairs"] += len(re.findall(r"[-\d.]+\s*,\s*[-\d.]+", a.get("d") or ""))
@@ -123,7 +124,10 @@ class Dom(html.parser.HTMLParser):
                 g["polys"] += 1
             if tag == "use":
                 g["uses"] += 1
-            self.group[1] = g["pairs"] >= 3 or g["polys"] >= 2 or g["uses"] >= 2
+            if tag == "text":
+                g["key"] = 1  # its legend entry: the key is drawn beside the title
+            k = g["key"]
+            self.group[1] = g["pairs"] >= 2 + k or g["polys"] >= 1 + k or g["uses"] >= 1 + k
 
     def handle_endtag(self, tag):
         while self.stack:

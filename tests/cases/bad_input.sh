@@ -148,9 +148,9 @@ check 2 "^vocalc: drift: give POINT=FILE arguments or a run directory$" drift
 check 2 "^vocalc: ack: give POINT=FILE arguments or a run directory$" ack
 
 # a mistyped command is not an SSH login to a host of that name
-check 2 "^vocalc: unknown command 'analyse' \(commands: analyze, drift, rtt, ack, watch; .*did you mean 'analyze'\?$" \
+check 2 "^vocalc: unknown command 'analyse' \(commands: analyze, drift, rtt, ack, report, watch; .*did you mean 'analyze'\?$" \
 	analyse "$T/ok"
-check 2 "^vocalc: unknown command 'report' \(commands: analyze, drift, rtt, ack, watch; or HOST GUEST" report "$T/ok"
+check 2 "^vocalc: unknown command 'reprot' \(commands: analyze, drift, rtt, ack, report, watch; or HOST GUEST.*did you mean 'report'" reprot "$T/ok"
 check 2 "^vocalc: unknown command 'anlyze' .*did you mean 'analyze'" anlyze nic="$N" guest="$G"
-check 2 "^vocalc: unknown command 'report'" --json report
+check 2 "^vocalc: unknown command 'summary'" --json summary
 check 2 "^vocalc: unknown command 'drfit' .*did you mean 'drift'" drfit "$T/ok" extra

@@ -130,6 +130,44 @@ for d, lab in (("to_guest", "to guest"), ("from_guest", "from guest")):
 sys.exit(1 if bad else 0)
 PY
 
+echo "== a guest clock that steps (vocgen, -20 ms at 10 s): a fit and hulls per segment, the step drawn"
+"$VOCGEN" --out "$T/step" --journeys 40000 --rate 2000 --clock-step 10:-20000 --offset-us -4136 \
+	--skew-ppm 50 >/dev/null || fail "vocgen --clock-step"
+expect_exit 0 "$VOCALC" report "$T/step" -o "$T/step.html" --plots "$T/stepplots"
+python3 tests/chromecheck.py "$T/step.html" --figures vo_cdf,hop_cdf,vo_time,clock >"$T/cc" ||
+	{ cat "$T/cc"; fail "the page of a clock step"; }
+expect_exit 0 "$VOCALC" analyze --json "$T/step"
+python3 - "$T" <<'PY' || fail "the clock figure of a step"
+import json, re, sys
+T = sys.argv[1]
+r = json.load(open(f"{T}/out"))
+segs = r["clock"]["segment_list"]
+assert len(segs) == 2, f"{len(segs)} segments"
+blocks, cur = [], None
+for line in open(f"{T}/stepplots/clock.dat"):
+    m = re.match(r"# index \d+: (.*)", line)
+    if m:
+        cur = (m.group(1).strip(), []); blocks.append(cur)
+    elif line.strip() and not line.startswith("#"):
+        cur[1].append([float(x) for x in line.split()])
+fits = [b for l, b in blocks if l == "fit"]
+hulls = [l for l, b in blocks if "hull" in l]
+steps = [b for l, b in blocks if l == "step"]
+assert len(fits) == 2 and len(hulls) == 4 and len(steps) == 1, (len(fits), hulls, len(steps))
+for f, s in zip(fits, segs):
+    slope = (f[1][1] - f[0][1]) / (f[1][0] - f[0][0])
+    print(f"segment fit slope {slope:.3f} ppm, report {s['skew_ppm']:.3f}")
+    assert abs(slope - s["skew_ppm"]) < 1e-3
+step_x, fit0_x = steps[0][0][0], fits[0][0][0]
+print(f"step at {step_x - fit0_x:.6f} s after the first segment's start, report {segs[1]['start'] - segs[0]['start']:.6f}")
+# (the JSON's stamps: 15 significant digits, 10 us on seconds since the epoch)
+assert abs((step_x - fit0_x) - (segs[1]["start"] - segs[0]["start"])) < 2e-5
+# the second fit sits 20 ms below the first
+drop = fits[1][0][1] - (fits[0][1][1] + segs[0]["skew_ppm"] * (fits[1][0][0] - fits[0][1][0]))
+print(f"the step in the figure: {drop:.1f} us")
+assert abs(drop + 20000) < 100
+PY
+
 echo "== the scripts draw the figures from any directory"
 (cd / && gnuplot "$T/plots/vo_cdf.gp" && gnuplot "$T/plots/clock.gp") || fail "gnuplot DIR/NAME.gp"
 grep -q "<svg" "$T/plots/vo_cdf.svg" || fail "gnuplot $T/plots/vo_cdf.gp drew no svg"

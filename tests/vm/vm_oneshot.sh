@@ -4,7 +4,8 @@
 # the four points found, the guest clock (a VM's is really off) estimated,
 # VO latency non-negative beyond the error bound both ways, RTT and ACK
 # sections for the iperf3 flow, and the segment-aware matcher covering
-# > 99 % of the TCP octets between vnet and guest.
+# > 99 % of the TCP octets between vnet and guest; --html: the page of the
+# run with every figure drawn, in Chromium.
 source tests/e2e/lib.sh
 command -v qemu-system-x86_64 >/dev/null || skip "needs qemu-system-x86 (make deps)"
 command -v tshark >/dev/null || skip "needs tshark (make deps)"
@@ -32,12 +33,22 @@ PY
 	KEEP=1
 }
 ip netns exec vtb-client "$VC" -i "$VOCALC_SSH_KEY" --known-hosts "$VOCALC_KNOWN_HOSTS" -d 6 \
-	--no-progress -o "$T/run" --json --workload-guest "iperf3 -c 10.99.0.1 -t 4" "$VOCALC_HOST" "$VOCALC_GUEST" \
+	--no-progress -o "$T/run" --json --html "$T/run.html" \
+	--workload-guest "iperf3 -c 10.99.0.1 -t 4" "$VOCALC_HOST" "$VOCALC_GUEST" \
 	>"$T/out" 2>"$T/err"
 rc=$?
 [ $rc -eq 0 ] || { cat "$T/err"; diagnose; fail "the one-shot exited $rc, expected 0"; }
 wait $srv
 cp "$T/out" "$T/run.json"
+# the HTML report of the live run (issue 19), made from the saved run, in Chromium
+grep -q "^vocalc: wrote $T/run.html" "$T/err" || fail "one-shot --html: $(cat "$T/err")"
+if command -v chromium >/dev/null && command -v gnuplot >/dev/null; then
+	python3 tests/chromecheck.py "$T/run.html" --screenshot "$T/run.png" \
+		--figures vo_cdf,hop_cdf,vo_time,clock,rtt_cdf,ack_hist,ack_cdf >"$T/cc" ||
+		{ cat "$T/cc"; fail "the one-shot's HTML report in Chromium"; }
+	cat "$T/cc"
+	grep -q 'vnet0' "$T/run.html" || fail "the page does not name the interfaces (the manifest's)"
+fi
 grep -q "points: nic nic0, bridge br0, vnet vnet0 on root@10.99.0.2:22; guest eth0 (52:54:00:99:00:03" "$T/err" ||
 	fail "discovery: $(cat "$T/err")"
 expect_exit 0 "$VOCALC" analyze --csv "$T/rows.csv" --no-rtt --no-ack "$T/run"
