@@ -148,13 +148,22 @@ static const char *arrow_dir(enum direction d)
 
 /* ---- the figures ---- */
 
+/* A figure's name, axes and table header. */
+static void figure_init(struct figure *f, const char *name, const char *xlabel,
+			const char *ylabel, int ncol, const char *const *head)
+{
+	f->name = name;
+	fmt(f->xlabel, sizeof f->xlabel, "%s", xlabel);
+	fmt(f->ylabel, sizeof f->ylabel, "%s", ylabel);
+	table_head(&f->t, ncol, head);
+}
+
+static const char CDF_Y[] = "fraction of packets at or below";
+
 static int fig_vo_cdf(const struct analysis *a, struct figure *f)
 {
 	const struct vo *v = &a->vo;
-	f->name = "vo_cdf";
-	table_head(&f->t, 7, CDF_HEAD);
-	fmt(f->xlabel, sizeof f->xlabel, "VO latency (us)");
-	fmt(f->ylabel, sizeof f->ylabel, "fraction of packets at or below");
+	figure_init(f, "vo_cdf", "VO latency (us)", CDF_Y, 7, CDF_HEAD);
 	if (!v->has_vo) {
 		fmt(f->title, sizeof f->title, "VO latency CDF");
 		fmt(f->note, sizeof f->note, "No VO latency: %s.", report_no_vo_reason(a));
@@ -198,11 +207,8 @@ static int fig_vo_cdf(const struct analysis *a, struct figure *f)
 static int fig_hop_cdf(const struct analysis *a, struct figure *f)
 {
 	const struct vo *v = &a->vo;
-	f->name = "hop_cdf";
-	table_head(&f->t, 7, CDF_HEAD);
+	figure_init(f, "hop_cdf", "delay across the hop (us)", CDF_Y, 7, CDF_HEAD);
 	fmt(f->title, sizeof f->title, "Per-hop delay CDF, per direction (all protocols)");
-	fmt(f->xlabel, sizeof f->xlabel, "delay across the hop (us)");
-	fmt(f->ylabel, sizeof f->ylabel, "fraction of packets at or below");
 	int unobservable = 0;
 	for (int i = 0; i + 1 < v->npts; i++)
 		for (int d = 0; d < DIR_N; d++) {
@@ -250,13 +256,10 @@ static int64_t time_origin(const struct analysis *a)
 static int fig_vo_time(const struct analysis *a, struct figure *f)
 {
 	const struct vo *v = &a->vo;
-	f->name = "vo_time";
 	static const char *const head[] = {"series", "intervals", "width s", "lowest p50",
 					   "highest p50", "highest p99"};
-	table_head(&f->t, 6, head);
+	figure_init(f, "vo_time", "time since the first packet (s)", "VO latency (us)", 6, head);
 	fmt(f->title, sizeof f->title, "VO latency over time: p50 and p99 per interval");
-	fmt(f->xlabel, sizeof f->xlabel, "time since the first packet (s)");
-	fmt(f->ylabel, sizeof f->ylabel, "VO latency (us)");
 	if (!v->has_vo) {
 		fmt(f->note, sizeof f->note, "No VO latency: %s.", report_no_vo_reason(a));
 		return 0;
@@ -380,14 +383,12 @@ static int hull_series(struct fig_series *s, const struct xy *pt, size_t n, int 
 static int fig_clock(const struct analysis *a, struct figure *f)
 {
 	const struct clock_model *m = &a->clock;
-	f->name = "clock";
 	static const char *const head[] = {"segment", "from s", "to s", "offset us",
 					   "skew ppm", "bound us", "pairs"};
-	table_head(&f->t, 7, head);
+	figure_init(f, "clock", "host time since the first packet (s)", "guest - host (us)", 7,
+		    head);
 	fmt(f->title, sizeof f->title, "Guest clock: readings, hulls and the fitted offset");
-	fmt(f->xlabel, sizeof f->xlabel, "host time since the first packet (s)");
 	if (!a->clock_estimated || m->method == CLOCK_NONE || a->nplot_pairs == 0) {
-		fmt(f->ylabel, sizeof f->ylabel, "guest - host (us)");
 		fmt(f->note, sizeof f->note, "%s",
 		    m->method == CLOCK_MANUAL ? "The clock was given (--guest-offset-us): nothing was "
 						"estimated."
@@ -543,11 +544,9 @@ static void fill_sketch(void *ctx, double lo, double hi, double rep, uint64_t co
 
 static int fig_rtt_cdf(const struct analysis *a, struct figure *f)
 {
-	f->name = "rtt_cdf";
-	table_head(&f->t, 7, CDF_HEAD);
+	figure_init(f, "rtt_cdf", "round trip (us)", "fraction of RTT samples at or below", 7,
+		    CDF_HEAD);
 	fmt(f->title, sizeof f->title, "TCP RTT CDF per capture point (timestamp option)");
-	fmt(f->xlabel, sizeof f->xlabel, "round trip (us)");
-	fmt(f->ylabel, sizeof f->ylabel, "fraction of RTT samples at or below");
 	if (a->rtt == NULL) {
 		fmt(f->note, sizeof f->note, "The round trips were not tracked (--no-rtt).");
 		return 0;

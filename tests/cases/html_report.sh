@@ -37,16 +37,10 @@ python3 - "$T" <<'PY' || fail "the figures' data differ from the report"
 import json, math, re, sys, csv
 T = sys.argv[1]
 r = json.load(open(f"{T}/r.json"))
+sys.path.insert(0, "tests")
+import plotdat
 def blocks(name):
-    """index label -> list of rows (floats) of DIR/NAME.dat"""
-    out, cur = {}, None
-    for line in open(f"{T}/plots/{name}.dat"):
-        m = re.match(r"# index \d+: (.*)", line)
-        if m:
-            cur = out.setdefault(m.group(1).strip(), [])
-        elif line.strip() and not line.startswith("#"):
-            cur.append([float(x) for x in line.split()])
-    return out
+    return plotdat.by_label(f"{T}/plots/{name}.dat")
 def at(rows, q):
     got = [x for x, y in rows if abs(y - q) < 1e-12]
     assert len(got) == 1, f"no single point at q={q}: {got}"
@@ -143,13 +137,9 @@ T = sys.argv[1]
 r = json.load(open(f"{T}/out"))
 segs = r["clock"]["segment_list"]
 assert len(segs) == 2, f"{len(segs)} segments"
-blocks, cur = [], None
-for line in open(f"{T}/stepplots/clock.dat"):
-    m = re.match(r"# index \d+: (.*)", line)
-    if m:
-        cur = (m.group(1).strip(), []); blocks.append(cur)
-    elif line.strip() and not line.startswith("#"):
-        cur[1].append([float(x) for x in line.split()])
+sys.path.insert(0, "tests")
+import plotdat
+blocks = plotdat.blocks(f"{T}/stepplots/clock.dat")
 fits = [b for l, b in blocks if l == "fit"]
 hulls = [l for l, b in blocks if "hull" in l]
 steps = [b for l, b in blocks if l == "step"]
@@ -197,6 +187,8 @@ python3 tests/chromecheck.py "$T/m.html" --guests 3 --figures vo_cdf,hop_cdf,vo_
 expect_exit 0 "$VOCALC" analyze --json "$T/g/run"
 python3 - "$T" <<'PY' || fail "the guests' figures"
 import json, re, sys
+sys.path.insert(0, "tests")
+import plotdat
 T = sys.argv[1]
 r = json.load(open(f"{T}/out"))
 html = open(f"{T}/m.html").read()
@@ -208,14 +200,7 @@ assert order.index("vm-b") < order.index("vm-a"), "vm-b (3 ms more toward it) no
 for g in r["guests"]:
     if g.get("vo") is None:
         continue
-    rows = {}
-    cur = None
-    for line in open(f"{T}/mplots/{g['name']}/vo_cdf.dat"):
-        m = re.match(r"# index \d+: (.*)", line)
-        if m:
-            cur = rows.setdefault(m.group(1).strip(), [])
-        elif line.strip() and not line.startswith("#"):
-            cur.append([float(x) for x in line.split()])
+    rows = plotdat.by_label(f"{T}/mplots/{g['name']}/vo_cdf.dat")
     got = [x for x, y in rows["to guest, all"] if y == 0.5][0]
     want = g["vo"]["to_guest"]["delay_us"]["p50"]
     print(f"{g['name']}: vo_cdf p50 {got:.3f}, report {want:.3f}")
