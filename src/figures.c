@@ -160,6 +160,22 @@ static void figure_init(struct figure *f, const char *name, const char *xlabel,
 
 static const char CDF_Y[] = "fraction of packets at or below";
 
+/* The rows of protocol class p (PROTO_ALL: every class) of a hop's or the
+ * VO's rows that hold delays into sets; *classes: how many classes do. */
+static size_t proto_rows(const struct hop_acc row[PROTO_N], enum proto p,
+			 const struct samples **sets, int *classes)
+{
+	size_t k = 0;
+	*classes = 0;
+	for (int q = PROTO_TCP; q < PROTO_N; q++) {
+		bool has = samples_count(&row[q].s) > 0;
+		*classes += has;
+		if (has && (p == PROTO_ALL || q == (int)p))
+			sets[k++] = &row[q].s;
+	}
+	return k;
+}
+
 static int fig_vo_cdf(const struct analysis *a, struct figure *f)
 {
 	const struct vo *v = &a->vo;
@@ -172,15 +188,10 @@ static int fig_vo_cdf(const struct analysis *a, struct figure *f)
 	fmt(f->title, sizeof f->title, "VO latency (%s <-> guest) CDF, per direction and protocol",
 	    point_name(v->pt[0]));
 	for (int d = 0; d < DIR_N; d++) {
-		int classes = 0; /* with one class only, "all" is that class: drawn once */
-		for (int q = PROTO_TCP; q < PROTO_N; q++)
-			classes += samples_count(&v->e2e[d][q].s) > 0;
 		for (int p = 0; p < PROTO_N; p++) {
 			const struct samples *sets[PROTO_N];
-			size_t k = 0;
-			for (int q = PROTO_TCP; q < PROTO_N; q++)
-				if ((p == PROTO_ALL || q == p) && samples_count(&v->e2e[d][q].s) > 0)
-					sets[k++] = &v->e2e[d][q].s;
+			int classes; /* with one class only, "all" is that class: drawn once */
+			size_t k = proto_rows(v->e2e[d], (enum proto)p, sets, &classes);
 			if (k == 0 || (p != PROTO_ALL && classes == 1))
 				continue;
 			char label[96];
@@ -204,39 +215,43 @@ static int fig_vo_cdf(const struct analysis *a, struct figure *f)
 	return 0;
 }
 
-static int fig_hop_cdf(const struct analysis *a, struct figure *f)
+static int fig_hop_cdf(const struct analysis *a, struct figure *f, enum direction d)
 {
 	const struct vo *v = &a->vo;
-	figure_init(f, "hop_cdf", "delay across the hop (us)", CDF_Y, 7, CDF_HEAD);
-	fmt(f->title, sizeof f->title, "Per-hop delay CDF, per direction (all protocols)");
+	figure_init(f, d == DIR_TO_GUEST ? "hop_cdf_to_guest" : "hop_cdf_from_guest",
+		    "delay across the hop (us)", CDF_Y, 7, CDF_HEAD);
+	fmt(f->title, sizeof f->title, "Per-hop delay CDF %s, per protocol",
+	    d == DIR_TO_GUEST ? "toward the guest" : "from the guest");
 	int unobservable = 0;
-	for (int i = 0; i + 1 < v->npts; i++)
-		for (int d = 0; d < DIR_N; d++) {
-			const struct hop_summary *h = &v->sum_hop[i][d][PROTO_ALL];
-			if (h->d.n == 0)
+	for (int i = 0; i + 1 < v->npts; i++) {
+		enum point up, down;
+		vo_hop_ends(v, i, d, &up, &down);
+		for (int p = 0; p < PROTO_N; p++) {
+			const struct samples *sets[PROTO_N];
+			int classes;
+			size_t k = proto_rows(v->hop[i][d], (enum proto)p, sets, &classes);
+			if (k == 0 || (p != PROTO_ALL && classes == 1))
 				continue;
-			if (h->d.min == 0 && h->d.max == 0) {
+			const struct dist *h = &v->sum_hop[i][d][p].d;
+			if (h->n > 0 && h->min == 0 && h->max == 0) {
 				unobservable++; /* the same kernel stamp at both points */
 				continue;
 			}
-			const struct samples *sets[PROTO_N];
-			size_t k = 0;
-			for (int q = PROTO_TCP; q < PROTO_N; q++)
-				if (samples_count(&v->hop[i][d][q].s) > 0)
-					sets[k++] = &v->hop[i][d][q].s;
-			enum point up, down;
-			vo_hop_ends(v, i, (enum direction)d, &up, &down);
 			char label[96];
-			fmt(label, sizeof label, "%s -> %s", point_name(up), point_name(down));
+			fmt(label, sizeof label, "%s -> %s, %s", point_name(up), point_name(down),
+			    proto_name((enum proto)p));
 			if (rows_cdf(f, sets, k, label) != 0)
 				return -1;
 		}
+	}
 	if (f->nseries == 0)
-		fmt(f->note, sizeof f->note, "No hop matched a packet with a delay to show.");
+		fmt(f->note, sizeof f->note, "No hop matched a packet %s with a delay to show.",
+		    arrow_dir(d));
 	else
 		fmt(f->note, sizeof f->note,
-		    "A hop's delay is its downstream stamp minus its upstream one.%s",
-		    unobservable ? " Hops whose every delay is 0 (one kernel stamp at both points) "
+		    "A hop's delay is its downstream stamp minus its upstream one; \"all\" is every "
+		    "protocol class (a hop with one class only: that class, drawn once).%s",
+		    unobservable ? " Rows whose every delay is 0 (one kernel stamp at both points) "
 				   "are not observable and not drawn."
 				 : "");
 	choose_logx(f);
@@ -686,11 +701,12 @@ int figures_build(const struct analysis *a, struct figure_set *fs)
 	memset(fs, 0, sizeof *fs);
 	fs->n = FIG_N;
 	int rc = fig_vo_cdf(a, &fs->f[0]);
-	rc = rc ? rc : fig_hop_cdf(a, &fs->f[1]);
-	rc = rc ? rc : fig_vo_time(a, &fs->f[2]);
-	rc = rc ? rc : fig_clock(a, &fs->f[3]);
-	rc = rc ? rc : fig_rtt_cdf(a, &fs->f[4]);
-	rc = rc ? rc : fig_ack(a, &fs->f[5], &fs->f[6]);
+	rc = rc ? rc : fig_hop_cdf(a, &fs->f[1], DIR_TO_GUEST);
+	rc = rc ? rc : fig_hop_cdf(a, &fs->f[2], DIR_FROM_GUEST);
+	rc = rc ? rc : fig_vo_time(a, &fs->f[3]);
+	rc = rc ? rc : fig_clock(a, &fs->f[4]);
+	rc = rc ? rc : fig_rtt_cdf(a, &fs->f[5]);
+	rc = rc ? rc : fig_ack(a, &fs->f[6], &fs->f[7]);
 	if (rc != 0)
 		figures_free(fs);
 	return rc;

@@ -7,7 +7,9 @@
  * The figures, by name (the --plots file names and the page's data-fig):
  *   vo_cdf    the VO latency (outermost host point <-> guest) CDF, each
  *             direction, every protocol class with packets
- *   hop_cdf   every observable hop's delay CDF, each direction, all protocols
+ *   hop_cdf_to_guest, hop_cdf_from_guest
+ *             every hop's delay CDF in that direction, per protocol class
+ *             with packets (rows of one kernel stamp at both points left out)
  *   vo_time   the VO latency over time, p50 and p99 per interval, each
  *             direction, the p50 within the clock's error bound as a band
  *   clock     the guest clock's readings (guest - host) against host time:
@@ -74,7 +76,7 @@ struct figure {
 	char note[512];     /* what the figure rests on, or why it is empty */
 };
 
-enum { FIG_N = 7 };
+enum { FIG_N = 8 };
 
 struct figure_set {
 	struct figure f[FIG_N];

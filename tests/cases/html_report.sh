@@ -10,7 +10,7 @@
 source tests/lib.sh
 command -v gnuplot >/dev/null || skip "needs gnuplot (Debian package gnuplot-nox: make deps)"
 command -v chromium >/dev/null || skip "needs chromium (Debian package chromium: make deps)"
-FIGS=vo_cdf,hop_cdf,vo_time,clock,rtt_cdf,ack_hist,ack_cdf
+FIGS=vo_cdf,hop_cdf_to_guest,hop_cdf_from_guest,vo_time,clock,rtt_cdf,ack_hist,ack_cdf
 R=captures/vm-bulk
 
 echo "== vocalc report $R, in Chromium"
@@ -59,15 +59,21 @@ for d, lab in (("to_guest", "to guest"), ("from_guest", "from guest")):
     for p in row["by_protocol"]:
         close(f"vo_cdf {lab}, {p['protocol']} p50", at(cdf[f"{lab}, {p['protocol']}"], 0.5),
               p["delay_us"]["p50"], 1e-3)
-hop = blocks("hop_cdf")
+hop = {**blocks("hop_cdf_to_guest"), **blocks("hop_cdf_from_guest")}
 drawn = 0
 for h in r["hops"]:
-    if h["protocol"] != "all" or not h["observable"] or h["matched"] == 0:
+    lab = f"{h['from']} -> {h['to']}, {h['protocol']}"
+    if not h["observable"] or h["matched"] == 0:
+        assert lab not in hop, f"{lab}: not observable or empty, yet drawn"
         continue
-    lab = f"{h['from']} -> {h['to']}"
+    if lab not in hop:  # a hop of one protocol class: drawn once, as "all"
+        classes = [x for x in r["hops"] if (x["from"], x["to"]) == (h["from"], h["to"])
+                   and x["protocol"] != "all" and x["matched"] > 0]
+        assert h["protocol"] != "all" and len(classes) == 1, f"{lab}: not drawn"
+        continue
     close(f"hop_cdf {lab} p50", at(hop[lab], 0.5), h["delay_us"]["p50"], 1e-3)
     drawn += 1
-assert drawn >= 4, f"only {drawn} hops drawn"
+assert drawn >= 10, f"only {drawn} hop rows drawn"
 # the clock: the fit's slope is the skew (us per s = ppm), its bound the report's
 clk = blocks("clock")
 (x0, y0), (x1, y1) = clk["fit"]
@@ -128,7 +134,7 @@ echo "== a guest clock that steps (vocgen, -20 ms at 10 s): a fit and hulls per 
 "$VOCGEN" --out "$T/step" --journeys 40000 --rate 2000 --clock-step 10:-20000 --offset-us -4136 \
 	--skew-ppm 50 >/dev/null || fail "vocgen --clock-step"
 expect_exit 0 "$VOCALC" report "$T/step" -o "$T/step.html" --plots "$T/stepplots"
-python3 tests/chromecheck.py "$T/step.html" --figures vo_cdf,hop_cdf,vo_time,clock >"$T/cc" ||
+python3 tests/chromecheck.py "$T/step.html" --figures vo_cdf,hop_cdf_to_guest,vo_time,clock >"$T/cc" ||
 	{ cat "$T/cc"; fail "the page of a clock step"; }
 expect_exit 0 "$VOCALC" analyze --json "$T/step"
 python3 - "$T" <<'PY' || fail "the clock figure of a step"
@@ -170,7 +176,7 @@ VOCALC_GNUPLOT=/nonexistent expect_exit 0 "$VOCALC" report "$R" -o "$T/nogp.html
 grep -q "has no figures" "$T/nogp.html" || fail "the page without gnuplot does not say so"
 python3 tests/chromecheck.py "$T/nogp.html" --figures "$FIGS" --no-svg >"$T/cc" ||
 	{ cat "$T/cc"; fail "the page without gnuplot"; }
-[ "$(grep -c 'class="fig-data"' "$T/nogp.html")" -eq 7 ] || fail "without gnuplot: not every figure's table"
+[ "$(grep -c 'class="fig-data"' "$T/nogp.html")" -eq 8 ] || fail "without gnuplot: not every figure's table"
 
 echo "== analyze --html: the report on stdout, the page beside it"
 expect_exit 0 "$VOCALC" analyze --html "$T/a.html" "$R"
@@ -181,7 +187,7 @@ echo "== several guests (tests/multirun.py): a section each, ranked, the truth's
 python3 tests/multirun.py "$VOCGEN" "$T/g" >/dev/null || fail "tests/multirun.py"
 expect_exit 0 "$VOCALC" report "$T/g/run" -o "$T/m.html" --plots "$T/mplots"
 # tenant-c (nobody logged in: no guest capture) has no VO and no clock to draw
-python3 tests/chromecheck.py "$T/m.html" --guests 3 --figures vo_cdf,hop_cdf,vo_time,clock \
+python3 tests/chromecheck.py "$T/m.html" --guests 3 --figures vo_cdf,hop_cdf_to_guest,vo_time,clock \
 	--empty tenant-c=vo_cdf,vo_time,clock >"$T/cc" ||
 	{ cat "$T/cc"; fail "the page of three guests"; }
 expect_exit 0 "$VOCALC" analyze --json "$T/g/run"

@@ -44,7 +44,7 @@ cp "$T/out" "$T/run.json"
 grep -q "^vocalc: wrote $T/run.html" "$T/err" || fail "one-shot --html: $(cat "$T/err")"
 if command -v chromium >/dev/null && command -v gnuplot >/dev/null; then
 	python3 tests/chromecheck.py "$T/run.html" --screenshot "$T/run.png" \
-		--figures vo_cdf,hop_cdf,vo_time,clock,rtt_cdf,ack_hist,ack_cdf >"$T/cc" ||
+		--figures vo_cdf,hop_cdf_to_guest,hop_cdf_from_guest,vo_time,clock,rtt_cdf,ack_hist,ack_cdf >"$T/cc" ||
 		{ cat "$T/cc"; fail "the one-shot's HTML report in Chromium"; }
 	cat "$T/cc"
 	grep -q 'vnet0' "$T/run.html" || fail "the page does not name the interfaces (the manifest's)"
