@@ -4,7 +4,8 @@
 # 25 % once every distribution has crossed the cap (VOCALC_EXACT_CAP=1000:
 # hops, RTT per flow and point, ACK inter-arrivals and spacing ratios all
 # become sketches).  With no cap (exact values kept however many) the same
-# pair of runs grows by more: the test can tell.  The clock is given: its
+# pair of runs grows by more: the test can tell.  vocalc report (the HTML
+# page and its figures) is bounded the same way.  The clock is given: its
 # estimate buffers pairs of its own (clock_est), not distributions.
 source tests/lib.sh
 # ASan keeps freed memory in quarantine: RSS would measure that, not vocalc
@@ -38,6 +39,17 @@ g=$(growth "$a" "$b")
 echo "cap 1000: peak RSS $a KB at 1x, $b KB at 4x: x$g"
 python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 1.25 else 1)" "$g" ||
 	fail "with the cap crossed, peak RSS grew x$g from 1x to 4x (at most x1.25)"
+# the HTML report too: its figures (the VO latency per second, the CDFs,
+# the clock's pairs) are bounded like the rest; made without gnuplot, whose
+# RSS time(1) would report (the largest of a process and its children)
+export VOCALC_GNUPLOT=/nonexistent
+ra=$(VOCALC_EXACT_CAP=1000 rss "$VOCALC" report -o "$T/a.html" --plots "$T/pa" --guest-offset-us 0 "$T/r20000")
+rb=$(VOCALC_EXACT_CAP=1000 rss "$VOCALC" report -o "$T/b.html" --plots "$T/pb" --guest-offset-us 0 "$T/r80000")
+unset VOCALC_GNUPLOT
+rg=$(growth "$ra" "$rb")
+echo "report, cap 1000: peak RSS $ra KB at 1x, $rb KB at 4x: x$rg"
+python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 1.25 else 1)" "$rg" ||
+	fail "vocalc report: with the cap crossed, peak RSS grew x$rg from 1x to 4x (at most x1.25)"
 [ "$BUILD" = build ] || exit 0
 u=$(VOCALC_EXACT_CAP=4294967296 rss "$VOCALC" analyze --guest-offset-us 0 "$T/r20000")
 v=$(VOCALC_EXACT_CAP=4294967296 rss "$VOCALC" analyze --guest-offset-us 0 "$T/r80000")
