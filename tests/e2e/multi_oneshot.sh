@@ -56,7 +56,8 @@ for r in base delay; do
 	$TB exec guest3 iperf3 -s -1 -p 5203 >/dev/null 2>&1 &
 	srv=$!
 	sleep 0.3
-	expect_exit 0 run "$T/$r" --json
+	html=; [ $r = delay ] && html="--html $T/$r.html"
+	expect_exit 0 run "$T/$r" --json $html
 	wait $srv 2>/dev/null
 	cp "$T/out" "$T/$r.json"
 	cat "$T/err"
@@ -75,6 +76,21 @@ for r in base delay; do
 		grep -qx "nic=nic0 bridge=br0 root@10.99.0.3:vnet=vnet0,guest=eth0 root@10.99.0.4:vnet=vnet1,guest=eth0 10.99.0.5:vnet=vnet2" ||
 		fail "$r: manifest: $(cat "$T/$r/manifest.json")"
 done
+# the HTML report of the run of three guests (issue 19): a section each, in
+# the ranking's order (the injected delays': 3, 2, then 1 ms toward them)
+if command -v chromium >/dev/null && command -v gnuplot >/dev/null; then
+	python3 tests/chromecheck.py "$T/delay.html" --guests 3 --figures hop_cdf_to_guest,vo_time \
+		--empty 10.99.0.5=vo_cdf,vo_time,clock >"$T/cc" || { cat "$T/cc"; fail "the run's HTML report"; }
+	cat "$T/cc"
+	python3 - "$T/delay.json" "$T/delay.html" <<'PY' || fail "the page's guests"
+import json, re, sys
+r = json.load(open(sys.argv[1]))
+order = re.findall(r'<section class="guest" data-guest="([^"]+)"', open(sys.argv[2]).read())
+ranked = [g["name"] for g in r["guests"]]
+print("page", order, "report", ranked)
+assert order == ranked, "the page's guests not in the report's order"
+PY
+fi
 python3 - "$T/base.json" "$T/delay.json" "${TO[*]}" "${FROM[*]}" <<'PY' || fail "the guests' figures"
 import json, sys
 B, D = (json.load(open(p)) for p in sys.argv[1:3])
