@@ -773,6 +773,35 @@ static double burstiness(const struct ack_set *s, const struct aflow *f, bool la
 	return sqrt(var > 0 ? var : 0) / mean;
 }
 
+int ack_set_visit(struct ack_set *s, enum point p, bview_fn fn, void *ctx, uint64_t *flows)
+{
+	*flows = 0;
+	if (!(s->points & (1u << p)))
+		return 0;
+	const struct hashtab *t = &s->tr[p].flows;
+	const struct bvec **sets = malloc((t->count ? t->count : 1) * sizeof *sets);
+	if (sets == NULL)
+		return -1;
+	size_t k = 0;
+	for (size_t i = 0; i <= t->mask; i++)
+		for (struct hnode *x = t->b[i]; x; x = x->next) {
+			const struct aflow *f = (const struct aflow *)x;
+			if (bvec_count(&f->ia) > 0)
+				sets[k++] = &f->ia;
+		}
+	struct bview w;
+	int rc = 0;
+	if (k > 0 && (rc = bview_open(&w, sets, k)) == 0) {
+		if (s->rate[p] != 1)
+			bview_rescale(&w, s->rate[p]);
+		bview_visit(&w, fn, ctx);
+		bview_close(&w);
+	}
+	free(sets);
+	*flows = k;
+	return rc;
+}
+
 /* The ACK flows at any point (each point's, sorted by key and merged),
  * busiest first: *nf of them in *out (owned by the caller). */
 static int collect_flows(const struct ack_set *s, struct flowrep **out, size_t *nf)

@@ -151,6 +151,11 @@ int ack_set_finish(struct ack_set *s);
  * 1 unless set. */
 void ack_set_rate(struct ack_set *s, enum point p, double rate);
 
+/* Every inter-arrival (us, host time: ack_set_rate applied) at point p of
+ * every ACK flow, to fn (bview_visit: each value, or each bucket of a
+ * sketch); *flows: the flows with inter-arrivals there.  The HTML report's
+ * figures.  0, or -1 out of memory. */
+int ack_set_visit(struct ack_set *s, enum point p, bview_fn fn, void *ctx, uint64_t *flows);
 /* ---- the record: what ack_set_summarize finds ---- */
 
 /* A histogram's non-empty bin.  Only those are kept: a flow of a few ACKs

@@ -593,107 +593,111 @@ static int fig_rtt_cdf(const struct analysis *a, struct figure *f)
 
 /* ---- ACK inter-arrivals ---- */
 
+enum { ACK_BINS = 60 };
+
+/* The bins' edges over [lo, hi] us: logarithmic when lo > 0 and hi / lo >=
+ * 50 (a spread over decades), else linear. */
+static void ack_edges(double lo, double hi, double *edge, bool *logx)
+{
+	*logx = lo > 0 && hi / lo >= 50;
+	if (!(hi > lo))
+		hi = lo + 1;
+	for (int i = 0; i <= ACK_BINS; i++)
+		edge[i] = *logx ? lo * pow(hi / lo, (double)i / ACK_BINS)
+				: lo + (hi - lo) * i / ACK_BINS;
+	edge[ACK_BINS] = hi; /* the largest value in the last bin, not past it */
+}
+
 static int fig_ack(const struct analysis *a, struct figure *hist, struct figure *cdf)
 {
-	hist->name = "ack_hist";
-	cdf->name = "ack_cdf";
-	static const char *const head[] = {"point", "flows", "inter-arrivals", "beyond the last edge",
-					   "uncertain (sketch)"};
-	table_head(&hist->t, 5, head);
-	static const char *const chead[] = {"point", "<= 10 us", "<= 100 us", "<= 1 ms",
-					    "<= 10 ms", "all"};
-	table_head(&cdf->t, 6, chead);
+	static const char *const head[] = {"point", "flows", "inter-arrivals", "min us", "max us",
+					   "bins"};
+	figure_init(hist, "ack_hist", "inter-arrival (us)", "inter-arrivals per bin", 6, head);
+	figure_init(cdf, "ack_cdf", "inter-arrival (us)", "fraction of inter-arrivals at or below",
+		    7, CDF_HEAD);
 	fmt(hist->title, sizeof hist->title, "ACK inter-arrival histogram per capture point");
 	fmt(cdf->title, sizeof cdf->title, "ACK inter-arrival CDF per capture point");
-	fmt(hist->xlabel, sizeof hist->xlabel, "inter-arrival (us)");
-	fmt(cdf->xlabel, sizeof cdf->xlabel, "inter-arrival (us)");
-	fmt(hist->ylabel, sizeof hist->ylabel, "ACKs per bin");
-	fmt(cdf->ylabel, sizeof cdf->ylabel, "fraction of inter-arrivals at or below");
 	if (a->ack == NULL) {
 		fmt(hist->note, sizeof hist->note, "The ACK streams were not tracked (--no-ack).");
 		fmt(cdf->note, sizeof cdf->note, "%s", hist->note);
 		return 0;
 	}
-	struct ack_report r;
-	if (ack_set_summarize(a->ack, &a->guest_ips, a->rtt ? rtt_set_flow_p50_of : NULL, a->rtt,
-			      &r) != 0)
-		return -1;
+	/* every point's inter-arrivals, then bins common to all points */
+	struct sketch_fill sf[POINT_N];
+	uint64_t flows[POINT_N] = {0};
 	int rc = 0;
-	uint64_t *count = calloc(r.nbins + 1, sizeof *count);
-	if (count == NULL) {
-		ack_report_free(&r);
-		return -1;
+	double lo = INFINITY, hi = -INFINITY;
+	for (int p = 0; p < POINT_N; p++) {
+		sketch_init(&sf[p].sk, SKETCH_BITS_DELAY);
+		sf[p].failed = 0;
+		if (rc == 0 && (a->mask & (1u << p)) &&
+		    (ack_set_visit(a->ack, (enum point)p, fill_sketch, &sf[p], &flows[p]) != 0 ||
+		     sf[p].failed))
+			rc = -1;
+		if (sf[p].sk.n > 0) {
+			lo = fmin(lo, (double)sf[p].sk.min / 1e3);
+			hi = fmax(hi, (double)sf[p].sk.max / 1e3);
+		}
 	}
+	double edge[ACK_BINS + 1];
+	bool logx = false;
+	if (lo <= hi)
+		ack_edges(lo, hi, edge, &logx);
+	hist->logx = cdf->logx = logx;
 	for (int p = 0; p < POINT_N && rc == 0; p++) {
-		if (!(a->mask & (1u << p)))
-			continue;
-		memset(count, 0, (r.nbins + 1) * sizeof *count);
-		uint64_t total = 0, over = 0, uncertain = 0, flows = 0;
-		for (size_t i = 0; i < r.nflows; i++)
-			for (size_t k = 0; k < r.flows[i].npt; k++) {
-				const struct ack_point_rep *pr = &r.flows[i].pt[k];
-				if (pr->point != (enum point)p)
-					continue;
-				flows++;
-				for (size_t b = 0; b < pr->hist.nbins; b++) {
-					count[pr->hist.bins[b].bin] += pr->hist.bins[b].count;
-					total += pr->hist.bins[b].count;
-				}
-				over += pr->hist.over;
-				total += pr->hist.over;
-				uncertain += pr->hist.uncertain;
-			}
-		if (total == 0)
+		const struct sketch *sk = &sf[p].sk;
+		if (sk->n == 0)
 			continue;
 		const char *name = point_name((enum point)p);
 		struct fig_series *h = series_new(hist, FIG_STEPS, name);
-		struct fig_series *c = series_new(cdf, FIG_LINES, name);
-		uint64_t cum = 0;
-		for (size_t b = 0; b < r.nbins && h && c && rc == 0; b++) {
-			cum += count[b];
-			rc = series_push(h, r.edges_us[b], (double)count[b], 0) ||
-			     series_push(c, r.edges_us[b + 1], (double)cum / (double)total, 0);
+		uint64_t count[ACK_BINS] = {0};
+		size_t pos = 0;
+		struct sketch_bucket bk;
+		while (sketch_next(sk, &pos, &bk)) {
+			double v = bk.rep / 1e3;
+			int i = 0;
+			while (i + 1 < ACK_BINS && v >= edge[i + 1])
+				i++;
+			count[i] += bk.count;
 		}
+		for (int i = 0; h && i < ACK_BINS && rc == 0; i++)
+			rc = series_push(h, edge[i], (double)count[i], 0);
 		if (h && rc == 0) /* the last bin's right edge closes the steps */
-			rc = series_push(h, r.edges_us[r.nbins], 0, 0);
+			rc = series_push(h, edge[ACK_BINS], 0, 0);
+		double v[CDF_N];
+		for (int i = 0; i < CDF_N; i++)
+			v[i] = sketch_quantile(sk, cdf_q(i), NULL) / 1e3;
+		if (rc == 0)
+			rc = cdf_series(cdf, v, sk->n, name);
 		char(*row)[48] = table_row(&hist->t);
 		if (row) {
 			fmt(row[0], 48, "%s", name);
-			fmt(row[1], 48, "%llu", (unsigned long long)flows);
-			fmt(row[2], 48, "%llu", (unsigned long long)total);
-			fmt(row[3], 48, "%llu", (unsigned long long)over);
-			fmt(row[4], 48, "%llu", (unsigned long long)uncertain);
-		}
-		if ((row = table_row(&cdf->t)) != NULL) {
-			fmt(row[0], 48, "%s", name);
-			const double lim[] = {10, 100, 1000, 10000};
-			for (int k = 0; k < 4; k++) {
-				uint64_t below = 0;
-				for (size_t b = 0; b < r.nbins && r.edges_us[b + 1] <= lim[k]; b++)
-					below += count[b];
-				fmt(row[1 + k], 48, "%.3f", (double)below / (double)total);
-			}
-			fmt(row[5], 48, "%llu", (unsigned long long)total);
+			fmt(row[1], 48, "%llu", (unsigned long long)flows[p]);
+			fmt(row[2], 48, "%llu", (unsigned long long)sk->n);
+			fmt(row[3], 48, "%.1f", (double)sk->min / 1e3);
+			fmt(row[4], 48, "%.1f", (double)sk->max / 1e3);
+			fmt(row[5], 48, "%d %s", ACK_BINS, logx ? "logarithmic" : "linear");
 		}
 	}
-	double last = r.nbins ? r.edges_us[r.nbins] : 0;
-	bool log_edges = r.nbins > 1 && r.edges_us[0] > 0 &&
-			 r.edges_us[r.nbins] / r.edges_us[0] >= 100 &&
-			 fabs((r.edges_us[2] - r.edges_us[1]) - (r.edges_us[1] - r.edges_us[0])) > 1e-9;
-	hist->logx = cdf->logx = log_edges;
-	fmt(hist->note, sizeof hist->note,
-	    "%s every ACK flow's inter-arrivals at each point (host time), on the report's "
-	    "bins (%zu up to %g us; those beyond are counted in the table). The compression "
-	    "between points is in the table below.",
-	    hist->nseries ? "The sum over" : "No ACK inter-arrival at any point: there would be",
-	    r.nbins, last);
-	fmt(cdf->note, sizeof cdf->note,
-	    "%s at each bin's right edge, of every inter-arrival including those beyond the last "
-	    "edge: the histogram's counts summed.",
-	    cdf->nseries ? "The share" : "No ACK inter-arrival at any point; the share would be");
-	free(count);
-	ack_report_free(&r);
-	return rc == 0 ? 0 : -1;
+	for (int p = 0; p < POINT_N; p++)
+		sketch_free(&sf[p].sk);
+	if (rc != 0)
+		return -1;
+	if (hist->nseries == 0) {
+		fmt(hist->note, sizeof hist->note, "No ACK inter-arrival at any point.");
+		fmt(cdf->note, sizeof cdf->note, "%s", hist->note);
+	} else {
+		fmt(hist->note, sizeof hist->note,
+		    "Every ACK flow's inter-arrivals at each point (host time), on %d %s bins from "
+		    "the smallest to the largest at any point (within 0.012 %%: a sketch). The "
+		    "report's own histograms per flow (--bin, --max, --log-bins) are in vocalc ack; "
+		    "the compression between points is in the table below.",
+		    ACK_BINS, logx ? "logarithmic" : "linear");
+		fmt(cdf->note, sizeof cdf->note,
+		    "Every ACK flow's inter-arrivals at each point (host time); quantiles within "
+		    "0.012 %%.");
+	}
+	return 0;
 }
 
 int figures_build(const struct analysis *a, struct figure_set *fs)
