@@ -94,6 +94,8 @@ struct analysis {
 	bool guest_by_causality_decided; /* a round trip settled it */
 	struct guest_ends guest_cand;     /* the labellings (guestaddr.h) */
 	int guest_cand_i;                 /* the one in force */
+	int64_t t0_ns;              /* the first host stamp (host_t0): every model's t0, and
+				     * the figures' time origin */
 	struct clock_model clock;
 	bool clock_estimated;       /* clock_rep holds the estimator's report */
 	struct clock_report clock_rep;

@@ -804,6 +804,7 @@ static int analysis_setup(struct analysis *a, const struct analysis_opts *o, boo
 	int64_t t0;
 	if (host_t0(a, &t0, err) != 0)
 		return -1;
+	a->t0_ns = t0;
 	a->clock.seg[0].t0_ns = t0;
 	a->clock.seg[0].start_ns = t0;
 	if (o->manual_clock)
@@ -951,6 +952,7 @@ static int run_main(struct analysis *a, const struct clock_model *clock, struct 
 {
 	const struct analysis_opts *o = &a->o;
 	vo_init(&a->vo, a->mask);
+	vo_series_start(&a->vo, a->t0_ns);
 	if (o->csv && !o->no_vo)
 		csv_print_journey_header(o->csv, &a->vo);
 	if (a->pass_clock)

@@ -151,6 +151,91 @@ static int input_manifest(const struct cmd_line *cl, struct manifest *m)
 	return 0;
 }
 
+/* DIR and its parents made where missing (mkdir -p); -1 with err set. */
+static int make_dirs(const char *dir, struct verr *err)
+{
+	char buf[4096];
+	struct stat st;
+	if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+		return verr_set(err, VERR_INPUT, "--plots %s: the path is too long", dir);
+	for (char *p = buf + 1;; p++) {
+		bool end = *p == 0;
+		if (*p != '/' && !end)
+			continue;
+		*p = 0;
+		int e = mkdir(buf, 0755) == 0 ? 0 : errno;
+		if (e == EEXIST && (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)))
+			return verr_set(err, VERR_INPUT, "--plots %s: %s exists and is not a directory",
+					dir, buf);
+		if (e != 0 && e != EEXIST)
+			return verr_set(err, verr_status_of(e), "--plots %s: %s", dir, strerror(e));
+		if (end)
+			return 0;
+		*p = '/';
+	}
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* The page's path and --plots DIR, before anything is written: no control
+ * character (a gnuplot script names them on a line of its own); DIR made;
+ * standard output only for vocalc report (analyze and the one-shot write
+ * their report there); not the --csv file, the run's manifest, or a file of
+ * --plots DIR's own names. */
+static int outputs_ready(const struct cmd_line *cl, const char *path, bool have_manifest,
+			 struct verr *err)
+{
+	if (cl->plots_dir && has_control(cl->plots_dir))
+		return verr_set(err, VERR_INPUT,
+				"--plots: the directory's name holds a control character (a line "
+				"break?): give another");
+	if (cl->plots_dir && make_dirs(cl->plots_dir, err) != 0)
+		return -1;
+	if (path == NULL)
+		return 0;
+	const char *opt = cl->kind == CMD_REPORT ? "-o" : "--html";
+	if (has_control(path))
+		return verr_set(err, VERR_INPUT,
+				"%s: the file's name holds a control character (a line break?)", opt);
+	if (strcmp(path, "-") == 0)
+		return cl->kind == CMD_REPORT ? 0
+					      : verr_set(err, VERR_INPUT,
+							 "--html -: standard output holds the report; "
+							 "give the page a file (or use vocalc report -o -)");
+	if (cl->csv_path && (strcmp(cl->csv_path, path) == 0 || inputs_same_file(cl->csv_path, path)))
+		return verr_set(err, VERR_INPUT, "%s %s: is the --csv file too; give each its own",
+				opt, path);
+	char mpath[4096];
+	if (have_manifest && cl->nwords == 1) {
+		snprintf(mpath, sizeof mpath, "%s/manifest.json", cl->words[0]);
+		if (inputs_same_file(mpath, path))
+			return verr_set(err, VERR_INPUT,
+					"%s: is the run's manifest; refusing to overwrite it with the "
+					"HTML report", path);
+	}
+	if (cl->plots_dir) {
+		const char *base = strrchr(path, '/');
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%.*s", base ? (int)(base - path) : 1, base ? path : ".");
+		const char *dot = strrchr(base ? base : path, '.');
+		struct stat a, b;
+		if (dot && (strcmp(dot, ".dat") == 0 || strcmp(dot, ".gp") == 0 ||
+			    strcmp(dot, ".svg") == 0) &&
+		    stat(dir, &a) == 0 && stat(cl->plots_dir, &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return verr_set(err, VERR_INPUT,
+					"%s %s: in --plots %s, a name of its figures' files: give the "
+					"page another", opt, path, cl->plots_dir);
+	}
+	return 0;
+}
+
 /* The HTML page (and/or --plots DIR) of the n analyses in g; the page
  * into cl->html_path ("-": stdout; NULL: --plots alone), never over one of
  * the captures. */
@@ -173,13 +258,11 @@ static int write_html(const struct cmd_line *cl, struct html_guest *g, int n,
 			       .out_name = path};
 	int rc = -1;
 	FILE *out = NULL;
-	struct stat st;
-	if (cl->plots_dir && mkdir(cl->plots_dir, 0755) != 0 &&
-	    (errno != EEXIST || stat(cl->plots_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
-		verr_set(err, verr_status_of(errno), "--plots %s: %s", cl->plots_dir,
-			 errno == EEXIST ? "exists and is not a directory" : strerror(errno));
+	bool to_stdout = path && strcmp(path, "-") == 0;
+	if (to_stdout)
+		ho.out_name = "standard output";
+	if (outputs_ready(cl, path, have_m, err) != 0)
 		goto out;
-	}
 	if (path == NULL) { /* --plots alone: the files, no page */
 		FILE *null = fopen("/dev/null", "w");
 		if (null == NULL) {
@@ -191,11 +274,11 @@ static int write_html(const struct cmd_line *cl, struct html_guest *g, int n,
 		fclose(null);
 		goto out;
 	}
-	out = strcmp(path, "-") == 0 ? stdout : open_output(path, inputs, "the HTML report", err);
+	out = to_stdout ? stdout : open_output(path, inputs, "the HTML report", err);
 	if (out == NULL)
 		goto out;
 	if (html_write(out, g, n, &ho, err) == 0 &&
-	    cmd_finish_output(out, strcmp(path, "-") == 0 ? "standard output" : path, err) == 0)
+	    cmd_finish_output(out, to_stdout ? "standard output" : path, err) == 0)
 		rc = 0;
 	else if (out != stdout)
 		fclose(out);

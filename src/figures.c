@@ -94,14 +94,27 @@ static const double *cdf_qs(void)
 	return qs;
 }
 
+/* A CDF of at most this many values is drawn as their own steps (each
+ * value a step of 1/n), not through interpolated quantiles. */
+enum { ECDF_MAX = 50 };
+
 /* The CDF whose quantiles at cdf_q are v[0..CDF_N) (us) as a series, and a
- * row of its table: label, n, min, p50, p90, p99, max. */
-static int cdf_series(struct figure *f, const double *v, uint64_t n, const char *label)
+ * row of its table: label, n, min, p50, p90, p99, max.  ord: with n <=
+ * ECDF_MAX, the n values in ascending order: the series is their steps. */
+static int cdf_series(struct figure *f, const double *v, uint64_t n, const char *label,
+		      const double *ord)
 {
-	struct fig_series *s = series_new(f, FIG_LINES, label);
+	char name[96];
+	if (ord)
+		fmt(name, sizeof name, "%s (n = %llu)", label, (unsigned long long)n);
+	struct fig_series *s = series_new(f, ord ? FIG_STEPS : FIG_LINES, ord ? name : label);
 	if (s == NULL)
 		return 0;
-	for (int i = 0; i < CDF_N; i++)
+	for (uint64_t i = 0; ord && i < n; i++)
+		if ((i == 0 && series_push(s, ord[0], 0, 0) != 0) ||
+		    series_push(s, ord[i], (double)(i + 1) / (double)n, 0) != 0)
+			return -1;
+	for (int i = 0; !ord && i < CDF_N; i++)
 		if (series_push(s, v[i], cdf_q(i), 0) != 0)
 			return -1;
 	char(*row)[48] = table_row(&f->t);
@@ -120,11 +133,32 @@ static int cdf_series(struct figure *f, const double *v, uint64_t n, const char 
 static int rows_cdf(struct figure *f, const struct samples *const *sets, size_t k,
 		    const char *label)
 {
-	double v[CDF_N];
+	double v[CDF_N], ord[ECDF_MAX], qs[ECDF_MAX];
 	uint64_t n;
 	if (samples_quantiles(sets, k, cdf_qs(), CDF_N, v, &n) != 0)
 		return -1;
-	return n > 0 ? cdf_series(f, v, n, label) : 0;
+	if (n == 0)
+		return 0;
+	if (n > ECDF_MAX)
+		return cdf_series(f, v, n, label, NULL);
+	for (uint64_t i = 0; i < n; i++) /* the order statistics: q (n - 1) = i */
+		qs[i] = n > 1 ? (double)i / (double)(n - 1) : 0;
+	if (samples_quantiles(sets, k, qs, (int)n, ord, &n) != 0)
+		return -1;
+	return cdf_series(f, v, n, label, ord);
+}
+
+/* The CDF of a sketch of values in ns, as rows_cdf. */
+static int sketch_cdf(struct figure *f, const struct sketch *sk, const char *label)
+{
+	double v[CDF_N], ord[ECDF_MAX];
+	if (sk->n == 0)
+		return 0;
+	for (int i = 0; i < CDF_N; i++)
+		v[i] = sketch_quantile(sk, cdf_q(i), NULL) / 1e3;
+	for (uint64_t i = 0; sk->n <= ECDF_MAX && i < sk->n; i++)
+		ord[i] = sketch_rank(sk, i, NULL) / 1e3;
+	return cdf_series(f, v, sk->n, label, sk->n <= ECDF_MAX ? ord : NULL);
 }
 
 static const char *const CDF_HEAD[] = {"series", "n", "min", "p50", "p90", "p99", "max"};
@@ -258,22 +292,23 @@ static int fig_hop_cdf(const struct analysis *a, struct figure *f, enum directio
 	return 0;
 }
 
-/* The start of the analysis's time axis: the earliest first stamp. */
+/* The start of the figures' time axis: the first host stamp (the clock's
+ * t0 and the VO intervals' origin). */
 static int64_t time_origin(const struct analysis *a)
 {
-	int64_t t0 = INT64_MAX;
-	for (int p = 0; p < POINT_N; p++)
-		if ((a->mask & (1u << p)) && a->pt[p].records > 0 && a->pt[p].first_ns < t0)
-			t0 = a->pt[p].first_ns;
-	return t0 == INT64_MAX ? 0 : t0;
+	return a->t0_ns;
 }
+
+/* An interval's p50 rests on this many packets at least, its p99 on 100:
+ * fewer make no figure (a median of two, a p99 that is the maximum). */
+enum { VO_TIME_MIN_P50 = 5, VO_TIME_MIN_P99 = 100 };
 
 static int fig_vo_time(const struct analysis *a, struct figure *f)
 {
 	const struct vo *v = &a->vo;
-	static const char *const head[] = {"series", "intervals", "width s", "lowest p50",
-					   "highest p50", "highest p99"};
-	figure_init(f, "vo_time", "time since the first packet (s)", "VO latency (us)", 6, head);
+	static const char *const head[] = {"series", "intervals", "width s", "packets each",
+					   "lowest p50", "highest p50", "highest p99"};
+	figure_init(f, "vo_time", "time since the first host packet (s)", "VO latency (us)", 7, head);
 	fmt(f->title, sizeof f->title, "VO latency over time: p50 and p99 per interval");
 	if (!v->has_vo) {
 		fmt(f->note, sizeof f->note, "No VO latency: %s.", report_no_vo_reason(a));
@@ -281,22 +316,29 @@ static int fig_vo_time(const struct analysis *a, struct figure *f)
 	}
 	int64_t t0 = time_origin(a);
 	double bound_us = a->clock.error_bound_ns / 1e3;
+	uint64_t few50 = 0, few99 = 0;
 	for (int d = 0; d < DIR_N; d++) {
 		const struct vo_series *vs = &v->series[d];
 		size_t used = 0;
+		uint64_t nmin = UINT64_MAX, nmax = 0;
 		for (size_t i = 0; i < vs->nb; i++)
-			used += vs->bin[i].n > 0;
+			if (vs->bin[i].n > 0) {
+				used++;
+				nmin = vs->bin[i].n < nmin ? vs->bin[i].n : nmin;
+				nmax = vs->bin[i].n > nmax ? vs->bin[i].n : nmax;
+			}
 		if (used == 0)
 			continue;
+		const char *dir = arrow_dir((enum direction)d);
 		char label[96];
 		struct fig_series *band = NULL;
 		if (bound_us > 0) {
-			fmt(label, sizeof label, "%s: p50 +- the clock's bound", arrow_dir((enum direction)d));
+			fmt(label, sizeof label, "%s: p50 +- the clock's bound", dir);
 			band = series_new(f, FIG_BAND, label);
 		}
-		fmt(label, sizeof label, "%s: p50", arrow_dir((enum direction)d));
+		fmt(label, sizeof label, "%s: p50", dir);
 		struct fig_series *p50 = series_new(f, FIG_LINESPOINTS, label);
-		fmt(label, sizeof label, "%s: p99", arrow_dir((enum direction)d));
+		fmt(label, sizeof label, "%s: p99", dir);
 		struct fig_series *p99 = series_new(f, FIG_DASHED, label);
 		if (p50 == NULL || p99 == NULL)
 			return 0;
@@ -306,38 +348,62 @@ static int fig_vo_time(const struct analysis *a, struct figure *f)
 			if (sk->n == 0)
 				continue;
 			/* the interval's middle, s */
-			double x = ((double)((vs->lo + (int64_t)i) * vs->width - t0) +
+			double x = ((double)(vs->origin + (vs->lo + (int64_t)i) * vs->width - t0) +
 				    (double)vs->width / 2) / 1e9;
+			if (sk->n < VO_TIME_MIN_P50) {
+				few50++;
+				continue;
+			}
 			double m = sketch_quantile(sk, 0.5, NULL) / 1e3;
-			double q = sketch_quantile(sk, 0.99, NULL) / 1e3;
 			lo50 = fmin(lo50, m);
 			hi50 = fmax(hi50, m);
-			hi99 = fmax(hi99, q);
-			if (series_push(p50, x, m, 0) != 0 || series_push(p99, x, q, 0) != 0 ||
+			if (series_push(p50, x, m, 0) != 0 ||
 			    (band && series_push(band, x, m - bound_us, m + bound_us) != 0))
+				return -1;
+			if (sk->n < VO_TIME_MIN_P99) {
+				few99++;
+				continue;
+			}
+			double q = sketch_quantile(sk, 0.99, NULL) / 1e3;
+			hi99 = fmax(hi99, q);
+			if (series_push(p99, x, q, 0) != 0)
 				return -1;
 		}
 		char(*row)[48] = table_row(&f->t);
 		if (row) {
-			fmt(row[0], 48, "%s", arrow_dir((enum direction)d));
+			fmt(row[0], 48, "%s", dir);
 			fmt(row[1], 48, "%zu", used);
 			fmt(row[2], 48, "%g", (double)vs->width / 1e9);
-			fmt(row[3], 48, "%.1f", lo50);
-			fmt(row[4], 48, "%.1f", hi50);
-			fmt(row[5], 48, "%.1f", hi99);
+			fmt(row[3], 48, "%llu-%llu", (unsigned long long)nmin, (unsigned long long)nmax);
+			if (lo50 <= hi50) {
+				fmt(row[4], 48, "%.1f", lo50);
+				fmt(row[5], 48, "%.1f", hi50);
+			}
+			if (hi99 > -INFINITY)
+				fmt(row[6], 48, "%.1f", hi99);
 		}
 	}
-	if (f->nseries == 0)
+	if (f->nseries == 0) {
 		fmt(f->note, sizeof f->note, "No packet was seen at both %s and guest.",
 		    point_name(v->pt[0]));
-	else
-		fmt(f->note, sizeof f->note,
-		    "Each interval's quantiles of the VO latency of the packets that crossed %s "
-		    "then, every protocol (within 0.4 %%: a sketch per interval)%s.",
-		    point_name(v->pt[0]),
-		    bound_us > 0 ? "; the band is the p50 plus and minus the clock's error bound, "
-				   "which every delay across the guest carries"
-				 : "");
+		return 0;
+	}
+	char few[160] = "";
+	if (few50 || few99)
+		fmt(few, sizeof few,
+		    " Intervals of fewer than %d packets have no p50 here (%llu), of fewer than %d "
+		    "no p99 (%llu).",
+		    VO_TIME_MIN_P50, (unsigned long long)few50, VO_TIME_MIN_P99,
+		    (unsigned long long)(few50 + few99));
+	fmt(f->note, sizeof f->note,
+	    "Each interval's quantiles of the VO latency of the packets that crossed %s "
+	    "then, every protocol, intervals from the first such packet (within 0.4 %%: a sketch "
+	    "per interval)%s.%s",
+	    point_name(v->pt[0]),
+	    bound_us > 0 ? "; the band is the p50 plus and minus the clock's error bound, "
+			   "which every delay across the guest carries"
+			 : "",
+	    few);
 	return 0;
 }
 
@@ -400,7 +466,7 @@ static int fig_clock(const struct analysis *a, struct figure *f)
 	const struct clock_model *m = &a->clock;
 	static const char *const head[] = {"segment", "from s", "to s", "offset us",
 					   "skew ppm", "bound us", "pairs"};
-	figure_init(f, "clock", "host time since the first packet (s)", "guest - host (us)", 7,
+	figure_init(f, "clock", "host time since the first host packet (s)", "guest - host (us)", 7,
 		    head);
 	fmt(f->title, sizeof f->title, "Guest clock: readings, hulls and the fitted offset");
 	if (!a->clock_estimated || m->method == CLOCK_NONE || a->nplot_pairs == 0) {
@@ -572,11 +638,8 @@ static int fig_rtt_cdf(const struct analysis *a, struct figure *f)
 		struct sketch_fill sf = {.failed = 0};
 		sketch_init(&sf.sk, SKETCH_BITS_DELAY);
 		int rc = rtt_set_visit(a->rtt, (enum point)p, fill_sketch, &sf) != 0 || sf.failed;
-		double v[CDF_N];
-		for (int i = 0; rc == 0 && sf.sk.n > 0 && i < CDF_N; i++)
-			v[i] = sketch_quantile(&sf.sk, cdf_q(i), NULL) / 1e3;
-		if (rc == 0 && sf.sk.n > 0)
-			rc = cdf_series(f, v, sf.sk.n, point_name((enum point)p));
+		if (rc == 0)
+			rc = sketch_cdf(f, &sf.sk, point_name((enum point)p));
 		sketch_free(&sf.sk);
 		if (rc != 0)
 			return -1;
@@ -664,11 +727,8 @@ static int fig_ack(const struct analysis *a, struct figure *hist, struct figure 
 			rc = series_push(h, edge[i], (double)count[i], 0);
 		if (h && rc == 0) /* the last bin's right edge closes the steps */
 			rc = series_push(h, edge[ACK_BINS], 0, 0);
-		double v[CDF_N];
-		for (int i = 0; i < CDF_N; i++)
-			v[i] = sketch_quantile(sk, cdf_q(i), NULL) / 1e3;
 		if (rc == 0)
-			rc = cdf_series(cdf, v, sk->n, name);
+			rc = sketch_cdf(cdf, sk, name);
 		char(*row)[48] = table_row(&hist->t);
 		if (row) {
 			fmt(row[0], 48, "%s", name);

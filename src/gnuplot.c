@@ -27,21 +27,36 @@ static void put_quoted(FILE *out, const char *s)
 	for (; *s; s++) {
 		if (*s == '\'')
 			fputc('\'', out);
-		fputc(*s == '\n' ? ' ' : *s, out);
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, out);
 	}
 	fputc('\'', out);
 }
 
+/* A comment's text: control characters (a line break would end the
+ * comment and make the rest a command) as spaces. */
+static void put_comment(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, out);
+}
+
 static int write_data(FILE *out, const struct figure *f)
 {
-	fprintf(out, "# vocalc: %s (%s)\n# x: %s\n# y: %s\n", f->title, f->name, f->xlabel,
-		f->ylabel);
+	const char *const head[][2] = {{"# vocalc: ", f->title}, {"# figure: ", f->name},
+				       {"# x: ", f->xlabel}, {"# y: ", f->ylabel}};
+	for (int i = 0; i < 4; i++) {
+		fputs(head[i][0], out);
+		put_comment(out, head[i][1]);
+		fputc('\n', out);
+	}
 	int block = 0;
 	for (int i = 0; i < f->nseries; i++) {
 		const struct fig_series *s = &f->s[i];
 		if (fig_series_empty(s))
 			continue;
-		fprintf(out, "%s# index %d: %s\n", block ? "\n\n" : "", block, s->label);
+		fprintf(out, "%s# index %d: ", block ? "\n\n" : "", block);
+		put_comment(out, s->label);
+		fputc('\n', out);
 		for (size_t k = 0; k < s->n; k++) {
 			if (s->y2)
 				fprintf(out, "%.9g %.9g %.9g\n", s->x[k], s->y[k], s->y2[k]);
@@ -70,8 +85,11 @@ static const char *STYLE[] = {
 static int write_script(FILE *out, const struct figure *f, const char *dat, const char *svg,
 			const char *name)
 {
-	fprintf(out, "# vocalc figure %s: %s\n# Draw it with: gnuplot %s.gp (any directory); "
-		"the data: %s\n", f->name, f->title, f->name, dat);
+	fprintf(out, "# vocalc figure %s: ", f->name);
+	put_comment(out, f->title);
+	fprintf(out, "\n# Draw it with: gnuplot %s.gp (any directory); the data: ", f->name);
+	put_comment(out, dat);
+	fputc('\n', out);
 	fputs("set terminal svg size 800,460 dynamic noenhanced font 'DejaVu Sans,12' name ", out);
 	put_quoted(out, name);
 	fputs("\nset output ", out);

@@ -213,10 +213,14 @@ static void delay_tables(FILE *out, const json_t *doc)
 	table_close(out);
 }
 
-static void rtt_tables(FILE *out, const json_t *doc)
+static void rtt_tables(FILE *out, const json_t *doc, const struct analysis *a)
 {
 	const json_t *share = json_object_get(doc, "rtt_vo_share");
 	fputs("<p>VO share of the TCP round trip: ", out);
+	if (a->rtt == NULL) {
+		fputs("the round trips were not tracked (--no-rtt).</p>\n", out);
+		return;
+	}
 	if (json_is_object(share) && !isnan(jnum(share, "vo_share"))) {
 		fprintf(out, "<b>%.0f %%</b> (median RTT %.1f us at guest, %.1f us at ",
 			jnum(share, "vo_share") * 100, jnum(share, "rtt_guest_p50_us"),
@@ -249,9 +253,14 @@ static void rtt_tables(FILE *out, const json_t *doc)
 	table_close(out);
 }
 
-static void ack_tables(FILE *out, const json_t *doc)
+static void ack_tables(FILE *out, const json_t *doc, const struct analysis *a)
 {
 	const json_t *pairs = json_object_get(doc, "ack_compression");
+	if (a->ack == NULL) {
+		fputs("<p>The ACK streams were not tracked (--no-ack): no compression between "
+		      "points.</p>\n", out);
+		return;
+	}
 	if (!json_is_array(pairs) || json_array_size(pairs) == 0) {
 		fputs("<p>No ACK flow was seen at two points: no compression between points.</p>\n", out);
 		return;
@@ -416,12 +425,31 @@ static int figure(struct page *pg, const struct figure *f, const char *prefix, c
 }
 
 /* The figures' data and scripts into ho->plots_dir (with several guests,
- * a directory per guest in it). */
-static int write_plots(struct page *pg, const struct figure_set *fs, const char *guest)
+ * a directory per guest in it, named by the guest; guest `index` of the
+ * page). */
+static int write_plots(struct page *pg, const struct figure_set *fs, const char *guest,
+		       int index)
 {
 	char dir[4096];
 	if (guest) {
-		snprintf(dir, sizeof dir, "%s/%s", pg->ho->plots_dir, guest);
+		/* the guest's name as a directory: a name that is not one (a
+		 * slash, "..", a control character: a manifest says anything)
+		 * made one, numbered so that no two guests share it */
+		char safe[128];
+		size_t k = 0;
+		bool changed = guest[0] == '.' || guest[0] == 0;
+		for (const char *c = guest; *c && k + 1 < sizeof safe; c++) {
+			bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+				  (*c >= '0' && *c <= '9') || strchr("._@:+-", *c);
+			safe[k++] = ok ? *c : '_';
+			changed |= !ok;
+		}
+		changed |= guest[k] != 0; /* cut */
+		safe[k] = 0;
+		if (changed)
+			snprintf(dir, sizeof dir, "%s/guest%d-%s", pg->ho->plots_dir, index, safe);
+		else
+			snprintf(dir, sizeof dir, "%s/%s", pg->ho->plots_dir, guest);
 		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 			return verr_set(pg->err, verr_status_of(errno), "%s: %s", dir, strerror(errno));
 	} else {
@@ -473,7 +501,7 @@ static int guest_section(struct page *pg, const struct html_guest *g, int index)
 	}
 	if ((text = text_report(a, pg->err)) == NULL)
 		goto done;
-	if (pg->ho->plots_dir && write_plots(pg, &fs, g->name) != 0)
+	if (pg->ho->plots_dir && write_plots(pg, &fs, g->name, index) != 0)
 		goto done;
 	fputs("<section class=\"guest\" data-guest=\"", out);
 	esc(out, g->name ? g->name : "");
@@ -501,9 +529,9 @@ static int guest_section(struct page *pg, const struct html_guest *g, int index)
 		if (strcmp(f->name, "vo_time") == 0)
 			delay_tables(out, doc);
 		else if (strcmp(f->name, "rtt_cdf") == 0)
-			rtt_tables(out, doc);
+			rtt_tables(out, doc, a);
 		else if (strcmp(f->name, "ack_cdf") == 0)
-			ack_tables(out, doc);
+			ack_tables(out, doc, a);
 	}
 	if (rc == -2) {
 		rc = -1;

@@ -54,10 +54,12 @@ static int series_coarsen(struct vo_series *s)
 /* One delay (ns) at host time t into s; -1 on no memory. */
 static int series_add(struct vo_series *s, int64_t t, int64_t delay)
 {
-	if (s->width == 0)
+	if (s->width == 0) {
 		s->width = VO_SERIES_WIDTH_NS;
+		s->origin = t;
+	}
 	for (;;) {
-		int64_t k = floor_div(t, s->width);
+		int64_t k = floor_div(t - s->origin, s->width);
 		if (s->nb == 0) {
 			if ((s->bin = malloc(sizeof *s->bin)) == NULL)
 				return -1;
@@ -95,7 +97,21 @@ static void series_free(struct vo_series *s)
 	for (size_t i = 0; i < s->nb; i++)
 		sketch_free(&s->bin[i]);
 	free(s->bin);
+	int64_t origin = s->origin;
+	bool started = s->width != 0;
 	memset(s, 0, sizeof *s);
+	if (started) { /* the origin stays: the delays to come count from it */
+		s->origin = origin;
+		s->width = VO_SERIES_WIDTH_NS;
+	}
+}
+
+void vo_series_start(struct vo *v, int64_t t0_ns)
+{
+	for (int d = 0; d < DIR_N; d++) {
+		v->series[d].width = VO_SERIES_WIDTH_NS;
+		v->series[d].origin = t0_ns;
+	}
 }
 
 static void acc_free_deferred(struct hop_acc *a)

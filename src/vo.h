@@ -57,14 +57,15 @@ struct hop_summary {
 
 /* The VO latency over time, one direction, every protocol: bin i holds the
  * delays (ns) of the packets that crossed the outermost host point in
- * [(lo + i) width, (lo + i + 1) width) host time.  Bins start 1 s wide; when
+ * origin + [(lo + i) width, (lo + i + 1) width) host time.  Bins start 1 s wide; when
  * the bins would span more than VO_SERIES_BINS, each two merge and the width
  * doubles, so that memory does not grow with the trace's length.  Each bin
  * is a sketch of VO_SERIES_BITS bits (its quantiles within 2^-8, 0.4 %). */
 enum { VO_SERIES_BINS = 600, VO_SERIES_BITS = 8 };
 #define VO_SERIES_WIDTH_NS 1000000000LL
 struct vo_series {
-	int64_t width, lo; /* ns; the first bin's index (absolute time / width) */
+	int64_t origin;    /* host time the bins count from (vo_series_start) */
+	int64_t width, lo; /* ns; the first bin's index ((time - origin) / width) */
 	size_t nb;
 	struct sketch *bin;
 };
@@ -99,6 +100,9 @@ struct vo {
 
 /* mask: points given (bit 1 << point). */
 void vo_init(struct vo *v, uint8_t mask);
+/* The VO latency over time counts its intervals from host time t0_ns (the
+ * first host stamp); without it, from the first delay recorded. */
+void vo_series_start(struct vo *v, int64_t t0_ns);
 void vo_free(struct vo *v);
 
 /* The matcher's emit callback; ctx is a struct vo *. */
