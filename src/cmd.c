@@ -183,32 +183,47 @@ static bool has_control(const char *s)
 	return false;
 }
 
-/* The page's path and --plots DIR, before anything is written: no control
- * character (a gnuplot script names them on a line of its own); DIR made;
+/* What the names of the page and --plots DIR say, before any analysis:
+ * no control character (a gnuplot script names them on a line of its own);
  * standard output only for vocalc report (analyze and the one-shot write
- * their report there); not the --csv file, the run's manifest, or a file of
- * --plots DIR's own names. */
-static int outputs_ready(const struct cmd_line *cl, const char *path, bool have_manifest,
-			 struct verr *err)
+ * their report there); not the --csv file's name. */
+static int outputs_named(const struct cmd_line *cl, struct verr *err)
 {
+	const char *path = cl->html_path;
 	if (cl->plots_dir && has_control(cl->plots_dir))
 		return verr_set(err, VERR_INPUT,
 				"--plots: the directory's name holds a control character (a line "
 				"break?): give another");
-	if (cl->plots_dir && make_dirs(cl->plots_dir, err) != 0)
-		return -1;
 	if (path == NULL)
 		return 0;
 	const char *opt = cl->kind == CMD_REPORT ? "-o" : "--html";
 	if (has_control(path))
 		return verr_set(err, VERR_INPUT,
 				"%s: the file's name holds a control character (a line break?)", opt);
-	if (strcmp(path, "-") == 0)
-		return cl->kind == CMD_REPORT ? 0
-					      : verr_set(err, VERR_INPUT,
-							 "--html -: standard output holds the report; "
-							 "give the page a file (or use vocalc report -o -)");
-	if (cl->csv_path && (strcmp(cl->csv_path, path) == 0 || inputs_same_file(cl->csv_path, path)))
+	if (strcmp(path, "-") == 0 && cl->kind != CMD_REPORT)
+		return verr_set(err, VERR_INPUT,
+				"--html -: standard output holds the report; give the page a file "
+				"(or use vocalc report -o -)");
+	if (cl->csv_path && strcmp(cl->csv_path, path) == 0)
+		return verr_set(err, VERR_INPUT, "%s %s: is the --csv file too; give each its own",
+				opt, path);
+	return 0;
+}
+
+/* The page's path and --plots DIR, before anything is written: named
+ * well (outputs_named); DIR made; not the --csv file, the run's manifest,
+ * or a file of --plots DIR's own names. */
+static int outputs_ready(const struct cmd_line *cl, const char *path, bool have_manifest,
+			 struct verr *err)
+{
+	if (outputs_named(cl, err) != 0)
+		return -1;
+	if (cl->plots_dir && make_dirs(cl->plots_dir, err) != 0)
+		return -1;
+	if (path == NULL || strcmp(path, "-") == 0)
+		return 0;
+	const char *opt = cl->kind == CMD_REPORT ? "-o" : "--html";
+	if (cl->csv_path && inputs_same_file(cl->csv_path, path))
 		return verr_set(err, VERR_INPUT, "%s %s: is the --csv file too; give each its own",
 				opt, path);
 	char mpath[4096];
@@ -407,6 +422,8 @@ static int run_analysis(struct cmd_line *cl, struct verr *err)
 	/* a run of several guests: vocalc analyze only */
 	struct inputs_guests *gs = NULL;
 	o->keep_clock_pairs = wants_figures(cl);
+	if (outputs_named(cl, err) != 0)
+		return -1;
 	if ((cl->kind == CMD_ANALYZE || cl->kind == CMD_REPORT) && (gs = malloc(sizeof *gs)) == NULL)
 		return verr_set(err, VERR_NOMEM, "out of memory");
 	if (inputs_add(o, 0, cl->nwords, cl->words, cl->bare_point, cl->name, gs, &sp, err) != 0 ||
@@ -494,6 +511,8 @@ static int run_oneshot(struct cmd_line *cl, struct verr *err)
 	bool reported;
 	struct oneshot_saved saved;
 	cl->oneshot.json = cl->json;
+	if (outputs_named(cl, err) != 0) /* before anything runs anywhere */
+		return -1;
 	int rc = oneshot_run(&cl->oneshot, &cl->analysis, stdout, &reported, &saved, err);
 	bool figures = cl->html_path || cl->plots_dir;
 	if (figures && !saved.saved) {

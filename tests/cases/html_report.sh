@@ -278,4 +278,40 @@ expect_exit 2 "$VOCALC" report "$R" -o "$T/nodir/r.html"
 grep -q "$T/nodir/r.html: No such file or directory" "$T/err" || fail "-o into no directory: $(cat "$T/err")"
 expect_exit 2 "$VOCALC" report --json "$R"
 grep -q "unknown option --json" "$T/err" || fail "report --json: $(cat "$T/err")"
+cp -r "$R" "$T/run"
+msum=$(md5sum "$T/run/manifest.json")
+expect_exit 2 "$VOCALC" report "$T/run" -o "$T/run/manifest.json"
+grep -q "is the run's manifest; refusing to overwrite it" "$T/err" || fail "-o onto the manifest: $(cat "$T/err")"
+[ "$(md5sum "$T/run/manifest.json")" = "$msum" ] || fail "the run's manifest was written over"
+expect_exit 2 "$VOCALC" analyze --json --html - "$R"
+grep -q "^vocalc: --html -: standard output holds the report" "$T/err" || fail "--html - beside --json: $(cat "$T/err")"
+[ ! -s "$T/out" ] || fail "--html - refused, yet something on stdout"
+expect_exit 2 "$VOCALC" analyze --csv "$T/same.x" --html "$T/same.x" "$R"
+grep -q "is the --csv file too" "$T/err" || fail "--csv and --html on one file: $(cat "$T/err")"
+expect_exit 2 "$VOCALC" report "$R" --plots "$T/pl" -o "$T/pl/vo_cdf.gp"
+grep -q "a name of its figures' files" "$T/err" || fail "-o onto a --plots file: $(cat "$T/err")"
+expect_exit 2 "$VOCALC" report "$R" --plots "$T/nl
+x" -o "$T/nl.html"
+grep -q "control character" "$T/err" || fail "--plots with a line break: $(cat "$T/err")"
+expect_exit 0 "$VOCALC" report "$R" --plots "$T/deep/er/plots" -o "$T/deep.html"
+[ -s "$T/deep/er/plots/vo_cdf.gp" ] || fail "--plots DIR: its parents not made"
+
+echo "== guests' names from a manifest: never a path out of --plots DIR, never a gnuplot command"
+cp -r "$T/g" "$T/hostile"
+python3 - "$T/hostile/run/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["guests"][0]["name"] = "../../ESCAPED"
+m["guests"][1]["name"] = "c\nsystem 'touch PWNED'\n#"
+json.dump(m, open(sys.argv[1], "w"))
+PY
+mkdir -p "$T/hostile/cwd"
+expect_exit 0 "$VOCALC" report "$T/hostile/run" -o "$T/hostile/p.html" --plots "$T/hostile/a/b"
+[ ! -e "$T/hostile/ESCAPED" ] && [ ! -e "$T/hostile/a/ESCAPED" ] || fail "a guest's name wrote outside --plots DIR"
+ls "$T/hostile/a/b" | tee "$T/dirs"
+[ "$(ls "$T/hostile/a/b" | wc -l)" -eq 3 ] || fail "not a directory per guest"
+for gp in "$T"/hostile/a/b/*/*.gp; do (cd "$T/hostile/cwd" && gnuplot "$gp" 2>/dev/null); done
+[ ! -e "$T/hostile/cwd/PWNED" ] || fail "a guest's name ran as a gnuplot command"
+grep -q "ESCAPED" "$T/hostile/p.html" || fail "the page lost the guest's own name"
+grep -q "<script\|system 'touch" "$T/hostile/a/b"/*/*.gp && fail "a name's command in a script"
 echo "ok"
