@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 bool gnuplot_has_data(const struct figure *f)
@@ -262,9 +264,16 @@ static char *prefix_ids(const char *in, const char *prefix, size_t *len)
 	return out;
 }
 
+/* A gnuplot killed at the timeout: the figures after it are not tried
+ * (each would wait as long). */
+static bool hung;
+
 int gnuplot_svg(const struct figure *f, const char *id_prefix, char **svg, size_t *len,
 		struct verr *err)
 {
+	if (hung)
+		return verr_set(err, VERR_INPUT,
+				"not drawn: gnuplot did not finish an earlier figure in time");
 	const char *why = NULL, *prog = gnuplot_program(&why);
 	if (prog == NULL)
 		return verr_set(err, VERR_INPUT, "%s", why);
@@ -290,15 +299,33 @@ int gnuplot_svg(const struct figure *f, const char *id_prefix, char **svg, size_
 		goto done;
 	}
 	if (pid == 0) {
+		setpgid(0, 0); /* its own group: a timeout kills whatever it started too */
 		int in = open("/dev/null", O_RDONLY), lg = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (in < 0 || lg < 0 || dup2(in, 0) < 0 || dup2(lg, 1) < 0 || dup2(lg, 2) < 0)
 			_exit(126);
 		execl(prog, "gnuplot", gp, (char *)NULL);
 		_exit(127);
 	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	/* gnuplot draws a figure in well under a second: one that has not
+	 * finished by the timeout never will (a wrong VOCALC_GNUPLOT, a
+	 * program waiting on something) and is killed */
+	int status = 0;
+	bool killed = false;
+	double timeout = GNUPLOT_TIMEOUT_S;
+	const char *tv = getenv("VOCALC_GNUPLOT_TIMEOUT");
+	if (tv && atof(tv) > 0)
+		timeout = atof(tv);
+	for (long waited_ms = 0;; waited_ms += 10) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (!killed && waited_ms >= (long)(timeout * 1000)) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			killed = hung = true;
+		}
+		nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+	}
 	size_t raw_len = 0;
 	char *raw = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? slurp(out, &raw_len) : NULL;
 	if (raw == NULL || strstr(raw, "<svg") == NULL) {
@@ -310,7 +337,9 @@ int gnuplot_svg(const struct figure *f, const char *id_prefix, char **svg, size_
 		if (first)
 			first[strcspn(first, "\n")] = 0;
 		verr_set(err, VERR_INPUT, "gnuplot (%s) failed to draw %s: %s", prog, f->name,
-			 first && *first ? first
+			 killed ? "it had not finished after the timeout (VOCALC_GNUPLOT_TIMEOUT s), "
+				  "killed"
+			 : first && *first   ? first
 			 : WIFEXITED(status) ? "no SVG came out"
 					     : "it was killed");
 		free(msg);

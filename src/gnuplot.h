@@ -9,7 +9,10 @@
  * DIR/NAME.svg from any directory, and the script is there to edit.
  *
  * The program is `gnuplot` on PATH, or VOCALC_GNUPLOT when set (a path: the
- * tests run without one).  It runs without a shell, its input /dev/null. */
+ * tests run without one).  It runs without a shell, its input /dev/null,
+ * and is killed when a figure takes longer than GNUPLOT_TIMEOUT_S seconds
+ * (VOCALC_GNUPLOT_TIMEOUT sets another). */
+enum { GNUPLOT_TIMEOUT_S = 30 };
 #ifndef VOCALC_GNUPLOT_H
 #define VOCALC_GNUPLOT_H
 

@@ -208,6 +208,18 @@ python3 tests/chromecheck.py "$T/nogp.html" --figures "$FIGS" --no-svg >"$T/cc" 
 	{ cat "$T/cc"; fail "the page without gnuplot"; }
 [ "$(grep -c 'class="fig-data"' "$T/nogp.html")" -eq 8 ] || fail "without gnuplot: not every figure's table"
 
+echo "== a gnuplot that hangs: killed at the timeout with what it started, the page still whole"
+printf '#!/bin/sh\nsleep 300 # vocalc-html-report-hang\n' >"$T/hang.sh"
+chmod +x "$T/hang.sh"
+mkdir -p "$T/tmp"
+TMPDIR=$T/tmp VOCALC_GNUPLOT=$T/hang.sh VOCALC_GNUPLOT_TIMEOUT=0.5 expect_exit 0 timeout 60 \
+	"$VOCALC" report "$R" -o "$T/hang.html"
+grep -q "had not finished after the timeout" "$T/err" || fail "no word of the hung gnuplot: $(cat "$T/err")"
+[ "$(grep -c 'class="fig-data"' "$T/hang.html")" -eq 8 ] || fail "the page of a hung gnuplot lacks tables"
+sleep 0.2
+! pgrep -f "sleep 300" >/dev/null || fail "the hung gnuplot's child left running"
+[ -z "$(ls -A "$T/tmp")" ] || fail "gnuplot's files left in TMPDIR: $(ls "$T/tmp")"
+
 echo "== analyze --html: the report on stdout, the page beside it"
 expect_exit 0 "$VOCALC" analyze --html "$T/a.html" "$R"
 grep -q "^VO latency (nic <-> guest" "$T/out" || fail "analyze --html: no text report on stdout"
