@@ -94,6 +94,20 @@ static const double *cdf_qs(void)
 	return qs;
 }
 
+/* How a series looks: its colour and dash (colour-blind safe, one colour
+ * per protocol, hop or point across the figures; the direction or the
+ * protocol by dash, so that no series is told by its colour alone). */
+struct look {
+	const char *color;
+	int dash;
+};
+static const char *const PROTO_COLOR[PROTO_N] = {"#000000", "#0072b2", "#009e73", "#e69f00",
+						 "#cc79a7"};
+static const int PROTO_DASH[PROTO_N] = {1, 2, 4, 3, 5};
+static const char *const POINT_COLOR[POINT_N] = {"#0072b2", "#009e73", "#e69f00", "#d55e00"};
+static const char *const HOP_COLOR[POINT_N - 1] = {"#0072b2", "#e69f00", "#d55e00"};
+static const char *const DIR_COLOR[DIR_N] = {"#0072b2", "#d55e00"};
+
 /* A CDF of at most this many values is drawn as their own steps (each
  * value a step of 1/n), not through interpolated quantiles. */
 enum { ECDF_MAX = 50 };
@@ -102,7 +116,7 @@ enum { ECDF_MAX = 50 };
  * row of its table: label, n, min, p50, p90, p99, max.  ord: with n <=
  * ECDF_MAX, the n values in ascending order: the series is their steps. */
 static int cdf_series(struct figure *f, const double *v, uint64_t n, const char *label,
-		      const double *ord)
+		      const double *ord, struct look lk)
 {
 	char name[96];
 	if (ord)
@@ -110,6 +124,8 @@ static int cdf_series(struct figure *f, const double *v, uint64_t n, const char 
 	struct fig_series *s = series_new(f, ord ? FIG_STEPS : FIG_LINES, ord ? name : label);
 	if (s == NULL)
 		return 0;
+	s->color = lk.color;
+	s->dash = lk.dash;
 	for (uint64_t i = 0; ord && i < n; i++)
 		if ((i == 0 && series_push(s, ord[0], 0, 0) != 0) ||
 		    series_push(s, ord[i], (double)(i + 1) / (double)n, 0) != 0)
@@ -131,7 +147,7 @@ static int cdf_series(struct figure *f, const double *v, uint64_t n, const char 
 
 /* The CDF of the union of k delay rows (ns). */
 static int rows_cdf(struct figure *f, const struct samples *const *sets, size_t k,
-		    const char *label)
+		    const char *label, struct look lk)
 {
 	double v[CDF_N], ord[ECDF_MAX], qs[ECDF_MAX];
 	uint64_t n;
@@ -140,16 +156,17 @@ static int rows_cdf(struct figure *f, const struct samples *const *sets, size_t 
 	if (n == 0)
 		return 0;
 	if (n > ECDF_MAX)
-		return cdf_series(f, v, n, label, NULL);
+		return cdf_series(f, v, n, label, NULL, lk);
 	for (uint64_t i = 0; i < n; i++) /* the order statistics: q (n - 1) = i */
 		qs[i] = n > 1 ? (double)i / (double)(n - 1) : 0;
 	if (samples_quantiles(sets, k, qs, (int)n, ord, &n) != 0)
 		return -1;
-	return cdf_series(f, v, n, label, ord);
+	return cdf_series(f, v, n, label, ord, lk);
 }
 
 /* The CDF of a sketch of values in ns, as rows_cdf. */
-static int sketch_cdf(struct figure *f, const struct sketch *sk, const char *label)
+static int sketch_cdf(struct figure *f, const struct sketch *sk, const char *label,
+		      struct look lk)
 {
 	double v[CDF_N], ord[ECDF_MAX];
 	if (sk->n == 0)
@@ -158,21 +175,31 @@ static int sketch_cdf(struct figure *f, const struct sketch *sk, const char *lab
 		v[i] = sketch_quantile(sk, cdf_q(i), NULL) / 1e3;
 	for (uint64_t i = 0; sk->n <= ECDF_MAX && i < sk->n; i++)
 		ord[i] = sketch_rank(sk, i, NULL) / 1e3;
-	return cdf_series(f, v, sk->n, label, sk->n <= ECDF_MAX ? ord : NULL);
+	return cdf_series(f, v, sk->n, label, sk->n <= ECDF_MAX ? ord : NULL, lk);
 }
 
 static const char *const CDF_HEAD[] = {"series", "n", "min", "p50", "p90", "p99", "max"};
 
-/* Log x when every point is positive and they span two decades or more. */
+/* Log x when every point is positive and they span a factor 50 or more;
+ * a symmetric log when some are at or below zero and the magnitudes of
+ * the others span as much. */
 static void choose_logx(struct figure *f)
 {
-	double lo = INFINITY, hi = -INFINITY;
+	double lo = INFINITY, hi = -INFINITY, amin = INFINITY, amax = 0;
 	for (int i = 0; i < f->nseries; i++)
 		for (size_t j = 0; j < f->s[i].n; j++) {
-			lo = fmin(lo, f->s[i].x[j]);
-			hi = fmax(hi, f->s[i].x[j]);
+			double x = f->s[i].x[j];
+			lo = fmin(lo, x);
+			hi = fmax(hi, x);
+			if (x != 0) {
+				amin = fmin(amin, fabs(x));
+				amax = fmax(amax, fabs(x));
+			}
 		}
 	f->logx = lo > 0 && hi / lo >= 50;
+	f->symlogx = !f->logx && lo <= 0 && amax > 0 && amax / fmax(amin, 1) >= 50;
+	f->xlo = lo;
+	f->xhi = hi;
 }
 
 static const char *arrow_dir(enum direction d)
@@ -231,7 +258,8 @@ static int fig_vo_cdf(const struct analysis *a, struct figure *f)
 			char label[96];
 			fmt(label, sizeof label, "%s, %s", arrow_dir((enum direction)d),
 			    proto_name((enum proto)p));
-			if (rows_cdf(f, sets, k, label) != 0)
+			struct look lk = {PROTO_COLOR[p], d == DIR_TO_GUEST ? 1 : 2};
+			if (rows_cdf(f, sets, k, label, lk) != 0)
 				return -1;
 		}
 	}
@@ -256,10 +284,12 @@ static int fig_hop_cdf(const struct analysis *a, struct figure *f, enum directio
 		    "delay across the hop (us)", CDF_Y, 7, CDF_HEAD);
 	fmt(f->title, sizeof f->title, "Per-hop delay CDF %s, per protocol",
 	    d == DIR_TO_GUEST ? "toward the guest" : "from the guest");
-	int unobservable = 0;
+	int unobservable = 0, negative = 0;
 	for (int i = 0; i + 1 < v->npts; i++) {
 		enum point up, down;
 		vo_hop_ends(v, i, d, &up, &down);
+		negative += up != POINT_GUEST && down != POINT_GUEST &&
+			    v->sum_hop[i][d][PROTO_ALL].d.n > 0 && v->sum_hop[i][d][PROTO_ALL].d.min < 0;
 		for (int p = 0; p < PROTO_N; p++) {
 			const struct samples *sets[PROTO_N];
 			int classes;
@@ -274,7 +304,7 @@ static int fig_hop_cdf(const struct analysis *a, struct figure *f, enum directio
 			char label[96];
 			fmt(label, sizeof label, "%s -> %s, %s", point_name(up), point_name(down),
 			    proto_name((enum proto)p));
-			if (rows_cdf(f, sets, k, label) != 0)
+			if (rows_cdf(f, sets, k, label, (struct look){HOP_COLOR[i], PROTO_DASH[p]}) != 0)
 				return -1;
 		}
 	}
@@ -284,10 +314,15 @@ static int fig_hop_cdf(const struct analysis *a, struct figure *f, enum directio
 	else
 		fmt(f->note, sizeof f->note,
 		    "A hop's delay is its downstream stamp minus its upstream one; \"all\" is every "
-		    "protocol class (a hop with one class only: that class, drawn once).%s",
+		    "protocol class (a hop with one class only: that class, drawn once).%s%s",
 		    unobservable ? " Rows whose every delay is 0 (one kernel stamp at both points) "
 				   "are not observable and not drawn."
-				 : "");
+				 : "",
+		    negative ? " Negative delays between two host points (one clock) are the "
+			       "capture's, not the packets': the downstream point stamped first (a "
+			       "bridge device is handed its copy of a forwarded frame after the frame "
+			       "went on; see the text report's (!))."
+			     : "");
 	choose_logx(f);
 	return 0;
 }
@@ -342,6 +377,9 @@ static int fig_vo_time(const struct analysis *a, struct figure *f)
 		struct fig_series *p99 = series_new(f, FIG_DASHED, label);
 		if (p50 == NULL || p99 == NULL)
 			return 0;
+		p50->color = p99->color = DIR_COLOR[d];
+		if (band)
+			band->color = DIR_COLOR[d];
 		double lo50 = INFINITY, hi50 = -INFINITY, hi99 = -INFINITY;
 		for (size_t i = 0; i < vs->nb; i++) {
 			const struct sketch *sk = &vs->bin[i];
@@ -464,7 +502,7 @@ static int hull_series(struct fig_series *s, const struct xy *pt, size_t n, int 
 static int fig_clock(const struct analysis *a, struct figure *f)
 {
 	const struct clock_model *m = &a->clock;
-	static const char *const head[] = {"segment", "from s", "to s", "offset us",
+	static const char *const head[] = {"segment", "from s", "to s", "offset us at from",
 					   "skew ppm", "bound us", "pairs"};
 	figure_init(f, "clock", "host time since the first host packet (s)", "guest - host (us)", 7,
 		    head);
@@ -485,8 +523,8 @@ static int fig_clock(const struct analysis *a, struct figure *f)
 	 * drift's microseconds, not the offset's seconds */
 	double base = clock_segment_offset(&m->seg[0], m->seg[0].start_ns);
 	fmt(f->ylabel, sizeof f->ylabel, "guest - host - (%.3f us), us", base / 1e3);
-	/* the y range: the fits' span, 10 bounds (at least 20 us) either side */
-	double flo = INFINITY, fhi = -INFINITY, margin = fmax(10 * m->error_bound_ns / 1e3, 20);
+	/* the y range: the fits' span, 4 bounds (at least 20 us) either side */
+	double flo = INFINITY, fhi = -INFINITY, margin = fmax(4 * m->error_bound_ns / 1e3, 20);
 	for (int k = 0; k < m->nseg; k++) {
 		int64_t s0 = m->seg[k].start_ns;
 		int64_t s1 = k < r->nseg && r->seg[k].end_ns > s0 ? r->seg[k].end_ns : s0;
@@ -639,7 +677,8 @@ static int fig_rtt_cdf(const struct analysis *a, struct figure *f)
 		sketch_init(&sf.sk, SKETCH_BITS_DELAY);
 		int rc = rtt_set_visit(a->rtt, (enum point)p, fill_sketch, &sf) != 0 || sf.failed;
 		if (rc == 0)
-			rc = sketch_cdf(f, &sf.sk, point_name((enum point)p));
+			rc = sketch_cdf(f, &sf.sk, point_name((enum point)p),
+					(struct look){POINT_COLOR[p], 1});
 		sketch_free(&sf.sk);
 		if (rc != 0)
 			return -1;
@@ -713,6 +752,8 @@ static int fig_ack(const struct analysis *a, struct figure *hist, struct figure 
 			continue;
 		const char *name = point_name((enum point)p);
 		struct fig_series *h = series_new(hist, FIG_STEPS, name);
+		if (h)
+			h->color = POINT_COLOR[p];
 		uint64_t count[ACK_BINS] = {0};
 		size_t pos = 0;
 		struct sketch_bucket bk;
@@ -728,7 +769,7 @@ static int fig_ack(const struct analysis *a, struct figure *hist, struct figure 
 		if (h && rc == 0) /* the last bin's right edge closes the steps */
 			rc = series_push(h, edge[ACK_BINS], 0, 0);
 		if (rc == 0)
-			rc = sketch_cdf(cdf, sk, name);
+			rc = sketch_cdf(cdf, sk, name, (struct look){POINT_COLOR[p], 1});
 		char(*row)[48] = table_row(&hist->t);
 		if (row) {
 			fmt(row[0], 48, "%s", name);

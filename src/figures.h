@@ -23,8 +23,10 @@
  * A CDF's points are its quantiles at q = 0, 0.005, ..., 0.995, 0.999, 1
  * by GSL's definition (the report's p50 is the point at q = 0.5, from the
  * same values).  Its x axis is logarithmic when every value is positive and
- * the largest is 50 times the smallest or more (a tail over decades).  The
- * clock's y axis spans the fitted line and 10 times its error bound either
+ * the largest is 50 times the smallest or more (a tail over decades); with
+ * values at or below zero among such a spread (negative delays between host
+ * points), a symmetric logarithm, sign(x) log10(1 + |x|).  The
+ * clock's y axis spans the fitted line and 4 times its error bound either
  * side (readings of packets that queued long lie beyond: the table counts
  * them). */
 #ifndef VOCALC_FIGURES_H
@@ -48,6 +50,7 @@ struct fig_series {
 	char label[96];
 	bool notitle;      /* not in the legend (a later segment of a series named once) */
 	const char *color; /* "#rrggbb" (static), or NULL: gnuplot's next */
+	int dash;          /* a line's dash type (gnuplot's dt: 2 dashed, 3 dotted ...); 0: solid */
 	enum fig_style style;
 	size_t n, cap;
 	double *x, *y, *y2; /* y2: FIG_BAND's upper edge, else NULL */
@@ -67,6 +70,8 @@ struct figure {
 	char title[160];
 	char xlabel[96], ylabel[128];
 	bool logx;
+	bool symlogx;       /* x as sign(x) log10(1 + |x|): values <= 0 among a spread over decades */
+	double xlo, xhi;    /* with symlogx: the values' range (for the decades' tics) */
 	bool yfix;          /* the y axis from ylo to yhi (else gnuplot's autoscale) */
 	double ylo, yhi;
 	int nseries;

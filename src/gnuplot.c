@@ -105,6 +105,21 @@ static int write_script(FILE *out, const struct figure *f, const char *dat, cons
 	fputs("\nset grid\nset key outside below\n", out);
 	if (f->logx)
 		fputs("set logscale x\nset format x '%g'\n", out);
+	if (f->symlogx) {
+		/* a symmetric logarithm: negative values as far left as positive
+		 * ones of the same magnitude right, 0 in the middle */
+		fputs("set nonlinear x via sgn(x)*log10(1+abs(x)) inverse sgn(x)*(10**abs(x)-1)\n"
+		      "set xtics (", out);
+		int lo = f->xlo < -1 ? (int)ceil(log10(-f->xlo)) : 0;
+		int hi = f->xhi > 1 ? (int)ceil(log10(f->xhi)) : 0;
+		bool first = true;
+		for (int k = lo; k >= 1; k--, first = false)
+			fprintf(out, "%s'-%g' %g", first ? "" : ", ", pow(10, k), -pow(10, k));
+		fprintf(out, "%s'0' 0", first ? "" : ", ");
+		for (int k = 1; k <= hi; k++)
+			fprintf(out, ", '%g' %g", pow(10, k), pow(10, k));
+		fputs(")\n", out);
+	}
 	if (is_cdf(f))
 		fputs("set yrange [0:1]\n", out);
 	else if (f->yfix)
@@ -121,6 +136,8 @@ static int write_script(FILE *out, const struct figure *f, const char *dat, cons
 		fprintf(out, " index %d using 1:2%s %s", block, s->y2 ? ":3" : "", STYLE[s->style]);
 		if (s->color)
 			fprintf(out, " lc rgb '%s'", s->color);
+		if (s->dash > 1 && s->style != FIG_DASHED)
+			fprintf(out, " dt %d", s->dash);
 		if (s->notitle) {
 			fputs(" notitle", out);
 		} else {

@@ -34,7 +34,8 @@ static const char CSS[] =
     "pre{background:#f4f4f4;padding:.6em;overflow-x:auto;font-size:.85em;white-space:pre}"
     ".headline pre{background:#eef3fa;font-size:.95em}"
     "figure{margin:1em 0 2em;padding:0;break-inside:avoid;page-break-inside:avoid}"
-    ".plot svg{width:100%;max-width:800px;height:auto;display:block}"
+    ".plot{overflow-x:auto}.plot svg{width:100%;min-width:520px;max-width:800px;height:auto;"
+    "display:block}"
     "figcaption{font-size:.92em;margin:.3em 0}figcaption b{display:block;font-size:1.05em}"
     ".scroll{overflow-x:auto}"
     "table{border-collapse:collapse;font-size:.85em;margin:.4em 0}"
@@ -43,8 +44,10 @@ static const char CSS[] =
     "th:first-child,td:first-child{text-align:left}th{background:#e8e8e8}"
     ".no-plot{border:1px dashed #999;padding:.6em;background:#fafafa}"
     ".warn{color:#8a3b00}"
-    "@media print{body{max-width:none}details{display:block}details>*{display:block}"
-    "a{color:inherit}h2{break-before:page}}";
+    "@media print{body{max-width:none;font-size:10pt}pre{white-space:pre-wrap;"
+    "word-break:break-all}.scroll,.plot{overflow:visible}.plot svg{min-width:0}"
+    "table{font-size:7.5pt}th,td{white-space:normal}a{color:inherit}"
+    "section.guest+section.guest{break-before:page}}";
 
 struct page {
 	FILE *out;
@@ -407,9 +410,16 @@ static int figure(struct page *pg, const struct figure *f, const char *prefix, c
 		fputs("<p class=\"no-plot\">No figure: ", out);
 		esc(out, pg->gnuplot_why);
 		fputs(". Every number is in the table below; with gnuplot, run vocalc report again "
-		      "(or draw this figure from vocalc report --plots DIR: gnuplot DIR/", out);
+		      "(or draw this figure with gnuplot ", out);
+		esc(out, pg->ho->plots_dir ? pg->ho->plots_dir : "DIR");
+		if (guest && pg->ho->plots_dir)
+			fputs("/GUEST", out);
+		fputs("/", out);
 		esc(out, f->name);
-		fputs(".gp).</p>\n", out);
+		fputs(".gp", out);
+		if (!pg->ho->plots_dir)
+			fputs(", DIR from vocalc report --plots DIR", out);
+		fputs(").</p>\n", out);
 	}
 	fputs("<figcaption><b>", out);
 	esc(out, f->title);
@@ -418,6 +428,9 @@ static int figure(struct page *pg, const struct figure *f, const char *prefix, c
 	if (f->full)
 		fprintf(out, " Only the first %d series are drawn; the table has the rest.",
 			FIG_MAX_SERIES);
+	if (f->symlogx && data)
+		fputs(" The x axis is a symmetric logarithm, sign(x) log10(1 + |x|): decades either "
+		      "side of 0, the values at or below 0 to its left.", out);
 	fputs("</figcaption>\n", out);
 	fig_table(out, f);
 	fputs("</figure>\n", out);
@@ -538,9 +551,9 @@ static int guest_section(struct page *pg, const struct html_guest *g, int index)
 		goto done;
 	}
 	capture_facts(pg, g, doc);
-	fputs("<details><summary>The full text report</summary><pre>", out);
+	fputs("<h3>The text report</h3>\n<pre class=\"text-report\">", out);
 	esc(out, text);
-	fputs("</pre></details>\n</section>\n", out);
+	fputs("</pre>\n</section>\n", out);
 	rc = 0;
 done:
 	free(text);
@@ -616,9 +629,16 @@ int html_write(FILE *out, const struct html_guest *g, int n, const struct html_o
 		if (guest_section(&pg, &g[i], i) != 0)
 			return -1;
 	}
-	fputs("</main>\n<footer><p>Each figure's data and gnuplot script: vocalc report --plots DIR; "
-	      "the numbers as JSON: vocalc analyze --json (CONTRACT.md).</p></footer>\n</body>\n"
-	      "</html>\n", out);
+	fputs("</main>\n<footer><p>", out);
+	if (ho->plots_dir) {
+		fputs("Each figure's data and gnuplot script are in ", out);
+		esc(out, ho->plots_dir);
+		fputs(" (gnuplot NAME.gp draws NAME.svg); ", out);
+	} else {
+		fputs("Each figure's data and gnuplot script: vocalc report --plots DIR; ", out);
+	}
+	fputs("the numbers as JSON: vocalc analyze --json (man vocalc, JSON).</p></footer>\n"
+	      "</body>\n</html>\n", out);
 	if (fflush(out) != 0 || ferror(out))
 		return verr_set(err, VERR_INPUT, "writing %s failed: %s",
 				ho->out_name ? ho->out_name : "the page", strerror(errno ? errno : EIO));

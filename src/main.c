@@ -954,6 +954,32 @@ static int take_words(struct cmd_line *cl, int argc, char **argv, struct verr *e
 	}
 }
 
+static void append(char *buf, size_t size, const char *s)
+{
+	size_t n = strlen(buf);
+	snprintf(buf + n, size - n, "%s", s);
+}
+
+/* w as one shell word: as it is when it needs no quoting, else in single
+ * quotes (a quote in it as '\''). */
+static void append_quoted(char *buf, size_t size, const char *w)
+{
+	bool plain = *w != 0;
+	for (const char *c = w; *c; c++)
+		plain &= (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			 (*c >= '0' && *c <= '9') || strchr("@%+=:,./_-", *c);
+	if (plain) {
+		append(buf, size, w);
+		return;
+	}
+	append(buf, size, "'");
+	for (const char *c = w; *c; c++) {
+		char one[2] = {*c, 0};
+		append(buf, size, *c == '\'' ? "'\\''" : one);
+	}
+	append(buf, size, "'");
+}
+
 /* The command line of command kind (argv[0]: the command word, or the
  * program for the one-shot) into cl.  0: run it; 1: done (--help or
  * --version printed); -1 with err set. */
@@ -961,11 +987,14 @@ static int parse_command_line(enum cmd_kind kind, int argc, char **argv, struct 
 			      struct verr *err)
 {
 	cmd_line_default(cl, kind);
-	/* for the manifest and the HTML page (never holds a secret: keys are files) */
+	/* for the manifest and the HTML page (never holds a secret: keys are
+	 * files), each word quoted as a shell would need it to paste it back */
 	snprintf(cl->cmdline, sizeof cl->cmdline, "%s", kind == CMD_ONESHOT ? "" : "vocalc ");
-	for (int i = 0; i < argc; i++)
-		snprintf(cl->cmdline + strlen(cl->cmdline), sizeof cl->cmdline - strlen(cl->cmdline),
-			 "%s%s", i ? " " : "", argv[i]);
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			append(cl->cmdline, sizeof cl->cmdline, " ");
+		append_quoted(cl->cmdline, sizeof cl->cmdline, argv[i]);
+	}
 	if (kind == CMD_ONESHOT || kind == CMD_WATCH)
 		cl->oneshot.cmdline = cl->cmdline;
 	struct option lo[N_OPTIONS + 1];
