@@ -102,7 +102,8 @@ struct analysis {
 	/* keep_clock_pairs: the estimator's pairs as plotted, at most
 	 * ANALYSIS_PLOT_PAIRS: all when no more, else each of
 	 * ANALYSIS_PLOT_PAIRS / 4 intervals' lowest and highest reading per
-	 * direction (the envelopes the hull method rests on are kept). */
+	 * direction less the model's offset then (the envelopes the hull
+	 * method rests on are kept, whatever the skew). */
 	struct clock_pair_row *plot_pairs;
 	size_t nplot_pairs;
 	struct point_stats pt[POINT_N];

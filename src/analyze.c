@@ -597,8 +597,19 @@ static void clock_journey(void *ctx, const struct journey_info *j)
 		cp->failed = 1;
 }
 
+/* A pair's reading less the model's offset at its time, by the segment of
+ * its guest record: what the envelopes are made of, whatever the skew. */
+static double residual_of(const struct clock_model *m, const struct clock_pair_row *r)
+{
+	const struct clock_segment *s = &m->seg[0];
+	for (int k = 1; k < m->nseg && r->guest_record >= m->seg[k].first_record; k++)
+		s = &m->seg[k];
+	return r->reading_ns - clock_segment_offset(s, r->t_host_ns);
+}
+
 /* The pairs to plot (analysis.h, plot_pairs): all of them when few, else
- * per interval and direction the lowest and the highest reading. */
+ * per interval and direction the lowest and the highest residual from the
+ * model (a->clock). */
 static int keep_plot_pairs(struct analysis *a, const struct clock_est *e)
 {
 	size_t n = clock_est_npairs(e);
@@ -636,8 +647,9 @@ static int keep_plot_pairs(struct analysis *a, const struct clock_est *e)
 		b = b < NB ? b : NB - 1;
 		for (int k = 0; k < 2; k++) {
 			size_t at = (b * DIR_N + (size_t)r.dir) * 2 + (size_t)k;
-			if (!used[at] || (k == 0 ? r.reading_ns < slot[at].reading_ns
-						 : r.reading_ns > slot[at].reading_ns)) {
+			double res = residual_of(&a->clock, &r);
+			if (!used[at] || (k == 0 ? res < residual_of(&a->clock, &slot[at])
+						 : res > residual_of(&a->clock, &slot[at]))) {
 				slot[at] = r;
 				used[at] = true;
 			}

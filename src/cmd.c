@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ack_print.h"
 #include "ack_run.h"
@@ -146,8 +147,12 @@ static int input_manifest(const struct cmd_line *cl, struct manifest *m)
 		return 1;
 	snprintf(path, sizeof path, "%s/manifest.json", cl->words[0]);
 	struct verr e = {0};
-	if (stat(path, &st) != 0 || manifest_read(path, m, &e) != 0)
+	if (stat(path, &st) != 0)
 		return 1;
+	if (manifest_read(path, m, &e) != 0) {
+		manifest_free(m);
+		return 1;
+	}
 	return 0;
 }
 
@@ -158,6 +163,8 @@ static int make_dirs(const char *dir, struct verr *err)
 	struct stat st;
 	if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
 		return verr_set(err, VERR_INPUT, "--plots %s: the path is too long", dir);
+	if (buf[0] == 0)
+		return verr_set(err, VERR_INPUT, "--plots: give a directory");
 	for (char *p = buf + 1;; p++) {
 		bool end = *p == 0;
 		if (*p != '/' && !end)
@@ -190,6 +197,11 @@ static bool has_control(const char *s)
 static int outputs_named(const struct cmd_line *cl, struct verr *err)
 {
 	const char *path = cl->html_path;
+	if (cl->plots_dir && *cl->plots_dir == 0)
+		return verr_set(err, VERR_INPUT, "--plots: give a directory");
+	if (path && *path == 0)
+		return verr_set(err, VERR_INPUT, "%s: give a file",
+				cl->kind == CMD_REPORT ? "-o" : "--html");
 	if (cl->plots_dir && has_control(cl->plots_dir))
 		return verr_set(err, VERR_INPUT,
 				"--plots: the directory's name holds a control character (a line "
@@ -237,7 +249,8 @@ static int outputs_ready(const struct cmd_line *cl, const char *path, bool have_
 	if (cl->plots_dir) {
 		const char *base = strrchr(path, '/');
 		char dir[4096];
-		snprintf(dir, sizeof dir, "%.*s", base ? (int)(base - path) : 1, base ? path : ".");
+		snprintf(dir, sizeof dir, "%.*s", !base ? 1 : base == path ? 1 : (int)(base - path),
+			 base ? path : ".");
 		const char *dot = strrchr(base ? base : path, '.');
 		struct stat a, b;
 		if (dot && (strcmp(dot, ".dat") == 0 || strcmp(dot, ".gp") == 0 ||
@@ -285,19 +298,44 @@ static int write_html(const struct cmd_line *cl, struct html_guest *g, int n,
 			goto out;
 		}
 		ho.out_name = "/dev/null";
+		ho.no_draw = true;
 		rc = html_write(null, g, n, &ho, err);
 		fclose(null);
 		goto out;
 	}
-	out = to_stdout ? stdout : open_output(path, inputs, "the HTML report", err);
-	if (out == NULL)
+	/* the page written beside its place and renamed over it when whole: a
+	 * failure leaves no half page, nor loses the one there was */
+	char tmp[4096];
+	if (!to_stdout && snprintf(tmp, sizeof tmp, "%s.vocalc-tmp", path) >= (int)sizeof tmp) {
+		verr_set(err, VERR_INPUT, "%s: the path is too long", path);
 		goto out;
-	if (html_write(out, g, n, &ho, err) == 0 &&
-	    cmd_finish_output(out, to_stdout ? "standard output" : path, err) == 0)
-		rc = 0;
-	else if (out != stdout)
-		fclose(out);
-	if (rc == 0 && out != stdout)
+	}
+	if (!to_stdout && not_a_capture(path, inputs, "the HTML report", err) != 0)
+		goto out;
+	out = to_stdout ? stdout : fopen(tmp, "w");
+	if (out == NULL) {
+		verr_set(err, verr_status_of(errno), "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (html_write(out, g, n, &ho, err) != 0) {
+		if (out != stdout) {
+			fclose(out);
+			unlink(tmp);
+		}
+		goto out;
+	}
+	if (cmd_finish_output(out, to_stdout ? "standard output" : path, err) != 0) {
+		if (!to_stdout)
+			unlink(tmp);
+		goto out;
+	}
+	if (!to_stdout && rename(tmp, path) != 0) {
+		verr_set(err, verr_status_of(errno), "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+	if (out != stdout)
 		fprintf(stderr, "vocalc: wrote %s%s%s\n", path, cl->plots_dir ? " and the figures' "
 			"data and scripts in " : "", cl->plots_dir ? cl->plots_dir : "");
 out:

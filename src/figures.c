@@ -70,6 +70,12 @@ static int series_push(struct fig_series *s, double x, double y, double y2)
 	return 0;
 }
 
+/* A break in a series' line (its data file: a blank line). */
+static int series_break(struct fig_series *s)
+{
+	return series_push(s, NAN, NAN, NAN);
+}
+
 static void table_head(struct fig_table *t, int ncol, const char *const *head)
 {
 	t->ncol = ncol;
@@ -381,6 +387,7 @@ static int fig_vo_time(const struct analysis *a, struct figure *f)
 		if (band)
 			band->color = DIR_COLOR[d];
 		double lo50 = INFINITY, hi50 = -INFINITY, hi99 = -INFINITY;
+		size_t last50 = SIZE_MAX, last99 = SIZE_MAX; /* the intervals drawn last */
 		for (size_t i = 0; i < vs->nb; i++) {
 			const struct sketch *sk = &vs->bin[i];
 			if (sk->n == 0)
@@ -395,6 +402,10 @@ static int fig_vo_time(const struct analysis *a, struct figure *f)
 			double m = sketch_quantile(sk, 0.5, NULL) / 1e3;
 			lo50 = fmin(lo50, m);
 			hi50 = fmax(hi50, m);
+			if (last50 != SIZE_MAX && i != last50 + 1 && /* a gap: the lines break */
+			    (series_break(p50) != 0 || (band && series_break(band) != 0)))
+				return -1;
+			last50 = i;
 			if (series_push(p50, x, m, 0) != 0 ||
 			    (band && series_push(band, x, m - bound_us, m + bound_us) != 0))
 				return -1;
@@ -404,6 +415,9 @@ static int fig_vo_time(const struct analysis *a, struct figure *f)
 			}
 			double q = sketch_quantile(sk, 0.99, NULL) / 1e3;
 			hi99 = fmax(hi99, q);
+			if (last99 != SIZE_MAX && i != last99 + 1 && series_break(p99) != 0)
+				return -1;
+			last99 = i;
 			if (series_push(p99, x, q, 0) != 0)
 				return -1;
 		}
@@ -435,8 +449,8 @@ static int fig_vo_time(const struct analysis *a, struct figure *f)
 		    (unsigned long long)(few50 + few99));
 	fmt(f->note, sizeof f->note,
 	    "Each interval's quantiles of the VO latency of the packets that crossed %s "
-	    "then, every protocol, intervals from the first such packet (within 0.4 %%: a sketch "
-	    "per interval)%s.%s",
+	    "then, every protocol, intervals from the first host packet (within 0.4 %%: a sketch "
+	    "per interval; a line does not cross an interval without a figure)%s.%s",
 	    point_name(v->pt[0]),
 	    bound_us > 0 ? "; the band is the p50 plus and minus the clock's error bound, "
 			   "which every delay across the guest carries"
@@ -462,15 +476,12 @@ static int cmp_xy(const void *a, const void *b)
 	return p->x != q->x ? (p->x > q->x) - (p->x < q->x) : (p->y > q->y) - (p->y < q->y);
 }
 
-/* us per s between two points (x in s, y in us) */
-static double slope(const struct xy *a, const struct xy *b)
-{
-	return b->x > a->x ? (b->y - a->y) / (b->x - a->x) : INFINITY;
-}
-
 /* The lower (upper: sign -1) convex hull of the n points (sorted by x) into
- * s, as a line. */
-static int hull_series(struct fig_series *s, const struct xy *pt, size_t n, int sign)
+ * s, as a line.  Its end vertices further than `far` (us) from the fitted
+ * line y = fy0 + fk (x - fx0) join an outlier to the hull, not the
+ * envelope the fit rests on: left out. */
+static int hull_series(struct fig_series *s, const struct xy *pt, size_t n, int sign,
+		       double fx0, double fy0, double fk, double far)
 {
 	size_t *h = malloc((n + 1) * sizeof *h), k = 0;
 	if (h == NULL)
@@ -481,22 +492,27 @@ static int hull_series(struct fig_series *s, const struct xy *pt, size_t n, int 
 			k--;
 		h[k++] = i;
 	}
-	/* the edges at either end steeper than any clock drifts (1000 ppm: 1000
-	 * us/s) join an outlier to the hull, not the envelope: left out */
+#define OFF_FIT(v) (fabs(pt[v].y - (fy0 + fk * (pt[v].x - fx0))) > far)
 	size_t first = 0, last = k ? k - 1 : 0;
-	while (first + 1 < k && fabs(slope(&pt[h[first]], &pt[h[first + 1]])) > 1000)
+	while (first < last && OFF_FIT(h[first]))
 		first++;
-	while (last > first && fabs(slope(&pt[h[last - 1]], &pt[h[last]])) > 1000)
+	while (last > first && OFF_FIT(h[last]))
 		last--;
-	if (first == last) { /* every edge is steep: the hull as it is */
-		first = 0;
-		last = k ? k - 1 : 0;
-	}
+#undef OFF_FIT
 	int rc = 0;
 	for (size_t i = first; k && i <= last && rc == 0; i++)
 		rc = series_push(s, pt[h[i]].x, pt[h[i]].y, 0);
 	free(h);
 	return rc;
+}
+
+/* The segment a guest record is in. */
+static int seg_of(const struct clock_model *m, uint64_t record)
+{
+	int k = 0;
+	while (k + 1 < m->nseg && record >= m->seg[k + 1].first_record)
+		k++;
+	return k;
 }
 
 static int fig_clock(const struct analysis *a, struct figure *f)
@@ -507,33 +523,59 @@ static int fig_clock(const struct analysis *a, struct figure *f)
 	figure_init(f, "clock", "host time since the first host packet (s)", "guest - host (us)", 7,
 		    head);
 	fmt(f->title, sizeof f->title, "Guest clock: readings, hulls and the fitted offset");
+	const struct clock_report *r = &a->clock_rep;
 	if (!a->clock_estimated || m->method == CLOCK_NONE || a->nplot_pairs == 0) {
-		fmt(f->note, sizeof f->note, "%s",
+		fmt(f->note, sizeof f->note, "%s%s%s",
 		    m->method == CLOCK_MANUAL ? "The clock was given (--guest-offset-us): nothing was "
 						"estimated."
 		    : !a->clock_estimated ? "No guest clock was estimated (no guest point with a host "
 					    "point)."
-					  : "The estimator had no pair of packets seen at the guest and "
-					    "a host point.");
+					  : "No clock could be estimated",
+		    a->clock_estimated && m->method != CLOCK_MANUAL && r->note[0] ? ": " : "",
+		    a->clock_estimated && m->method != CLOCK_MANUAL ? r->note : "");
 		return 0;
 	}
-	const struct clock_report *r = &a->clock_rep;
 	int64_t t0 = time_origin(a);
-	/* readings relative to the offset at the first segment's start: the
-	 * drift's microseconds, not the offset's seconds */
-	double base = clock_segment_offset(&m->seg[0], m->seg[0].start_ns);
-	fmt(f->ylabel, sizeof f->ylabel, "guest - host - (%.3f us), us", base / 1e3);
+	/* every reading less the first segment's fitted line: the envelopes'
+	 * microseconds whatever the skew (the skew is in the table), a step a
+	 * jump of the later segments */
+	const struct clock_segment *s0g = &m->seg[0];
+#define DETREND_US(t, ns) (((ns) - clock_segment_offset(s0g, (t))) / 1e3)
+	fmt(f->ylabel, sizeof f->ylabel,
+	    "guest - host less the first fit (%.3f us at 0 s, %+.3f ppm), us",
+	    clock_segment_offset(s0g, t0) / 1e3, s0g->skew * 1e6);
+	/* each segment's span: its pairs' (the report's), else its plotted ones' */
+	int64_t span[CLOCK_MAX_SEGMENTS][2];
+	size_t npairs[CLOCK_MAX_SEGMENTS] = {0};
+	for (int k = 0; k < m->nseg; k++) {
+		span[k][0] = INT64_MAX;
+		span[k][1] = INT64_MIN;
+	}
+	for (size_t i = 0; i < a->nplot_pairs; i++) {
+		const struct clock_pair_row *p = &a->plot_pairs[i];
+		int k = seg_of(m, p->guest_record);
+		span[k][0] = p->t_host_ns < span[k][0] ? p->t_host_ns : span[k][0];
+		span[k][1] = p->t_host_ns > span[k][1] ? p->t_host_ns : span[k][1];
+		npairs[k]++;
+	}
+	for (int k = 0; k < m->nseg; k++) {
+		if (k < r->nseg && r->seg[k].end_ns > r->seg[k].start_ns) {
+			span[k][0] = r->seg[k].start_ns;
+			span[k][1] = r->seg[k].end_ns;
+		}
+		if (k > 0 && m->seg[k].start_ns < span[k][0])
+			span[k][0] = m->seg[k].start_ns; /* from the step */
+		if (span[k][0] > span[k][1])
+			span[k][0] = span[k][1] = m->seg[k].start_ns;
+	}
 	/* the y range: the fits' span, 4 bounds (at least 20 us) either side */
 	double flo = INFINITY, fhi = -INFINITY, margin = fmax(4 * m->error_bound_ns / 1e3, 20);
-	for (int k = 0; k < m->nseg; k++) {
-		int64_t s0 = m->seg[k].start_ns;
-		int64_t s1 = k < r->nseg && r->seg[k].end_ns > s0 ? r->seg[k].end_ns : s0;
+	for (int k = 0; k < m->nseg; k++)
 		for (int e = 0; e < 2; e++) {
-			double y = (clock_segment_offset(&m->seg[k], e ? s1 : s0) - base) / 1e3;
+			double y = DETREND_US(span[k][e], clock_segment_offset(&m->seg[k], span[k][e]));
 			flo = fmin(flo, y);
 			fhi = fmax(fhi, y);
 		}
-	}
 	f->yfix = true;
 	f->ylo = flo - margin;
 	f->yhi = fhi + margin;
@@ -555,7 +597,7 @@ static int fig_clock(const struct analysis *a, struct figure *f)
 			const struct clock_pair_row *p = &a->plot_pairs[i];
 			if (p->dir != (enum direction)d)
 				continue;
-			double y = (p->reading_ns - base) / 1e3;
+			double y = DETREND_US(p->t_host_ns, p->reading_ns);
 			off += y < f->ylo || y > f->yhi;
 			rc = series_push(s, (double)(p->t_host_ns - t0) / 1e9, y, 0);
 		}
@@ -564,23 +606,19 @@ static int fig_clock(const struct analysis *a, struct figure *f)
 	}
 	for (int k = 0; k < m->nseg && rc == 0; k++) {
 		const struct clock_segment *sg = &m->seg[k];
-		/* from the segment's start (the step before it) to its last pair */
-		int64_t s0 = sg->start_ns;
-		int64_t s1 = k < r->nseg && r->seg[k].end_ns > s0 ? r->seg[k].end_ns : s0;
-		double x0 = (double)(s0 - t0) / 1e9, x1 = (double)(s1 - t0) / 1e9;
-		double y0 = (clock_segment_offset(sg, s0) - base) / 1e3;
-		double y1 = (clock_segment_offset(sg, s1) - base) / 1e3;
-		uint64_t r0 = sg->first_record;
-		uint64_t r1 = k + 1 < m->nseg ? m->seg[k + 1].first_record : UINT64_MAX;
+		double x0 = (double)(span[k][0] - t0) / 1e9, x1 = (double)(span[k][1] - t0) / 1e9;
+		double y0 = DETREND_US(span[k][0], clock_segment_offset(sg, span[k][0]));
+		double y1 = DETREND_US(span[k][1], clock_segment_offset(sg, span[k][1]));
+		double b = (k < r->nseg ? r->seg[k].error_bound_ns : m->error_bound_ns) / 1e3;
+		double slope_us = (sg->skew - s0g->skew) * 1e6; /* us per s, detrended */
 		/* the segment's hulls: its pairs only (a step breaks the envelopes) */
 		for (int d = 0; d < DIR_N && rc == 0; d++) {
 			size_t np = 0;
 			for (size_t i = 0; i < a->nplot_pairs; i++) {
 				const struct clock_pair_row *p = &a->plot_pairs[i];
-				if (p->dir == (enum direction)d && p->guest_record >= r0 &&
-				    p->guest_record < r1)
+				if (p->dir == (enum direction)d && seg_of(m, p->guest_record) == k)
 					pt[np++] = (struct xy){(double)(p->t_host_ns - t0) / 1e9,
-							       (p->reading_ns - base) / 1e3};
+							       DETREND_US(p->t_host_ns, p->reading_ns)};
 			}
 			if (np < 2)
 				continue;
@@ -589,7 +627,8 @@ static int fig_clock(const struct analysis *a, struct figure *f)
 			if (h) {
 				h->color = hull_color[d];
 				h->notitle = k > 0;
-				rc = hull_series(h, pt, np, d == DIR_TO_GUEST ? 1 : -1);
+				rc = hull_series(h, pt, np, d == DIR_TO_GUEST ? 1 : -1, x0, y0, slope_us,
+						 fmax(3 * b, 20));
 			}
 		}
 		struct fig_series *s = rc == 0 ? series_new(f, FIG_LINES, "fit") : NULL;
@@ -598,7 +637,6 @@ static int fig_clock(const struct analysis *a, struct figure *f)
 			s->notitle = k > 0;
 			rc = series_push(s, x0, y0, 0) || series_push(s, x1, y1, 0);
 		}
-		double b = (k < r->nseg ? r->seg[k].error_bound_ns : m->error_bound_ns) / 1e3;
 		struct fig_series *band =
 		    rc == 0 && b > 0 ? series_new(f, FIG_BAND, "fit +- bound") : NULL;
 		if (band) {
@@ -608,33 +646,39 @@ static int fig_clock(const struct analysis *a, struct figure *f)
 		}
 		struct fig_series *st = rc == 0 && k > 0 ? series_new(f, FIG_DASHED, "step") : NULL;
 		if (st) {
+			double xs = (double)(sg->start_ns - t0) / 1e9;
 			st->color = "#d55e00";
 			st->notitle = k > 1;
-			rc = series_push(st, x0, f->ylo, 0) || series_push(st, x0, f->yhi, 0);
+			rc = series_push(st, xs, f->ylo, 0) || series_push(st, xs, f->yhi, 0);
 		}
 		char(*row)[48] = table_row(&f->t);
 		if (row) {
 			fmt(row[0], 48, "%d%s", k + 1, k > 0 ? " (after a step)" : "");
 			fmt(row[1], 48, "%.3f", x0);
 			fmt(row[2], 48, "%.3f", x1);
-			fmt(row[3], 48, "%.3f", clock_segment_offset(sg, s0) / 1e3);
+			fmt(row[3], 48, "%.3f", clock_segment_offset(sg, span[k][0]) / 1e3);
 			fmt(row[4], 48, "%+.3f", sg->skew * 1e6);
 			fmt(row[5], 48, "%.1f", b);
-			fmt(row[6], 48, "%zu", k < r->nseg ? r->seg[k].n_to + r->seg[k].n_from : 0);
+			fmt(row[6], 48, "%zu",
+			    k < r->nseg && r->seg[k].n_to + r->seg[k].n_from > 0
+				? r->seg[k].n_to + r->seg[k].n_from
+				: npairs[k]);
 		}
 	}
+#undef DETREND_US
 	free(pt);
 	if (rc != 0)
 		return -1;
-	char(*row)[48] = table_row(&f->t);
-	if (row && off) {
+	char(*row)[48] = off ? table_row(&f->t) : NULL;
+	if (row) {
 		fmt(row[0], 48, "beyond the y axis");
 		fmt(row[6], 48, "%zu", off);
 	}
 	fmt(f->note, sizeof f->note,
 	    "Each pair is a packet seen at %s and at guest: to the guest its reading is the "
 	    "offset plus the delay, from the guest the offset minus it, so the offset lies "
-	    "between the two envelopes; method %s, %zu of %zu pairs drawn%s.%s",
+	    "between the two envelopes; drawn less the first segment's fitted line (its offset "
+	    "and skew are in the table). Method %s, %zu of %zu pairs drawn%s.%s",
 	    point_name(r->host_point),
 	    m->method == CLOCK_HULL ? "hull" : m->method == CLOCK_PROBE ? "probe" : "regression",
 	    a->nplot_pairs, r->pairs_to + r->pairs_from,
@@ -713,8 +757,8 @@ static void ack_edges(double lo, double hi, double *edge, bool *logx)
 static int fig_ack(const struct analysis *a, struct figure *hist, struct figure *cdf)
 {
 	static const char *const head[] = {"point", "flows", "inter-arrivals", "min us", "max us",
-					   "bins"};
-	figure_init(hist, "ack_hist", "inter-arrival (us)", "inter-arrivals per bin", 6, head);
+					   "bins", "at 0 us (not binned)"};
+	figure_init(hist, "ack_hist", "inter-arrival (us)", "inter-arrivals per bin", 7, head);
 	figure_init(cdf, "ack_cdf", "inter-arrival (us)", "fraction of inter-arrivals at or below",
 		    7, CDF_HEAD);
 	fmt(hist->title, sizeof hist->title, "ACK inter-arrival histogram per capture point");
@@ -728,7 +772,8 @@ static int fig_ack(const struct analysis *a, struct figure *hist, struct figure 
 	struct sketch_fill sf[POINT_N];
 	uint64_t flows[POINT_N] = {0};
 	int rc = 0;
-	double lo = INFINITY, hi = -INFINITY;
+	double lo = INFINITY, hi = -INFINITY; /* the smallest positive, the largest */
+	uint64_t zeros[POINT_N] = {0};
 	for (int p = 0; p < POINT_N; p++) {
 		sketch_init(&sf[p].sk, SKETCH_BITS_DELAY);
 		sf[p].failed = 0;
@@ -736,16 +781,22 @@ static int fig_ack(const struct analysis *a, struct figure *hist, struct figure 
 		    (ack_set_visit(a->ack, (enum point)p, fill_sketch, &sf[p], &flows[p]) != 0 ||
 		     sf[p].failed))
 			rc = -1;
-		if (sf[p].sk.n > 0) {
-			lo = fmin(lo, (double)sf[p].sk.min / 1e3);
-			hi = fmax(hi, (double)sf[p].sk.max / 1e3);
+		size_t pos = 0;
+		struct sketch_bucket bk;
+		while (sketch_next(&sf[p].sk, &pos, &bk)) {
+			if (bk.rep <= 0) { /* back to back within the stamps' grain (us pcaps) */
+				zeros[p] += bk.count;
+				continue;
+			}
+			lo = fmin(lo, bk.rep / 1e3);
+			hi = fmax(hi, bk.rep / 1e3);
 		}
 	}
 	double edge[ACK_BINS + 1];
 	bool logx = false;
 	if (lo <= hi)
 		ack_edges(lo, hi, edge, &logx);
-	hist->logx = cdf->logx = logx;
+	hist->logx = logx;
 	for (int p = 0; p < POINT_N && rc == 0; p++) {
 		const struct sketch *sk = &sf[p].sk;
 		if (sk->n == 0)
@@ -759,14 +810,16 @@ static int fig_ack(const struct analysis *a, struct figure *hist, struct figure 
 		struct sketch_bucket bk;
 		while (sketch_next(sk, &pos, &bk)) {
 			double v = bk.rep / 1e3;
+			if (v <= 0 || lo > hi)
+				continue; /* zeros: counted apart (the table) */
 			int i = 0;
 			while (i + 1 < ACK_BINS && v >= edge[i + 1])
 				i++;
 			count[i] += bk.count;
 		}
-		for (int i = 0; h && i < ACK_BINS && rc == 0; i++)
+		for (int i = 0; h && lo <= hi && i < ACK_BINS && rc == 0; i++)
 			rc = series_push(h, edge[i], (double)count[i], 0);
-		if (h && rc == 0) /* the last bin's right edge closes the steps */
+		if (h && lo <= hi && rc == 0) /* the last bin's right edge closes the steps */
 			rc = series_push(h, edge[ACK_BINS], 0, 0);
 		if (rc == 0)
 			rc = sketch_cdf(cdf, sk, name, (struct look){POINT_COLOR[p], 1});
@@ -778,8 +831,10 @@ static int fig_ack(const struct analysis *a, struct figure *hist, struct figure 
 			fmt(row[3], 48, "%.1f", (double)sk->min / 1e3);
 			fmt(row[4], 48, "%.1f", (double)sk->max / 1e3);
 			fmt(row[5], 48, "%d %s", ACK_BINS, logx ? "logarithmic" : "linear");
+			fmt(row[6], 48, "%llu", (unsigned long long)zeros[p]);
 		}
 	}
+	choose_logx(cdf);
 	for (int p = 0; p < POINT_N; p++)
 		sketch_free(&sf[p].sk);
 	if (rc != 0)
@@ -790,7 +845,8 @@ static int fig_ack(const struct analysis *a, struct figure *hist, struct figure 
 	} else {
 		fmt(hist->note, sizeof hist->note,
 		    "Every ACK flow's inter-arrivals at each point (host time), on %d %s bins from "
-		    "the smallest to the largest at any point (within 0.012 %%: a sketch). The "
+		    "the smallest above 0 to the largest at any point (within 0.012 %%: a sketch; "
+		    "those of 0, back to back within the stamps' grain, counted in the table). The "
 		    "report's own histograms per flow (--bin, --max, --log-bins) are in vocalc ack; "
 		    "the compression between points is in the table below.",
 		    ACK_BINS, logx ? "logarithmic" : "linear");

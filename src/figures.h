@@ -53,7 +53,8 @@ struct fig_series {
 	int dash;          /* a line's dash type (gnuplot's dt: 2 dashed, 3 dotted ...); 0: solid */
 	enum fig_style style;
 	size_t n, cap;
-	double *x, *y, *y2; /* y2: FIG_BAND's upper edge, else NULL */
+	double *x, *y, *y2; /* y2: FIG_BAND's upper edge, else NULL; a point of NAN
+			     * breaks the line (no interval there) */
 };
 
 enum { FIG_MAX_SERIES = 64, FIG_TABLE_COLS = 8, FIG_TABLE_ROWS = 34 };

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,8 +39,8 @@ static void put_quoted(FILE *out, const char *s)
  * comment and make the rest a command) as spaces. */
 static void put_comment(FILE *out, const char *s)
 {
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, out);
+	for (; *s; s++) /* a backslash at the end would continue the comment */
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f || *s == '\\' ? ' ' : *s, out);
 }
 
 static int write_data(FILE *out, const struct figure *f)
@@ -60,6 +61,10 @@ static int write_data(FILE *out, const struct figure *f)
 		put_comment(out, s->label);
 		fputc('\n', out);
 		for (size_t k = 0; k < s->n; k++) {
+			if (isnan(s->x[k])) { /* a break: gnuplot's blank line */
+				fputc('\n', out);
+				continue;
+			}
 			if (s->y2)
 				fprintf(out, "%.9g %.9g %.9g\n", s->x[k], s->y[k], s->y2[k]);
 			else
@@ -156,9 +161,14 @@ static int write_file(const char *path, const struct figure *f, const char *dat,
 	FILE *out = fopen(path, "w");
 	if (out == NULL)
 		return verr_set(err, verr_status_of(errno), "%s: %s", path, strerror(errno));
+	errno = 0;
 	int rc = script ? write_script(out, f, dat, svg, name) : write_data(out, f);
 	int e = errno;
-	if (fclose(out) != 0 || rc != 0)
+	if (fclose(out) != 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc != 0)
 		return verr_set(err, VERR_INPUT, "writing %s failed: %s", path, strerror(e ? e : EIO));
 	return 0;
 }
@@ -174,9 +184,12 @@ int gnuplot_write(const struct figure *f, const char *dir, struct verr *err)
 	snprintf(dat, sizeof dat, "%s/%s.dat", abs, f->name);
 	snprintf(gp, sizeof gp, "%s/%s.gp", abs, f->name);
 	snprintf(svg, sizeof svg, "%s/%s.svg", abs, f->name);
-	if (write_file(dat, f, dat, svg, f->name, false, err) != 0 ||
-	    write_file(gp, f, dat, svg, f->name, true, err) != 0)
+	if (write_file(dat, f, dat, svg, f->name, false, err) != 0)
 		return -1;
+	if (write_file(gp, f, dat, svg, f->name, true, err) != 0) {
+		unlink(dat); /* no data without its script */
+		return -1;
+	}
 	return 0;
 }
 
@@ -281,14 +294,20 @@ static char *prefix_ids(const char *in, const char *prefix, size_t *len)
 	return out;
 }
 
-/* A gnuplot killed at the timeout: the figures after it are not tried
- * (each would wait as long). */
-static bool hung;
+/* The timeout, s: VOCALC_GNUPLOT_TIMEOUT when it is a number in (0, 1e6],
+ * else GNUPLOT_TIMEOUT_S. */
+static double timeout_s(void)
+{
+	const char *tv = getenv("VOCALC_GNUPLOT_TIMEOUT");
+	char *end;
+	double t = tv ? strtod(tv, &end) : 0;
+	return tv && end != tv && *end == 0 && t > 0 && t <= 1e6 ? t : GNUPLOT_TIMEOUT_S;
+}
 
 int gnuplot_svg(const struct figure *f, const char *id_prefix, char **svg, size_t *len,
-		struct verr *err)
+		bool *hung, struct verr *err)
 {
-	if (hung)
+	if (*hung)
 		return verr_set(err, VERR_INPUT,
 				"not drawn: gnuplot did not finish an earlier figure in time");
 	const char *why = NULL, *prog = gnuplot_program(&why);
@@ -317,9 +336,11 @@ int gnuplot_svg(const struct figure *f, const char *id_prefix, char **svg, size_
 	}
 	if (pid == 0) {
 		setpgid(0, 0); /* its own group: a timeout kills whatever it started too */
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* and vocalc's death, gnuplot */
 		int in = open("/dev/null", O_RDONLY), lg = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (in < 0 || lg < 0 || dup2(in, 0) < 0 || dup2(lg, 1) < 0 || dup2(lg, 2) < 0)
 			_exit(126);
+		close_range(3, ~0U, 0); /* none of vocalc's files (the page) */
 		execl(prog, "gnuplot", gp, (char *)NULL);
 		_exit(127);
 	}
@@ -328,18 +349,15 @@ int gnuplot_svg(const struct figure *f, const char *id_prefix, char **svg, size_
 	 * program waiting on something) and is killed */
 	int status = 0;
 	bool killed = false;
-	double timeout = GNUPLOT_TIMEOUT_S;
-	const char *tv = getenv("VOCALC_GNUPLOT_TIMEOUT");
-	if (tv && atof(tv) > 0)
-		timeout = atof(tv);
-	for (long waited_ms = 0;; waited_ms += 10) {
+	double timeout_ms = timeout_s() * 1000;
+	for (double waited_ms = 0;; waited_ms += 10) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;
-		if (!killed && waited_ms >= (long)(timeout * 1000)) {
+		if (!killed && waited_ms >= timeout_ms) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
-			killed = hung = true;
+			killed = *hung = true;
 		}
 		nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
 	}

@@ -37,8 +37,10 @@ const char *gnuplot_program(const char **why);
  * prefixed by f's name and id_prefix so that several in one page do not
  * clash) into *svg (malloc'd, *len octets).  0; -1 with err set when
  * gnuplot cannot run or fails (its first line of complaint in the
- * message). */
+ * message).  *hung (the caller's, false at first): set when gnuplot was
+ * killed at the timeout; while set, nothing is tried (each figure would
+ * wait as long). */
 int gnuplot_svg(const struct figure *f, const char *id_prefix, char **svg, size_t *len,
-		struct verr *err);
+		bool *hung, struct verr *err);
 
 #endif

@@ -53,6 +53,8 @@ struct page {
 	FILE *out;
 	const struct html_opts *ho;
 	const char *gnuplot_why; /* NULL: gnuplot is there */
+	bool gnuplot_hung;       /* killed at its timeout: no more figures tried */
+	char guest_dir[160];     /* the guest's directory in --plots DIR (several guests) */
 	int failed_plots;
 	struct verr *err;
 };
@@ -384,11 +386,13 @@ static int figure(struct page *pg, const struct figure *f, const char *prefix, c
 	bool data = gnuplot_has_data(f);
 	fprintf(out, "<figure data-fig=\"%s\" id=\"%s%s\"%s>\n", f->name, prefix, f->name,
 		data ? "" : " class=\"no-data\"");
-	if (data && pg->gnuplot_why == NULL) {
+	if (data && pg->ho->no_draw) {
+		/* no page to see: the figures' files only */
+	} else if (data && pg->gnuplot_why == NULL) {
 		struct verr e = {0};
 		char *svg = NULL;
 		size_t len = 0;
-		if (gnuplot_svg(f, prefix, &svg, &len, &e) == 0) {
+		if (gnuplot_svg(f, prefix, &svg, &len, &pg->gnuplot_hung, &e) == 0) {
 			fputs("<div class=\"plot\" role=\"img\" aria-label=\"", out);
 			esc(out, f->title);
 			fputs("\">\n", out);
@@ -412,8 +416,10 @@ static int figure(struct page *pg, const struct figure *f, const char *prefix, c
 		fputs(". Every number is in the table below; with gnuplot, run vocalc report again "
 		      "(or draw this figure with gnuplot ", out);
 		esc(out, pg->ho->plots_dir ? pg->ho->plots_dir : "DIR");
-		if (guest && pg->ho->plots_dir)
-			fputs("/GUEST", out);
+		if (guest && pg->ho->plots_dir) {
+			fputs("/", out);
+			esc(out, pg->guest_dir);
+		}
 		fputs("/", out);
 		esc(out, f->name);
 		fputs(".gp", out);
@@ -459,10 +465,20 @@ static int write_plots(struct page *pg, const struct figure_set *fs, const char 
 		}
 		changed |= guest[k] != 0; /* cut */
 		safe[k] = 0;
+		/* a name like "guest3-x" is numbered too, so that no two guests'
+		 * directories can be one: "guestN-" with N the page's index of
+		 * the guest, the rest the name made safe */
+		int digits = 0;
+		if (strncmp(guest, "guest", 5) == 0)
+			while (guest[5 + digits] >= '0' && guest[5 + digits] <= '9')
+				digits++;
+		if (digits > 0 && guest[5 + digits] == '-')
+			changed = true;
 		if (changed)
-			snprintf(dir, sizeof dir, "%s/guest%d-%s", pg->ho->plots_dir, index, safe);
+			snprintf(pg->guest_dir, sizeof pg->guest_dir, "guest%d-%s", index, safe);
 		else
-			snprintf(dir, sizeof dir, "%s/%s", pg->ho->plots_dir, guest);
+			snprintf(pg->guest_dir, sizeof pg->guest_dir, "%s", safe);
+		snprintf(dir, sizeof dir, "%s/%s", pg->ho->plots_dir, pg->guest_dir);
 		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 			return verr_set(pg->err, verr_status_of(errno), "%s: %s", dir, strerror(errno));
 	} else {

@@ -14,6 +14,7 @@
 #ifndef VOCALC_HTML_PRINT_H
 #define VOCALC_HTML_PRINT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "analysis.h"
@@ -38,6 +39,7 @@ struct html_opts {
 	const char *invocation;   /* this vocalc's command line */
 	const char *plots_dir;    /* --plots DIR: each figure's data and script there, or NULL */
 	const char *out_name;     /* the page's name in messages */
+	bool no_draw;             /* no page to see (--plots alone): gnuplot not run */
 };
 
 /* Fills g->pt from m (a manifest's points; those of guest `name` in a run

@@ -76,8 +76,10 @@ for h in r["hops"]:
 assert drawn >= 10, f"only {drawn} hop rows drawn"
 # the clock: the fit's slope is the skew (us per s = ppm), its bound the report's
 clk = blocks("clock")
+# (drawn less the first segment's line: a fit of one segment is flat at 0)
 (x0, y0), (x1, y1) = clk["fit"]
-close("clock fit slope (ppm)", (y1 - y0) / (x1 - x0), r["clock"]["skew_ppm"], 1e-3)
+close("clock fit slope, less the first fit's (ppm)", (y1 - y0) / (x1 - x0), 0, 1e-3)
+close("clock fit at its start, less itself (us)", y0, 0, 1e-3)
 band = clk["fit +- bound"]
 close("clock band half width (us)", (band[0][2] - band[0][1]) / 2, r["clock"]["error_bound_us"], 1e-3)
 n_pairs = sum(len(v) for k, v in clk.items() if k.startswith(("to guest:", "from guest:")) and "hull" not in k)
@@ -180,18 +182,19 @@ fits = [b for l, b in blocks if l == "fit"]
 hulls = [l for l, b in blocks if "hull" in l]
 steps = [b for l, b in blocks if l == "step"]
 assert len(fits) == 2 and len(hulls) == 4 and len(steps) == 1, (len(fits), hulls, len(steps))
+# drawn less the first segment's line: each fit's slope is its skew less the first's
 for f, s in zip(fits, segs):
     slope = (f[1][1] - f[0][1]) / (f[1][0] - f[0][0])
-    print(f"segment fit slope {slope:.3f} ppm, report {s['skew_ppm']:.3f}")
-    assert abs(slope - s["skew_ppm"]) < 1e-3
-step_x, fit0_x = steps[0][0][0], fits[0][0][0]
-print(f"step at {step_x - fit0_x:.6f} s after the first segment's start, report {segs[1]['start'] - segs[0]['start']:.6f}")
+    print(f"segment fit slope {slope:.3f} ppm (less the first's), report {s['skew_ppm'] - segs[0]['skew_ppm']:.3f}")
+    assert abs(slope - (s["skew_ppm"] - segs[0]["skew_ppm"])) < 1e-3
+t0 = min(plotdat.pcap_first_ns(f"{T}/step/{p}.pcap") for p in ("nic", "bridge", "vnet")) / 1e9
+step_x = steps[0][0][0]
+print(f"step at {step_x:.6f} s, report {segs[1]['start'] - t0:.6f}")
 # (the JSON's stamps: 15 significant digits, 10 us on seconds since the epoch)
-assert abs((step_x - fit0_x) - (segs[1]["start"] - segs[0]["start"])) < 2e-5
-# the second fit sits 20 ms below the first
-drop = fits[1][0][1] - (fits[0][1][1] + segs[0]["skew_ppm"] * (fits[1][0][0] - fits[0][1][0]))
-print(f"the step in the figure: {drop:.1f} us")
-assert abs(drop + 20000) < 100
+assert abs(step_x - (segs[1]["start"] - t0)) < 2e-5
+# the second fit starts 20 ms below the first's line
+print(f"the step in the figure: {fits[1][0][1]:.1f} us")
+assert abs(fits[1][0][1] + 20000) < 100
 PY
 
 echo "== the scripts draw the figures from any directory"
@@ -307,6 +310,64 @@ x" -o "$T/nl.html"
 grep -q "control character" "$T/err" || fail "--plots with a line break: $(cat "$T/err")"
 expect_exit 0 "$VOCALC" report "$R" --plots "$T/deep/er/plots" -o "$T/deep.html"
 [ -s "$T/deep/er/plots/vo_cdf.gp" ] || fail "--plots DIR: its parents not made"
+
+echo "== a failure leaves the page there was, and no half page"
+mkdir -p "$T/hw/vo_cdf.dat"
+echo "the page there was" >"$T/hw.html"
+expect_exit 2 "$VOCALC" report "$R" -o "$T/hw.html" --plots "$T/hw"
+grep -q "vo_cdf.dat: Is a directory" "$T/err" || fail "--plots onto a directory's file: $(cat "$T/err")"
+[ "$(cat "$T/hw.html")" = "the page there was" ] || fail "a failed page wrote over the one there was"
+! ls "$T"/*.vocalc-tmp >/dev/null 2>&1 || fail "a half page left: $(ls "$T"/*.vocalc-tmp)"
+expect_exit 2 "$VOCALC" report "$R" -o "$T/e.html" --plots ""
+grep -q "^vocalc: --plots: give a directory" "$T/err" || fail "--plots '': $(cat "$T/err")"
+
+echo "== --plots alone draws nothing (no page to see); a timeout of inf is the default"
+printf '#!/bin/sh\necho "$@" >>%s\nexec gnuplot "$@"\n' "$T/gp.log" >"$T/gp.sh"
+chmod +x "$T/gp.sh"
+VOCALC_GNUPLOT=$T/gp.sh expect_exit 0 "$VOCALC" analyze --plots "$T/alone" "$R"
+[ ! -s "$T/gp.log" ] || fail "--plots alone ran gnuplot: $(cat "$T/gp.log")"
+[ -s "$T/alone/vo_cdf.gp" ] || fail "--plots alone wrote no script"
+VOCALC_GNUPLOT_TIMEOUT=inf expect_exit 0 "$VOCALC" report "$R" -o "$T/inf.html"
+[ "$(grep -c '<svg' "$T/inf.html")" -eq 8 ] || fail "VOCALC_GNUPLOT_TIMEOUT=inf: not every figure drawn"
+
+echo "== stamps in microseconds (tcpdump's default): inter-arrivals of 0 counted apart, log bins still"
+if command -v editcap >/dev/null; then
+	mkdir -p "$T/us"
+	for p in nic bridge vnet guest; do editcap -F pcap "$R/$p.pcap" "$T/us/$p.pcap" || fail "editcap"; done
+	cp "$R/manifest.json" "$T/us/"
+	expect_exit 0 "$VOCALC" report "$T/us" -o "$T/us.html" --plots "$T/usplots"
+	python3 tests/chromecheck.py "$T/us.html" --figures ack_hist,ack_cdf >"$T/cc" || { cat "$T/cc"; fail "the page of us stamps"; }
+	python3 - "$T" <<'PY' || fail "ACK figures of microsecond stamps"
+import re, sys
+T = sys.argv[1]
+html = open(f"{T}/us.html").read()
+sec = html[html.index('data-fig="ack_hist"'):]
+sec = sec[:sec.index("</figure>")]
+rows = re.findall(r"<tr><td>(\w+)</td><td>\d+</td><td>(\d+)</td><td>[\d.]+</td><td>[\d.]+</td><td>(\d+) (\w+)</td><td>(\d+)</td>", sec)
+print(rows)
+assert len(rows) == 4 and all(r[3] == "logarithmic" for r in rows), rows
+assert sum(int(r[4]) for r in rows) > 0, "no inter-arrival of 0 with us stamps?"
+PY
+fi
+
+echo "== a clock of few pairs (the probe method): its fit drawn over its pairs"
+"$VOCGEN" --out "$T/short" --journeys 3 --rate 10 >/dev/null || fail "vocgen --journeys 3"
+expect_exit 0 "$VOCALC" report "$T/short" -o "$T/short.html" --plots "$T/shortplots"
+python3 - "$T" <<'PY' || fail "the clock figure of few pairs"
+import re, sys
+sys.path.insert(0, "tests")
+import plotdat
+T = sys.argv[1]
+b = plotdat.by_label(f"{T}/shortplots/clock.dat")
+(x0, _), (x1, _) = b["fit"]
+xs = [x for k, v in b.items() if k.startswith(("to guest:", "from guest:")) and "hull" not in k for x, _ in v]
+print("fit from", x0, "to", x1, "pairs at", xs)
+assert x1 > x0 and x0 <= min(xs) + 1e-9 and x1 >= max(xs) - 1e-9
+html = open(f"{T}/short.html").read()
+sec = html[html.index('data-fig="clock"'):]
+sec = sec[:sec.index("</figure>")]
+assert "<tr><td>-</td><td>-</td>" not in sec, "a blank row in the clock's table"
+PY
 
 echo "== guests' names from a manifest: never a path out of --plots DIR, never a gnuplot command"
 cp -r "$T/g" "$T/hostile"
