@@ -541,9 +541,7 @@ static int fig_clock(const struct analysis *a, struct figure *f)
 	 * jump of the later segments */
 	const struct clock_segment *s0g = &m->seg[0];
 #define DETREND_US(t, ns) (((ns) - clock_segment_offset(s0g, (t))) / 1e3)
-	fmt(f->ylabel, sizeof f->ylabel,
-	    "guest - host less the first fit (%.3f us at 0 s, %+.3f ppm), us",
-	    clock_segment_offset(s0g, t0) / 1e3, s0g->skew * 1e6);
+	fmt(f->ylabel, sizeof f->ylabel, "guest - host less the first fit (us)");
 	/* each segment's span: its pairs' (the report's), else its plotted ones' */
 	int64_t span[CLOCK_MAX_SEGMENTS][2];
 	size_t npairs[CLOCK_MAX_SEGMENTS] = {0};
@@ -677,9 +675,9 @@ static int fig_clock(const struct analysis *a, struct figure *f)
 	fmt(f->note, sizeof f->note,
 	    "Each pair is a packet seen at %s and at guest: to the guest its reading is the "
 	    "offset plus the delay, from the guest the offset minus it, so the offset lies "
-	    "between the two envelopes; drawn less the first segment's fitted line (its offset "
-	    "and skew are in the table). Method %s, %zu of %zu pairs drawn%s.%s",
-	    point_name(r->host_point),
+	    "between the two envelopes; drawn less the first segment's fitted line (%.3f us at "
+	    "0 s, %+.3f ppm). Method %s, %zu of %zu pairs drawn%s.%s",
+	    point_name(r->host_point), clock_segment_offset(s0g, t0) / 1e3, s0g->skew * 1e6,
 	    m->method == CLOCK_HULL ? "hull" : m->method == CLOCK_PROBE ? "probe" : "regression",
 	    a->nplot_pairs, r->pairs_to + r->pairs_from,
 	    a->nplot_pairs < r->pairs_to + r->pairs_from
