@@ -188,6 +188,8 @@ static const char ONESHOT_USAGE[] =
     "  --nic IF, --bridge IF   a point given, not discovered\n"
     "  --vnet IF, --guest-if IF   the same, with one guest logged into only\n"
     "  -o, --out DIR           save the run in DIR (new) instead of captures/<run-id>\n"
+    "  --html FILE             also the run's HTML report (as vocalc report RUN_DIR)\n"
+    "  --plots DIR             each figure's data and gnuplot script into DIR\n"
     "  --spool                 capture into /dev/shm on each machine, fetch at the end\n"
     "  -i FILE                 identity (private key) file; repeatable\n"
     "  --known-hosts FILE      host keys to check against (default ~/.ssh/known_hosts)\n"
