@@ -68,22 +68,15 @@ static int not_a_capture(const char *path, const char *const file[POINT_N], cons
 	return 0;
 }
 
-/* Opens an output (what: "CSV", "the HTML report"), refusing to write over
- * one of the captures. */
-static FILE *open_output(const char *path, const char *const file[POINT_N], const char *what,
-			 struct verr *err)
+/* Opens a CSV output, refusing to write over one of the captures. */
+static FILE *open_csv(const char *path, const char *const file[POINT_N], struct verr *err)
 {
-	if (not_a_capture(path, file, what, err) != 0)
+	if (not_a_capture(path, file, "CSV", err) != 0)
 		return NULL;
 	FILE *f = fopen(path, "w");
 	if (f == NULL)
 		verr_set(err, verr_status_of(errno), "%s: %s", path, strerror(errno));
 	return f;
-}
-
-static FILE *open_csv(const char *path, const char *const file[POINT_N], struct verr *err)
-{
-	return open_output(path, file, "CSV", err);
 }
 
 static int count_points(const char *const file[POINT_N])
@@ -190,6 +183,12 @@ static bool has_control(const char *s)
 	return false;
 }
 
+/* The option that names the page, for messages. */
+static const char *page_opt(const struct cmd_line *cl)
+{
+	return cl->kind == CMD_REPORT ? "-o" : "--html";
+}
+
 /* What the names of the page and --plots DIR say, before any analysis:
  * no control character (a gnuplot script names them on a line of its own);
  * standard output only for vocalc report (analyze and the one-shot write
@@ -200,15 +199,14 @@ static int outputs_named(const struct cmd_line *cl, struct verr *err)
 	if (cl->plots_dir && *cl->plots_dir == 0)
 		return verr_set(err, VERR_INPUT, "--plots: give a directory");
 	if (path && *path == 0)
-		return verr_set(err, VERR_INPUT, "%s: give a file",
-				cl->kind == CMD_REPORT ? "-o" : "--html");
+		return verr_set(err, VERR_INPUT, "%s: give a file", page_opt(cl));
 	if (cl->plots_dir && has_control(cl->plots_dir))
 		return verr_set(err, VERR_INPUT,
 				"--plots: the directory's name holds a control character (a line "
 				"break?): give another");
 	if (path == NULL)
 		return 0;
-	const char *opt = cl->kind == CMD_REPORT ? "-o" : "--html";
+	const char *opt = page_opt(cl);
 	if (has_control(path))
 		return verr_set(err, VERR_INPUT,
 				"%s: the file's name holds a control character (a line break?)", opt);
@@ -234,7 +232,7 @@ static int outputs_ready(const struct cmd_line *cl, const char *path, bool have_
 		return -1;
 	if (path == NULL || strcmp(path, "-") == 0)
 		return 0;
-	const char *opt = cl->kind == CMD_REPORT ? "-o" : "--html";
+	const char *opt = page_opt(cl);
 	if (cl->csv_path && inputs_same_file(cl->csv_path, path))
 		return verr_set(err, VERR_INPUT, "%s %s: is the --csv file too; give each its own",
 				opt, path);
@@ -266,9 +264,8 @@ static int outputs_ready(const struct cmd_line *cl, const char *path, bool have_
 
 /* The HTML page (and/or --plots DIR) of the n analyses in g; the page
  * into cl->html_path ("-": stdout; NULL: --plots alone), never over one of
- * the captures. */
-static int write_html(const struct cmd_line *cl, struct html_guest *g, int n,
-		      const char *const inputs[POINT_N], struct verr *err)
+ * the captures of any of them. */
+static int write_html(const struct cmd_line *cl, struct html_guest *g, int n, struct verr *err)
 {
 	const char *path = cl->html_path;
 	char source[1024] = "";
@@ -292,15 +289,7 @@ static int write_html(const struct cmd_line *cl, struct html_guest *g, int n,
 	if (outputs_ready(cl, path, have_m, err) != 0)
 		goto out;
 	if (path == NULL) { /* --plots alone: the files, no page */
-		FILE *null = fopen("/dev/null", "w");
-		if (null == NULL) {
-			verr_set(err, verr_status_of(errno), "/dev/null: %s", strerror(errno));
-			goto out;
-		}
-		ho.out_name = "/dev/null";
-		ho.no_draw = true;
-		rc = html_write(null, g, n, &ho, err);
-		fclose(null);
+		rc = html_write_plots(g, n, cl->plots_dir, err);
 		goto out;
 	}
 	/* the page written beside its place and renamed over it when whole: a
@@ -310,8 +299,9 @@ static int write_html(const struct cmd_line *cl, struct html_guest *g, int n,
 		verr_set(err, VERR_INPUT, "%s: the path is too long", path);
 		goto out;
 	}
-	if (!to_stdout && not_a_capture(path, inputs, "the HTML report", err) != 0)
-		goto out;
+	for (int i = 0; i < n && !to_stdout; i++)
+		if (not_a_capture(path, g[i].a->o.file, "the HTML report", err) != 0)
+			goto out;
 	out = to_stdout ? stdout : fopen(tmp, "w");
 	if (out == NULL) {
 		verr_set(err, verr_status_of(errno), "%s: %s", path, strerror(errno));
@@ -364,7 +354,7 @@ static int analysis_report(const struct cmd_line *cl, struct verr *err)
 			rc = 0;
 		struct html_guest g = {.name = NULL, .a = &a};
 		if (rc == 0 && wants_figures(cl))
-			rc = write_html(cl, &g, 1, cl->analysis.file, err);
+			rc = write_html(cl, &g, 1, err);
 	}
 	analysis_free(&a);
 	return rc;
@@ -427,19 +417,13 @@ static int run_guests(const struct cmd_line *cl, const struct inputs_guests *gs,
 				    : guests_print_write(stdout, cl->json, &r, "standard output", err);
 	if (rc == 0 && wants_figures(cl)) {
 		struct html_guest *hg = calloc((size_t)r.n, sizeof *hg);
-		const char *inputs[POINT_N] = {NULL};
 		if (hg == NULL) {
 			rc = verr_set(err, VERR_NOMEM, "out of memory");
 			goto out;
 		}
-		for (int i = 0; i < r.n; i++) {
+		for (int i = 0; i < r.n; i++)
 			hg[i] = (struct html_guest){.name = r.g[r.rank[i]].name, .a = &r.g[r.rank[i]].a};
-			const char *page = cl->html_path;
-			if (rc == 0 && page && strcmp(page, "-") != 0)
-				rc = not_a_capture(page, r.g[i].a.o.file, "the HTML report", err);
-		}
-		if (rc == 0)
-			rc = write_html(cl, hg, r.n, inputs, err);
+		rc = write_html(cl, hg, r.n, err);
 		free(hg);
 	}
 out:
@@ -552,7 +536,7 @@ static int run_oneshot(struct cmd_line *cl, struct verr *err)
 	if (outputs_named(cl, err) != 0) /* before anything runs anywhere */
 		return -1;
 	int rc = oneshot_run(&cl->oneshot, &cl->analysis, stdout, &reported, &saved, err);
-	bool figures = cl->html_path || cl->plots_dir;
+	bool figures = wants_figures(cl);
 	if (figures && !saved.saved) {
 		fprintf(stderr, "vocalc: no HTML report: the run was not saved\n");
 		return rc;

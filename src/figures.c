@@ -91,15 +91,6 @@ static char (*table_row(struct fig_table *t))[48]
 
 /* ---- CDFs ---- */
 
-static const double *cdf_qs(void)
-{
-	static double qs[CDF_N];
-	if (qs[CDF_N - 1] == 0)
-		for (int i = 0; i < CDF_N; i++)
-			qs[i] = cdf_q(i);
-	return qs;
-}
-
 /* How a series looks: its colour and dash (colour-blind safe, one colour
  * per protocol, hop or point across the figures; the direction or the
  * protocol by dash, so that no series is told by its colour alone). */
@@ -132,6 +123,9 @@ static int cdf_series(struct figure *f, const double *v, uint64_t n, const char 
 		return 0;
 	s->color = lk.color;
 	s->dash = lk.dash;
+	f->yfix = true; /* a share: 0 to 1 */
+	f->ylo = 0;
+	f->yhi = 1;
 	for (uint64_t i = 0; ord && i < n; i++)
 		if ((i == 0 && series_push(s, ord[0], 0, 0) != 0) ||
 		    series_push(s, ord[i], (double)(i + 1) / (double)n, 0) != 0)
@@ -155,9 +149,11 @@ static int cdf_series(struct figure *f, const double *v, uint64_t n, const char 
 static int rows_cdf(struct figure *f, const struct samples *const *sets, size_t k,
 		    const char *label, struct look lk)
 {
-	double v[CDF_N], ord[ECDF_MAX], qs[ECDF_MAX];
+	double v[CDF_N], grid[CDF_N], ord[ECDF_MAX], qs[ECDF_MAX];
 	uint64_t n;
-	if (samples_quantiles(sets, k, cdf_qs(), CDF_N, v, &n) != 0)
+	for (int i = 0; i < CDF_N; i++)
+		grid[i] = cdf_q(i);
+	if (samples_quantiles(sets, k, grid, CDF_N, v, &n) != 0)
 		return -1;
 	if (n == 0)
 		return 0;
@@ -302,8 +298,7 @@ static int fig_hop_cdf(const struct analysis *a, struct figure *f, enum directio
 			size_t k = proto_rows(v->hop[i][d], (enum proto)p, sets, &classes);
 			if (k == 0 || (p != PROTO_ALL && classes == 1))
 				continue;
-			const struct dist *h = &v->sum_hop[i][d][p].d;
-			if (h->n > 0 && h->min == 0 && h->max == 0) {
+			if (!report_observable(&v->sum_hop[i][d][p].d)) {
 				unobservable++; /* the same kernel stamp at both points */
 				continue;
 			}

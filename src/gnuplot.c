@@ -75,11 +75,6 @@ static int write_data(FILE *out, const struct figure *f)
 	return ferror(out) ? -1 : 0;
 }
 
-static bool is_cdf(const struct figure *f)
-{
-	return strstr(f->ylabel, "fraction") != NULL;
-}
-
 static const char *STYLE[] = {
     [FIG_LINES] = "with lines lw 2",
     [FIG_POINTS] = "with points pt 7 ps 0.35",
@@ -125,9 +120,7 @@ static int write_script(FILE *out, const struct figure *f, const char *dat, cons
 			fprintf(out, ", '%g' %g", pow(10, k), pow(10, k));
 		fputs(")\n", out);
 	}
-	if (is_cdf(f))
-		fputs("set yrange [0:1]\n", out);
-	else if (f->yfix)
+	if (f->yfix)
 		fprintf(out, "set yrange [%.9g:%.9g]\n", f->ylo, f->yhi);
 	fputs("plot ", out);
 	int block = 0;

@@ -55,7 +55,6 @@ struct page {
 	const char *gnuplot_why; /* NULL: gnuplot is there */
 	bool gnuplot_hung;       /* killed at its timeout: no more figures tried */
 	char guest_dir[160];     /* the guest's directory in --plots DIR (several guests) */
-	int failed_plots;
 	struct verr *err;
 };
 
@@ -386,9 +385,7 @@ static int figure(struct page *pg, const struct figure *f, const char *prefix, c
 	bool data = gnuplot_has_data(f);
 	fprintf(out, "<figure data-fig=\"%s\" id=\"%s%s\"%s>\n", f->name, prefix, f->name,
 		data ? "" : " class=\"no-data\"");
-	if (data && pg->ho->no_draw) {
-		/* no page to see: the figures' files only */
-	} else if (data && pg->gnuplot_why == NULL) {
+	if (data && pg->gnuplot_why == NULL) {
 		struct verr e = {0};
 		char *svg = NULL;
 		size_t len = 0;
@@ -404,7 +401,6 @@ static int figure(struct page *pg, const struct figure *f, const char *prefix, c
 				*pg->err = e;
 				return -1;
 			}
-			pg->failed_plots++;
 			fprintf(stderr, "vocalc: %s%s%s\n", guest ? guest : "", guest ? ": " : "", e.msg);
 			fputs("<p class=\"no-plot warn\">This figure could not be drawn: ", out);
 			esc(out, e.msg);
@@ -576,6 +572,22 @@ done:
 	json_decref(doc);
 	figures_free(&fs);
 	return rc;
+}
+
+int html_write_plots(const struct html_guest *g, int n, const char *dir, struct verr *err)
+{
+	const struct html_opts ho = {.plots_dir = dir};
+	struct page pg = {.ho = &ho, .err = err};
+	for (int i = 0; i < n; i++) {
+		struct figure_set fs;
+		if (figures_build(g[i].a, &fs) != 0)
+			return verr_set(err, VERR_NOMEM, "out of memory while making the figures");
+		int rc = write_plots(&pg, &fs, g[i].name, i);
+		figures_free(&fs);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
 }
 
 void html_points_from_manifest(struct html_guest *g, const struct manifest *m, const char *name)

@@ -39,12 +39,16 @@ struct html_opts {
 	const char *invocation;   /* this vocalc's command line */
 	const char *plots_dir;    /* --plots DIR: each figure's data and script there, or NULL */
 	const char *out_name;     /* the page's name in messages */
-	bool no_draw;             /* no page to see (--plots alone): gnuplot not run */
 };
 
 /* Fills g->pt from m (a manifest's points; those of guest `name` in a run
  * of several guests). */
 void html_points_from_manifest(struct html_guest *g, const struct manifest *m, const char *name);
+
+/* --plots DIR without a page: each figure's data and script of the n
+ * guests into dir (a directory per guest with several, as html_write
+ * names them); gnuplot is not run.  0, or -1 with err set. */
+int html_write_plots(const struct html_guest *g, int n, const char *dir, struct verr *err);
 
 /* The page of the n guests to out.  A figure gnuplot could not draw is
  * said in the page and on stderr; the page is still whole.  0, or -1 with

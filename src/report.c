@@ -29,7 +29,7 @@ static bool negative_on_host(const struct dist *d, enum point from, enum point t
 	return from != POINT_GUEST && to != POINT_GUEST && d->n > 0 && d->p50 < 0;
 }
 
-static bool observable(const struct dist *d)
+bool report_observable(const struct dist *d)
 {
 	return !(d->n > 0 && d->min == 0 && d->max == 0);
 }
@@ -77,8 +77,8 @@ static int where_rows(const struct analysis *a, enum direction d, struct where_r
 		r->p50_us = x->p50;
 		r->err_us = x->sketch_rel > 0 ? x->sketch_abs : 0;
 		r->share = 0;
-		r->state = x->n == 0		       ? WHERE_NO_PACKETS
-			   : !observable(x)		       ? WHERE_NOT_OBSERVABLE
+		r->state = x->n == 0			       ? WHERE_NO_PACKETS
+			   : !report_observable(x)		       ? WHERE_NOT_OBSERVABLE
 			   : negative_on_host(x, r->from, r->to) ? WHERE_NEGATIVE
 							       : WHERE_OK;
 		if (r->state == WHERE_OK)
@@ -165,13 +165,13 @@ static json_t *json_hop(const struct analysis *a, const struct hop_summary *s, e
 	    "{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:I, s:I, s:I, s:I, s:f, s:b}", "from",
 	    point_name(from), "to", point_name(to), "direction", direction_name(dir), "protocol",
 	    proto_name(pr), "matched", (json_int_t)c.matched, "unmatched", (json_int_t)c.unmatched,
-	    "observable", observable(&d), "delay_us", jsonout_dist(&d), "coalesced",
+	    "observable", report_observable(&d), "delay_us", jsonout_dist(&d), "coalesced",
 	    (json_int_t)c.coalesced, "split", (json_int_t)c.split, "unexpected",
 	    (json_int_t)c.unexpected, "bypass", (json_int_t)c.bypass, "loss_fraction",
 	    loss_fraction(&c), "loss_reliable", loss_reliable(a, from, to));
 	if (o && c.outside)
 		json_object_set_new(o, "outside_capture", json_integer((json_int_t)c.outside));
-	if (o && !observable(&d))
+	if (o && !report_observable(&d))
 		json_object_set_new(o, "note", json_string(NOT_OBSERVABLE_NOTE));
 	else if (o && negative_on_host(&d, from, to))
 		json_object_set_new(o, "note", json_string(NEGATIVE_NOTE));
@@ -540,7 +540,7 @@ static void text_row(FILE *out, const char *label, const char *dir, const struct
 	fprintf(out, "%-16s %-10s %-5s %9llu %9llu %6.2f%%", label, dir, proto_name(pr),
 		(unsigned long long)c.matched, (unsigned long long)c.unmatched,
 		100 * loss_fraction(&c));
-	if (!observable(&d)) {
+	if (!report_observable(&d)) {
 		fprintf(out, "  not observable (same kernel stamp at both points)\n");
 		*any_unobservable = true;
 		return;

@@ -48,6 +48,10 @@ struct report_json_opts {
 int report_json_fill(json_t *obj, const struct analysis *a, const struct report_json_opts *jo,
 		     struct verr *err);
 
+/* A hop's delays can be seen: not every one exactly 0 (both points one
+ * kernel stamp).  The report's "observable", the figures' too. */
+bool report_observable(const struct dist *d);
+
 /* Why a has no VO (a->vo.has_vo false), as one sentence without a stop. */
 const char *report_no_vo_reason(const struct analysis *a);
 
